@@ -1,0 +1,91 @@
+/**
+ * Configuration read once from the environment. Every Lambda function, the local stack and the
+ * CDK constructs agree on these variable names; `lib/` sets them, `local/` sets them to local
+ * endpoints, and the handlers read them only through this module.
+ */
+
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  bucketName: 'BUCKET_NAME',
+  chunkQueueUrl: 'CHUNK_QUEUE_URL',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  geminiModel: 'GEMINI_MODEL',
+  /** Plain API key (local mode, or a user who prefers an environment variable). */
+  geminiApiKey: 'GEMINI_API_KEY',
+  /** Secrets Manager secret holding the key (deployed mode). */
+  geminiApiKeySecretArn: 'GEMINI_API_KEY_SECRET_ARN',
+  /** Another Gemini-compatible endpoint, e.g. the local simulator. */
+  geminiBaseUrl: 'GEMINI_BASE_URL',
+  llmMaxConcurrency: 'LLM_MAX_CONCURRENCY',
+  llmRequestsPerMinute: 'LLM_REQUESTS_PER_MINUTE',
+  questionsPerCareerLevel: 'QUESTIONS_PER_CAREER_LEVEL',
+  questionsPerSoftSkillsJob: 'QUESTIONS_PER_SOFT_SKILLS_JOB',
+  syncWaitSeconds: 'SYNC_WAIT_SECONDS',
+  jobRetentionDays: 'JOB_RETENTION_DAYS',
+  chunkMaxReceives: 'CHUNK_MAX_RECEIVES',
+  resultInlineMaxBytes: 'RESULT_INLINE_MAX_BYTES',
+  geminiTimeoutSeconds: 'GEMINI_TIMEOUT_SECONDS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+function raw(name: EnvName): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+export function requireEnv(name: EnvName): string {
+  const value = raw(name);
+  if (value === undefined) throw new Error(`Missing required environment variable ${name}`);
+  return value;
+}
+
+export function optionalEnv(name: EnvName): string | undefined {
+  return raw(name);
+}
+
+export function intEnv(name: EnvName, fallback: number, min = 0): number {
+  const value = raw(name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) {
+    throw new Error(`Environment variable ${name} must be an integer >= ${min}, got "${value}"`);
+  }
+  return parsed;
+}
+
+/** Settings with their defaults; the deployed defaults live in `lib/settings.ts` and match these. */
+export const DEFAULTS = {
+  geminiModel: 'gemini-2.5-flash',
+  llmMaxConcurrency: 10,
+  llmRequestsPerMinute: 300,
+  questionsPerCareerLevel: 25,
+  questionsPerSoftSkillsJob: 50,
+  syncWaitSeconds: 25,
+  jobRetentionDays: 90,
+  chunkMaxReceives: 4,
+  resultInlineMaxBytes: 1_000_000,
+  geminiTimeoutSeconds: 120,
+} as const;
+
+export interface GenerationSettings {
+  model: string;
+  maxConcurrency: number;
+  requestsPerMinute: number;
+  questionsPerCareerLevel: number;
+  questionsPerSoftSkillsJob: number;
+  geminiTimeoutSeconds: number;
+  chunkMaxReceives: number;
+}
+
+export function generationSettings(): GenerationSettings {
+  return {
+    model: optionalEnv(ENV.geminiModel) ?? DEFAULTS.geminiModel,
+    maxConcurrency: intEnv(ENV.llmMaxConcurrency, DEFAULTS.llmMaxConcurrency, 1),
+    requestsPerMinute: intEnv(ENV.llmRequestsPerMinute, DEFAULTS.llmRequestsPerMinute, 1),
+    questionsPerCareerLevel: intEnv(ENV.questionsPerCareerLevel, DEFAULTS.questionsPerCareerLevel, 1),
+    questionsPerSoftSkillsJob: intEnv(ENV.questionsPerSoftSkillsJob, DEFAULTS.questionsPerSoftSkillsJob, 1),
+    geminiTimeoutSeconds: intEnv(ENV.geminiTimeoutSeconds, DEFAULTS.geminiTimeoutSeconds, 1),
+    chunkMaxReceives: intEnv(ENV.chunkMaxReceives, DEFAULTS.chunkMaxReceives, 1),
+  };
+}
