@@ -56,7 +56,7 @@ export function intEnv(name: EnvName, fallback: number, min = 0): number {
 
 /** Settings with their defaults; the deployed defaults live in `lib/settings.ts` and match these. */
 export const DEFAULTS = {
-  geminiModel: 'gemini-2.5-flash',
+  geminiModel: 'gemini-3.8-flash',
   llmMaxConcurrency: 10,
   llmRequestsPerMinute: 300,
   questionsPerCareerLevel: 25,

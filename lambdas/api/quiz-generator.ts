@@ -1,0 +1,360 @@
+/**
+ * The Quiz Generator API, `/api/v1/quiz-generator/...`: the seed's endpoints plus job
+ * cancellation and result downloads. Thin: each route validates, calls a service, answers.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { DEFAULTS, ENV, intEnv } from '../commons/config.ts';
+import { errorResponse, json, noContent, parseBody, parseQuery, validate } from '../commons/http.ts';
+import { withPowertools } from '../commons/middleware.ts';
+import { logger } from '../commons/powertools.ts';
+import {
+  catalog,
+  LEVELS,
+  levelDescription,
+  requireCareer,
+  requireLevel,
+  requireSector,
+  sectorDetails,
+  sectorIds,
+  softSkillTopics,
+} from '../domain/catalog.ts';
+import { careerLevelKey, SOFT_SKILLS } from '../domain/chunks.ts';
+import { InvalidRequest, JobNotFound, ResultNotFound } from '../domain/errors.ts';
+import {
+  JOB_STATUSES,
+  type JobParameters,
+  type JobRecord,
+  type JobType,
+  jobTitle,
+  toApiJob,
+} from '../domain/jobs.ts';
+import { geminiApiKey } from '../gemini/api-key.ts';
+import * as service from '../services/job-service.ts';
+import * as jobStore from '../store/job-store.ts';
+import { s3Keys } from '../store/keys.ts';
+import * as results from '../store/results-store.ts';
+import type { ChunkFile } from '../worker/chunk-generator.ts';
+
+export const BASE_PATH = '/api/v1/quiz-generator';
+const PRESIGNED_URL_SECONDS = 900;
+
+type Route = (event: APIGatewayProxyEvent, owner: string) => Promise<APIGatewayProxyResult>;
+
+const regenerate = z.boolean({ error: 'must be true or false' }).optional();
+const careerLevelBody = z.strictObject({
+  sector: z.string({ error: 'must be a sector id such as "technology"' }).default('technology'),
+  career: z.string({ error: 'is required: a career id such as "FRONTEND_DEVELOPER" (see GET /sectors)' }),
+  level: z.number({ error: 'is required: an integer from 1 to 5' }),
+  regenerate,
+});
+const sectorBody = z.strictObject({
+  sector: z.string({ error: 'is required: a sector id such as "finance" (see GET /sectors)' }),
+  regenerate,
+});
+const softSkillsBody = z.strictObject({ regenerate });
+const fullBody = z.strictObject({
+  include_soft_skills: z.boolean({ error: 'must be true or false' }).default(true),
+  regenerate,
+});
+const listQuery = z.object({
+  status: z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` }).optional(),
+  limit: z.coerce
+    .number({ error: 'must be an integer from 1 to 100' })
+    .int('must be an integer from 1 to 100')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(50),
+  offset: z.coerce
+    .number({ error: 'must be a non-negative integer' })
+    .int('must be a non-negative integer')
+    .min(0, 'must be 0 or more')
+    .default(0),
+});
+const resultQuery = z.object({
+  format: z.enum(['inline', 'url'], { error: 'must be "inline" or "url"' }).optional(),
+});
+const uuid = z.uuid();
+
+interface ParsedRequest {
+  type: JobType;
+  parameters: JobParameters;
+}
+
+function parseGenerate(event: APIGatewayProxyEvent, type: JobType): ParsedRequest {
+  switch (type) {
+    case 'career_level': {
+      const body = parseBody(event, careerLevelBody);
+      const sector = requireSector(body.sector);
+      const career = requireCareer(sector, body.career).id;
+      const level = requireLevel(body.level);
+      return {
+        type,
+        parameters: { sector, career, level, ...(body.regenerate ? { regenerate: true } : {}) },
+      };
+    }
+    case 'sector': {
+      const body = parseBody(event, sectorBody);
+      return {
+        type,
+        parameters: { sector: requireSector(body.sector), ...(body.regenerate ? { regenerate: true } : {}) },
+      };
+    }
+    case 'soft_skills': {
+      const body = parseBody(event, softSkillsBody);
+      return { type, parameters: { type: 'soft_skills', ...(body.regenerate ? { regenerate: true } : {}) } };
+    }
+    case 'full': {
+      const body = parseBody(event, fullBody);
+      return {
+        type,
+        parameters: {
+          include_soft_skills: body.include_soft_skills,
+          ...(body.regenerate ? { regenerate: true } : {}),
+        },
+      };
+    }
+  }
+}
+
+/** Where the API is mounted (the stage prefix in API Gateway, nothing locally). */
+function jobLocation(event: APIGatewayProxyEvent, jobId: string): string {
+  const fullPath = event.requestContext?.path ?? event.path;
+  const prefix = fullPath.slice(0, Math.max(0, fullPath.indexOf(BASE_PATH)));
+  return `${prefix}${BASE_PATH}/jobs/${jobId}`;
+}
+
+function startedMessage(job: JobRecord): string {
+  const p = job.parameters;
+  switch (job.job_type) {
+    case 'career_level':
+      return `Generation started for ${p.sector}/${p.career} Level ${p.level}`;
+    case 'soft_skills':
+      return 'Soft skills generation started';
+    case 'sector':
+      return `Sector generation started for '${p.sector}'`;
+    case 'full':
+      return p.include_soft_skills === false
+        ? 'Full generation started (all sectors, without soft skills)'
+        : 'Full generation started (all sectors)';
+  }
+}
+
+function syncSuccess(job: JobRecord) {
+  const p = job.parameters;
+  const n = job.questions_generated;
+  const base = { success: true, questions_generated: n };
+  switch (job.job_type) {
+    case 'career_level':
+      return {
+        ...base,
+        message: `Generated ${n} questions for ${p.sector}/${p.career} Level ${p.level}`,
+        details: { sector: p.sector, career: p.career, level: p.level, job_id: job.job_id },
+      };
+    case 'soft_skills':
+      return {
+        ...base,
+        message: `Generated ${n} soft skills questions`,
+        details: { type: 'soft_skills', job_id: job.job_id },
+      };
+    case 'sector':
+      return {
+        ...base,
+        message: `Generated ${n} questions for sector '${p.sector}'`,
+        details: { sector: p.sector, job_id: job.job_id },
+      };
+    case 'full':
+      return {
+        ...base,
+        message: `Generated ${n} questions for all sectors`,
+        details: { include_soft_skills: p.include_soft_skills !== false, job_id: job.job_id },
+      };
+  }
+}
+
+function generateAsync(type: JobType): Route {
+  return async (event, owner) => {
+    const request = parseGenerate(event, type);
+    const job = await service.startJob(owner, request.type, request.parameters);
+    const location = jobLocation(event, job.job_id);
+    return json(
+      202,
+      { message: startedMessage(job), job_id: job.job_id, job_type: job.job_type, status: job.status },
+      { location },
+    );
+  };
+}
+
+/**
+ * The seed's blocking endpoints, bounded: API Gateway cuts requests at 29 s, so they wait up
+ * to SYNC_WAIT_SECONDS and then answer 202 with where to follow the job.
+ */
+function generateSync(type: JobType): Route {
+  return async (event, owner) => {
+    const request = parseGenerate(event, type);
+    const started = await service.startJob(owner, request.type, request.parameters);
+    const waitSeconds = intEnv(ENV.syncWaitSeconds, DEFAULTS.syncWaitSeconds, 0);
+    const job = await service.waitForJob(owner, started.job_id, waitSeconds * 1000);
+    const location = jobLocation(event, job.job_id);
+    if (job.status === 'completed') return json(200, syncSuccess(job));
+    if (job.status === 'failed' || job.status === 'cancelled') {
+      return json(500, {
+        detail: `Generation of ${jobTitle(job.job_type, job.parameters)} ${job.status}: ${job.error_message ?? 'no details'} (job ${job.job_id})`,
+      });
+    }
+    return json(
+      202,
+      {
+        message: `Generation of ${jobTitle(job.job_type, job.parameters)} is still running after ${waitSeconds} s; follow it at ${location}`,
+        job_id: job.job_id,
+        job_type: job.job_type,
+        status: job.status,
+        progress_percent: job.progress_percent,
+      },
+      { location },
+    );
+  };
+}
+
+function jobIdOf(event: APIGatewayProxyEvent): string {
+  const id = event.pathParameters?.job_id ?? '';
+  if (!uuid.safeParse(id).success)
+    throw new JobNotFound(`${id} (job ids are UUIDs, as returned when a job starts)`);
+  return id;
+}
+
+async function sendResult(
+  event: APIGatewayProxyEvent,
+  key: string,
+  missing: string,
+): Promise<APIGatewayProxyResult> {
+  const { format } = parseQuery(event, resultQuery);
+  const size = await results.sizeOf(key);
+  if (size === undefined) throw new ResultNotFound(missing);
+  const inlineMax = intEnv(ENV.resultInlineMaxBytes, DEFAULTS.resultInlineMaxBytes, 0);
+  if (format !== 'url' && size <= inlineMax) {
+    const text = await results.getText(key);
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: text ?? '{}' };
+  }
+  const url = await results.presignedGetUrl(key, PRESIGNED_URL_SECONDS);
+  const body = { download_url: url, expires_in_seconds: PRESIGNED_URL_SECONDS, size_bytes: size };
+  // Too large to inline (or asked for a link): point at S3 directly.
+  return format === 'url' ? json(200, body) : json(303, body, { location: url });
+}
+
+const routes: Record<string, Route> = {
+  'GET /sectors': async () =>
+    json(200, {
+      sectors: sectorIds(),
+      sector_details: sectorDetails(),
+      soft_skills_topics: softSkillTopics().map((t) => t.id),
+      levels: Object.fromEntries(LEVELS.map((l) => [String(l), levelDescription(l)])),
+      questions_per_career_level: intEnv(ENV.questionsPerCareerLevel, DEFAULTS.questionsPerCareerLevel, 1),
+      questions_per_soft_skills_job: intEnv(
+        ENV.questionsPerSoftSkillsJob,
+        DEFAULTS.questionsPerSoftSkillsJob,
+        1,
+      ),
+    }),
+  'GET /checkpoint': async (_event, owner) => {
+    const entries = await jobStore.listCheckpoint(owner);
+    return json(200, {
+      has_checkpoint: entries.length > 0,
+      completed_chunks: entries.length,
+      chunks: entries.map((e) => e.chunk_key),
+    });
+  },
+  'GET /api-status': async () => {
+    const configured = Boolean(await geminiApiKey());
+    return json(200, {
+      api_key_configured: configured,
+      message: configured ? 'Ready for generation' : 'GEMINI_API_KEY not configured',
+    });
+  },
+  'GET /jobs': async (event, owner) => {
+    const query = parseQuery(event, listQuery);
+    const page = await service.listJobs(owner, query.status, query.limit, query.offset);
+    return json(200, { jobs: page.jobs.map(toApiJob), total: page.total });
+  },
+  'GET /jobs/{job_id}': async (event, owner) =>
+    json(200, toApiJob(await service.getJob(owner, jobIdOf(event)))),
+  'DELETE /jobs/{job_id}': async (event, owner) => {
+    await service.deleteJob(owner, jobIdOf(event));
+    return noContent();
+  },
+  'POST /jobs/{job_id}/cancel': async (event, owner) =>
+    json(200, toApiJob(await service.cancelJob(owner, jobIdOf(event)))),
+  'POST /generate/career-level': generateSync('career_level'),
+  'POST /generate/soft-skills': generateSync('soft_skills'),
+  'POST /generate/sector': generateSync('sector'),
+  'POST /generate/career-level/async': generateAsync('career_level'),
+  'POST /generate/soft-skills/async': generateAsync('soft_skills'),
+  'POST /generate/sector/async': generateAsync('sector'),
+  'POST /generate/full/async': generateAsync('full'),
+  'GET /results/combined': async (event, owner) =>
+    sendResult(
+      event,
+      s3Keys.combined(owner),
+      'No combined quiz bank yet; it is written when a generation job finishes',
+    ),
+  'GET /results/soft-skills': async (event, owner) =>
+    sendResult(
+      event,
+      s3Keys.groupFile(owner, SOFT_SKILLS),
+      'No soft skills questions yet; start POST /generate/soft-skills/async',
+    ),
+  'GET /results/sectors/{sector}': async (event, owner) => {
+    const sector = requireSector(event.pathParameters?.sector ?? '');
+    return sendResult(
+      event,
+      s3Keys.groupFile(owner, sector),
+      `No questions for sector '${sector}' yet; start POST /generate/sector/async with {"sector": "${sector}"}`,
+    );
+  },
+  'GET /results/sectors/{sector}/careers/{career}/levels/{level}': async (event, owner) => {
+    const sector = requireSector(event.pathParameters?.sector ?? '');
+    const career = requireCareer(sector, event.pathParameters?.career ?? '').id;
+    const levelText = event.pathParameters?.level ?? '';
+    const level = requireLevel(/^\d+$/.test(levelText) ? Number(levelText) : levelText);
+    const chunkKey = careerLevelKey(sector, career, level);
+    const file = await results.getJson<ChunkFile>(s3Keys.chunk(owner, chunkKey));
+    if (!file) {
+      throw new ResultNotFound(
+        `No questions for ${sector}/${career} Level ${level} yet; start POST /generate/career-level/async`,
+      );
+    }
+    return json(200, {
+      sector,
+      career,
+      level,
+      chunk_key: chunkKey,
+      generated_at: file.generated_at,
+      job_id: file.job_id,
+      model: file.model,
+      quiz_pool: file.questions,
+    });
+  },
+};
+
+/** The API key's id is the owner of everything created with it. */
+function ownerOf(event: APIGatewayProxyEvent): string {
+  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
+}
+
+export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  try {
+    const resource = event.resource.startsWith(BASE_PATH)
+      ? event.resource.slice(BASE_PATH.length)
+      : event.resource;
+    const handler = routes[`${event.httpMethod} ${resource}`];
+    if (!handler) return json(404, { detail: 'Not Found' });
+    validate(z.string().max(200), resource, 'path');
+    return await handler(event, ownerOf(event));
+  } catch (error) {
+    if (error instanceof InvalidRequest) logger.info('Rejected request', { detail: error.message });
+    return errorResponse(error);
+  }
+}
+
+export const handler = withPowertools(route);
+export { catalog };

@@ -1,0 +1,71 @@
+/**
+ * HTTP plumbing for the API handlers: JSON responses, the seed's `{"detail": "..."}` error
+ * envelope, and the one place where domain errors become status codes.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import { DomainError, InvalidRequest } from '../domain/errors.ts';
+import { logger } from './powertools.ts';
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): APIGatewayProxyResult {
+  return { statusCode: 204, headers: {}, body: '' };
+}
+
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof DomainError) return json(error.statusCode, { detail: error.message });
+  logger.error('Unhandled error', { error: error as Error });
+  return json(500, { detail: 'Internal server error' });
+}
+
+/** Parses a JSON body (an empty body counts as `{}`) and validates it with the route's schema. */
+export function parseBody<T extends z.ZodType>(event: APIGatewayProxyEvent, schema: T): z.infer<T> {
+  let raw: unknown = {};
+  const text =
+    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (text && text.trim() !== '') {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new InvalidRequest('Request body is not valid JSON');
+    }
+  }
+  return validate(schema, raw, 'body');
+}
+
+export function parseQuery<T extends z.ZodType>(event: APIGatewayProxyEvent, schema: T): z.infer<T> {
+  return validate(schema, event.queryStringParameters ?? {}, 'query');
+}
+
+export function validate<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InvalidRequest(describeIssues(result.error, where));
+  return result.data;
+}
+
+/** One sentence per problem, naming the field: "body.level: must be between 1 and 5". */
+export function describeIssues(error: z.ZodError, where: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = [where, ...issue.path.map(String)].join('.');
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,160 @@
+/**
+ * Chunks: the unit of work and of checkpointing, one model call's worth.
+ *   career level: `technology__FRONTEND_DEVELOPER__1`
+ *   soft skills:  `soft_skills__COMMUNICATION`
+ * The key is stable across jobs, which is what lets a new job skip what an old one finished.
+ */
+import {
+  type Catalog,
+  careersOf,
+  catalog as defaultCatalog,
+  LEVELS,
+  type Level,
+  requireCareer,
+  requireLevel,
+  requireSector,
+  sectorIds,
+  softSkillTopics,
+} from './catalog.ts';
+import { InvalidRequest } from './errors.ts';
+import type { JobParameters, JobType } from './jobs.ts';
+
+export const SOFT_SKILLS = 'soft_skills';
+const SEPARATOR = '__';
+
+export type ChunkSpec =
+  | { kind: 'career_level'; key: string; sector: string; career: string; level: Level; questionCount: number }
+  | { kind: 'soft_skills'; key: string; topic: string; questionCount: number };
+
+export interface QuestionCounts {
+  questionsPerCareerLevel: number;
+  questionsPerSoftSkillsJob: number;
+}
+
+export function careerLevelKey(sector: string, career: string, level: number): string {
+  return [sector, career, level].join(SEPARATOR);
+}
+
+export function softSkillsKey(topic: string): string {
+  return [SOFT_SKILLS, topic].join(SEPARATOR);
+}
+
+/** Rebuilds a chunk's spec from its key, validating it against the catalog. */
+export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog = defaultCatalog): ChunkSpec {
+  const parts = key.split(SEPARATOR);
+  if (parts[0] === SOFT_SKILLS && parts.length === 2 && parts[1]) {
+    const topics = softSkillTopics(cat);
+    const index = topics.findIndex((t) => t.id === parts[1]);
+    if (index < 0) throw new InvalidRequest(`Unknown soft-skills topic in chunk key: ${key}`);
+    return {
+      kind: 'soft_skills',
+      key,
+      topic: parts[1],
+      questionCount: softSkillsShare(index, topics.length, counts.questionsPerSoftSkillsJob),
+    };
+  }
+  const [sector, career, levelText] = parts;
+  if (parts.length !== 3 || !sector || !career || !levelText) {
+    throw new InvalidRequest(`Malformed chunk key: ${key}`);
+  }
+  requireCareer(sector, career, cat);
+  const level = requireLevel(Number(levelText));
+  return { kind: 'career_level', key, sector, career, level, questionCount: counts.questionsPerCareerLevel };
+}
+
+/** Splits the soft-skills total across topics, the first topics taking the remainder. */
+export function softSkillsShare(index: number, topicCount: number, total: number): number {
+  const base = Math.floor(total / topicCount);
+  return base + (index < total % topicCount ? 1 : 0);
+}
+
+function careerLevelChunks(
+  sector: string,
+  careerIds: string[],
+  levels: readonly Level[],
+  counts: QuestionCounts,
+) {
+  return careerIds.flatMap((career) =>
+    levels.map(
+      (level): ChunkSpec => ({
+        kind: 'career_level',
+        key: careerLevelKey(sector, career, level),
+        sector,
+        career,
+        level,
+        questionCount: counts.questionsPerCareerLevel,
+      }),
+    ),
+  );
+}
+
+function softSkillsChunks(counts: QuestionCounts, cat: Catalog): ChunkSpec[] {
+  const topics = softSkillTopics(cat);
+  return topics
+    .map(
+      (topic, index): ChunkSpec => ({
+        kind: 'soft_skills',
+        key: softSkillsKey(topic.id),
+        topic: topic.id,
+        questionCount: softSkillsShare(index, topics.length, counts.questionsPerSoftSkillsJob),
+      }),
+    )
+    .filter((chunk) => chunk.questionCount > 0);
+}
+
+/** Expands a job's parameters into every chunk it covers, in a stable order. */
+export function chunksForJob(
+  jobType: JobType,
+  params: JobParameters,
+  counts: QuestionCounts,
+  cat: Catalog = defaultCatalog,
+): ChunkSpec[] {
+  switch (jobType) {
+    case 'career_level': {
+      const sector = requireSector(params.sector ?? '', cat);
+      const career = requireCareer(sector, params.career ?? '', cat);
+      const level = requireLevel(params.level);
+      return careerLevelChunks(sector, [career.id], [level], counts);
+    }
+    case 'sector': {
+      const sector = requireSector(params.sector ?? '', cat);
+      return careerLevelChunks(
+        sector,
+        careersOf(sector, cat).map((c) => c.id),
+        LEVELS,
+        counts,
+      );
+    }
+    case 'soft_skills':
+      return softSkillsChunks(counts, cat);
+    case 'full': {
+      const sectors = sectorIds(cat).flatMap((sector) =>
+        careerLevelChunks(
+          sector,
+          careersOf(sector, cat).map((c) => c.id),
+          LEVELS,
+          counts,
+        ),
+      );
+      return params.include_soft_skills === false ? sectors : [...sectors, ...softSkillsChunks(counts, cat)];
+    }
+  }
+}
+
+/** The sector a chunk's questions belong to (soft skills form their own file). */
+export function fileGroupOf(chunk: ChunkSpec): string {
+  return chunk.kind === 'career_level' ? chunk.sector : SOFT_SKILLS;
+}
+
+/** The scope within which questions must not repeat: a career (all levels) or a soft-skills topic. */
+export function dedupeScopeOf(chunk: ChunkSpec): string {
+  return chunk.kind === 'career_level'
+    ? `${chunk.sector}${SEPARATOR}${chunk.career}`
+    : softSkillsKey(chunk.topic);
+}
+
+export function describeChunk(chunk: ChunkSpec): string {
+  return chunk.kind === 'career_level'
+    ? `${chunk.sector}/${chunk.career} Level ${chunk.level}`
+    : `soft skills: ${chunk.topic}`;
+}

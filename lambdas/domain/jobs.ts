@@ -1,0 +1,148 @@
+/**
+ * The job model: every field of the seed's `generation_jobs` table, plus what the pipeline
+ * needs to run and explain a job (execution, chunk counts, token use, cost, owner, expiry).
+ */
+
+export const JOB_TYPES = ['career_level', 'soft_skills', 'sector', 'full'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export interface JobParameters {
+  sector?: string;
+  career?: string;
+  level?: number;
+  include_soft_skills?: boolean;
+  /** Generate every chunk again even when the checkpoint already has it. */
+  regenerate?: boolean;
+  type?: 'soft_skills';
+}
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  thinking_tokens: number;
+  cached_tokens: number;
+}
+
+export interface ResultSummary {
+  questions_generated: number;
+  chunks_total: number;
+  chunks_completed: number;
+  chunks_skipped_from_checkpoint: number;
+  chunks_failed: number;
+  failed_chunks: { chunk_key: string; error: string }[];
+  files: string[];
+  tokens: TokenUsage & { total_tokens: number };
+  cost_usd: number;
+  model: string;
+  duration_seconds: number | null;
+}
+
+export interface JobRecord extends TokenUsage {
+  job_id: string;
+  job_type: JobType;
+  status: JobStatus;
+  parameters: JobParameters;
+  progress_percent: number;
+  progress_message: string | null;
+  result_summary: ResultSummary | null;
+  error_message: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+  owner: string;
+  model: string;
+  execution_arn: string | null;
+  /** Chunks the plan sent to the model (total minus skipped). */
+  chunks_planned: number;
+  chunks_total: number;
+  chunks_skipped: number;
+  chunks_completed: number;
+  chunks_failed: number;
+  questions_generated: number;
+  cost_usd: number;
+  /** Epoch seconds; DynamoDB TTL removes the record after the retention period. */
+  expires_at: number;
+}
+
+/** The job as the API shows it: the seed's fields first, then the pipeline's. */
+export function toApiJob(job: JobRecord) {
+  return {
+    job_id: job.job_id,
+    job_type: job.job_type,
+    status: job.status,
+    parameters: job.parameters,
+    progress_percent: job.progress_percent,
+    progress_message: job.progress_message,
+    result_summary: job.result_summary,
+    error_message: job.error_message,
+    created_at: job.created_at,
+    started_at: job.started_at,
+    completed_at: job.completed_at,
+    chunks: {
+      total: job.chunks_total,
+      skipped_from_checkpoint: job.chunks_skipped,
+      completed: job.chunks_completed,
+      failed: job.chunks_failed,
+    },
+    questions_generated: job.questions_generated,
+    tokens: tokenTotals(job),
+    cost_usd: roundCost(job.cost_usd),
+    model: job.model,
+    execution_arn: job.execution_arn,
+    execution_console_url: job.execution_arn ? executionConsoleUrl(job.execution_arn) : null,
+  };
+}
+
+export type ApiJob = ReturnType<typeof toApiJob>;
+
+export function tokenTotals(usage: TokenUsage): TokenUsage & { total_tokens: number } {
+  return {
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    thinking_tokens: usage.thinking_tokens,
+    cached_tokens: usage.cached_tokens,
+    total_tokens: usage.input_tokens + usage.output_tokens + usage.thinking_tokens,
+  };
+}
+
+export function roundCost(usd: number): number {
+  return Math.round(usd * 1_000_000) / 1_000_000;
+}
+
+/** The Step Functions console page of an execution, in the execution's own region. */
+export function executionConsoleUrl(executionArn: string): string {
+  const region = executionArn.split(':')[3] ?? 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/**
+ * Progress while chunks run: 5 % once planned, 95 % when every chunk has an outcome
+ * (assembling the files takes the last step to 100 %).
+ */
+export function chunkProgressPercent(done: number, planned: number): number {
+  if (planned <= 0) return 95;
+  return Math.min(95, 5 + Math.floor((90 * done) / planned));
+}
+
+export function jobTitle(type: JobType, params: JobParameters): string {
+  switch (type) {
+    case 'career_level':
+      return `${params.sector}/${params.career} Level ${params.level}`;
+    case 'sector':
+      return `sector '${params.sector}'`;
+    case 'soft_skills':
+      return 'soft skills';
+    case 'full':
+      return params.include_soft_skills === false ? 'all sectors' : 'all sectors and soft skills';
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * A requests-per-minute limit shared by every concurrent worker, kept in DynamoDB.
+ * Each call reserves the next free slot (`next_at`), slots `60 000 / rpm` ms apart, with an
+ * optimistic conditional update; so no 60-second window ever holds more than `rpm` calls,
+ * whatever the number of workers, and the caller sleeps until its slot.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../commons/clients.ts';
+import { ENV, requireEnv } from '../commons/config.ts';
+import { rateKey } from '../store/keys.ts';
+
+export interface SlotReservation {
+  /** Epoch ms at which the call may start. */
+  at: number;
+  waitMs: number;
+}
+
+export async function reserveSlot(name: string, requestsPerMinute: number): Promise<SlotReservation> {
+  const interval = 60_000 / requestsPerMinute;
+  const TableName = requireEnv(ENV.tableName);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName, Key: rateKey(name), ConsistentRead: true }),
+    );
+    const previous = typeof Item?.next_at === 'number' ? Item.next_at : undefined;
+    const now = Date.now();
+    const slot = Math.max(now, previous ?? 0);
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName,
+          Key: rateKey(name),
+          UpdateExpression: 'SET next_at = :next',
+          ConditionExpression:
+            previous === undefined ? 'attribute_not_exists(next_at)' : 'next_at = :previous',
+          ExpressionAttributeValues:
+            previous === undefined
+              ? { ':next': slot + interval }
+              : { ':next': slot + interval, ':previous': previous },
+        }),
+      );
+      return { at: slot, waitMs: slot - now };
+    } catch (error) {
+      const lost =
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+      if (!lost) throw error;
+      // Another worker took the slot; read again after a short random pause.
+      await new Promise((r) => setTimeout(r, Math.random() * 20));
+    }
+  }
+  throw new Error('Could not reserve a model call slot after 50 attempts');
+}
+
+export async function waitForSlot(name: string, requestsPerMinute: number): Promise<number> {
+  const { waitMs } = await reserveSlot(name, requestsPerMinute);
+  if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  return waitMs;
+}

@@ -1,0 +1,66 @@
+/**
+ * "Assemble results": rebuilds the sector files the job touched from every chunk in the
+ * owner's checkpoint (not only this job's, so a resumed job yields complete files), then the
+ * combined bank from the sector files.
+ */
+
+import { generationSettings } from '../commons/config.ts';
+import { withPowertools } from '../commons/middleware.ts';
+import type { AssembleInput, AssembleOutput } from '../commons/pipeline-contract.ts';
+import { buildSectorFile, buildSoftSkillsFile } from '../domain/assembly.ts';
+import { sectorIds } from '../domain/catalog.ts';
+import { chunksForJob, SOFT_SKILLS } from '../domain/chunks.ts';
+import type { Question } from '../domain/questions.ts';
+import * as jobs from '../store/job-store.ts';
+import { s3Keys } from '../store/keys.ts';
+import * as results from '../store/results-store.ts';
+import type { ChunkFile } from '../worker/chunk-generator.ts';
+
+const settings = generationSettings();
+
+async function loadGroup(owner: string, group: string): Promise<Map<string, Question[]>> {
+  const entries = await jobs.listCheckpoint(owner, `${group}__`);
+  const files = await Promise.all(entries.map((e) => results.getJson<ChunkFile>(e.s3_key)));
+  const byKey = new Map<string, Question[]>();
+  for (const file of files) if (file) byKey.set(file.chunk_key, file.questions);
+  return byKey;
+}
+
+export async function assembleGroup(owner: string, group: string): Promise<string> {
+  const chunks = await loadGroup(owner, group);
+  const file =
+    group === SOFT_SKILLS
+      ? buildSoftSkillsFile((key) => chunks.get(key))
+      : buildSectorFile(group, (key) => chunks.get(key));
+  const key = s3Keys.groupFile(owner, group);
+  await results.putJson(key, file);
+  return key;
+}
+
+export async function assembleCombined(owner: string): Promise<string> {
+  const combined: Record<string, unknown> = {};
+  for (const group of [...sectorIds(), SOFT_SKILLS]) {
+    const file = await results.getJson<unknown>(s3Keys.groupFile(owner, group));
+    if (file) combined[group] = file;
+  }
+  const key = s3Keys.combined(owner);
+  await results.putJson(key, combined);
+  return key;
+}
+
+export async function assembleResults(input: AssembleInput): Promise<AssembleOutput> {
+  const job = await jobs.getJob(input.job_id);
+  if (!job) throw new Error(`Job ${input.job_id} does not exist`);
+  await jobs.setProgressMessage(input.job_id, 'Assembling result files...');
+  const groups = new Set(
+    chunksForJob(job.job_type, job.parameters, settings).map((c) =>
+      c.kind === 'career_level' ? c.sector : SOFT_SKILLS,
+    ),
+  );
+  const files: string[] = [];
+  for (const group of groups) files.push(await assembleGroup(input.owner, group));
+  files.push(await assembleCombined(input.owner));
+  return { files };
+}
+
+export const handler = withPowertools(assembleResults);

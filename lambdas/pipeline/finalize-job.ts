@@ -1,0 +1,43 @@
+/** "Finalize job": the job's final status, summary, timings, tokens and cost. */
+import { withPowertools } from '../commons/middleware.ts';
+import type { FinalizeInput } from '../commons/pipeline-contract.ts';
+import { logger } from '../commons/powertools.ts';
+import { failureMessage, summarize } from '../domain/summary.ts';
+import * as jobs from '../store/job-store.ts';
+
+export async function finalizeJob(input: FinalizeInput): Promise<{ status: string }> {
+  const job = await jobs.getJob(input.job_id);
+  if (!job) return { status: 'deleted' };
+  const now = new Date();
+  const summary = summarize(job, input.chunk_results, input.assembled.files, now);
+  const failed = summary.chunks_failed > 0;
+  const finished = await jobs.updateJob(
+    job,
+    failed
+      ? {
+          status: 'failed',
+          result_summary: summary,
+          error_message: failureMessage(summary),
+          progress_percent: 100,
+          progress_message: `Finished with ${summary.chunks_failed} failed chunks`,
+          completed_at: now.toISOString(),
+        }
+      : {
+          status: 'completed',
+          result_summary: summary,
+          error_message: null,
+          progress_percent: 100,
+          progress_message: 'Generation complete!',
+          completed_at: now.toISOString(),
+        },
+    ['pending', 'running'],
+  );
+  logger.info('Job finished', {
+    job_id: input.job_id,
+    status: finished?.status ?? job.status,
+    ...summary.tokens,
+  });
+  return { status: finished?.status ?? job.status };
+}
+
+export const handler = withPowertools(finalizeJob);

@@ -1,0 +1,191 @@
+/**
+ * Starting, reading, cancelling and deleting jobs. A job is a record in DynamoDB and a
+ * Step Functions execution named after it.
+ */
+import { randomUUID } from 'node:crypto';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { sfn } from '../commons/clients.ts';
+import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '../commons/config.ts';
+import type { ExecutionInput } from '../commons/pipeline-contract.ts';
+import { logger } from '../commons/powertools.ts';
+import { chunksForJob } from '../domain/chunks.ts';
+import { GeminiNotConfigured, JobNotFound, JobStateConflict } from '../domain/errors.ts';
+import {
+  isTerminal,
+  type JobParameters,
+  type JobRecord,
+  type JobStatus,
+  type JobType,
+} from '../domain/jobs.ts';
+import { geminiApiKey } from '../gemini/api-key.ts';
+import * as jobs from '../store/job-store.ts';
+
+/** How long a job may look stalled before we ask Step Functions whether its execution lives. */
+const RECONCILE_AFTER_MS = 15_000;
+
+export async function startJob(
+  owner: string,
+  jobType: JobType,
+  parameters: JobParameters,
+): Promise<JobRecord> {
+  const settings = generationSettings();
+  // Validates sector, career and level against the catalog (400 with the valid choices).
+  chunksForJob(jobType, parameters, settings);
+  if (!(await geminiApiKey())) throw new GeminiNotConfigured();
+  const now = new Date();
+  const retentionDays = intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1);
+  const job: JobRecord = {
+    job_id: randomUUID(),
+    job_type: jobType,
+    status: 'pending',
+    parameters,
+    progress_percent: 0,
+    progress_message: 'Waiting to start',
+    result_summary: null,
+    error_message: null,
+    created_at: now.toISOString(),
+    started_at: null,
+    completed_at: null,
+    updated_at: now.toISOString(),
+    owner,
+    model: settings.model,
+    execution_arn: null,
+    chunks_planned: 0,
+    chunks_total: 0,
+    chunks_skipped: 0,
+    chunks_completed: 0,
+    chunks_failed: 0,
+    questions_generated: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    thinking_tokens: 0,
+    cached_tokens: 0,
+    cost_usd: 0,
+    expires_at: Math.floor(now.getTime() / 1000) + retentionDays * 86_400,
+  };
+  await jobs.createJob(job);
+  const input: ExecutionInput = { job_id: job.job_id, owner };
+  try {
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: requireEnv(ENV.stateMachineArn),
+        name: job.job_id,
+        input: JSON.stringify(input),
+      }),
+    );
+    return (await jobs.updateJob(job, { execution_arn: started.executionArn ?? null })) ?? job;
+  } catch (error) {
+    logger.error('Could not start the execution', { job_id: job.job_id, error: error as Error });
+    await jobs.updateJob(job, {
+      status: 'failed',
+      error_message: 'The generation pipeline could not be started; try again',
+      completed_at: new Date().toISOString(),
+    });
+    throw error;
+  }
+}
+
+/** The owner's job, reconciled with its execution; another owner's job does not exist for them. */
+export async function getJob(owner: string, jobId: string): Promise<JobRecord> {
+  const job = await jobs.getJob(jobId);
+  if (!job || job.owner !== owner) throw new JobNotFound(jobId);
+  return reconcile(job);
+}
+
+export async function listJobs(owner: string, status: JobStatus | undefined, limit: number, offset: number) {
+  const page = await jobs.listJobs(owner, status, limit, offset);
+  const reconciled = await Promise.all(page.jobs.map(reconcile));
+  // A job found orphaned just changed status; leave it out of a list filtered by the old one.
+  const shown = status ? reconciled.filter((j) => j.status === status) : reconciled;
+  return { jobs: shown, total: page.total - (reconciled.length - shown.length) };
+}
+
+/**
+ * A pending or running job whose execution has ended (or vanished, e.g. the local stack was
+ * restarted) is marked failed, so it never stays `running` forever.
+ */
+export async function reconcile(job: JobRecord): Promise<JobRecord> {
+  if (isTerminal(job.status) || Date.now() - Date.parse(job.updated_at) < RECONCILE_AFTER_MS) return job;
+  if (!job.execution_arn) {
+    return (await markOrphaned(job.job_id, 'The job was never started')) ?? job;
+  }
+  try {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.execution_arn }));
+    if (execution.status === 'RUNNING') return job;
+    return (await markOrphaned(job.job_id, `The execution ended with status ${execution.status}`)) ?? job;
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') {
+      return (await markOrphaned(job.job_id, 'The execution running this job no longer exists')) ?? job;
+    }
+    // Throttled or unavailable: show the job as stored rather than fail the read.
+    logger.warn('Could not check the execution', { job_id: job.job_id, error: error as Error });
+    return job;
+  }
+}
+
+export async function markOrphaned(jobId: string, reason: string): Promise<JobRecord | undefined> {
+  const job = await jobs.getJob(jobId);
+  if (!job || isTerminal(job.status)) return job;
+  return jobs.updateJob(
+    job,
+    {
+      status: 'failed',
+      error_message: `${reason}. Finished chunks are kept in the checkpoint; start a new job with the same parameters to resume.`,
+      progress_message: `Failed during: ${job.progress_message ?? 'generation'}`,
+      completed_at: new Date().toISOString(),
+    },
+    ['pending', 'running'],
+  );
+}
+
+export async function cancelJob(owner: string, jobId: string): Promise<JobRecord> {
+  const job = await getJob(owner, jobId);
+  if (isTerminal(job.status)) {
+    throw new JobStateConflict(
+      `Job ${jobId} is already ${job.status}; only pending or running jobs can be cancelled`,
+    );
+  }
+  const cancelled = await jobs.updateJob(
+    job,
+    { status: 'cancelled', progress_message: 'Cancelled by request', completed_at: new Date().toISOString() },
+    ['pending', 'running'],
+  );
+  if (!cancelled) {
+    const now = await getJob(owner, jobId);
+    throw new JobStateConflict(
+      `Job ${jobId} is already ${now.status}; only pending or running jobs can be cancelled`,
+    );
+  }
+  await stopExecution(job, 'Cancelled by request');
+  return cancelled;
+}
+
+export async function deleteJob(owner: string, jobId: string): Promise<void> {
+  const job = await jobs.getJob(jobId);
+  if (!job || job.owner !== owner) throw new JobNotFound(jobId);
+  if (!isTerminal(job.status)) await stopExecution(job, 'Job deleted');
+  await jobs.deleteJob(jobId);
+}
+
+async function stopExecution(job: JobRecord, cause: string): Promise<void> {
+  if (!job.execution_arn) return;
+  try {
+    await sfn.send(
+      new StopExecutionCommand({ executionArn: job.execution_arn, error: 'JobCancelled', cause }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+  }
+}
+
+/** Polls the job until it is finished or `timeoutMs` passes; returns the last state seen. */
+export async function waitForJob(owner: string, jobId: string, timeoutMs: number): Promise<JobRecord> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 250;
+  for (;;) {
+    const job = await getJob(owner, jobId);
+    if (isTerminal(job.status) || Date.now() + delay > deadline) return job;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(2000, delay * 1.5);
+  }
+}

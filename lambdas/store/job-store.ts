@@ -1,0 +1,430 @@
+/**
+ * Jobs, chunk records, the checkpoint and question claims in DynamoDB.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../commons/clients.ts';
+import { ENV, requireEnv } from '../commons/config.ts';
+import {
+  chunkProgressPercent,
+  type JobRecord,
+  type JobStatus,
+  type ResultSummary,
+  type TokenUsage,
+} from '../domain/jobs.ts';
+import {
+  checkpointKey,
+  checkpointPk,
+  chunkRecordKey,
+  claimKey,
+  createdSortKey,
+  jobKey,
+  ownerIndexPk,
+  ownerStatusIndexPk,
+} from './keys.ts';
+
+const table = () => requireEnv(ENV.tableName);
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}
+
+const nowIso = () => new Date().toISOString();
+const nowEpoch = () => Math.floor(Date.now() / 1000);
+
+/** Expired items linger until DynamoDB's TTL sweep; they count as gone. */
+function live<T extends { expires_at?: number }>(item: T | undefined): T | undefined {
+  if (!item) return undefined;
+  return item.expires_at !== undefined && item.expires_at <= nowEpoch() ? undefined : item;
+}
+
+function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id'>) {
+  const sort = createdSortKey(job.created_at, job.job_id);
+  return {
+    gsi1pk: ownerIndexPk(job.owner),
+    gsi1sk: sort,
+    gsi2pk: ownerStatusIndexPk(job.owner, job.status),
+    gsi2sk: sort,
+  };
+}
+
+function stripKeys(item: Record<string, unknown>): JobRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...rest } = item;
+  return rest as unknown as JobRecord;
+}
+
+export async function createJob(job: JobRecord): Promise<void> {
+  await dynamo.send(
+    new PutCommand({
+      TableName: table(),
+      Item: { ...jobKey(job.job_id), ...indexKeys(job), ...job },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}
+
+export async function getJob(jobId: string): Promise<JobRecord | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: table(), Key: jobKey(jobId), ConsistentRead: true }),
+  );
+  return Item ? live(stripKeys(Item)) : undefined;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  total: number;
+}
+
+/** Newest first, through the owner (or owner + status) index: a query, never a scan. */
+export async function listJobs(owner: string, status: JobStatus | undefined, limit: number, offset: number) {
+  const base: QueryCommandInput = status
+    ? {
+        TableName: table(),
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': ownerStatusIndexPk(owner, status) },
+      }
+    : {
+        TableName: table(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': ownerIndexPk(owner) },
+      };
+  const items: JobRecord[] = [];
+  let total = 0;
+  let startKey: Record<string, unknown> | undefined;
+  const now = nowEpoch();
+  do {
+    const page = await dynamo.send(
+      new QueryCommand({ ...base, ScanIndexForward: false, ExclusiveStartKey: startKey }),
+    );
+    for (const raw of page.Items ?? []) {
+      const job = stripKeys(raw);
+      if (job.expires_at !== undefined && job.expires_at <= now) continue;
+      if (total >= offset && items.length < limit) items.push(job);
+      total += 1;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { jobs: items, total } satisfies JobPage;
+}
+
+/** Applies `changes` to a job; with `from`, only when its status is one of them. Returns the new record. */
+export async function updateJob(
+  current: JobRecord,
+  changes: Partial<JobRecord>,
+  from?: readonly JobStatus[],
+): Promise<JobRecord | undefined> {
+  const next = { ...current, ...changes, updated_at: nowIso() };
+  const sets: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const assign = (field: string, value: unknown) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  };
+  for (const [field, value] of Object.entries(changes)) assign(field, value);
+  assign('updated_at', next.updated_at);
+  if (changes.status) assign('gsi2pk', ownerStatusIndexPk(current.owner, changes.status));
+  let condition = 'attribute_exists(pk)';
+  if (from) {
+    names['#status'] = 'status';
+    const placeholders = from.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    condition += ` AND #status IN (${placeholders.join(', ')})`;
+  }
+  try {
+    const result = await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: jobKey(current.job_id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return result.Attributes ? stripKeys(result.Attributes) : next;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function setProgressMessage(jobId: string, message: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET progress_message = :m, updated_at = :now',
+        ConditionExpression: 'attribute_exists(pk) AND #status = :running',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':m': message, ':now': nowIso(), ':running': 'running' },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+export interface ChunkOutcome extends TokenUsage {
+  jobId: string;
+  chunkKey: string;
+  status: 'completed' | 'failed';
+  questions: number;
+  costUsd: number;
+  error?: string;
+  s3Key?: string;
+  message: string;
+}
+
+/**
+ * Records a chunk's outcome on its record and adds it to the job's counters atomically,
+ * then moves the progress forward (never backward: chunks finish in any order).
+ */
+export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobRecord | undefined> {
+  const now = nowIso();
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: chunkRecordKey(outcome.jobId, outcome.chunkKey),
+      UpdateExpression:
+        'SET #status = :status, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': outcome.status,
+        ':q': outcome.questions,
+        ':err': outcome.error ?? null,
+        ':s3': outcome.s3Key ?? null,
+        ':now': now,
+        ':cost': outcome.costUsd,
+      },
+    }),
+  );
+  const counter = outcome.status === 'completed' ? 'chunks_completed' : 'chunks_failed';
+  let updated: JobRecord;
+  try {
+    const result = await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: jobKey(outcome.jobId),
+        UpdateExpression: `ADD ${counter} :one, questions_generated :q, input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost SET updated_at = :now`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':q': outcome.status === 'completed' ? outcome.questions : 0,
+          ':in': outcome.input_tokens,
+          ':out': outcome.output_tokens,
+          ':think': outcome.thinking_tokens,
+          ':cached': outcome.cached_tokens,
+          ':cost': outcome.costUsd,
+          ':now': now,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    updated = stripKeys(result.Attributes ?? {});
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined; // the job was deleted meanwhile
+    throw error;
+  }
+  const done = updated.chunks_completed + updated.chunks_failed;
+  const percent = chunkProgressPercent(done, updated.chunks_planned);
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: jobKey(outcome.jobId),
+        UpdateExpression: 'SET progress_percent = :p, progress_message = :m',
+        ConditionExpression: 'attribute_exists(pk) AND #status = :running AND progress_percent < :p',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':p': percent,
+          ':m': `${outcome.message} (${done}/${updated.chunks_planned} chunks)`,
+          ':running': 'running',
+        },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  return updated;
+}
+
+/** Marks a chunk as started and returns how many attempts it has had, this one included. */
+export async function startChunkAttempt(jobId: string, chunkKey: string): Promise<number> {
+  const result = await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: chunkRecordKey(jobId, chunkKey),
+      UpdateExpression:
+        'SET #status = :running, chunk_key = :key, started_at = if_not_exists(started_at, :now) ADD attempts :one',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':running': 'running', ':key': chunkKey, ':now': nowIso(), ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return Number(result.Attributes?.attempts ?? 1);
+}
+
+export interface ChunkRecord {
+  chunk_key: string;
+  status: string;
+  attempts: number;
+  questions?: number;
+  last_error?: string | null;
+  s3_key?: string | null;
+}
+
+export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':chunk': 'CHUNK#' },
+  });
+  return items.map((item) => ({
+    chunk_key: String(item.chunk_key ?? String(item.sk).slice('CHUNK#'.length)),
+    status: String(item.status),
+    attempts: Number(item.attempts ?? 0),
+    questions: item.questions as number | undefined,
+    last_error: item.last_error as string | null | undefined,
+    s3_key: item.s3_key as string | null | undefined,
+  }));
+}
+
+/** Deletes a job and its chunk records (not its checkpoint or files, as the seed says). */
+export async function deleteJob(jobId: string): Promise<void> {
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk },
+    ProjectionExpression: 'pk, sk',
+  });
+  for (let i = 0; i < items.length; i += 25) {
+    const batch = items
+      .slice(i, i + 25)
+      .map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+    await writeBatch(batch);
+  }
+}
+
+async function writeBatch(
+  requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string],
+) {
+  let pending = requests;
+  for (let attempt = 0; pending && pending.length > 0; attempt++) {
+    if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed items');
+    const result = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: pending } }));
+    pending = result.UnprocessedItems?.[table()] ?? [];
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+  }
+}
+
+async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+export interface CheckpointEntry {
+  chunk_key: string;
+  s3_key: string;
+  questions: number;
+  job_id: string;
+  completed_at: string;
+}
+
+export async function putCheckpoint(owner: string, entry: CheckpointEntry): Promise<void> {
+  await dynamo.send(
+    new PutCommand({ TableName: table(), Item: { ...checkpointKey(owner, entry.chunk_key), ...entry } }),
+  );
+}
+
+/** Every completed chunk of an owner, optionally only those whose key starts with `prefix`. */
+export async function listCheckpoint(owner: string, prefix?: string): Promise<CheckpointEntry[]> {
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+    ExpressionAttributeValues: prefix
+      ? { ':pk': checkpointPk(owner), ':prefix': prefix }
+      : { ':pk': checkpointPk(owner) },
+  });
+  return items.map((item) => ({
+    chunk_key: String(item.chunk_key),
+    s3_key: String(item.s3_key),
+    questions: Number(item.questions),
+    job_id: String(item.job_id),
+    completed_at: String(item.completed_at),
+  }));
+}
+
+/** Which of `chunkKeys` are already in the owner's checkpoint. */
+export async function checkpointedKeys(owner: string, chunkKeys: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < chunkKeys.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = chunkKeys
+      .slice(i, i + 100)
+      .map((k) => checkpointKey(owner, k));
+    for (let attempt = 0; keys && keys.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed keys');
+      const result: BatchGetCommandOutput = await dynamo.send(
+        new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ProjectionExpression: 'sk' } } }),
+      );
+      for (const item of result.Responses?.[table()] ?? []) found.add(String(item.sk));
+      keys = result.UnprocessedKeys?.[table()]?.Keys;
+      if (keys && keys.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
+  return found;
+}
+
+/**
+ * Claims a question fingerprint within a career or topic for one chunk. The conditional put
+ * makes the claim atomic, so two chunks of the same career generated at the same moment
+ * cannot both keep the same question. A chunk may reclaim its own fingerprints (regeneration).
+ */
+export async function claimQuestion(
+  owner: string,
+  scope: string,
+  print: string,
+  chunkKey: string,
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...claimKey(owner, scope, print), chunk_key: chunkKey, claimed_at: nowIso() },
+        ConditionExpression: 'attribute_not_exists(pk) OR chunk_key = :me',
+        ExpressionAttributeValues: { ':me': chunkKey },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export type { ResultSummary };

@@ -1,0 +1,43 @@
+/**
+ * The single-table key design and the S3 layout, in one place.
+ *
+ * DynamoDB (pk / sk):
+ *   job            JOB#<job_id>           / JOB
+ *   chunk record   JOB#<job_id>           / CHUNK#<chunk_key>
+ *   checkpoint     CKPT#<owner>           / <chunk_key>
+ *   question claim QCLAIM#<owner>#<scope> / <fingerprint>
+ *   rate limiter   RATE#<name>            / RATE
+ * Jobs are listed newest first through gsi1 (all of an owner's jobs) and gsi2 (an owner's
+ * jobs in one status), both sorted by `<created_at>#<job_id>`, so listing never scans.
+ *
+ * S3:
+ *   checkpoints/<owner>/<chunk_key>.json                     validated questions of a chunk
+ *   results/<owner>/generated_sectors/<sector>.json          the seed's sector files (+ soft_skills.json)
+ *   results/<owner>/combined/all_sectors_quiz_bank.json      the combined bank
+ *   raw/<job_id>/<chunk_key>/<attempt>-<call>.json           raw model responses (expire by lifecycle)
+ */
+
+export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+export const chunkRecordKey = (jobId: string, chunkKey: string) => ({
+  pk: `JOB#${jobId}`,
+  sk: `CHUNK#${chunkKey}`,
+});
+export const checkpointPk = (owner: string) => `CKPT#${owner}`;
+export const checkpointKey = (owner: string, chunkKey: string) => ({ pk: checkpointPk(owner), sk: chunkKey });
+export const claimKey = (owner: string, scope: string, print: string) => ({
+  pk: `QCLAIM#${owner}#${scope}`,
+  sk: print,
+});
+export const rateKey = (name: string) => ({ pk: `RATE#${name}`, sk: 'RATE' });
+
+export const ownerIndexPk = (owner: string) => `OWNER#${owner}`;
+export const ownerStatusIndexPk = (owner: string, status: string) => `OWNER#${owner}#STATUS#${status}`;
+export const createdSortKey = (createdAt: string, jobId: string) => `${createdAt}#${jobId}`;
+
+export const s3Keys = {
+  chunk: (owner: string, chunkKey: string) => `checkpoints/${owner}/${chunkKey}.json`,
+  groupFile: (owner: string, group: string) => `results/${owner}/generated_sectors/${group}.json`,
+  combined: (owner: string) => `results/${owner}/combined/all_sectors_quiz_bank.json`,
+  raw: (jobId: string, chunkKey: string, attempt: number, call: number) =>
+    `raw/${jobId}/${chunkKey}/${attempt}-${call}.json`,
+};

@@ -1,0 +1,183 @@
+/**
+ * Worker: one SQS message = one chunk of a running job, sent by the state machine's
+ * "Generate chunk" state with a task token. The worker answers the token when the chunk has
+ * an outcome; a transient failure goes back to the queue (with a growing delay) until its
+ * last delivery, when the chunk is recorded as failed so the job can finish without it.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { sfn, sqs } from '../commons/clients.ts';
+import { ENV, generationSettings, requireEnv } from '../commons/config.ts';
+import { withPowertools } from '../commons/middleware.ts';
+import type { ChunkResult } from '../commons/pipeline-contract.ts';
+import { logger, metrics } from '../commons/powertools.ts';
+import { chunkFromKey, describeChunk } from '../domain/chunks.ts';
+import { isTerminal } from '../domain/jobs.ts';
+import { costOf } from '../domain/pricing.ts';
+import { geminiApiKey } from '../gemini/api-key.ts';
+import { ModelCallError } from '../gemini/gemini-client.ts';
+import * as jobs from '../store/job-store.ts';
+import { ChunkGenerationFailed, generateChunk } from './chunk-generator.ts';
+
+const messageSchema = z.object({
+  task_token: z.string().min(1),
+  job_id: z.string().min(1),
+  owner: z.string().min(1),
+  chunk_key: z.string().min(1),
+});
+
+const settings = generationSettings();
+const queueUrl = requireEnv(ENV.chunkQueueUrl);
+const processor = new BatchProcessor(EventType.SQS);
+/** Time kept back from the invocation's deadline to record the outcome and answer the token. */
+const DEADLINE_MARGIN_MS = 20_000;
+
+/** Answering a token of an execution that was stopped or timed out is not an error for us. */
+async function answerToken(send: () => Promise<unknown>, chunkKey: string): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') {
+      logger.warn('Task token no longer valid; the execution has moved on', {
+        chunk_key: chunkKey,
+        error: name,
+      });
+      return;
+    }
+    throw error;
+  }
+}
+
+async function handleRecord(record: SQSRecord, context?: Context): Promise<void> {
+  const message = messageSchema.parse(JSON.parse(record.body));
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  const log = { job_id: message.job_id, chunk_key: message.chunk_key, receive_count: receiveCount };
+  logger.appendKeys(log);
+  try {
+    const job = await jobs.getJob(message.job_id);
+    if (!job || isTerminal(job.status)) {
+      // Cancelled or deleted: spend nothing on it. The execution was stopped, or is told now.
+      logger.info('Skipping chunk of a job that is no longer running', { status: job?.status ?? 'deleted' });
+      await answerToken(
+        () =>
+          sfn.send(
+            new SendTaskFailureCommand({
+              taskToken: message.task_token,
+              error: 'JobNotRunning',
+              cause: `Job is ${job?.status ?? 'deleted'}`,
+            }),
+          ),
+        message.chunk_key,
+      );
+      return;
+    }
+    await runChunk(message, receiveCount, record, context);
+  } finally {
+    logger.removeKeys(Object.keys(log));
+  }
+}
+
+async function runChunk(
+  message: z.infer<typeof messageSchema>,
+  receiveCount: number,
+  record: SQSRecord,
+  context?: Context,
+): Promise<void> {
+  const chunk = chunkFromKey(message.chunk_key, settings);
+  const attempt = await jobs.startChunkAttempt(message.job_id, message.chunk_key);
+  await jobs.setProgressMessage(message.job_id, `Generating ${describeChunk(chunk)}...`);
+  const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
+  try {
+    const apiKey = await geminiApiKey();
+    if (!apiKey) throw new ChunkGenerationFailed('GEMINI_API_KEY not configured', zeroUsage());
+    const generated = await generateChunk({
+      jobId: message.job_id,
+      owner: message.owner,
+      chunkKey: message.chunk_key,
+      attempt,
+      apiKey,
+      settings,
+      deadline,
+    });
+    await jobs.recordChunkOutcome({
+      jobId: message.job_id,
+      chunkKey: message.chunk_key,
+      status: 'completed',
+      questions: generated.questions,
+      costUsd: generated.costUsd,
+      s3Key: generated.s3Key,
+      message: `Generated ${describeChunk(chunk)}`,
+      ...generated.usage,
+    });
+    metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
+    metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
+    const result: ChunkResult = {
+      chunk_key: message.chunk_key,
+      status: 'completed',
+      questions: generated.questions,
+    };
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) }),
+        ),
+      message.chunk_key,
+    );
+  } catch (error) {
+    const retryable = error instanceof ModelCallError && error.kind !== 'permanent';
+    if (retryable && receiveCount < settings.chunkMaxReceives) {
+      // Back to the queue; it comes back after a delay that grows with each delivery.
+      const delaySeconds = Math.min(900, 15 * 2 ** (receiveCount - 1));
+      logger.warn('Chunk failed transiently; returning it to the queue', {
+        error: (error as Error).message,
+        retry_in_seconds: delaySeconds,
+      });
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: delaySeconds,
+        }),
+      );
+      throw error;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
+    logger.error('Chunk failed', { error: reason, attempts: attempt });
+    await jobs.recordChunkOutcome({
+      jobId: message.job_id,
+      chunkKey: message.chunk_key,
+      status: 'failed',
+      questions: 0,
+      costUsd: costOf(settings.model, usage),
+      error: reason,
+      message: `Failed ${describeChunk(chunk)}`,
+      ...usage,
+    });
+    metrics.addMetric('ChunksFailed', MetricUnit.Count, 1);
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: message.task_token,
+            error: 'ChunkFailed',
+            cause: reason.slice(0, 32_000),
+          }),
+        ),
+      message.chunk_key,
+    );
+  }
+}
+
+function zeroUsage() {
+  return { input_tokens: 0, output_tokens: 0, thinking_tokens: 0, cached_tokens: 0 };
+}
+
+export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+);
