@@ -59,6 +59,7 @@ export const HANDLER_ENTRIES = {
   markJobFailed: 'lambdas/pipeline/mark-job-failed.ts',
   executionEnded: 'lambdas/pipeline/execution-ended.ts',
   generateChunkWorker: 'lambdas/worker/generate-chunk.ts',
+  deadLetter: 'lambdas/worker/dead-letter.ts',
 } as const;
 
 /** State names as they read in the Step Functions console. */

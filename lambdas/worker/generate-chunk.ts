@@ -9,7 +9,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
 import { sfn, sqs } from '../commons/clients.ts';
 import { ENV, generationSettings, requireEnv } from '../commons/config.ts';
 import { withPowertools } from '../commons/middleware.ts';
@@ -22,13 +21,7 @@ import { geminiApiKey } from '../gemini/api-key.ts';
 import { ModelCallError } from '../gemini/gemini-client.ts';
 import * as jobs from '../store/job-store.ts';
 import { ChunkGenerationFailed, generateChunk } from './chunk-generator.ts';
-
-const messageSchema = z.object({
-  task_token: z.string().min(1),
-  job_id: z.string().min(1),
-  owner: z.string().min(1),
-  chunk_key: z.string().min(1),
-});
+import { answerToken, type ChunkMessageBody, chunkMessageSchema } from './task-token.ts';
 
 const settings = generationSettings();
 const queueUrl = requireEnv(ENV.chunkQueueUrl);
@@ -36,25 +29,8 @@ const processor = new BatchProcessor(EventType.SQS);
 /** Time kept back from the invocation's deadline to record the outcome and answer the token. */
 const DEADLINE_MARGIN_MS = 20_000;
 
-/** Answering a token of an execution that was stopped or timed out is not an error for us. */
-async function answerToken(send: () => Promise<unknown>, chunkKey: string): Promise<void> {
-  try {
-    await send();
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') {
-      logger.warn('Task token no longer valid; the execution has moved on', {
-        chunk_key: chunkKey,
-        error: name,
-      });
-      return;
-    }
-    throw error;
-  }
-}
-
 async function handleRecord(record: SQSRecord, context?: Context): Promise<void> {
-  const message = messageSchema.parse(JSON.parse(record.body));
+  const message = chunkMessageSchema.parse(JSON.parse(record.body));
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
   const log = { job_id: message.job_id, chunk_key: message.chunk_key, receive_count: receiveCount };
   logger.appendKeys(log);
@@ -83,7 +59,7 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
 }
 
 async function runChunk(
-  message: z.infer<typeof messageSchema>,
+  message: ChunkMessageBody,
   receiveCount: number,
   record: SQSRecord,
   context?: Context,

@@ -1,0 +1,277 @@
+import * as cdk from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/commons/config.ts';
+import { STATE_NAMES } from '../../lambdas/commons/pipeline-contract.ts';
+import { acknowledgeWildcards } from '../nag.ts';
+import { type Settings, settingsEnvironment } from '../settings.ts';
+import type { GeminiSecret } from './gemini-secret.ts';
+import { QuizgenFunction } from './quizgen-function.ts';
+import type { Storage } from './storage.ts';
+
+const DEAD_LETTER_TIMEOUT_SECONDS = 30;
+
+export interface PipelineProps {
+  settings: Settings;
+  storage: Storage;
+  geminiSecret: GeminiSecret;
+}
+
+/**
+ * The job pipeline: a Step Functions state machine that plans a job into chunks, sends each
+ * chunk to an SQS queue with a task token and waits, then assembles and finalizes; the worker
+ * that drains the queue within the LLM budget; and the rule that marks a job failed when its
+ * execution ends without reaching "Finalize job" or "Mark job failed".
+ */
+export class Pipeline extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: {
+    planChunks: QuizgenFunction;
+    assembleResults: QuizgenFunction;
+    finalizeJob: QuizgenFunction;
+    markJobFailed: QuizgenFunction;
+    executionEnded: QuizgenFunction;
+    generateChunkWorker: QuizgenFunction;
+    deadLetter: QuizgenFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: PipelineProps) {
+    super(scope, id);
+    const { settings, storage, geminiSecret } = props;
+    const environment = settingsEnvironment(settings);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ChunkDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: cdk.Duration.days(14),
+      visibilityTimeout: cdk.Duration.seconds(6 * DEAD_LETTER_TIMEOUT_SECONDS),
+    });
+    this.queue = new sqs.Queue(this, 'ChunkQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Longer than one worker run, so a message is not handed to a second worker while the
+      // first still runs; not much longer, so the chunk of a crashed worker comes back soon.
+      // MaximumConcurrency keeps the event source from being throttled, which is what AWS's
+      // "six times the timeout" guidance protects against. Transient failures set their own,
+      // shorter delay with ChangeMessageVisibility.
+      visibilityTimeout: cdk.Duration.seconds(settings.workerTimeoutSeconds + 60),
+      // Past the task timeout the iteration has already given up on the chunk; its message is
+      // no use to anyone.
+      retentionPeriod: cdk.Duration.seconds(settings.chunkTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.chunkMaxReceives },
+    });
+
+    const fn = (role: keyof Pipeline['functions'], description: string, timeoutSeconds = 60) =>
+      new QuizgenFunction(this, `${role[0]?.toUpperCase()}${role.slice(1)}Function`, {
+        role,
+        description,
+        timeout: cdk.Duration.seconds(timeoutSeconds),
+        environment,
+      });
+    this.functions = {
+      planChunks: fn('planChunks', 'Expands a job into chunks, skipping those already checkpointed'),
+      assembleResults: fn(
+        'assembleResults',
+        'Merges chunk files into the sector files and the combined bank',
+        300,
+      ),
+      finalizeJob: fn('finalizeJob', 'Sets the final job status, summary, usage and cost; sends the webhook'),
+      markJobFailed: fn('markJobFailed', 'Marks a job failed when a pipeline step fails'),
+      executionEnded: fn(
+        'executionEnded',
+        'Marks a job failed when its execution fails, times out or is aborted',
+      ),
+      generateChunkWorker: fn(
+        'generateChunkWorker',
+        'Generates one chunk with Gemini and returns the result to its waiting Map iteration',
+        settings.workerTimeoutSeconds,
+      ),
+      deadLetter: fn(
+        'deadLetter',
+        'Fails the waiting Map iteration of a chunk whose worker died on every delivery',
+        DEAD_LETTER_TIMEOUT_SECONDS,
+      ),
+    };
+    const { assembleResults, executionEnded, generateChunkWorker, deadLetter } = this.functions;
+
+    // Least privilege from what each handler calls: only the worker and "Assemble results" touch
+    // S3 in the pipeline; the others read and write job records only.
+    for (const f of Object.values(this.functions)) storage.useTable(f);
+    storage.readWriteBucket(assembleResults);
+    storage.readWriteBucket(generateChunkWorker);
+    geminiSecret.useKey(generateChunkWorker);
+
+    this.stateMachine = this.buildStateMachine(settings);
+
+    // The worker extends a message's visibility while it backs off on a 429, so it needs the
+    // queue URL as well as the event source.
+    generateChunkWorker.addEnvironment(ENV.chunkQueueUrl, this.queue.queueUrl);
+    this.queue.grant(generateChunkWorker, 'sqs:ChangeMessageVisibility');
+    generateChunkWorker.addEventSource(
+      new eventSources.SqsEventSource(this.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.llmMaxConcurrency,
+      }),
+    );
+    this.stateMachine.grantTaskResponse(generateChunkWorker);
+
+    deadLetter.addEventSource(
+      new eventSources.SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    this.stateMachine.grantTaskResponse(deadLetter);
+
+    new events.Rule(this, 'ExecutionEndedRule', {
+      description: 'A job execution failed, timed out or was aborted: make sure the job is not left running',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      targets: [new targets.LambdaFunction(executionEnded, { retryAttempts: 8 })],
+    });
+  }
+
+  private buildStateMachine(settings: Settings): sfn.StateMachine {
+    const { planChunks, assembleResults, finalizeJob, markJobFailed } = this.functions;
+    const catchAll = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+
+    const plan = new tasks.LambdaInvoke(this, STATE_NAMES.plan, {
+      lambdaFunction: planChunks,
+      payloadResponseOnly: true,
+    });
+
+    const generate = new tasks.SqsSendMessage(this, STATE_NAMES.generate, {
+      queue: this.queue,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      messageBody: sfn.TaskInput.fromObject({
+        task_token: sfn.JsonPath.taskToken,
+        job_id: sfn.JsonPath.stringAt('$.job_id'),
+        owner: sfn.JsonPath.stringAt('$.owner'),
+        chunk_key: sfn.JsonPath.stringAt('$.chunk_key'),
+      }),
+      taskTimeout: sfn.Timeout.duration(cdk.Duration.seconds(settings.chunkTimeoutSeconds)),
+    });
+    // A failed chunk becomes a result like any other, so one bad chunk never fails the job.
+    const recordFailure = new sfn.Pass(this, STATE_NAMES.chunkFailed, {
+      parameters: {
+        chunk_key: sfn.JsonPath.stringAt('$.chunk_key'),
+        status: 'failed',
+        error: sfn.JsonPath.stringAt('$.error.Cause'),
+      },
+    });
+    generate.addCatch(recordFailure, catchAll);
+
+    const map = new sfn.Map(this, STATE_NAMES.map, {
+      itemsPath: '$.chunks',
+      maxConcurrency: settings.mapMaxConcurrency,
+      itemSelector: {
+        job_id: sfn.JsonPath.stringAt('$.job_id'),
+        owner: sfn.JsonPath.stringAt('$.owner'),
+        chunk_key: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+      },
+      resultPath: '$.chunk_results',
+    });
+    map.itemProcessor(generate);
+
+    const assemble = new tasks.LambdaInvoke(this, STATE_NAMES.assemble, {
+      lambdaFunction: assembleResults,
+      payloadResponseOnly: true,
+      resultPath: '$.assembled',
+    });
+    const finalize = new tasks.LambdaInvoke(this, STATE_NAMES.finalize, {
+      lambdaFunction: finalizeJob,
+      payloadResponseOnly: true,
+      resultPath: '$.finalized',
+    });
+
+    // The error stays in the state (resultPath DISCARD) so "Job failed" reports it in the console.
+    const markFailed = new tasks.LambdaInvoke(this, STATE_NAMES.markFailed, {
+      lambdaFunction: markJobFailed,
+      payloadResponseOnly: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    markFailed.next(
+      new sfn.Fail(this, STATE_NAMES.fail, { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+    );
+    for (const step of [plan, map, assemble, finalize]) step.addCatch(markFailed, catchAll);
+    // Lambda's own throttling is not in the default service-error retry, and a burst of jobs
+    // finishing together can hit it.
+    for (const task of [plan, assemble, finalize, markFailed]) {
+      task.addRetry({
+        errors: ['Lambda.TooManyRequestsException'],
+        interval: cdk.Duration.seconds(2),
+        maxAttempts: 6,
+        backoffRate: 2,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    }
+
+    const logGroup = new logs.LogGroup(this, 'StateMachineLogGroup', {
+      // Vended-logs names keep the CloudWatch Logs resource policy small as state machines grow.
+      logGroupName: `/aws/vendedlogs/states/${cdk.Stack.of(this).stackName}-pipeline`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+    });
+
+    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'One quiz generation job: plan chunks, generate each through SQS, assemble, finalize',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(map).next(assemble).next(finalize)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+
+    acknowledgeWildcards(
+      stateMachine.role,
+      {
+        resources: [
+          '*',
+          ...[planChunks, assembleResults, finalizeJob, markJobFailed].map((f) => `${f.functionArn}:*`),
+        ],
+      },
+      'Resource * is required by X-Ray (PutTraceSegments, GetSampling*) and by CloudWatch Logs delivery (CreateLogDelivery and friends), which have no resource-level permissions; <function>:* are the versions and aliases of the four pipeline functions the tasks invoke.',
+    );
+    return stateMachine;
+  }
+
+  /** The ARN pattern of this state machine's executions, for Stop/DescribeExecution grants. */
+  executionArnPattern(): string {
+    return cdk.Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: cdk.ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /** STATE_MACHINE_ARN and the rights to start, stop and describe job executions. */
+  useStateMachine(fnToGrant: QuizgenFunction): void {
+    fnToGrant.addEnvironment(ENV.stateMachineArn, this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(fnToGrant);
+    const executions = this.executionArnPattern();
+    fnToGrant.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StopExecution', 'states:DescribeExecution'],
+        resources: [executions],
+      }),
+    );
+    acknowledgeWildcards(
+      fnToGrant.role ?? fnToGrant,
+      { resources: [executions] },
+      'Execution ARNs of this one state machine; an execution is named after its job id, known only at run time.',
+    );
+  }
+}

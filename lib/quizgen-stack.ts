@@ -1,0 +1,74 @@
+import * as cdk from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './constructs/api.ts';
+import { GeminiSecret } from './constructs/gemini-secret.ts';
+import { Pipeline } from './constructs/pipeline.ts';
+import type { QuizgenFunction } from './constructs/quizgen-function.ts';
+import { Storage } from './constructs/storage.ts';
+import type { HandlerRole } from './definition.ts';
+import type { Settings } from './settings.ts';
+
+export interface QuizGenStackProps extends cdk.StackProps {
+  settings: Settings;
+}
+
+/** Output names; the local runtime and the README refer to them. */
+export const OUTPUTS = {
+  apiUrl: 'ApiUrl',
+  apiKeyId: 'ApiKeyId',
+  getApiKeyCommand: 'GetApiKeyCommand',
+  stateMachineArn: 'StateMachineArn',
+  bucketName: 'BucketName',
+  tableName: 'TableName',
+  geminiSecretArn: 'GeminiSecretArn',
+  setGeminiKeyCommand: 'SetGeminiKeyCommand',
+} as const;
+
+export class QuizGenStack extends cdk.Stack {
+  readonly settings: Settings;
+  readonly storage: Storage;
+  readonly geminiSecret: GeminiSecret;
+  readonly pipeline: Pipeline;
+  readonly api: Api;
+  /** Every function, by the handler it runs. */
+  readonly functions: Record<HandlerRole, QuizgenFunction>;
+
+  constructor(scope: Construct, id: string, props: QuizGenStackProps) {
+    super(scope, id, props);
+    this.settings = props.settings;
+
+    this.storage = new Storage(this, 'Storage', { settings: this.settings });
+    this.geminiSecret = new GeminiSecret(this, 'GeminiApiKey');
+    this.pipeline = new Pipeline(this, 'Pipeline', {
+      settings: this.settings,
+      storage: this.storage,
+      geminiSecret: this.geminiSecret,
+    });
+    this.api = new Api(this, 'Api', {
+      settings: this.settings,
+      storage: this.storage,
+      pipeline: this.pipeline,
+      geminiSecret: this.geminiSecret,
+    });
+    this.functions = { ...this.pipeline.functions, ...this.api.functions };
+
+    const output = (name: string, value: string, description: string) =>
+      new cdk.CfnOutput(this, name, { value, description });
+    output(OUTPUTS.apiUrl, this.api.restApi.url, 'Base URL of the API, stage included');
+    output(OUTPUTS.apiKeyId, this.api.apiKey.keyId, 'Id of the default API key');
+    output(
+      OUTPUTS.getApiKeyCommand,
+      `aws apigateway get-api-key --api-key ${this.api.apiKey.keyId} --include-value --query value --output text`,
+      'Prints the default API key, for the x-api-key header',
+    );
+    output(OUTPUTS.stateMachineArn, this.pipeline.stateMachine.stateMachineArn, 'Job pipeline state machine');
+    output(OUTPUTS.bucketName, this.storage.bucket.bucketName, 'Results bucket');
+    output(OUTPUTS.tableName, this.storage.table.tableName, 'Jobs table');
+    output(OUTPUTS.geminiSecretArn, this.geminiSecret.secret.secretArn, 'Secret holding the Gemini API key');
+    output(
+      OUTPUTS.setGeminiKeyCommand,
+      `aws secretsmanager put-secret-value --secret-id ${this.geminiSecret.secret.secretArn} --secret-string <YOUR_KEY>`,
+      'Stores your Gemini API key; generation answers "not configured" until then',
+    );
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The REST routes, as data. The API construct builds one API Gateway resource and method per
+ * entry; the local gateway and the infrastructure tests read the same list, so a route added
+ * here exists everywhere. Kept free of aws-cdk-lib imports so the local gateway loads it cheaply.
+ */
+import type { HANDLER_ENTRIES } from '../lambdas/commons/pipeline-contract.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type ApiHandlerRole = Extract<keyof typeof HANDLER_ENTRIES, 'quizGeneratorApi' | 'healthApi'>;
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway resource path, with `{name}` path parameters, as it appears in `event.resource`. */
+  path: string;
+  handler: ApiHandlerRole;
+  apiKeyRequired: boolean;
+}
+
+export const API_STAGE_NAME = 'prod';
+export const API_BASE_PATH = '/api/v1/quiz-generator';
+
+const api = (method: HttpMethod, path: string): Route => ({
+  method,
+  path: `${API_BASE_PATH}/${path}`,
+  handler: 'quizGeneratorApi',
+  apiKeyRequired: true,
+});
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/health', handler: 'healthApi', apiKeyRequired: false },
+  api('GET', 'sectors'),
+  api('GET', 'checkpoint'),
+  api('GET', 'api-status'),
+  api('GET', 'jobs'),
+  api('GET', 'jobs/{job_id}'),
+  api('DELETE', 'jobs/{job_id}'),
+  api('POST', 'jobs/{job_id}/cancel'),
+  api('POST', 'generate/career-level'),
+  api('POST', 'generate/soft-skills'),
+  api('POST', 'generate/sector'),
+  api('POST', 'generate/career-level/async'),
+  api('POST', 'generate/soft-skills/async'),
+  api('POST', 'generate/sector/async'),
+  api('POST', 'generate/full/async'),
+  api('GET', 'results/combined'),
+  api('GET', 'results/soft-skills'),
+  api('GET', 'results/sectors/{sector}'),
+  api('GET', 'results/sectors/{sector}/careers/{career}/levels/{level}'),
+];
+
+export interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string> | null;
+}
+
+/**
+ * Finds the route for a request path (without stage), the way API Gateway does: literal path
+ * segments win over `{param}` segments. Path parameter values are URL-decoded. Returns
+ * `undefined` when no route has this method and path; `pathExists` tells the two cases apart.
+ */
+export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  const candidates = ROUTES.map((route) => ({ route, params: matchPath(route.path, path) })).filter(
+    (c) => c.params !== undefined && c.route.method === method.toUpperCase(),
+  );
+  candidates.sort((a, b) => paramCount(a.route.path) - paramCount(b.route.path));
+  const best = candidates[0];
+  if (best?.params === undefined) return undefined;
+  return {
+    route: best.route,
+    pathParameters: Object.keys(best.params).length > 0 ? best.params : null,
+  };
+}
+
+/** Whether any route has this path, whatever its method. */
+export function pathExists(path: string): boolean {
+  return ROUTES.some((route) => matchPath(route.path, path) !== undefined);
+}
+
+function paramCount(template: string): number {
+  return template.split('/').filter((s) => s.startsWith('{')).length;
+}
+
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const want = template.split('/').filter(Boolean);
+  const got = path.split('?')[0]?.split('/').filter(Boolean) ?? [];
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of want.entries()) {
+    const actual = got[i] ?? '';
+    if (segment.startsWith('{') && segment.endsWith('}')) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+      params[segment.slice(1, -1)] = decoded;
+    } else if (segment !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+}

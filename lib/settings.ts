@@ -1,0 +1,190 @@
+/**
+ * Deployment settings: typed, read from CDK context (`cdk synth -c llmMaxConcurrency=20`, or the
+ * `context` block of cdk.json), validated before anything is built so a bad value fails synth
+ * with a message that names the setting instead of a CloudFormation error twenty minutes later.
+ *
+ * The defaults the handlers share come from `lambdas/commons/config.ts` DEFAULTS, so a deployed
+ * stack and a function started without those variables behave the same.
+ */
+import type { Construct } from 'constructs';
+import { DEFAULTS, ENV } from '../lambdas/commons/config.ts';
+
+export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
+
+export interface Settings {
+  geminiModel: string;
+  /** Concurrent Gemini calls: the worker's SQS event source MaximumConcurrency. */
+  llmMaxConcurrency: number;
+  llmRequestsPerMinute: number;
+  /** Concurrent iterations of the "Generate chunks" Map (inline Map: at most 40). */
+  mapMaxConcurrency: number;
+  questionsPerCareerLevel: number;
+  questionsPerSoftSkillsJob: number;
+  apiThrottleRateLimit: number;
+  apiThrottleBurstLimit: number;
+  apiQuotaLimit: number;
+  apiQuotaPeriod: QuotaPeriod;
+  jobRetentionDays: number;
+  rawResponseRetentionDays: number;
+  /** How long a "Generate chunk" iteration waits for its task token, queue time included. */
+  chunkTimeoutSeconds: number;
+  /** Receives of a chunk message before SQS moves it to the dead-letter queue. */
+  chunkMaxReceives: number;
+  workerTimeoutSeconds: number;
+  /** How long a synchronous generate call waits for its job before answering. */
+  syncWaitSeconds: number;
+  resultInlineMaxBytes: number;
+  geminiTimeoutSeconds: number;
+  tableDeletionProtection: boolean;
+}
+
+export const SETTING_DEFAULTS: Readonly<Settings> = {
+  geminiModel: DEFAULTS.geminiModel,
+  llmMaxConcurrency: DEFAULTS.llmMaxConcurrency,
+  llmRequestsPerMinute: DEFAULTS.llmRequestsPerMinute,
+  mapMaxConcurrency: 40,
+  questionsPerCareerLevel: DEFAULTS.questionsPerCareerLevel,
+  questionsPerSoftSkillsJob: DEFAULTS.questionsPerSoftSkillsJob,
+  apiThrottleRateLimit: 50,
+  apiThrottleBurstLimit: 100,
+  apiQuotaLimit: 100_000,
+  apiQuotaPeriod: 'DAY',
+  jobRetentionDays: DEFAULTS.jobRetentionDays,
+  rawResponseRetentionDays: 30,
+  chunkTimeoutSeconds: 7200,
+  chunkMaxReceives: DEFAULTS.chunkMaxReceives,
+  workerTimeoutSeconds: 600,
+  syncWaitSeconds: DEFAULTS.syncWaitSeconds,
+  resultInlineMaxBytes: DEFAULTS.resultInlineMaxBytes,
+  geminiTimeoutSeconds: DEFAULTS.geminiTimeoutSeconds,
+  tableDeletionProtection: false,
+};
+
+export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
+
+/** SQS keeps a message at most 14 days; a chunk cannot wait longer than its message lives. */
+const MAX_MESSAGE_RETENTION_SECONDS = 14 * 24 * 3600;
+/** SQS caps the visibility timeout at 12 hours, and it is 6 x the worker timeout. */
+const MAX_WORKER_TIMEOUT_SECONDS = 900;
+
+type Check = (s: Settings) => string | undefined;
+
+const intIn =
+  (name: keyof Settings, min: number, max: number, why = ''): Check =>
+  (s) => {
+    const value = s[name];
+    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? undefined
+      : `${name} must be an integer from ${min} to ${max}${why}, got ${JSON.stringify(value)}`;
+  };
+
+const CHECKS: Check[] = [
+  (s) =>
+    typeof s.geminiModel === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.geminiModel)
+      ? undefined
+      : `geminiModel must be a model id such as "gemini-2.5-flash", got ${JSON.stringify(s.geminiModel)}`,
+  intIn('llmMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
+  intIn('llmRequestsPerMinute', 1, 1_000_000),
+  intIn('mapMaxConcurrency', 1, 40, ' (an inline Map runs at most 40 iterations at once)'),
+  intIn('questionsPerCareerLevel', 1, 1000),
+  intIn('questionsPerSoftSkillsJob', 1, 1000),
+  (s) =>
+    typeof s.apiThrottleRateLimit === 'number' && s.apiThrottleRateLimit > 0
+      ? undefined
+      : `apiThrottleRateLimit must be a number of requests per second > 0, got ${JSON.stringify(s.apiThrottleRateLimit)}`,
+  intIn('apiThrottleBurstLimit', 1, 1_000_000),
+  intIn('apiQuotaLimit', 1, 1_000_000_000),
+  (s) =>
+    QUOTA_PERIODS.includes(s.apiQuotaPeriod)
+      ? undefined
+      : `apiQuotaPeriod must be one of ${QUOTA_PERIODS.join(', ')}, got ${JSON.stringify(s.apiQuotaPeriod)}`,
+  intIn('jobRetentionDays', 1, 3650),
+  intIn('rawResponseRetentionDays', 1, 3650),
+  intIn(
+    'workerTimeoutSeconds',
+    30,
+    MAX_WORKER_TIMEOUT_SECONDS,
+    ' (Lambda timeout; the queue visibility is 6x this)',
+  ),
+  intIn('chunkTimeoutSeconds', 60, MAX_MESSAGE_RETENTION_SECONDS, ' (the chunk message lives this long)'),
+  (s) =>
+    s.chunkTimeoutSeconds >= s.workerTimeoutSeconds
+      ? undefined
+      : `chunkTimeoutSeconds (${s.chunkTimeoutSeconds}) must be at least workerTimeoutSeconds (${s.workerTimeoutSeconds}): a chunk waits in the queue and then runs`,
+  intIn('chunkMaxReceives', 1, 1000, ' (the SQS maxReceiveCount range)'),
+  intIn('syncWaitSeconds', 0, 28, ' (API Gateway ends every request after 29 s)'),
+  intIn('resultInlineMaxBytes', 1, 6_000_000, ' (a Lambda response is at most 6 MB)'),
+  intIn('geminiTimeoutSeconds', 1, MAX_WORKER_TIMEOUT_SECONDS),
+  (s) =>
+    s.geminiTimeoutSeconds < s.workerTimeoutSeconds
+      ? undefined
+      : `geminiTimeoutSeconds (${s.geminiTimeoutSeconds}) must be less than workerTimeoutSeconds (${s.workerTimeoutSeconds}) so the worker can still record a failed call`,
+  (s) =>
+    typeof s.tableDeletionProtection === 'boolean'
+      ? undefined
+      : `tableDeletionProtection must be true or false, got ${JSON.stringify(s.tableDeletionProtection)}`,
+];
+
+export class InvalidSettingsError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidSettingsError';
+    this.problems = problems;
+  }
+}
+
+export function validateSettings(settings: Settings): Settings {
+  const problems = CHECKS.map((check) => check(settings)).filter((p): p is string => p !== undefined);
+  if (problems.length > 0) throw new InvalidSettingsError(problems);
+  return settings;
+}
+
+/** `-c name=value` always arrives as a string; cdk.json and tests may pass real JSON values. */
+function coerce(name: keyof Settings, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const fallback = SETTING_DEFAULTS[name];
+  const text = value.trim();
+  if (typeof fallback === 'number') return text === '' ? Number.NaN : Number(text);
+  if (typeof fallback === 'boolean') {
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    return text;
+  }
+  return name === 'apiQuotaPeriod' ? text.toUpperCase() : text;
+}
+
+/**
+ * Settings for a construct tree: explicit overrides first, then CDK context, then defaults.
+ * Throws InvalidSettingsError listing every bad value at once.
+ */
+export function readSettings(scope: Construct, overrides: Partial<Settings> = {}): Settings {
+  const merged: Record<string, unknown> = { ...SETTING_DEFAULTS };
+  for (const name of SETTING_NAMES) {
+    const fromContext = scope.node.tryGetContext(name);
+    if (fromContext !== undefined) merged[name] = coerce(name, fromContext);
+    const override = overrides[name];
+    if (override !== undefined) merged[name] = override;
+  }
+  return validateSettings(merged as unknown as Settings);
+}
+
+/**
+ * The settings a function reads through `lambdas/commons/config.ts`, as environment variables.
+ * Every pipeline and API function gets the same values so they agree on the budget and sizes.
+ */
+export function settingsEnvironment(s: Settings): Record<string, string> {
+  return {
+    [ENV.geminiModel]: s.geminiModel,
+    [ENV.llmMaxConcurrency]: String(s.llmMaxConcurrency),
+    [ENV.llmRequestsPerMinute]: String(s.llmRequestsPerMinute),
+    [ENV.questionsPerCareerLevel]: String(s.questionsPerCareerLevel),
+    [ENV.questionsPerSoftSkillsJob]: String(s.questionsPerSoftSkillsJob),
+    [ENV.syncWaitSeconds]: String(s.syncWaitSeconds),
+    [ENV.jobRetentionDays]: String(s.jobRetentionDays),
+    [ENV.chunkMaxReceives]: String(s.chunkMaxReceives),
+    [ENV.resultInlineMaxBytes]: String(s.resultInlineMaxBytes),
+    [ENV.geminiTimeoutSeconds]: String(s.geminiTimeoutSeconds),
+  };
+}

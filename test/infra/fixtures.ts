@@ -1,0 +1,26 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { createApp } from '../../lib/app.ts';
+import type { CfnTemplate } from '../../lib/definition.ts';
+import type { Settings } from '../../lib/settings.ts';
+
+/** Every value differs from its default, so a test cannot pass by reading the default. */
+export const CUSTOM_SETTINGS = {
+  llmMaxConcurrency: 7,
+  mapMaxConcurrency: 12,
+  chunkMaxReceives: 3,
+  chunkTimeoutSeconds: 5400,
+  workerTimeoutSeconds: 300,
+  rawResponseRetentionDays: 9,
+  apiThrottleRateLimit: 11,
+  apiThrottleBurstLimit: 22,
+  apiQuotaLimit: 3333,
+  apiQuotaPeriod: 'WEEK',
+  geminiModel: 'gemini-test-model',
+} satisfies Partial<Settings>;
+
+/** Synthesizes the stack in-process without esbuild bundling (the template is all these tests need). */
+export function synthesize(settings: Partial<Settings> = CUSTOM_SETTINGS) {
+  const { app, stack } = createApp({ bundle: false, settings });
+  const template = Template.fromStack(stack);
+  return { app, stack, template, json: template.toJSON() as CfnTemplate };
+}

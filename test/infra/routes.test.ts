@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { API_BASE_PATH, matchRoute, pathExists, ROUTES } from '../../lib/routes.ts';
+
+describe('routes', () => {
+  it('are unique by method and path', () => {
+    const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
+    assert.equal(new Set(keys).size, keys.length);
+  });
+
+  it('match a request to its resource template and decoded path parameters', () => {
+    const match = matchRoute(
+      'get',
+      `${API_BASE_PATH}/results/sectors/data%20science/careers/ML/levels/2?x=1`,
+    );
+    assert.equal(
+      match?.route.path,
+      `${API_BASE_PATH}/results/sectors/{sector}/careers/{career}/levels/{level}`,
+    );
+    assert.deepEqual(match?.pathParameters, { sector: 'data science', career: 'ML', level: '2' });
+  });
+
+  it('prefer literal segments and give null path parameters when there are none', () => {
+    const match = matchRoute('GET', `${API_BASE_PATH}/jobs`);
+    assert.equal(match?.route.path, `${API_BASE_PATH}/jobs`);
+    assert.equal(match?.pathParameters, null);
+  });
+
+  it('tell an unknown path from a known path with another method', () => {
+    assert.equal(matchRoute('PUT', `${API_BASE_PATH}/jobs/abc`), undefined);
+    assert.equal(pathExists(`${API_BASE_PATH}/jobs/abc`), true);
+    assert.equal(pathExists(`${API_BASE_PATH}/nope`), false);
+  });
+
+  it('leave only GET /health open without an API key', () => {
+    assert.deepEqual(
+      ROUTES.filter((r) => !r.apiKeyRequired).map((r) => `${r.method} ${r.path}`),
+      ['GET /health'],
+    );
+  });
+});
