@@ -25,6 +25,8 @@ export const ENV = {
   chunkMaxReceives: 'CHUNK_MAX_RECEIVES',
   resultInlineMaxBytes: 'RESULT_INLINE_MAX_BYTES',
   geminiTimeoutSeconds: 'GEMINI_TIMEOUT_SECONDS',
+  /** How long a job may go without an update before its execution is checked. */
+  jobReconcileAfterSeconds: 'JOB_RECONCILE_AFTER_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -66,6 +68,7 @@ export const DEFAULTS = {
   chunkMaxReceives: 4,
   resultInlineMaxBytes: 1_000_000,
   geminiTimeoutSeconds: 120,
+  jobReconcileAfterSeconds: 15,
 } as const;
 
 export interface GenerationSettings {

@@ -46,7 +46,7 @@ export function sectorDetails(cat: Catalog = catalog): Record<string, Record<str
 }
 
 export function requireSector(sector: string, cat: Catalog = catalog): string {
-  if (!(sector in cat.sectors)) {
+  if (!Object.hasOwn(cat.sectors, sector)) {
     throw new InvalidRequest(`Unknown sector: ${sector}. Valid sectors: ${sectorIds(cat).join(', ')}`);
   }
   return sector;
@@ -87,7 +87,7 @@ export function levelDescription(
 }
 
 export function careerFamilyOf(sector: string, career: string, cat: Catalog = catalog): string {
-  const families = cat.sectors[sector]?.career_families ?? {};
+  const families = (Object.hasOwn(cat.sectors, sector) && cat.sectors[sector]?.career_families) || {};
   for (const [family, careers] of Object.entries(families)) {
     if (careers.some((c) => c.id === career)) return family;
   }

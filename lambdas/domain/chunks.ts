@@ -58,7 +58,8 @@ export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog =
     throw new InvalidRequest(`Malformed chunk key: ${key}`);
   }
   requireCareer(sector, career, cat);
-  const level = requireLevel(Number(levelText));
+  // One spelling per level ("1", never "01" or "1.0"), so a chunk has exactly one key.
+  const level = requireLevel(/^[1-5]$/.test(levelText) ? Number(levelText) : levelText);
   return { kind: 'career_level', key, sector, career, level, questionCount: counts.questionsPerCareerLevel };
 }
 

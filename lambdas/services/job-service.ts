@@ -20,9 +20,6 @@ import {
 import { geminiApiKey } from '../gemini/api-key.ts';
 import * as jobs from '../store/job-store.ts';
 
-/** How long a job may look stalled before we ask Step Functions whether its execution lives. */
-const RECONCILE_AFTER_MS = 15_000;
-
 export async function startJob(
   owner: string,
   jobType: JobType,
@@ -105,8 +102,12 @@ export async function listJobs(owner: string, status: JobStatus | undefined, lim
  * restarted) is marked failed, so it never stays `running` forever.
  */
 export async function reconcile(job: JobRecord): Promise<JobRecord> {
-  if (isTerminal(job.status) || Date.now() - Date.parse(job.updated_at) < RECONCILE_AFTER_MS) return job;
+  // A job that moved recently is alive; only one that looks stalled is worth an SFN call.
+  const stalledAfterMs = intEnv(ENV.jobReconcileAfterSeconds, DEFAULTS.jobReconcileAfterSeconds, 0) * 1000;
+  if (isTerminal(job.status) || Date.now() - Date.parse(job.updated_at) < stalledAfterMs) return job;
   if (!job.execution_arn) {
+    // Between creating the record and starting its execution there is a moment without an ARN.
+    if (Date.now() - Date.parse(job.created_at) < 60_000) return job;
     return (await markOrphaned(job.job_id, 'The job was never started')) ?? job;
   }
   try {

@@ -61,7 +61,16 @@ function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job
 }
 
 function stripKeys(item: Record<string, unknown>): JobRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g1s,
+    gsi2pk: _g2,
+    gsi2sk: _g2s,
+    counted_chunks: _c,
+    ...rest
+  } = item;
   return rest as unknown as JobRecord;
 }
 
@@ -196,28 +205,13 @@ export interface ChunkOutcome extends TokenUsage {
 }
 
 /**
- * Records a chunk's outcome on its record and adds it to the job's counters atomically,
- * then moves the progress forward (never backward: chunks finish in any order).
+ * Adds a chunk's outcome to the job's counters, once: the job keeps the set of chunks it has
+ * counted, so a redelivered message cannot count a chunk twice, and a deleted job is not
+ * brought back. Then records the outcome on the chunk's record and moves the progress forward
+ * (never backward: chunks finish in any order). Returns undefined when nothing was counted.
  */
 export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobRecord | undefined> {
   const now = nowIso();
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: chunkRecordKey(outcome.jobId, outcome.chunkKey),
-      UpdateExpression:
-        'SET #status = :status, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':status': outcome.status,
-        ':q': outcome.questions,
-        ':err': outcome.error ?? null,
-        ':s3': outcome.s3Key ?? null,
-        ':now': now,
-        ':cost': outcome.costUsd,
-      },
-    }),
-  );
   const counter = outcome.status === 'completed' ? 'chunks_completed' : 'chunks_failed';
   let updated: JobRecord;
   try {
@@ -225,8 +219,8 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
       new UpdateCommand({
         TableName: table(),
         Key: jobKey(outcome.jobId),
-        UpdateExpression: `ADD ${counter} :one, questions_generated :q, input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost SET updated_at = :now`,
-        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: `ADD ${counter} :one, questions_generated :q, input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost, counted_chunks :chunk SET updated_at = :now`,
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(counted_chunks, :key)',
         ExpressionAttributeValues: {
           ':one': 1,
           ':q': outcome.status === 'completed' ? outcome.questions : 0,
@@ -235,6 +229,8 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
           ':think': outcome.thinking_tokens,
           ':cached': outcome.cached_tokens,
           ':cost': outcome.costUsd,
+          ':chunk': new Set([outcome.chunkKey]),
+          ':key': outcome.chunkKey,
           ':now': now,
         },
         ReturnValues: 'ALL_NEW',
@@ -242,9 +238,28 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
     );
     updated = stripKeys(result.Attributes ?? {});
   } catch (error) {
-    if (isConditionFailure(error)) return undefined; // the job was deleted meanwhile
+    if (isConditionFailure(error)) return undefined; // counted before, or the job was deleted
     throw error;
   }
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: chunkRecordKey(outcome.jobId, outcome.chunkKey),
+      UpdateExpression:
+        'SET #status = :status, chunk_key = :key, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost, expires_at = :exp',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': outcome.status,
+        ':key': outcome.chunkKey,
+        ':q': outcome.questions,
+        ':err': outcome.error ?? null,
+        ':s3': outcome.s3Key ?? null,
+        ':now': now,
+        ':cost': outcome.costUsd,
+        ':exp': updated.expires_at,
+      },
+    }),
+  );
   const done = updated.chunks_completed + updated.chunks_failed;
   const percent = chunkProgressPercent(done, updated.chunks_planned);
   try {
@@ -269,15 +284,25 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
 }
 
 /** Marks a chunk as started and returns how many attempts it has had, this one included. */
-export async function startChunkAttempt(jobId: string, chunkKey: string): Promise<number> {
+export async function startChunkAttempt(
+  job: Pick<JobRecord, 'job_id' | 'expires_at'>,
+  chunkKey: string,
+): Promise<number> {
   const result = await dynamo.send(
     new UpdateCommand({
       TableName: table(),
-      Key: chunkRecordKey(jobId, chunkKey),
+      Key: chunkRecordKey(job.job_id, chunkKey),
+      // Chunk records expire with their job, so DynamoDB's TTL removes both.
       UpdateExpression:
-        'SET #status = :running, chunk_key = :key, started_at = if_not_exists(started_at, :now) ADD attempts :one',
+        'SET #status = :running, chunk_key = :key, started_at = if_not_exists(started_at, :now), expires_at = :exp ADD attempts :one',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':running': 'running', ':key': chunkKey, ':now': nowIso(), ':one': 1 },
+      ExpressionAttributeValues: {
+        ':running': 'running',
+        ':key': chunkKey,
+        ':now': nowIso(),
+        ':one': 1,
+        ':exp': job.expires_at,
+      },
       ReturnValues: 'ALL_NEW',
     }),
   );
@@ -293,20 +318,31 @@ export interface ChunkRecord {
   s3_key?: string | null;
 }
 
-export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
-  const items = await queryAll({
-    TableName: table(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':chunk': 'CHUNK#' },
-  });
-  return items.map((item) => ({
+export async function getChunkRecord(jobId: string, chunkKey: string): Promise<ChunkRecord | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: table(), Key: chunkRecordKey(jobId, chunkKey), ConsistentRead: true }),
+  );
+  return Item ? toChunkRecord(Item) : undefined;
+}
+
+function toChunkRecord(item: Record<string, unknown>): ChunkRecord {
+  return {
     chunk_key: String(item.chunk_key ?? String(item.sk).slice('CHUNK#'.length)),
     status: String(item.status),
     attempts: Number(item.attempts ?? 0),
     questions: item.questions as number | undefined,
     last_error: item.last_error as string | null | undefined,
     s3_key: item.s3_key as string | null | undefined,
-  }));
+  };
+}
+
+export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':chunk': 'CHUNK#' },
+  });
+  return items.map(toChunkRecord);
 }
 
 /** Deletes a job and its chunk records (not its checkpoint or files, as the seed says). */

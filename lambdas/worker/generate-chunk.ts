@@ -15,7 +15,7 @@ import { withPowertools } from '../commons/middleware.ts';
 import type { ChunkResult } from '../commons/pipeline-contract.ts';
 import { logger, metrics } from '../commons/powertools.ts';
 import { chunkFromKey, describeChunk } from '../domain/chunks.ts';
-import { isTerminal } from '../domain/jobs.ts';
+import { isTerminal, type JobRecord } from '../domain/jobs.ts';
 import { costOf } from '../domain/pricing.ts';
 import { geminiApiKey } from '../gemini/api-key.ts';
 import { ModelCallError } from '../gemini/gemini-client.ts';
@@ -52,20 +52,38 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
       );
       return;
     }
-    await runChunk(message, receiveCount, record, context);
+    await runChunk(job, message, receiveCount, record, context);
   } finally {
     logger.removeKeys(Object.keys(log));
   }
 }
 
 async function runChunk(
+  job: JobRecord,
   message: ChunkMessageBody,
   receiveCount: number,
   record: SQSRecord,
   context?: Context,
 ): Promise<void> {
   const chunk = chunkFromKey(message.chunk_key, settings);
-  const attempt = await jobs.startChunkAttempt(message.job_id, message.chunk_key);
+  const previous = await jobs.getChunkRecord(message.job_id, message.chunk_key);
+  if (previous?.status === 'completed') {
+    // A redelivery after the outcome was recorded (the answer to the token was lost): answer again.
+    const result: ChunkResult = {
+      chunk_key: message.chunk_key,
+      status: 'completed',
+      questions: previous.questions ?? 0,
+    };
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) }),
+        ),
+      message.chunk_key,
+    );
+    return;
+  }
+  const attempt = await jobs.startChunkAttempt(job, message.chunk_key);
   await jobs.setProgressMessage(message.job_id, `Generating ${describeChunk(chunk)}...`);
   const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
   try {

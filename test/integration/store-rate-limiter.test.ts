@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
+
+type RateLimiter = typeof import('../../lambdas/gemini/rate-limiter.ts');
+
+let aws: LocalAws;
+let limiter: RateLimiter;
+
+before(async () => {
+  aws = await startLocalAws();
+  limiter = await import('../../lambdas/gemini/rate-limiter.ts');
+});
+
+after(async () => {
+  await aws?.stop();
+});
+
+/** The most calls any 60-second window (t - 60 s, t] holds, given the calls' start times. */
+function busiestMinute(starts: number[]): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    const end = sorted[i] ?? 0;
+    while (end - (sorted[j] ?? end) >= 60_000) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe('rate limiter', () => {
+  it('gives 30 concurrent callers distinct slots at least 60 000 / rpm ms apart', async () => {
+    const name = `x-${randomUUID()}`;
+
+    const slots = await Promise.all(Array.from({ length: 30 }, () => limiter.reserveSlot(name, 600)));
+
+    const starts = slots.map((s) => s.at).sort((a, b) => a - b);
+    assert.equal(new Set(starts).size, 30, 'every caller has its own slot');
+    for (let i = 1; i < starts.length; i++) {
+      const gap = (starts[i] ?? 0) - (starts[i - 1] ?? 0);
+      assert.ok(gap >= 100 - 1e-6, `slots ${i - 1} and ${i} are ${gap} ms apart`);
+    }
+  });
+
+  it('never lets a 60-second window hold more than rpm calls', async () => {
+    const name = `x-${randomUUID()}`;
+    const rpm = 12;
+
+    const slots = await Promise.all(Array.from({ length: 30 }, () => limiter.reserveSlot(name, rpm)));
+
+    assert.equal(busiestMinute(slots.map((s) => s.at)), rpm);
+  });
+
+  it('tells each caller how long to wait for its slot', async () => {
+    const name = `x-${randomUUID()}`;
+    const before = Date.now();
+
+    const slots = await Promise.all(Array.from({ length: 5 }, () => limiter.reserveSlot(name, 60)));
+
+    const byTime = [...slots].sort((a, b) => a.at - b.at);
+    assert.ok(
+      (byTime[0]?.waitMs ?? -1) >= 0 && (byTime[0]?.waitMs ?? Infinity) < 1000,
+      'the first starts at once',
+    );
+    assert.ok((byTime[4]?.at ?? 0) >= before + 4 * 1000, 'the fifth waits four intervals');
+    for (const slot of slots) assert.ok(slot.waitMs >= 0);
+  });
+
+  it('keeps separate limiters apart', async () => {
+    const [a, b] = await Promise.all([
+      limiter.reserveSlot(`x-${randomUUID()}`, 1),
+      limiter.reserveSlot(`x-${randomUUID()}`, 1),
+    ]);
+
+    assert.ok((a?.waitMs ?? Infinity) < 1000 && (b?.waitMs ?? Infinity) < 1000);
+  });
+
+  it('waitForSlot sleeps until the reserved slot', async () => {
+    const name = `x-${randomUUID()}`;
+    await limiter.reserveSlot(name, 200); // takes the first slot: the next is 300 ms later
+
+    const started = Date.now();
+    const waited = await limiter.waitForSlot(name, 200);
+    const elapsed = Date.now() - started;
+
+    assert.ok(waited > 200, `announced wait ${waited} ms`);
+    assert.ok(elapsed >= waited - 5, `slept ${elapsed} ms for an announced ${waited} ms`);
+  });
+});

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { GenerationSettings } from '../../lambdas/commons/config.ts';
+import type { Question } from '../../lambdas/domain/questions.ts';
+import type { ChunkFile } from '../../lambdas/worker/chunk-generator.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
+import { fixture } from '../support/fixtures.ts';
+import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
+import { uniqueOwner } from '../support/jobs.ts';
+import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
+
+type Generator = typeof import('../../lambdas/worker/chunk-generator.ts');
+type JobStore = typeof import('../../lambdas/store/job-store.ts');
+type QuestionsModule = typeof import('../../lambdas/domain/questions.ts');
+
+let sim: GeminiSimulator;
+let aws: LocalAws;
+let generator: Generator;
+let store: JobStore;
+let questionsModule: QuestionsModule;
+
+before(async () => {
+  sim = await startGeminiSimulator();
+  aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
+  generator = await import('../../lambdas/worker/chunk-generator.ts');
+  store = await import('../../lambdas/store/job-store.ts');
+  questionsModule = await import('../../lambdas/domain/questions.ts');
+});
+
+after(async () => {
+  await sim?.close();
+  await aws?.stop();
+});
+
+beforeEach(() => resetSimulator(sim));
+
+const settings = (): GenerationSettings => fixture<GenerationSettings>('generation-settings.json');
+const CHUNK = 'technology__FRONTEND_DEVELOPER__1';
+
+function input(owner: string, overrides: Partial<Parameters<Generator['generateChunk']>[0]> = {}) {
+  return {
+    jobId: randomUUID(),
+    owner,
+    chunkKey: CHUNK,
+    attempt: 1,
+    apiKey: 'test-key',
+    settings: settings(),
+    deadline: Date.now() + 60_000,
+    ...overrides,
+  };
+}
+
+async function s3Keys(prefix: string): Promise<string[]> {
+  const listed = await aws.s3Client.send(
+    new ListObjectsV2Command({ Bucket: aws.bucketName, Prefix: prefix }),
+  );
+  return (listed.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+async function s3Json<T>(key: string): Promise<T> {
+  const object = await aws.s3Client.send(new GetObjectCommand({ Bucket: aws.bucketName, Key: key }));
+  return JSON.parse((await object.Body?.transformToString('utf-8')) ?? 'null') as T;
+}
+
+/** Every property a kept question must have, checked independently of the generator's own checks. */
+function assertSound(questions: Question[], difficulty: number): void {
+  const norm = (t: string) => questionsModule.normalizeText(t);
+  for (const q of questions) {
+    assert.deepEqual(
+      q.options.map((o) => o.id),
+      ['a', 'b', 'c', 'd'],
+      q.question,
+    );
+    assert.equal(new Set(q.options.map((o) => norm(o.text))).size, 4, `distinct options: ${q.question}`);
+    assert.ok(['a', 'b', 'c', 'd'].includes(q.correct_answer), `answer ${q.correct_answer}`);
+    assert.ok(q.explanation.trim().length > 0);
+    assert.equal(q.difficulty, difficulty);
+  }
+  assert.equal(new Set(questions.map((q) => q.id)).size, questions.length, 'distinct ids');
+  assert.equal(new Set(questions.map((q) => norm(q.question))).size, questions.length, 'distinct questions');
+}
+
+describe('generateChunk against the Gemini simulator', () => {
+  it('writes exactly questionCount valid questions to S3 and the checkpoint, and the raw answer', async () => {
+    const owner = uniqueOwner('happy');
+    const run = input(owner);
+
+    const result = await generator.generateChunk(run);
+
+    assert.equal(result.questions, 5);
+    assert.equal(result.s3Key, `checkpoints/${owner}/${CHUNK}.json`);
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    assert.equal(file.chunk_key, CHUNK);
+    assert.equal(file.job_id, run.jobId);
+    assert.equal(file.question_count, 5);
+    assert.equal(file.questions.length, 5);
+    assert.equal(file.calls, 1);
+    assertSound(file.questions, 1);
+    assert.ok(file.questions.every((q) => q.category.length > 0));
+    assert.deepEqual(await store.listCheckpoint(owner), [
+      {
+        chunk_key: CHUNK,
+        s3_key: result.s3Key,
+        questions: 5,
+        job_id: run.jobId,
+        completed_at: file.generated_at,
+      },
+    ]);
+    assert.deepEqual(await s3Keys(`raw/${run.jobId}/`), [`raw/${run.jobId}/${CHUNK}/1-1.json`]);
+    assert.ok(result.usage.input_tokens > 0 && result.usage.output_tokens > 0);
+    assert.ok(result.costUsd > 0);
+    assert.deepEqual(outcomesOf(sim.stats()), { ok: 1 });
+  });
+
+  it("claims the chunk's questions, so another level of the same career cannot keep them", async () => {
+    const owner = uniqueOwner('claims');
+    const result = await generator.generateChunk(input(owner));
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    const [first] = file.questions;
+    assert.ok(first);
+
+    const print = questionsModule.fingerprint(first.question);
+    const scope = 'technology__FRONTEND_DEVELOPER';
+
+    assert.equal(await store.claimQuestion(owner, scope, print, 'technology__FRONTEND_DEVELOPER__2'), false);
+    assert.equal(await store.claimQuestion(owner, scope, print, CHUNK), true);
+  });
+
+  it('asks again for the questions a bad answer lost, and keeps only sound ones', async () => {
+    await replayOutcomes(sim, { badItems: 0.5 }, ['bad_items', 'ok']);
+    const owner = uniqueOwner('bad-items');
+    const run = input(owner);
+
+    const result = await generator.generateChunk(run);
+
+    assert.deepEqual(outcomesOf(sim.stats()), { bad_items: 1, ok: 1 });
+    assert.equal(result.questions, 5);
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    assert.equal(file.calls, 2);
+    assert.equal(file.questions.length, 5);
+    assertSound(file.questions, 1);
+    const reasons = file.rejected.flatMap((r) => r.reasons).join('; ');
+    assert.match(reasons, /two options have the same text/);
+    assert.match(reasons, /correct_answer .* is not one of the option ids/);
+    assert.deepEqual(await s3Keys(`raw/${run.jobId}/`), [
+      `raw/${run.jobId}/${CHUNK}/1-1.json`,
+      `raw/${run.jobId}/${CHUNK}/1-2.json`,
+    ]);
+  });
+
+  it('replaces an answer stopped by the safety filter', async () => {
+    await replayOutcomes(sim, { safety: 0.5 }, ['safety', 'ok']);
+    const owner = uniqueOwner('safety');
+
+    const result = await generator.generateChunk(input(owner));
+
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    assert.equal(file.questions.length, 5);
+    assert.equal(file.calls, 2);
+    assert.match(file.rejected.flatMap((r) => r.reasons).join(), /finishReason SAFETY/);
+  });
+
+  it('fails with ChunkGenerationFailed after MAX_CALLS_PER_CHUNK malformed answers, and checkpoints nothing', async () => {
+    sim.configure({ faults: { malformedJson: 1 } });
+    const owner = uniqueOwner('malformed');
+    const run = input(owner);
+
+    await assert.rejects(generator.generateChunk(run), (error: unknown) => {
+      assert.ok(error instanceof generator.ChunkGenerationFailed);
+      assert.match(error.message, /Only 0 of 5 questions/);
+      assert.match(error.message, /not valid JSON/);
+      assert.ok(error.usage.input_tokens > 0, 'reports the tokens spent');
+      return true;
+    });
+
+    assert.equal(sim.stats().totalCalls, generator.MAX_CALLS_PER_CHUNK);
+    assert.deepEqual(outcomesOf(sim.stats()), { malformed: generator.MAX_CALLS_PER_CHUNK });
+    assert.deepEqual(await store.listCheckpoint(owner), []);
+    assert.deepEqual(await s3Keys(`checkpoints/${owner}/`), []);
+    assert.equal(
+      (await s3Keys(`raw/${run.jobId}/`)).length,
+      generator.MAX_CALLS_PER_CHUNK,
+      'raw answers kept',
+    );
+  });
+
+  it('fails, checkpointing nothing, when every answer keeps losing a question to the checks', async () => {
+    sim.configure({ faults: { badItems: 1 } });
+    const owner = uniqueOwner('always-bad');
+
+    await assert.rejects(generator.generateChunk(input(owner)), {
+      name: 'ChunkGenerationFailed',
+      message: /Only 4 of 5 questions passed the checks after 4 model calls/,
+    });
+    assert.deepEqual(await store.listCheckpoint(owner), []);
+  });
+
+  it('succeeds through two transient 503s', async () => {
+    sim.configure({ failFirstCalls: 2 });
+    const owner = uniqueOwner('transient');
+
+    const result = await generator.generateChunk(input(owner));
+
+    assert.equal(result.questions, 5);
+    assert.deepEqual(outcomesOf(sim.stats()), { '503': 2, ok: 1 });
+    assert.equal((await store.listCheckpoint(owner)).length, 1);
+  });
+
+  it('honours the retryDelay of a 429 quota answer', async () => {
+    await replayOutcomes(sim, { error429: 0.5 }, ['429_injected', 'ok']);
+    // Longer than any first transient backoff (under baseDelayMs, 1 s), so only honouring it explains the wait.
+    sim.configure({ injected429DelayMs: 1200 });
+    const owner = uniqueOwner('quota');
+    const started = Date.now();
+
+    const result = await generator.generateChunk(input(owner));
+
+    const elapsed = Date.now() - started;
+    assert.equal(result.questions, 5);
+    assert.deepEqual(outcomesOf(sim.stats()), { '429_injected': 1, ok: 1 });
+    assert.ok(elapsed >= 1200, `took ${elapsed} ms`);
+  });
+
+  it('gives up a question another chunk of the career claimed first, and asks for a replacement', async () => {
+    // The simulator answers the same prompt the same way, so a first run shows what the model will say.
+    const preview = await s3Json<ChunkFile>(
+      (await generator.generateChunk(input(uniqueOwner('preview')))).s3Key,
+    );
+    const [taken] = preview.questions;
+    assert.ok(taken);
+    const owner = uniqueOwner('claimed');
+    const print = questionsModule.fingerprint(taken.question);
+    assert.ok(
+      await store.claimQuestion(
+        owner,
+        'technology__FRONTEND_DEVELOPER',
+        print,
+        'technology__FRONTEND_DEVELOPER__3',
+      ),
+    );
+    sim.resetStats();
+
+    const result = await generator.generateChunk(input(owner));
+
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    assert.equal(file.questions.length, 5);
+    assert.equal(file.calls, 2);
+    assert.ok(!file.questions.some((q) => questionsModule.fingerprint(q.question) === print));
+    assert.deepEqual(
+      file.rejected.filter((r) => r.question === taken.question).flatMap((r) => r.reasons),
+      ['duplicates another question of the same career'],
+    );
+    assertSound(file.questions, 1);
+  });
+
+  it('generates a soft-skills chunk with its share of the soft-skills total', async () => {
+    const owner = uniqueOwner('soft');
+
+    const result = await generator.generateChunk(input(owner, { chunkKey: 'soft_skills__COMMUNICATION' }));
+
+    assert.equal(result.questions, 2);
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    assertSound(file.questions, 0);
+  });
+});
