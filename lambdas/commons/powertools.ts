@@ -6,5 +6,6 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'quizgen';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: 'QuizGen' });
+// Metrics' own warnings (e.g. an invocation that added none) go through the structured logger.
+export const metrics = new Metrics({ serviceName, namespace: 'QuizGen', logger });
 export const tracer = new Tracer({ serviceName });

@@ -133,6 +133,13 @@ export class Api extends Construct {
         templates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
       });
     }
+    // Without an authorizer, API Gateway answers an unknown path with "Missing Authentication
+    // Token" (403); say what it is instead.
+    this.restApi.addGatewayResponse('UnknownPath', {
+      type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '404',
+      templates: { 'application/json': '{"detail":"Not Found"}' },
+    });
 
     this.apiKey = this.restApi.addApiKey('ApiKey', {
       description: 'Default client key of the quiz generator',

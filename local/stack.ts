@@ -1,0 +1,607 @@
+/**
+ * The whole service on this machine: the CDK app is synthesized in-process and every resource
+ * of its template gets a local stand-in (dynalite, s3rver, local-aws-sqs, the local Step
+ * Functions, event source pollers, EventBridge rules, API Gateway), wired to the same handler
+ * modules that run in AWS. Handlers reach the stand-ins only through the SDK's standard
+ * `AWS_ENDPOINT_URL_<SERVICE>` variables and the environment the template gives them.
+ *
+ * All handlers share this process and its `process.env`, and their modules (with the SDK
+ * clients and settings they build at load time) are loaded once per process. So one stack
+ * runs at a time, and a stack started again in the same process reuses the ports of the first
+ * one, so clients built by already-loaded modules still reach the right servers.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { createSqsServer } from 'local-aws-sqs';
+import S3rver from 's3rver';
+import { ENV } from '../lambdas/commons/config.ts';
+import { createApp } from '../lib/app.ts';
+import { API_BASE_PATH } from '../lib/routes.ts';
+import type { Settings } from '../lib/settings.ts';
+import { type ApiGateway, type ApiKey, startApiGateway } from './api-gateway.ts';
+import {
+  type CfnResource,
+  type CfnTemplate,
+  isRecord,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type RefResolver,
+  referenceOf,
+  resolveDefinition,
+  resolveIntrinsics,
+  resourcesOfType,
+} from './cloudformation.ts';
+import { executionStatusChangeEvent, startEventRules } from './event-rules.ts';
+import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.ts';
+import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
+import {
+  functionArn,
+  type Invoke,
+  type LocalLambda,
+  loadLambda,
+  templateFunctions,
+} from './lambda-runtime.ts';
+import { type StepFunctionsService, startStepFunctionsService } from './step-functions-service.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** s3rver accepts no other credentials; the other emulators accept any. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** Key the simulator insists on, so a handler that loses GEMINI_API_KEY fails as it would in AWS. */
+export const SIMULATOR_API_KEY = 'local-simulator-key';
+const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+/** ScalingConfig.MaximumConcurrency absent: AWS scales far higher; a few pollers are plenty here. */
+const DEFAULT_POLLER_CONCURRENCY = 5;
+/** Variables that only make sense in AWS (a secret to read, Node flags for a fresh process). */
+const DROPPED_VARIABLES = new Set<string>([ENV.geminiApiKeySecretArn, 'NODE_OPTIONS']);
+
+export interface LocalStackOptions {
+  /** Where DynamoDB, S3 and the API keys persist. */
+  dataDir: string;
+  /** API port; 0 picks a free one. @default 3000 */
+  port?: number;
+  /** Real Gemini when `apiKey` is given and no simulator asked for; the simulator otherwise. */
+  gemini?: { apiKey?: string; simulator?: SimulatorConfig };
+  settings?: Partial<Settings>;
+  /** Extra environment for the handlers; wins over everything else. */
+  env?: Record<string, string>;
+  /** No progress lines on stdout/stderr. */
+  quiet?: boolean;
+  /** Handler logs at INFO and execution traces. */
+  verbose?: boolean;
+  /** Visibility timeout of the local queues (AWS: the template's, typically 6x the worker timeout). */
+  visibilityTimeoutSeconds?: number;
+  /** API Gateway integration timeout where a method sets none (AWS: 29 s). */
+  integrationTimeoutMs?: number;
+}
+
+export interface LocalStack {
+  /** Root of the API, as the deployed stack's ApiUrl output (stage not included locally). */
+  apiUrl: string;
+  /** `apiUrl` + `/api/v1/quiz-generator`. */
+  baseUrl: string;
+  apiKeys: ApiKey[];
+  simulator?: GeminiSimulator;
+  stepFunctions: StepFunctionsService;
+  /** The environment the handlers run with (also applied to process.env while running). */
+  env: Record<string, string>;
+  /** Local names of the template's resources, e.g. the table name and the queue URLs. */
+  resources: {
+    tableName: string;
+    bucketName: string;
+    stateMachineArn: string;
+    queues: Record<string, string>;
+  };
+  template: CfnTemplate;
+  stop(): Promise<void>;
+}
+
+interface Ports {
+  dynamodb: number;
+  s3: number;
+  sqs: number;
+  sfn: number;
+  gemini: number;
+}
+
+let rememberedPorts: Ports | undefined;
+let running = false;
+let loadedEnv: Record<string, string> | undefined;
+
+function listenPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolvePromise) => {
+    server.close(() => resolvePromise());
+    server.closeAllConnections();
+  });
+}
+
+/** The template's resources, named locally the way CloudFormation names them: `<stack>-<logicalId>`. */
+class LocalNames {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+  sqsEndpoint = '';
+  constructor(stackName: string, template: CfnTemplate) {
+    this.stackName = stackName;
+    this.template = template;
+  }
+
+  physical(logicalId: string): string {
+    const resource = this.template.Resources[logicalId];
+    const props = resource?.Properties ?? {};
+    const explicit = [
+      props.TableName,
+      props.BucketName,
+      props.QueueName,
+      props.FunctionName,
+      props.StateMachineName,
+    ].find((name) => typeof name === 'string');
+    if (typeof explicit === 'string') return explicit;
+    const base = `${this.stackName}-${logicalId}`;
+    if (resource?.Type === 'AWS::S3::Bucket') return base.toLowerCase().slice(0, 63);
+    if (resource?.Type === 'AWS::SQS::Queue') {
+      return props.FifoQueue === true ? `${base.slice(0, 75)}.fifo` : base.slice(0, 80);
+    }
+    return base.slice(0, 64);
+  }
+
+  resolver: RefResolver = (logicalId, attribute) => {
+    const resource = this.template.Resources[logicalId];
+    if (!resource) throw new Error(`The template has no resource ${logicalId}`);
+    const name = this.physical(logicalId);
+    const region = LOCAL_REGION;
+    const account = LOCAL_ACCOUNT_ID;
+    switch (resource.Type) {
+      case 'AWS::DynamoDB::Table':
+        return attribute === 'Arn' ? `arn:aws:dynamodb:${region}:${account}:table/${name}` : name;
+      case 'AWS::S3::Bucket':
+        if (attribute === 'Arn') return `arn:aws:s3:::${name}`;
+        return attribute?.includes('DomainName') ? `${name}.s3.amazonaws.com` : name;
+      case 'AWS::SQS::Queue': {
+        const arn = `arn:aws:sqs:${region}:${account}:${name}`;
+        if (attribute === 'Arn') return arn;
+        if (attribute === 'QueueName') return name;
+        return `${this.sqsEndpoint}/${account}/${name}`;
+      }
+      case 'AWS::Lambda::Function':
+        return attribute === 'Arn' ? functionArn(name) : name;
+      case 'AWS::StepFunctions::StateMachine': {
+        const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+        return attribute === 'Name' ? name : arn;
+      }
+      case 'AWS::SecretsManager::Secret':
+        return `arn:aws:secretsmanager:${region}:${account}:secret:${name}-local`;
+      case 'AWS::IAM::Role':
+        return attribute === 'Arn' ? `arn:aws:iam::${account}:role/${name}` : name;
+      case 'AWS::Logs::LogGroup':
+        return attribute === 'Arn' ? `arn:aws:logs:${region}:${account}:log-group:${name}:*` : name;
+      default:
+        return attribute ? `arn:aws:local:${region}:${account}:${logicalId}/${attribute}` : name;
+    }
+  };
+}
+
+function onlyResource(template: CfnTemplate, type: string, purpose: string): [string, CfnResource] {
+  const found = resourcesOfType(template, type);
+  if (found.length !== 1 || !found[0])
+    throw new Error(`Expected one ${type} (${purpose}), found ${found.length}`);
+  return found[0];
+}
+
+const LOCK_FILE = 'stack.pid';
+
+/** LevelDB allows one process per folder; say so plainly instead of dynalite's "Database is closed". */
+function lockDataDir(dataDir: string) {
+  const file = join(dataDir, LOCK_FILE);
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (alive)
+      throw new Error(
+        `Another local stack (pid ${pid}) is using ${dataDir}; stop it or use another data directory`,
+      );
+  }
+  writeFileSync(file, String(process.pid));
+}
+
+function loadApiKeys(dataDir: string): ApiKey[] {
+  const file = join(dataDir, 'api-keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ApiKey[];
+  // API Gateway key ids are 10 lowercase characters and values 40 alphanumerics.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const random = (length: number, chars: string) =>
+    [...randomBytes(length)].map((byte) => chars[byte % chars.length]).join('');
+  const keys = ['default', 'second'].map((name) => ({
+    id: random(10, 'abcdefghijklmnopqrstuvwxyz0123456789'),
+    value: random(40, alphabet),
+    name,
+  }));
+  writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return keys;
+}
+
+async function ensureTable(dynamo: DynamoDBClient, tableName: string, props: Record<string, unknown>) {
+  const keySchema = props.KeySchema as KeySchemaElement[];
+  const indexes = (props.GlobalSecondaryIndexes as GlobalSecondaryIndex[] | undefined) ?? [];
+  try {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    const existingIndexes = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const sameKeys = JSON.stringify(Table?.KeySchema) === JSON.stringify(keySchema);
+    const missing = indexes.filter((index) => !existingIndexes.has(index.IndexName));
+    if (!sameKeys || missing.length > 0) {
+      throw new Error(
+        `The local table ${tableName} was created by an older template (key schema or indexes changed). ` +
+          'Delete the dynamodb folder of the data directory to recreate it.',
+      );
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: keySchema,
+      AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
+      BillingMode: 'PAY_PER_REQUEST',
+      GlobalSecondaryIndexes:
+        indexes.length > 0 ? indexes.map(({ ProvisionedThroughput: _, ...index }) => index) : undefined,
+    }),
+  );
+  // dynalite has no TimeToLive support: expired jobs stay until deleted, which only matters
+  // for a local store that runs for months.
+}
+
+function applyEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const previous: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    previous[name] = process.env[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return previous;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  if (running) throw new Error('A local stack is already running in this process; stop it first');
+  running = true;
+  const cleanups: Cleanup[] = [];
+  const onStop = (name: string, run: Cleanup['run']) => cleanups.push({ name, run });
+  const quiet = options.quiet ?? false;
+  const say = (line: string) => {
+    if (!quiet) console.error(`[local] ${line}`);
+  };
+  const trace = options.verbose ? say : () => {};
+
+  try {
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+    mkdirSync(join(dataDir, 's3'), { recursive: true });
+    lockDataDir(dataDir);
+    onStop('data directory lock', () => rmSync(join(dataDir, LOCK_FILE), { force: true }));
+
+    const { app, stack } = createApp({ bundle: false, settings: options.settings });
+    const assembly = app.synth();
+    const template = assembly.getStackArtifact(stack.artifactId).template as CfnTemplate;
+    if (resolve(assembly.directory).startsWith(resolve(tmpdir()))) {
+      rmSync(assembly.directory, { recursive: true, force: true });
+    }
+    const names = new LocalNames(stack.stackName, template);
+    const ports: Ports = rememberedPorts ?? { dynamodb: 0, s3: 0, sqs: 0, sfn: 0, gemini: 0 };
+
+    // Storage and messaging.
+    const dynaliteServer = dynalite({
+      path: join(dataDir, 'dynamodb'),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolvePromise, reject) => {
+      dynaliteServer.once('error', reject);
+      dynaliteServer.listen(ports.dynamodb, '127.0.0.1', () => resolvePromise());
+    });
+    onStop('dynalite', () => closeServer(dynaliteServer));
+    ports.dynamodb = listenPort(dynaliteServer);
+
+    const s3 = new S3rver({
+      address: '127.0.0.1',
+      port: ports.s3,
+      silent: true,
+      directory: join(dataDir, 's3'),
+      configureBuckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => ({
+        name: names.physical(id),
+      })),
+    });
+    ports.s3 = (await s3.run()).port;
+    onStop('s3rver', () => s3.close());
+
+    const sqsServer = await createSqsServer({
+      port: ports.sqs,
+      hostname: '127.0.0.1',
+      accountId: LOCAL_ACCOUNT_ID,
+      region: LOCAL_REGION,
+      emulateQueueCreationLifecycle: false,
+    });
+    onStop('local SQS', () => closeServer(sqsServer));
+    ports.sqs = listenPort(sqsServer);
+    names.sqsEndpoint = `http://127.0.0.1:${ports.sqs}`;
+
+    const endpoints = {
+      dynamodb: `http://127.0.0.1:${ports.dynamodb}`,
+      s3: `http://127.0.0.1:${ports.s3}`,
+      sqs: names.sqsEndpoint,
+    };
+    const sdk = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const dynamo = new DynamoDBClient({ ...sdk, endpoint: endpoints.dynamodb });
+    const sqs = new SQSClient({ ...sdk, endpoint: endpoints.sqs });
+    onStop('SDK clients', () => {
+      dynamo.destroy();
+      sqs.destroy();
+    });
+    // Restored only after everything that may still run a handler has stopped.
+    let previousEnv: Record<string, string | undefined> | undefined;
+    onStop('environment', () => {
+      if (previousEnv) applyEnv(previousEnv);
+    });
+
+    const [tableId, tableResource] = onlyResource(template, 'AWS::DynamoDB::Table', 'the job table');
+    await ensureTable(dynamo, names.physical(tableId), tableResource.Properties ?? {});
+
+    const visibility = options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue');
+    // Dead-letter queues first: a RedrivePolicy must name an existing queue.
+    const redrives = ([, queue]: [string, CfnResource]) =>
+      Number(queue.Properties?.RedrivePolicy !== undefined);
+    queues.sort((a, b) => redrives(a) - redrives(b));
+    const queueVisibility: Record<string, number> = {};
+    for (const [logicalId, queue] of queues) {
+      const props = queue.Properties ?? {};
+      const templateVisibility = typeof props.VisibilityTimeout === 'number' ? props.VisibilityTimeout : 30;
+      queueVisibility[logicalId] = Math.min(templateVisibility, visibility);
+      const attributes: Record<string, string> = { VisibilityTimeout: String(queueVisibility[logicalId]) };
+      if (typeof props.MessageRetentionPeriod === 'number')
+        attributes.MessageRetentionPeriod = String(props.MessageRetentionPeriod);
+      if (typeof props.DelaySeconds === 'number') attributes.DelaySeconds = String(props.DelaySeconds);
+      if (props.FifoQueue === true) attributes.FifoQueue = 'true';
+      if (props.RedrivePolicy !== undefined) {
+        attributes.RedrivePolicy = JSON.stringify(resolveIntrinsics(props.RedrivePolicy, names.resolver));
+      }
+      await sqs.send(
+        new CreateQueueCommand({ QueueName: names.physical(logicalId), Attributes: attributes }),
+      );
+    }
+
+    // Gemini: the simulator unless a real key is given without asking for the simulator.
+    const realGemini = options.gemini?.apiKey !== undefined && options.gemini.simulator === undefined;
+    let simulator: GeminiSimulator | undefined;
+    if (!realGemini) {
+      simulator = await startGeminiSimulator({
+        ...options.gemini?.simulator,
+        apiKey: SIMULATOR_API_KEY,
+        port: ports.gemini,
+      });
+      ports.gemini = simulator.port;
+      const started = simulator;
+      onStop('Gemini simulator', () => started.close());
+    }
+
+    // Rules and the state machine start before the handlers load, because the handlers' SDK
+    // clients need the SFN endpoint when their modules build them; until then these delegate.
+    const functions = templateFunctions(template, stack.stackName);
+    const lambdas: Record<string, LocalLambda> = {};
+    const delegate =
+      (logicalId: string): Invoke =>
+      (event) => {
+        const fn = lambdas[logicalId];
+        if (!fn) throw new Error(`Function ${logicalId} is not loaded yet`);
+        return fn.invoke(event);
+      };
+    const byLogicalId = Object.fromEntries(
+      functions.map(({ logicalId }) => [logicalId, delegate(logicalId)]),
+    );
+    const byArn = Object.fromEntries(
+      functions.map(({ logicalId, config }) => [functionArn(config.functionName), delegate(logicalId)]),
+    );
+
+    const rules = startEventRules({ template, resolver: names.resolver, functions: byLogicalId, log: say });
+    onStop('event rules', () => rules.drain());
+
+    const [machineId] = onlyResource(template, 'AWS::StepFunctions::StateMachine', 'the job pipeline');
+    const stepFunctions = await startStepFunctionsService({
+      stateMachines: [
+        {
+          name: names.physical(machineId),
+          definition: resolveDefinition(template, names.resolver, { stateMachineLogicalId: machineId }),
+        },
+      ],
+      lambdas: byArn,
+      sqs,
+      port: ports.sfn,
+      onStatusChange: (execution) => rules.publish(executionStatusChangeEvent(execution)),
+      log: trace,
+    });
+    ports.sfn = stepFunctions.port;
+    // Stopping aborts running executions; their ABORTED events reach the rules, drained after.
+    onStop('Step Functions', () => stepFunctions.close());
+
+    // The handlers' environment: what the template gives each function, resolved to local names.
+    const functionEnv: Record<string, string> = {};
+    for (const { logicalId, resource } of functions) {
+      const variables = (
+        resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+      )?.Variables;
+      const resolved = resolveIntrinsics(variables ?? {}, names.resolver) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(resolved)) {
+        if (DROPPED_VARIABLES.has(name)) continue;
+        const text = String(value);
+        if (functionEnv[name] !== undefined && functionEnv[name] !== text) {
+          say(`warning: ${name} differs between functions; ${logicalId} gets "${functionEnv[name]}" locally`);
+          continue;
+        }
+        functionEnv[name] = text;
+      }
+    }
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+      AWS_S3_FORCE_PATH_STYLE: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+      ...functionEnv,
+      [ENV.geminiApiKey]: realGemini ? (options.gemini?.apiKey ?? '') : SIMULATOR_API_KEY,
+      ...(simulator ? { [ENV.geminiBaseUrl]: simulator.url } : {}),
+      ...options.env,
+    };
+    if (loadedEnv) {
+      const changed = Object.keys(env).filter((name) => loadedEnv?.[name] !== env[name]);
+      if (changed.length > 0) {
+        say(
+          `warning: the handlers were loaded earlier in this process with other values of ${changed.join(', ')}`,
+        );
+      }
+    }
+    // Credentials of the user's own AWS session must not leak into local calls.
+    previousEnv = applyEnv({ ...env, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined });
+
+    for (const { logicalId, config } of functions) {
+      lambdas[logicalId] = await loadLambda(config, {
+        rootDir: REPO_ROOT,
+        onError: (name, error) => say(`${name} failed: ${error.errorType}: ${error.errorMessage}`),
+      });
+    }
+    loadedEnv = env;
+
+    // Event source mappings.
+    const pollers: EventSourcePoller[] = [];
+    for (const [logicalId, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      const props = mapping.Properties ?? {};
+      if (props.Enabled === false) continue;
+      const queueId = referenceOf(props.EventSourceArn)?.logicalId;
+      const functionId = referenceOf(props.FunctionName)?.logicalId;
+      const fn = functionId ? lambdas[functionId] : undefined;
+      if (!queueId || template.Resources[queueId]?.Type !== 'AWS::SQS::Queue' || !fn) {
+        throw new Error(`${logicalId}: only SQS event sources of this template's functions run locally`);
+      }
+      const scaling = isRecord(props.ScalingConfig) ? props.ScalingConfig.MaximumConcurrency : undefined;
+      const queueVisibilitySeconds = queueVisibility[queueId] ?? visibility;
+      pollers.push(
+        startEventSourcePoller({
+          sqs,
+          queueUrl: names.resolver(queueId),
+          queueArn: names.resolver(queueId, 'Arn'),
+          handler: fn.invoke as (event: unknown) => Promise<unknown>,
+          batchSize: typeof props.BatchSize === 'number' ? props.BatchSize : 10,
+          maximumBatchingWindowSeconds:
+            typeof props.MaximumBatchingWindowInSeconds === 'number'
+              ? props.MaximumBatchingWindowInSeconds
+              : 0,
+          maximumConcurrency: typeof scaling === 'number' ? scaling : DEFAULT_POLLER_CONCURRENCY,
+          reportBatchItemFailures:
+            Array.isArray(props.FunctionResponseTypes) &&
+            props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+          holdVisibilitySeconds:
+            queueVisibilitySeconds < fn.config.timeoutSeconds ? queueVisibilitySeconds : undefined,
+          log: say,
+        }),
+      );
+    }
+    onStop('event source pollers', () =>
+      Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined),
+    );
+
+    // API Gateway.
+    const apiKeys = loadApiKeys(dataDir);
+    const api: ApiGateway = await startApiGateway({
+      template,
+      functions: byLogicalId,
+      apiKeys,
+      port: options.port ?? 3000,
+      integrationTimeoutMs: options.integrationTimeoutMs,
+      log: trace,
+    });
+    onStop('API Gateway', () => api.close());
+    rememberedPorts = ports;
+
+    const buckets = resourcesOfType(template, 'AWS::S3::Bucket');
+    const [bucketId] = buckets.find(([id]) => names.physical(id) === functionEnv[ENV.bucketName]) ??
+      buckets[0] ?? [''];
+    let stopped = false;
+    return {
+      apiUrl: api.url,
+      baseUrl: `${api.url}${API_BASE_PATH}`,
+      apiKeys,
+      simulator,
+      stepFunctions,
+      env,
+      resources: {
+        tableName: names.physical(tableId),
+        bucketName: names.physical(bucketId),
+        stateMachineArn: names.resolver(machineId),
+        queues: Object.fromEntries(queues.map(([id]) => [id, names.resolver(id)])),
+      },
+      template,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await runCleanups(cleanups, say, trace);
+        running = false;
+      },
+    };
+  } catch (error) {
+    await runCleanups(cleanups, say, trace);
+    running = false;
+    throw error;
+  }
+}
+
+/** Stops in reverse order of start: API first, storage last, so in-flight work can finish. */
+interface Cleanup {
+  name: string;
+  run: () => Promise<void> | void;
+}
+
+async function runCleanups(cleanups: Cleanup[], say: (line: string) => void, trace: (line: string) => void) {
+  for (const cleanup of cleanups.reverse()) {
+    const started = Date.now();
+    try {
+      await cleanup.run();
+    } catch (error) {
+      say(`while stopping ${cleanup.name}: ${(error as Error).message}`);
+    }
+    trace(`stopped ${cleanup.name} in ${Date.now() - started} ms`);
+  }
+  cleanups.length = 0;
+}

@@ -1,0 +1,292 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { type ApiGateway, apiFromTemplate, startApiGateway } from '../../local/api-gateway.ts';
+import type { CfnTemplate } from '../../local/cloudformation.ts';
+import { createLocalLambda } from '../../local/lambda-runtime.ts';
+
+const ROOT = { 'Fn::GetAtt': ['RestApi', 'RootResourceId'] };
+const ERROR_TEMPLATE = { 'application/json': '{"detail":$context.error.messageString}' };
+
+function lambdaUri(functionLogicalId: string) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':apigateway:',
+        { Ref: 'AWS::Region' },
+        ':lambda:path/2015-03-31/functions/',
+        { 'Fn::GetAtt': [functionLogicalId, 'Arn'] },
+        '/invocations',
+      ],
+    ],
+  };
+}
+
+function method(httpMethod: string, resourceId: string, functionLogicalId: string, apiKeyRequired: boolean) {
+  return {
+    Type: 'AWS::ApiGateway::Method',
+    Properties: {
+      HttpMethod: httpMethod,
+      ResourceId: { Ref: resourceId },
+      RestApiId: { Ref: 'RestApi' },
+      ApiKeyRequired: apiKeyRequired,
+      AuthorizationType: 'NONE',
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', Uri: lambdaUri(functionLogicalId) },
+    },
+  };
+}
+
+function resource(pathPart: string, parent: unknown) {
+  return {
+    Type: 'AWS::ApiGateway::Resource',
+    Properties: { ParentId: parent, PathPart: pathPart, RestApiId: { Ref: 'RestApi' } },
+  };
+}
+
+/** The shape CDK synthesizes for the service's RestApi, cut down to a few routes. */
+function fixtureTemplate(extraResponses: Record<string, unknown> = {}): CfnTemplate {
+  return {
+    Resources: {
+      RestApi: {
+        Type: 'AWS::ApiGateway::RestApi',
+        Properties: { Name: 'api', BinaryMediaTypes: ['image/png'] },
+      },
+      Stage: {
+        Type: 'AWS::ApiGateway::Stage',
+        Properties: { StageName: 'prod', RestApiId: { Ref: 'RestApi' } },
+      },
+      ApiFunction: { Type: 'AWS::Lambda::Function', Properties: {} },
+      HealthFunction: { Type: 'AWS::Lambda::Function', Properties: {} },
+      ResApi: resource('api', ROOT),
+      ResV1: resource('v1', { Ref: 'ResApi' }),
+      ResQuiz: resource('quiz-generator', { Ref: 'ResV1' }),
+      ResJobs: resource('jobs', { Ref: 'ResQuiz' }),
+      ResJob: resource('{job_id}', { Ref: 'ResJobs' }),
+      ResStatus: resource('api-status', { Ref: 'ResQuiz' }),
+      ResHealth: resource('health', ROOT),
+      GetJobs: method('GET', 'ResJobs', 'ApiFunction', true),
+      GetJob: method('GET', 'ResJob', 'ApiFunction', true),
+      DeleteJob: method('DELETE', 'ResJob', 'ApiFunction', true),
+      PostJobs: method('POST', 'ResJobs', 'ApiFunction', true),
+      GetStatus: method('GET', 'ResStatus', 'ApiFunction', true),
+      GetHealth: method('GET', 'ResHealth', 'HealthFunction', false),
+      Default4xx: {
+        Type: 'AWS::ApiGateway::GatewayResponse',
+        Properties: {
+          ResponseType: 'DEFAULT_4XX',
+          RestApiId: { Ref: 'RestApi' },
+          ResponseTemplates: ERROR_TEMPLATE,
+        },
+      },
+      Default5xx: {
+        Type: 'AWS::ApiGateway::GatewayResponse',
+        Properties: {
+          ResponseType: 'DEFAULT_5XX',
+          RestApiId: { Ref: 'RestApi' },
+          ResponseTemplates: ERROR_TEMPLATE,
+        },
+      },
+      ...extraResponses,
+    },
+  };
+}
+
+describe('local API Gateway', () => {
+  const apiKeys = [
+    { id: 'key-default', value: 'a'.repeat(40), name: 'default' },
+    { id: 'key-second', value: 'b'.repeat(40), name: 'second' },
+  ];
+  let gateway: ApiGateway;
+  let strictGateway: ApiGateway;
+  let lastEvent: APIGatewayProxyEvent | undefined;
+
+  before(async () => {
+    const api = createLocalLambda(
+      { functionName: 'api', entry: 'fixture', timeoutSeconds: 5 },
+      async (raw) => {
+        const event = raw as APIGatewayProxyEvent;
+        lastEvent = event;
+        if (event.resource.endsWith('api-status') && event.queryStringParameters?.mode === 'crash') {
+          throw new Error('handler crashed');
+        }
+        if (event.queryStringParameters?.mode === 'slow') await sleep(500);
+        if (event.queryStringParameters?.mode === 'malformed') return { body: 'no status code' };
+        if (event.queryStringParameters?.mode === 'binary') {
+          return {
+            statusCode: 200,
+            headers: { 'Content-Type': 'image/png' },
+            body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+            isBase64Encoded: true,
+          };
+        }
+        return {
+          statusCode: event.httpMethod === 'POST' ? 201 : 200,
+          headers: { 'Content-Type': 'application/json', 'X-Single': 'one' },
+          multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] },
+          body: JSON.stringify({ ok: true }),
+        };
+      },
+    );
+    const health = createLocalLambda({ functionName: 'health', entry: 'fixture' }, async () => ({
+      statusCode: 200,
+      body: '{"status":"ok"}',
+    }));
+    const functions = { ApiFunction: api.invoke, HealthFunction: health.invoke };
+    gateway = await startApiGateway({
+      template: fixtureTemplate(),
+      functions,
+      apiKeys,
+      integrationTimeoutMs: 300,
+    });
+    strictGateway = await startApiGateway({
+      template: fixtureTemplate({
+        NotFound: {
+          Type: 'AWS::ApiGateway::GatewayResponse',
+          Properties: {
+            ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+            RestApiId: { Ref: 'RestApi' },
+            StatusCode: '404',
+            ResponseTemplates: { 'application/json': '{"detail":"Not Found"}' },
+            ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" },
+          },
+        },
+      }),
+      functions,
+      apiKeys,
+    });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await strictGateway.close();
+  });
+
+  const call = (path: string, init: RequestInit & { key?: string } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.key) headers.set('x-api-key', init.key);
+    return fetch(`${gateway.url}${path}`, { ...init, headers });
+  };
+
+  test('builds the routes from the template resources and methods', () => {
+    const routes = apiFromTemplate(fixtureTemplate()).routes.map(
+      (route) => `${route.httpMethod} ${route.resourcePath}${route.apiKeyRequired ? ' (key)' : ''}`,
+    );
+    assert.deepEqual(routes.sort(), [
+      'DELETE /api/v1/quiz-generator/jobs/{job_id} (key)',
+      'GET /api/v1/quiz-generator/api-status (key)',
+      'GET /api/v1/quiz-generator/jobs (key)',
+      'GET /api/v1/quiz-generator/jobs/{job_id} (key)',
+      'GET /health',
+      'POST /api/v1/quiz-generator/jobs (key)',
+    ]);
+  });
+
+  test('turns a request into a REST APIGatewayProxyEvent', async () => {
+    const response = await call('/api/v1/quiz-generator/jobs/job%201?status=running&tag=a&tag=b', {
+      key: apiKeys[1]?.value,
+      headers: { 'X-Custom': 'Value' },
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { ok: true });
+    assert.equal(response.headers.get('x-single'), 'one');
+    assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2']);
+    const event = lastEvent;
+    assert.ok(event);
+    assert.equal(event.resource, '/api/v1/quiz-generator/jobs/{job_id}');
+    assert.equal(event.path, '/api/v1/quiz-generator/jobs/job%201');
+    assert.equal(event.httpMethod, 'GET');
+    assert.deepEqual(event.pathParameters, { job_id: 'job 1' });
+    assert.deepEqual(event.queryStringParameters, { status: 'running', tag: 'b' });
+    assert.deepEqual(event.multiValueQueryStringParameters, { status: ['running'], tag: ['a', 'b'] });
+    assert.equal(event.headers['X-Custom'], 'Value');
+    assert.deepEqual(event.multiValueHeaders['X-Custom'], ['Value']);
+    assert.equal(event.body, null);
+    assert.equal(event.isBase64Encoded, false);
+    assert.equal(event.requestContext.stage, 'prod');
+    assert.equal(event.requestContext.resourcePath, '/api/v1/quiz-generator/jobs/{job_id}');
+    assert.equal(event.requestContext.identity.apiKey, apiKeys[1]?.value);
+    assert.equal(event.requestContext.identity.apiKeyId, 'key-second');
+    assert.match(event.requestContext.requestId, /^[0-9a-f-]{36}$/);
+    assert.ok(Math.abs(event.requestContext.requestTimeEpoch - Date.now()) < 5000);
+  });
+
+  test('passes text bodies as text and binary media types as base64', async () => {
+    const text = await call('/api/v1/quiz-generator/jobs', {
+      method: 'POST',
+      key: apiKeys[0]?.value,
+      headers: { 'content-type': 'application/json' },
+      body: '{"sector":"technology"}',
+    });
+    assert.equal(text.status, 201);
+    assert.equal(lastEvent?.body, '{"sector":"technology"}');
+    assert.equal(lastEvent?.isBase64Encoded, false);
+
+    await call('/api/v1/quiz-generator/jobs', {
+      method: 'POST',
+      key: apiKeys[0]?.value,
+      headers: { 'content-type': 'image/png' },
+      body: new Uint8Array([137, 80, 78, 71]),
+    });
+    assert.equal(lastEvent?.isBase64Encoded, true);
+    assert.deepEqual([...Buffer.from(lastEvent?.body ?? '', 'base64')], [137, 80, 78, 71]);
+
+    const binary = await call('/api/v1/quiz-generator/jobs?mode=binary', { key: apiKeys[0]?.value });
+    assert.equal(binary.headers.get('content-type'), 'image/png');
+    assert.deepEqual([...new Uint8Array(await binary.arrayBuffer())], [0, 1, 2, 255]);
+  });
+
+  test('enforces x-api-key where the method requires it, in any header case', async () => {
+    const missing = await call('/api/v1/quiz-generator/jobs');
+    assert.equal(missing.status, 403);
+    assert.deepEqual(await missing.json(), { detail: 'Forbidden' });
+
+    const unknown = await call('/api/v1/quiz-generator/jobs', { key: 'not-a-key' });
+    assert.equal(unknown.status, 403);
+    assert.deepEqual(await unknown.json(), { detail: 'Forbidden' });
+
+    const upperCase = await call('/api/v1/quiz-generator/jobs', {
+      headers: { 'X-API-KEY': apiKeys[0]?.value ?? '' },
+    });
+    assert.equal(upperCase.status, 200);
+
+    const health = await call('/health');
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+  });
+
+  test('answers unknown paths and methods as the template says (AWS: MISSING_AUTHENTICATION_TOKEN)', async () => {
+    const key = apiKeys[0]?.value;
+    const unknownPath = await call('/api/v1/quiz-generator/nope', { key });
+    assert.equal(unknownPath.status, 403);
+    assert.deepEqual(await unknownPath.json(), { detail: 'Missing Authentication Token' });
+    const unknownMethod = await call('/api/v1/quiz-generator/jobs', { method: 'PUT', key });
+    assert.equal(unknownMethod.status, 403);
+
+    const customized = await fetch(`${strictGateway.url}/api/v1/quiz-generator/nope`);
+    assert.equal(customized.status, 404);
+    assert.deepEqual(await customized.json(), { detail: 'Not Found' });
+    assert.equal(customized.headers.get('access-control-allow-origin'), '*');
+    const trailingSlash = await fetch(`${strictGateway.url}/api/v1/quiz-generator/jobs/`, {
+      headers: { 'x-api-key': key ?? '' },
+    });
+    assert.equal(trailingSlash.status, 200);
+  });
+
+  test('maps function errors, malformed responses and timeouts to gateway responses', async () => {
+    const key = apiKeys[0]?.value;
+    const crashed = await call('/api/v1/quiz-generator/api-status?mode=crash', { key });
+    assert.equal(crashed.status, 502);
+    assert.deepEqual(await crashed.json(), { detail: 'Internal server error' });
+
+    const malformed = await call('/api/v1/quiz-generator/api-status?mode=malformed', { key });
+    assert.equal(malformed.status, 502);
+
+    const slow = await call('/api/v1/quiz-generator/api-status?mode=slow', { key });
+    assert.equal(slow.status, 504);
+    assert.deepEqual(await slow.json(), { detail: 'Endpoint request timed out' });
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { LambdaInvocationError, type LocalLambda, loadLambda } from '../../local/lambda-runtime.ts';
+
+const HANDLER_MODULE = `
+export async function main(event, context) {
+  if (event.mode === 'throw') {
+    class JobNotFound extends Error {}
+    const error = new JobNotFound('no such job');
+    error.name = 'JobNotFound';
+    throw error;
+  }
+  if (event.mode === 'sleep') await new Promise((resolve) => setTimeout(resolve, 1500));
+  return {
+    received: event,
+    functionName: context.functionName,
+    invokedFunctionArn: context.invokedFunctionArn,
+    memoryLimitInMB: context.memoryLimitInMB,
+    awsRequestId: context.awsRequestId,
+    remaining: context.getRemainingTimeInMillis(),
+    when: new Date(0),
+  };
+}
+`;
+
+describe('local Lambda runtime', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'quizgen-lambda-'));
+  let fn: LocalLambda;
+
+  before(async () => {
+    writeFileSync(join(dir, 'handler.mjs'), HANDLER_MODULE);
+    fn = await loadLambda(
+      {
+        functionName: 'QuizGen-Fixture',
+        entry: 'handler.mjs',
+        handlerExport: 'main',
+        timeoutSeconds: 1,
+        memorySizeMb: 256,
+      },
+      { rootDir: dir },
+    );
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('invokes the exported handler with a Lambda context, across a JSON boundary', async () => {
+    const first = (await fn.invoke({ job_id: 'j1', skip: undefined })) as Record<string, unknown>;
+    const second = (await fn.invoke({})) as Record<string, unknown>;
+    assert.deepEqual(first.received, { job_id: 'j1' });
+    assert.equal(first.functionName, 'QuizGen-Fixture');
+    assert.equal(first.invokedFunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:QuizGen-Fixture');
+    assert.equal(first.memoryLimitInMB, '256');
+    assert.match(String(first.awsRequestId), /^[0-9a-f-]{36}$/);
+    assert.notEqual(first.awsRequestId, second.awsRequestId);
+    assert.ok(Number(first.remaining) > 900 && Number(first.remaining) <= 1000);
+    assert.equal(first.when, '1970-01-01T00:00:00.000Z');
+  });
+
+  test('reports a thrown error as Lambda does: errorType, errorMessage, trace', async () => {
+    const error = await fn.invoke({ mode: 'throw' }).catch((e: unknown) => e);
+    assert.ok(error instanceof LambdaInvocationError);
+    assert.equal(error.name, 'JobNotFound');
+    assert.equal(error.payload.errorMessage, 'no such job');
+    assert.ok(error.payload.trace.length > 1);
+  });
+
+  test('ends an invocation that outlives the function timeout', async () => {
+    const error = await fn.invoke({ mode: 'sleep' }).catch((e: unknown) => e);
+    assert.ok(error instanceof LambdaInvocationError);
+    assert.equal(error.name, 'Sandbox.Timedout');
+    assert.match(error.message, /Task timed out after 1\.00 seconds/);
+  });
+});

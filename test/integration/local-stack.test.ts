@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { ROUTES } from '../../lib/routes.ts';
+import { apiFromTemplate } from '../../local/api-gateway.ts';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+
+describe('local stack', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'quizgen-local-'));
+  let stack: LocalStack | undefined;
+
+  after(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const get = (path: string, key?: string) =>
+    fetch(`${stack?.baseUrl}${path}`, { headers: key ? { 'x-api-key': key } : {} });
+
+  test('runs the synthesized app: routes, keys, storage and a job through the pipeline', async () => {
+    stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+    const [key, second] = stack.apiKeys;
+    assert.ok(key && second && key.value !== second.value);
+    assert.deepEqual(
+      stack.apiKeys.map((k) => k.name),
+      ['default', 'second'],
+    );
+
+    // The gateway serves exactly the routes lib/routes.ts declares.
+    const served = apiFromTemplate(stack.template).routes.map(
+      (r) => `${r.httpMethod} ${r.resourcePath} ${r.apiKeyRequired}`,
+    );
+    assert.deepEqual(served.sort(), ROUTES.map((r) => `${r.method} ${r.path} ${r.apiKeyRequired}`).sort());
+
+    assert.equal(stack.env.AWS_ENDPOINT_URL_SFN, stack.stepFunctions.url);
+    assert.equal(stack.env.GEMINI_BASE_URL, stack.simulator?.url);
+    assert.equal(stack.env.GEMINI_API_KEY_SECRET_ARN, undefined);
+    assert.equal(stack.env.TABLE_NAME, stack.resources.tableName);
+
+    const dynamo = new DynamoDBClient({
+      endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const table = await dynamo.send(new DescribeTableCommand({ TableName: stack.resources.tableName }));
+    assert.ok((table.Table?.GlobalSecondaryIndexes ?? []).length > 0);
+    dynamo.destroy();
+
+    assert.equal((await get('/api-status')).status, 403);
+    const status = await get('/api-status', key.value);
+    assert.equal(status.status, 200);
+
+    const started = await fetch(`${stack.baseUrl}/generate/career-level/async`, {
+      method: 'POST',
+      headers: { 'x-api-key': key.value, 'content-type': 'application/json' },
+      body: JSON.stringify({ sector: 'technology', career: 'FRONTEND_DEVELOPER', level: 1 }),
+    });
+    assert.equal(started.status, 202);
+    const { job_id: jobId } = (await started.json()) as { job_id: string };
+    let job: { status?: string } = {};
+    for (let i = 0; i < 100 && !['completed', 'failed'].includes(job.status ?? ''); i++) {
+      await sleep(100);
+      job = (await (await get(`/jobs/${jobId}`, key.value)).json()) as { status?: string };
+    }
+    assert.equal(job.status, 'completed');
+    assert.equal(stack.stepFunctions.list()[0]?.status, 'SUCCEEDED');
+    assert.ok((stack.simulator?.stats().totalCalls ?? 0) >= 1);
+  });
+
+  test("an execution stopped behind the API's back fails its job through the EventBridge rule", async () => {
+    assert.ok(stack);
+    const key = stack.apiKeys[0]?.value ?? '';
+    stack.simulator?.configure({ latencyMs: { min: 200, max: 200 } });
+    const started = await fetch(`${stack.baseUrl}/generate/sector/async`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ sector: 'finance' }),
+    });
+    const { job_id: jobId } = (await started.json()) as { job_id: string };
+    // Stop it while chunks are out, not while "Plan chunks" is still writing the job.
+    let progress: { progress_message?: string } = {};
+    for (let i = 0; i < 50 && !progress.progress_message?.startsWith('Generat'); i++) {
+      await sleep(50);
+      progress = (await (await get(`/jobs/${jobId}`, key)).json()) as typeof progress;
+    }
+    const executionArn = `${stack.resources.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+    const sfn = new SFNClient({
+      endpoint: stack.stepFunctions.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    await sfn.send(new StopExecutionCommand({ executionArn }));
+    sfn.destroy();
+    let job: { status?: string; error_message?: string } = {};
+    for (let i = 0; i < 50 && job.status !== 'failed'; i++) {
+      await sleep(100);
+      job = (await (await get(`/jobs/${jobId}`, key)).json()) as typeof job;
+    }
+    assert.equal(job.status, 'failed');
+    assert.match(job.error_message ?? '', /ABORTED/);
+    stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
+  });
+
+  test('a restart keeps the data and the API keys', async () => {
+    const before = stack;
+    assert.ok(before);
+    const key = before.apiKeys[0]?.value ?? '';
+    const jobs = (await (await get('/jobs', key)).json()) as { total: number };
+    await before.stop();
+    stack = undefined;
+    assert.ok(existsSync(join(dataDir, 'dynamodb')));
+    assert.deepEqual(JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')), before.apiKeys);
+
+    stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+    assert.deepEqual(stack.apiKeys, before.apiKeys);
+    // Same process: the backing servers come back on the same ports, which the already
+    // loaded handler modules' SDK clients still point at.
+    assert.equal(stack.env.AWS_ENDPOINT_URL_DYNAMODB, before.env.AWS_ENDPOINT_URL_DYNAMODB);
+    const after = (await (await get('/jobs', key)).json()) as { total: number };
+    assert.equal(after.total, jobs.total);
+    // Jobs belong to their key: the second key sees none of them.
+    const other = (await (await get('/jobs', stack.apiKeys[1]?.value)).json()) as { total: number };
+    assert.equal(other.total, 0);
+  });
+});
