@@ -36,6 +36,7 @@ export interface Settings {
   syncWaitSeconds: number;
   resultInlineMaxBytes: number;
   geminiTimeoutSeconds: number;
+  jobReconcileAfterSeconds: number;
   tableDeletionProtection: boolean;
 }
 
@@ -58,6 +59,7 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   syncWaitSeconds: DEFAULTS.syncWaitSeconds,
   resultInlineMaxBytes: DEFAULTS.resultInlineMaxBytes,
   geminiTimeoutSeconds: DEFAULTS.geminiTimeoutSeconds,
+  jobReconcileAfterSeconds: DEFAULTS.jobReconcileAfterSeconds,
   tableDeletionProtection: false,
 };
 
@@ -105,7 +107,7 @@ const CHECKS: Check[] = [
     'workerTimeoutSeconds',
     30,
     MAX_WORKER_TIMEOUT_SECONDS,
-    ' (Lambda timeout; the queue visibility is 6x this)',
+    ' (Lambda timeout; the queue visibility is this plus 60 s)',
   ),
   intIn('chunkTimeoutSeconds', 60, MAX_MESSAGE_RETENTION_SECONDS, ' (the chunk message lives this long)'),
   (s) =>
@@ -116,6 +118,7 @@ const CHECKS: Check[] = [
   intIn('syncWaitSeconds', 0, 28, ' (API Gateway ends every request after 29 s)'),
   intIn('resultInlineMaxBytes', 1, 6_000_000, ' (a Lambda response is at most 6 MB)'),
   intIn('geminiTimeoutSeconds', 1, MAX_WORKER_TIMEOUT_SECONDS),
+  intIn('jobReconcileAfterSeconds', 0, 3600, ' (a job this long without progress has its execution checked)'),
   (s) =>
     s.geminiTimeoutSeconds < s.workerTimeoutSeconds
       ? undefined
@@ -186,5 +189,6 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.chunkMaxReceives]: String(s.chunkMaxReceives),
     [ENV.resultInlineMaxBytes]: String(s.resultInlineMaxBytes),
     [ENV.geminiTimeoutSeconds]: String(s.geminiTimeoutSeconds),
+    [ENV.jobReconcileAfterSeconds]: String(s.jobReconcileAfterSeconds),
   };
 }

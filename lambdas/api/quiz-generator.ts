@@ -143,33 +143,26 @@ function startedMessage(job: JobRecord): string {
 function syncSuccess(job: JobRecord) {
   const p = job.parameters;
   const n = job.questions_generated;
-  const base = { success: true, questions_generated: n };
-  switch (job.job_type) {
-    case 'career_level':
-      return {
-        ...base,
-        message: `Generated ${n} questions for ${p.sector}/${p.career} Level ${p.level}`,
-        details: { sector: p.sector, career: p.career, level: p.level, job_id: job.job_id },
-      };
-    case 'soft_skills':
-      return {
-        ...base,
-        message: `Generated ${n} soft skills questions`,
-        details: { type: 'soft_skills', job_id: job.job_id },
-      };
-    case 'sector':
-      return {
-        ...base,
-        message: `Generated ${n} questions for sector '${p.sector}'`,
-        details: { sector: p.sector, job_id: job.job_id },
-      };
-    case 'full':
-      return {
-        ...base,
-        message: `Generated ${n} questions for all sectors`,
-        details: { include_soft_skills: p.include_soft_skills !== false, job_id: job.job_id },
-      };
-  }
+  const [message, details] = ((): [string, Record<string, unknown>] => {
+    switch (job.job_type) {
+      case 'career_level':
+        return [
+          `Generated ${n} questions for ${p.sector}/${p.career} Level ${p.level}`,
+          { sector: p.sector, career: p.career, level: p.level },
+        ];
+      case 'soft_skills':
+        return [`Generated ${n} soft skills questions`, { type: 'soft_skills' }];
+      case 'sector':
+        return [`Generated ${n} questions for sector '${p.sector}'`, { sector: p.sector }];
+      case 'full':
+        return [
+          `Generated ${n} questions for all sectors`,
+          { include_soft_skills: p.include_soft_skills !== false },
+        ];
+    }
+  })();
+  // The seed's field order, with the job id added to the details.
+  return { success: true, message, questions_generated: n, details: { ...details, job_id: job.job_id } };
 }
 
 function generateAsync(type: JobType): Route {

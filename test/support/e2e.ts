@@ -50,8 +50,9 @@ export async function startHarness(options: E2eOptions = {}): Promise<Harness> {
     port: 0,
     quiet: true,
     gemini: { simulator: options.simulator ?? {} },
-    settings: { ...FAST_SETTINGS, ...(options.settings ?? {}) } as never,
-    env: { JOB_RECONCILE_AFTER_SECONDS: '0', ...(options.env ?? {}) },
+    // Reads check a running job's execution at once, so an interrupted job shows up failed.
+    settings: { ...FAST_SETTINGS, jobReconcileAfterSeconds: 0, ...(options.settings ?? {}) } as never,
+    env: options.env ?? {},
   });
   const url = stack.apiUrl.replace(/\/$/, '');
   const [first, second] = stack.apiKeys;
