@@ -1,4 +1,4 @@
-/** Types for the two local emulators that ship none; only what `stack.ts` uses. */
+/** Types for the two local emulators that ship none (used by `stack.ts` and the tests). */
 
 declare module 'dynalite' {
   import type { Server } from 'node:http';

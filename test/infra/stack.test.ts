@@ -261,6 +261,14 @@ describe('api', () => {
     assert.deepEqual(JSON.parse(rendered), { detail: 'Forbidden' });
   });
 
+  it('answers an unknown path with 404 "Not Found" instead of "Missing Authentication Token"', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': '{"detail":"Not Found"}' },
+    });
+  });
+
   it('lets the API function start, stop and describe executions and read the Gemini key', () => {
     const apiFn = logicalIdOf('function', 'quizGeneratorApi');
     template.hasResourceProperties('AWS::Lambda::Function', {
