@@ -111,22 +111,30 @@ export async function listJobs(owner: string, status: JobStatus | undefined, lim
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': ownerIndexPk(owner) },
       };
+  // Expired jobs linger until DynamoDB's TTL sweep; the filter leaves them out.
+  const query: QueryCommandInput = {
+    ...base,
+    ScanIndexForward: false,
+    FilterExpression: 'attribute_not_exists(expires_at) OR expires_at > :now',
+    ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ':now': nowEpoch() },
+  };
   const items: JobRecord[] = [];
   let total = 0;
   let startKey: Record<string, unknown> | undefined;
-  const now = nowEpoch();
+  // Full items only up to the requested page; past it, count without fetching.
   do {
-    const page = await dynamo.send(
-      new QueryCommand({ ...base, ScanIndexForward: false, ExclusiveStartKey: startKey }),
-    );
+    const page = await dynamo.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey }));
     for (const raw of page.Items ?? []) {
-      const job = stripKeys(raw);
-      if (job.expires_at !== undefined && job.expires_at <= now) continue;
-      if (total >= offset && items.length < limit) items.push(job);
+      if (total >= offset && items.length < limit) items.push(stripKeys(raw));
       total += 1;
     }
     startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  } while (startKey && total < offset + limit);
+  while (startKey) {
+    const page = await dynamo.send(new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: startKey }));
+    total += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  }
   return { jobs: items, total } satisfies JobPage;
 }
 
