@@ -6,6 +6,11 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'quizgen';
 
 export const logger = new Logger({ serviceName });
-// Metrics' own warnings (e.g. an invocation that added none) go through the structured logger.
-export const metrics = new Metrics({ serviceName, namespace: 'QuizGen', logger });
+// Most invocations of the API and pipeline functions add no metric, and Metrics warns about
+// each such flush; only its errors are worth a log line.
+export const metrics = new Metrics({
+  serviceName,
+  namespace: 'QuizGen',
+  logger: logger.createChild({ logLevel: 'ERROR' }),
+});
 export const tracer = new Tracer({ serviceName });
