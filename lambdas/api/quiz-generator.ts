@@ -5,11 +5,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { DEFAULTS, ENV, intEnv } from '../commons/config.ts';
-import { errorResponse, json, noContent, parseBody, parseQuery, validate } from '../commons/http.ts';
+import { errorResponse, json, noContent, parseBody, parseQuery } from '../commons/http.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import { logger } from '../commons/powertools.ts';
 import {
-  catalog,
   LEVELS,
   levelDescription,
   requireCareer,
@@ -341,7 +340,6 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
       : event.resource;
     const handler = routes[`${event.httpMethod} ${resource}`];
     if (!handler) return json(404, { detail: 'Not Found' });
-    validate(z.string().max(200), resource, 'path');
     return await handler(event, ownerOf(event));
   } catch (error) {
     if (error instanceof InvalidRequest) logger.info('Rejected request', { detail: error.message });
@@ -350,4 +348,3 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
 }
 
 export const handler = withPowertools(route);
-export { catalog };

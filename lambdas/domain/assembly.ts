@@ -6,7 +6,7 @@
  * Careers, levels and topics follow the catalog's order, whatever order chunks finished in.
  */
 import { type Catalog, careersOf, catalog as defaultCatalog, LEVELS, softSkillTopics } from './catalog.ts';
-import { careerLevelKey, SOFT_SKILLS, softSkillsKey } from './chunks.ts';
+import { careerLevelKey, softSkillsKey } from './chunks.ts';
 import type { Question } from './questions.ts';
 
 export type QuizPool = { quiz_pool: Question[] };
@@ -51,5 +51,3 @@ export function countQuestions(file: SectorFile | SoftSkillsFile): number {
   }
   return total;
 }
-
-export { SOFT_SKILLS };

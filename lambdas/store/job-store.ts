@@ -131,7 +131,9 @@ export async function listJobs(owner: string, status: JobStatus | undefined, lim
     startKey = page.LastEvaluatedKey;
   } while (startKey && total < offset + limit);
   while (startKey) {
-    const page = await dynamo.send(new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: startKey }));
+    const page = await dynamo.send(
+      new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: startKey }),
+    );
     total += page.Count ?? 0;
     startKey = page.LastEvaluatedKey;
   }

@@ -15,6 +15,7 @@ import { withPowertools } from '../commons/middleware.ts';
 import type { ChunkResult } from '../commons/pipeline-contract.ts';
 import { logger, metrics } from '../commons/powertools.ts';
 import { chunkFromKey, describeChunk } from '../domain/chunks.ts';
+import { DomainError } from '../domain/errors.ts';
 import { isTerminal, type JobRecord } from '../domain/jobs.ts';
 import { costOf } from '../domain/pricing.ts';
 import { geminiApiKey } from '../gemini/api-key.ts';
@@ -123,7 +124,13 @@ async function runChunk(
       message.chunk_key,
     );
   } catch (error) {
-    const retryable = error instanceof ModelCallError && error.kind !== 'permanent';
+    // Bad answers and refusals would come out the same next time; anything else (the model's
+    // 429s and 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
+    const retryable = !(
+      error instanceof ChunkGenerationFailed ||
+      error instanceof DomainError ||
+      (error instanceof ModelCallError && error.kind === 'permanent')
+    );
     if (retryable && receiveCount < settings.chunkMaxReceives) {
       // Back to the queue; it comes back after a delay that grows with each delivery.
       const delaySeconds = Math.min(900, 15 * 2 ** (receiveCount - 1));
