@@ -2,6 +2,7 @@ import * as cdk from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
 import { GeminiSecret } from './constructs/gemini-secret.ts';
+import { Ingestion } from './constructs/ingestion.ts';
 import { Pipeline } from './constructs/pipeline.ts';
 import type { QuizgenFunction } from './constructs/quizgen-function.ts';
 import { Storage } from './constructs/storage.ts';
@@ -18,6 +19,7 @@ export const OUTPUTS = {
   apiKeyId: 'ApiKeyId',
   getApiKeyCommand: 'GetApiKeyCommand',
   stateMachineArn: 'StateMachineArn',
+  documentQueueUrl: 'DocumentQueueUrl',
   bucketName: 'BucketName',
   tableName: 'TableName',
   geminiSecretArn: 'GeminiSecretArn',
@@ -29,6 +31,7 @@ export class QuizGenStack extends cdk.Stack {
   readonly storage: Storage;
   readonly geminiSecret: GeminiSecret;
   readonly pipeline: Pipeline;
+  readonly ingestion: Ingestion;
   readonly api: Api;
   /** Every function, by the handler it runs. */
   readonly functions: Record<HandlerRole, QuizgenFunction>;
@@ -44,13 +47,19 @@ export class QuizGenStack extends cdk.Stack {
       storage: this.storage,
       geminiSecret: this.geminiSecret,
     });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      settings: this.settings,
+      storage: this.storage,
+      geminiSecret: this.geminiSecret,
+    });
     this.api = new Api(this, 'Api', {
       settings: this.settings,
       storage: this.storage,
       pipeline: this.pipeline,
+      ingestion: this.ingestion,
       geminiSecret: this.geminiSecret,
     });
-    this.functions = { ...this.pipeline.functions, ...this.api.functions };
+    this.functions = { ...this.pipeline.functions, ...this.ingestion.functions, ...this.api.functions };
 
     const output = (name: string, value: string, description: string) =>
       new cdk.CfnOutput(this, name, { value, description });
@@ -62,6 +71,11 @@ export class QuizGenStack extends cdk.Stack {
       'Prints the default API key, for the x-api-key header',
     );
     output(OUTPUTS.stateMachineArn, this.pipeline.stateMachine.stateMachineArn, 'Job pipeline state machine');
+    output(
+      OUTPUTS.documentQueueUrl,
+      this.ingestion.queue.queueUrl,
+      'Document ingestion queue (its dead-letter queue holds documents whose ingestion kept failing)',
+    );
     output(OUTPUTS.bucketName, this.storage.bucket.bucketName, 'Results bucket');
     output(OUTPUTS.tableName, this.storage.table.tableName, 'Jobs table');
     output(OUTPUTS.geminiSecretArn, this.geminiSecret.secret.secretArn, 'Secret holding the Gemini API key');

@@ -5,8 +5,11 @@
  */
 import type { HANDLER_ENTRIES } from '../lambdas/commons/pipeline-contract.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
-export type ApiHandlerRole = Extract<keyof typeof HANDLER_ENTRIES, 'quizGeneratorApi' | 'healthApi'>;
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type ApiHandlerRole = Extract<
+  keyof typeof HANDLER_ENTRIES,
+  'quizGeneratorApi' | 'healthApi' | 'assessmentsApi'
+>;
 
 export interface Route {
   method: HttpMethod;
@@ -23,6 +26,14 @@ const api = (method: HttpMethod, path: string): Route => ({
   method,
   path: `${API_BASE_PATH}/${path}`,
   handler: 'quizGeneratorApi',
+  apiKeyRequired: true,
+});
+
+/** The assessment service's routes sit at the API root, where its specification puts them. */
+const assessments = (method: HttpMethod, path: string): Route => ({
+  method,
+  path: `/${path}`,
+  handler: 'assessmentsApi',
   apiKeyRequired: true,
 });
 
@@ -46,6 +57,18 @@ export const ROUTES: readonly Route[] = [
   api('GET', 'results/soft-skills'),
   api('GET', 'results/sectors/{sector}'),
   api('GET', 'results/sectors/{sector}/careers/{career}/levels/{level}'),
+  assessments('GET', 'job_status'),
+  assessments('POST', 'generate_assessment'),
+  assessments('GET', 'documents'),
+  assessments('POST', 'documents'),
+  assessments('GET', 'documents/{document_id}'),
+  assessments('DELETE', 'documents/{document_id}'),
+  assessments('POST', 'documents/{document_id}/complete'),
+  assessments('GET', 'assessments'),
+  assessments('POST', 'assessments'),
+  assessments('GET', 'assessments/{assessment_id}'),
+  assessments('PUT', 'assessments/{assessment_id}'),
+  assessments('DELETE', 'assessments/{assessment_id}'),
 ];
 
 export interface RouteMatch {

@@ -38,7 +38,35 @@ export interface Settings {
   geminiTimeoutSeconds: number;
   jobReconcileAfterSeconds: number;
   tableDeletionProtection: boolean;
+  geminiEmbeddingModel: string;
+  /** Length of each passage vector (gemini-embedding-001's outputDimensionality). */
+  embeddingDimensions: number;
+  embeddingRequestsPerMinute: number;
+  /** Largest document accepted through a presigned upload. */
+  documentMaxBytes: number;
+  /** Largest document accepted in the request body of `POST /documents`. */
+  inlineUploadMaxBytes: number;
+  /** The ingest function's timeout; an ingestion still running after this long has failed. */
+  ingestTimeoutSeconds: number;
+  /** Concurrent ingestions: the document queue's event source MaximumConcurrency. */
+  ingestMaxConcurrency: number;
+  /** An assessment job not finished after this long fails. */
+  assessmentTimeoutSeconds: number;
+  /** How long assessment jobs and their results stay readable (DynamoDB TTL). */
+  assessmentRetentionHours: number;
 }
+
+/**
+ * A request reaches the API function as one JSON event, and Lambda refuses a synchronous event
+ * over 6,291,456 bytes. An uploaded file arrives in it base64-encoded (4 bytes per 3), next to
+ * the headers twice (`headers` and `multiValueHeaders`), the request context and, for a form
+ * upload, the multipart framing. 4 MiB of file makes 5,592,408 bytes of base64, which leaves
+ * about 700 KB for the rest; 4.5 MiB would leave nothing. Larger files take the presigned upload.
+ */
+export const LAMBDA_SYNC_PAYLOAD_MAX_BYTES = 6_291_456;
+export const MAX_INLINE_UPLOAD_BYTES = 4 * 1024 * 1024;
+/** A presigned upload is one PutObject, which S3 caps at 5 GiB. */
+const MAX_DOCUMENT_BYTES = 5 * 1024 ** 3;
 
 export const SETTING_DEFAULTS: Readonly<Settings> = {
   geminiModel: DEFAULTS.geminiModel,
@@ -61,14 +89,23 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   geminiTimeoutSeconds: DEFAULTS.geminiTimeoutSeconds,
   jobReconcileAfterSeconds: DEFAULTS.jobReconcileAfterSeconds,
   tableDeletionProtection: false,
+  geminiEmbeddingModel: DEFAULTS.geminiEmbeddingModel,
+  embeddingDimensions: DEFAULTS.embeddingDimensions,
+  embeddingRequestsPerMinute: DEFAULTS.embeddingRequestsPerMinute,
+  documentMaxBytes: DEFAULTS.documentMaxBytes,
+  inlineUploadMaxBytes: MAX_INLINE_UPLOAD_BYTES,
+  ingestTimeoutSeconds: DEFAULTS.ingestTimeoutSeconds,
+  ingestMaxConcurrency: 2,
+  assessmentTimeoutSeconds: DEFAULTS.assessmentTimeoutSeconds,
+  assessmentRetentionHours: DEFAULTS.assessmentRetentionHours,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
 
 /** SQS keeps a message at most 14 days; a chunk cannot wait longer than its message lives. */
 const MAX_MESSAGE_RETENTION_SECONDS = 14 * 24 * 3600;
-/** SQS caps the visibility timeout at 12 hours, and it is 6 x the worker timeout. */
-const MAX_WORKER_TIMEOUT_SECONDS = 900;
+/** Lambda's longest timeout. */
+const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
 
 type Check = (s: Settings) => string | undefined;
 
@@ -81,11 +118,15 @@ const intIn =
       : `${name} must be an integer from ${min} to ${max}${why}, got ${JSON.stringify(value)}`;
   };
 
-const CHECKS: Check[] = [
+const modelId =
+  (name: 'geminiModel' | 'geminiEmbeddingModel', example: string): Check =>
   (s) =>
-    typeof s.geminiModel === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.geminiModel)
+    typeof s[name] === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s[name])
       ? undefined
-      : `geminiModel must be a model id such as "gemini-2.5-flash", got ${JSON.stringify(s.geminiModel)}`,
+      : `${name} must be a model id such as "${example}", got ${JSON.stringify(s[name])}`;
+
+const CHECKS: Check[] = [
+  modelId('geminiModel', 'gemini-2.5-flash'),
   intIn('llmMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('llmRequestsPerMinute', 1, 1_000_000),
   intIn('mapMaxConcurrency', 1, 40, ' (an inline Map runs at most 40 iterations at once)'),
@@ -106,7 +147,7 @@ const CHECKS: Check[] = [
   intIn(
     'workerTimeoutSeconds',
     30,
-    MAX_WORKER_TIMEOUT_SECONDS,
+    MAX_LAMBDA_TIMEOUT_SECONDS,
     ' (Lambda timeout; the queue visibility is this plus 60 s)',
   ),
   intIn('chunkTimeoutSeconds', 60, MAX_MESSAGE_RETENTION_SECONDS, ' (the chunk message lives this long)'),
@@ -117,7 +158,7 @@ const CHECKS: Check[] = [
   intIn('chunkMaxReceives', 1, 1000, ' (the SQS maxReceiveCount range)'),
   intIn('syncWaitSeconds', 0, 28, ' (API Gateway ends every request after 29 s)'),
   intIn('resultInlineMaxBytes', 1, 6_000_000, ' (a Lambda response is at most 6 MB)'),
-  intIn('geminiTimeoutSeconds', 1, MAX_WORKER_TIMEOUT_SECONDS),
+  intIn('geminiTimeoutSeconds', 1, MAX_LAMBDA_TIMEOUT_SECONDS),
   intIn('jobReconcileAfterSeconds', 0, 3600, ' (a job this long without progress has its execution checked)'),
   (s) =>
     s.geminiTimeoutSeconds < s.workerTimeoutSeconds
@@ -127,6 +168,29 @@ const CHECKS: Check[] = [
     typeof s.tableDeletionProtection === 'boolean'
       ? undefined
       : `tableDeletionProtection must be true or false, got ${JSON.stringify(s.tableDeletionProtection)}`,
+  modelId('geminiEmbeddingModel', 'gemini-embedding-001'),
+  intIn('embeddingDimensions', 128, 3072, " (gemini-embedding-001's outputDimensionality range)"),
+  intIn('embeddingRequestsPerMinute', 1, 1_000_000),
+  intIn('documentMaxBytes', 1, MAX_DOCUMENT_BYTES, ' (a presigned upload is one PutObject: at most 5 GiB)'),
+  intIn(
+    'inlineUploadMaxBytes',
+    1,
+    MAX_INLINE_UPLOAD_BYTES,
+    ' (the file travels base64-encoded in a Lambda event of at most 6 MB; larger files use the presigned upload)',
+  ),
+  (s) =>
+    s.inlineUploadMaxBytes <= s.documentMaxBytes
+      ? undefined
+      : `inlineUploadMaxBytes (${s.inlineUploadMaxBytes}) must not exceed documentMaxBytes (${s.documentMaxBytes})`,
+  intIn(
+    'ingestTimeoutSeconds',
+    30,
+    MAX_LAMBDA_TIMEOUT_SECONDS,
+    " (the ingest function's Lambda timeout; the document queue's visibility is this plus 60 s)",
+  ),
+  intIn('ingestMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
+  intIn('assessmentTimeoutSeconds', 30, 86_400),
+  intIn('assessmentRetentionHours', 1, 87_600),
 ];
 
 export class InvalidSettingsError extends Error {
@@ -190,5 +254,13 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.resultInlineMaxBytes]: String(s.resultInlineMaxBytes),
     [ENV.geminiTimeoutSeconds]: String(s.geminiTimeoutSeconds),
     [ENV.jobReconcileAfterSeconds]: String(s.jobReconcileAfterSeconds),
+    [ENV.geminiEmbeddingModel]: s.geminiEmbeddingModel,
+    [ENV.embeddingDimensions]: String(s.embeddingDimensions),
+    [ENV.embeddingRequestsPerMinute]: String(s.embeddingRequestsPerMinute),
+    [ENV.documentMaxBytes]: String(s.documentMaxBytes),
+    [ENV.inlineUploadMaxBytes]: String(s.inlineUploadMaxBytes),
+    [ENV.ingestTimeoutSeconds]: String(s.ingestTimeoutSeconds),
+    [ENV.assessmentTimeoutSeconds]: String(s.assessmentTimeoutSeconds),
+    [ENV.assessmentRetentionHours]: String(s.assessmentRetentionHours),
   };
 }

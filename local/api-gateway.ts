@@ -198,7 +198,7 @@ export function apiFromTemplate(template: CfnTemplate): ApiDefinition {
     routes,
     gatewayResponses,
     stageName: String(stageName),
-    binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replace('~1', '/')) : [],
+    binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll('~1', '/')) : [],
   };
 }
 
@@ -507,7 +507,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       const reason =
         error instanceof MalformedProxyResponse
           ? `malformed Lambda proxy response: ${error.message}`
-          : 'function error';
+          : `function error: ${(error as Error).name}: ${(error as Error).message}`;
       log(`${method} ${url.pathname}: ${reason}`);
       return send(res, gatewayResponse(req, 'DEFAULT_5XX', requestId), requestId);
     } finally {

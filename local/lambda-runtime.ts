@@ -1,15 +1,16 @@
 /**
  * Runs the project's Lambda handlers in this process, the way the Node.js Lambda runtime
- * would: the event crosses a JSON boundary, the handler gets a realistic `Context`, the
- * function's Timeout is enforced, and a thrown error becomes `{ errorType, errorMessage,
- * trace }` exactly as Lambda reports it to its callers (Step Functions, the event source
- * mapping, API Gateway).
+ * would: the event crosses a JSON boundary within Lambda's payload limits, the handler gets a
+ * realistic `Context`, the function's Timeout is enforced, and a thrown error becomes
+ * `{ errorType, errorMessage, trace }` exactly as Lambda reports it to its callers (Step
+ * Functions, the event source mapping, API Gateway).
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { LAMBDA_SYNC_PAYLOAD_MAX_BYTES } from '../lib/settings.ts';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -88,9 +89,32 @@ function toErrorPayload(error: unknown): LambdaErrorPayload {
   return { errorType: 'Error', errorMessage: String(error), trace: [] };
 }
 
-/** JSON in, JSON out: what a handler sees and returns through the real Lambda service. */
-function jsonRoundTrip(value: unknown): unknown {
-  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+/** Lambda lets a response be 100 bytes longer than a request. */
+const RESPONSE_MAX_BYTES = LAMBDA_SYNC_PAYLOAD_MAX_BYTES + 100;
+
+/**
+ * JSON in, JSON out: what a handler sees and returns through the real Lambda service, which
+ * refuses an event or a result larger than its synchronous payload limit.
+ */
+function jsonRoundTrip(value: unknown, direction: 'request' | 'response'): unknown {
+  if (value === undefined) return null;
+  const text = JSON.stringify(value);
+  const bytes = Buffer.byteLength(text);
+  if (direction === 'request' && bytes > LAMBDA_SYNC_PAYLOAD_MAX_BYTES) {
+    throw new LambdaInvocationError({
+      errorType: 'RequestEntityTooLargeException',
+      errorMessage: `Request must be smaller than ${LAMBDA_SYNC_PAYLOAD_MAX_BYTES} bytes for the Invoke operation`,
+      trace: [],
+    });
+  }
+  if (direction === 'response' && bytes > RESPONSE_MAX_BYTES) {
+    throw new LambdaInvocationError({
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${RESPONSE_MAX_BYTES} bytes).`,
+      trace: [],
+    });
+  }
+  return JSON.parse(text);
 }
 
 export function createLambdaContext(
@@ -172,9 +196,9 @@ export function createLocalLambda(
     });
     running++;
     try {
-      const input = jsonRoundTrip(event);
+      const input = jsonRoundTrip(event, 'request');
       const result = await Promise.race([Promise.resolve().then(() => handler(input, context)), timedOut]);
-      return jsonRoundTrip(result);
+      return jsonRoundTrip(result, 'response');
     } catch (error) {
       const payload = error instanceof LambdaInvocationError ? error.payload : toErrorPayload(error);
       options.onError?.(resolved.functionName, payload);

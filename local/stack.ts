@@ -109,6 +109,13 @@ export interface LocalStack {
     stateMachineArn: string;
     queues: Record<string, string>;
   };
+  /** The SQS event source mappings running locally, one poller each. */
+  eventSources: {
+    functionLogicalId: string;
+    queueUrl: string;
+    batchSize: number;
+    maximumConcurrency: number;
+  }[];
   template: CfnTemplate;
   stop(): Promise<void>;
 }
@@ -278,6 +285,35 @@ async function ensureTable(dynamo: DynamoDBClient, tableName: string, props: Rec
   // for a local store that runs for months.
 }
 
+const escapeXml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/**
+ * The bucket's CorsConfiguration as the S3 XML s3rver reads, so a browser page can use the
+ * presigned upload and download URLs locally as it would in AWS.
+ */
+function corsConfigs(bucket: CfnResource): string[] {
+  const cors = bucket.Properties?.CorsConfiguration;
+  const rules = isRecord(cors) && Array.isArray(cors.CorsRules) ? cors.CorsRules.filter(isRecord) : [];
+  if (rules.length === 0) return [];
+  const elements: [string, string][] = [
+    ['AllowedOrigins', 'AllowedOrigin'],
+    ['AllowedMethods', 'AllowedMethod'],
+    ['AllowedHeaders', 'AllowedHeader'],
+    ['ExposedHeaders', 'ExposeHeader'],
+  ];
+  const xmlRules = rules.map((rule) => {
+    const parts = elements.flatMap(([property, element]) =>
+      (Array.isArray(rule[property]) ? rule[property] : []).map(
+        (value: unknown) => `<${element}>${escapeXml(String(value))}</${element}>`,
+      ),
+    );
+    if (typeof rule.MaxAge === 'number') parts.push(`<MaxAgeSeconds>${rule.MaxAge}</MaxAgeSeconds>`);
+    return `<CORSRule>${parts.join('')}</CORSRule>`;
+  });
+  return [`<CORSConfiguration>${xmlRules.join('')}</CORSConfiguration>`];
+}
+
 function applyEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const previous: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -334,8 +370,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: ports.s3,
       silent: true,
       directory: join(dataDir, 's3'),
-      configureBuckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => ({
+      configureBuckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id, bucket]) => ({
         name: names.physical(id),
+        configs: corsConfigs(bucket),
       })),
     });
     ports.s3 = (await s3.run()).port;
@@ -506,29 +543,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Event source mappings.
     const pollers: EventSourcePoller[] = [];
+    const eventSources: LocalStack['eventSources'] = [];
     for (const [logicalId, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
       const props = mapping.Properties ?? {};
       if (props.Enabled === false) continue;
       const queueId = referenceOf(props.EventSourceArn)?.logicalId;
       const functionId = referenceOf(props.FunctionName)?.logicalId;
       const fn = functionId ? lambdas[functionId] : undefined;
-      if (!queueId || template.Resources[queueId]?.Type !== 'AWS::SQS::Queue' || !fn) {
+      if (!queueId || !functionId || template.Resources[queueId]?.Type !== 'AWS::SQS::Queue' || !fn) {
         throw new Error(`${logicalId}: only SQS event sources of this template's functions run locally`);
       }
       const scaling = isRecord(props.ScalingConfig) ? props.ScalingConfig.MaximumConcurrency : undefined;
       const queueVisibilitySeconds = queueVisibility[queueId] ?? visibility;
+      const source = {
+        functionLogicalId: functionId,
+        queueUrl: names.resolver(queueId),
+        batchSize: typeof props.BatchSize === 'number' ? props.BatchSize : 10,
+        maximumConcurrency: typeof scaling === 'number' ? scaling : DEFAULT_POLLER_CONCURRENCY,
+      };
+      eventSources.push(source);
       pollers.push(
         startEventSourcePoller({
           sqs,
-          queueUrl: names.resolver(queueId),
+          queueUrl: source.queueUrl,
           queueArn: names.resolver(queueId, 'Arn'),
           handler: fn.invoke as (event: unknown) => Promise<unknown>,
-          batchSize: typeof props.BatchSize === 'number' ? props.BatchSize : 10,
+          batchSize: source.batchSize,
           maximumBatchingWindowSeconds:
             typeof props.MaximumBatchingWindowInSeconds === 'number'
               ? props.MaximumBatchingWindowInSeconds
               : 0,
-          maximumConcurrency: typeof scaling === 'number' ? scaling : DEFAULT_POLLER_CONCURRENCY,
+          maximumConcurrency: source.maximumConcurrency,
           reportBatchItemFailures:
             Array.isArray(props.FunctionResponseTypes) &&
             props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
@@ -572,6 +617,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         stateMachineArn: names.resolver(machineId),
         queues: Object.fromEntries(queues.map(([id]) => [id, names.resolver(id)])),
       },
+      eventSources,
       template,
       async stop() {
         if (stopped) return;

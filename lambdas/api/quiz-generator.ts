@@ -75,12 +75,15 @@ const resultQuery = z.object({
 });
 const uuid = z.uuid();
 
+/** The quiz-bank job types this API starts (assessments have their own API). */
+type QuizJobType = Exclude<JobType, 'assessment'>;
+
 interface ParsedRequest {
-  type: JobType;
+  type: QuizJobType;
   parameters: JobParameters;
 }
 
-function parseGenerate(event: APIGatewayProxyEvent, type: JobType): ParsedRequest {
+function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRequest {
   switch (type) {
     case 'career_level': {
       const body = parseBody(event, careerLevelBody);
@@ -136,6 +139,8 @@ function startedMessage(job: JobRecord): string {
       return p.include_soft_skills === false
         ? 'Full generation started (all sectors, without soft skills)'
         : 'Full generation started (all sectors)';
+    case 'assessment':
+      return `Generation started for ${jobTitle(job.job_type, p)}`;
   }
 }
 
@@ -158,13 +163,15 @@ function syncSuccess(job: JobRecord) {
           `Generated ${n} questions for all sectors`,
           { include_soft_skills: p.include_soft_skills !== false },
         ];
+      case 'assessment':
+        return [`Generated ${n} questions for ${jobTitle(job.job_type, p)}`, { query: p.query }];
     }
   })();
   // The seed's field order, with the job id added to the details.
   return { success: true, message, questions_generated: n, details: { ...details, job_id: job.job_id } };
 }
 
-function generateAsync(type: JobType): Route {
+function generateAsync(type: QuizJobType): Route {
   return async (event, owner) => {
     const request = parseGenerate(event, type);
     const job = await service.startJob(owner, request.type, request.parameters);
@@ -181,7 +188,7 @@ function generateAsync(type: JobType): Route {
  * The seed's blocking endpoints, bounded: API Gateway cuts requests at 29 s, so they wait up
  * to SYNC_WAIT_SECONDS and then answer 202 with where to follow the job.
  */
-function generateSync(type: JobType): Route {
+function generateSync(type: QuizJobType): Route {
   return async (event, owner) => {
     const request = parseGenerate(event, type);
     const started = await service.startJob(owner, request.type, request.parameters);

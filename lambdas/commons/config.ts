@@ -27,6 +27,19 @@ export const ENV = {
   geminiTimeoutSeconds: 'GEMINI_TIMEOUT_SECONDS',
   /** How long a job may go without an update before its execution is checked. */
   jobReconcileAfterSeconds: 'JOB_RECONCILE_AFTER_SECONDS',
+  /** Queue of document ingestion requests (`{ owner, document_id }`). */
+  documentQueueUrl: 'DOCUMENT_QUEUE_URL',
+  geminiEmbeddingModel: 'GEMINI_EMBEDDING_MODEL',
+  embeddingDimensions: 'EMBEDDING_DIMENSIONS',
+  embeddingRequestsPerMinute: 'EMBEDDING_REQUESTS_PER_MINUTE',
+  /** Largest document accepted, through a presigned upload. */
+  documentMaxBytes: 'DOCUMENT_MAX_BYTES',
+  /** Largest document accepted in the request body itself. */
+  inlineUploadMaxBytes: 'INLINE_UPLOAD_MAX_BYTES',
+  /** An ingestion that has not finished after this long is failed. */
+  ingestTimeoutSeconds: 'INGEST_TIMEOUT_SECONDS',
+  assessmentTimeoutSeconds: 'ASSESSMENT_TIMEOUT_SECONDS',
+  assessmentRetentionHours: 'ASSESSMENT_RETENTION_HOURS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -69,6 +82,14 @@ export const DEFAULTS = {
   resultInlineMaxBytes: 1_000_000,
   geminiTimeoutSeconds: 120,
   jobReconcileAfterSeconds: 15,
+  geminiEmbeddingModel: 'gemini-embedding-001',
+  embeddingDimensions: 768,
+  embeddingRequestsPerMinute: 1500,
+  documentMaxBytes: 100 * 1024 * 1024,
+  inlineUploadMaxBytes: 4 * 1024 * 1024,
+  ingestTimeoutSeconds: 900,
+  assessmentTimeoutSeconds: 600,
+  assessmentRetentionHours: 24,
 } as const;
 
 export interface GenerationSettings {

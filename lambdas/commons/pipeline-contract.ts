@@ -60,6 +60,8 @@ export const HANDLER_ENTRIES = {
   executionEnded: 'lambdas/pipeline/execution-ended.ts',
   generateChunkWorker: 'lambdas/worker/generate-chunk.ts',
   deadLetter: 'lambdas/worker/dead-letter.ts',
+  assessmentsApi: 'lambdas/api/assessments.ts',
+  ingestDocument: 'lambdas/documents/ingest-document.ts',
 } as const;
 
 /** State names as they read in the Step Functions console. */

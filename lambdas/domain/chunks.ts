@@ -18,13 +18,22 @@ import {
 } from './catalog.ts';
 import { InvalidRequest } from './errors.ts';
 import type { JobParameters, JobType } from './jobs.ts';
+import { BLOOM_LEVELS, type BloomLevel } from './questions.ts';
 
 export const SOFT_SKILLS = 'soft_skills';
 const SEPARATOR = '__';
 
 export type ChunkSpec =
   | { kind: 'career_level'; key: string; sector: string; career: string; level: Level; questionCount: number }
-  | { kind: 'soft_skills'; key: string; topic: string; questionCount: number };
+  | { kind: 'soft_skills'; key: string; topic: string; questionCount: number }
+  | { kind: 'assessment'; key: string; bloomLevel: BloomLevel; batch: number; questionCount: number };
+
+/** Chunks of quiz banks (career levels and soft skills), whose keys stand on their own. */
+export type QuizChunk = Exclude<ChunkSpec, { kind: 'assessment' }>;
+
+export const ASSESSMENT = 'assessment';
+/** Questions per model call in an assessment: small batches keep each call's passages focused. */
+export const ASSESSMENT_BATCH_SIZE = 10;
 
 export interface QuestionCounts {
   questionsPerCareerLevel: number;
@@ -40,7 +49,7 @@ export function softSkillsKey(topic: string): string {
 }
 
 /** Rebuilds a chunk's spec from its key, validating it against the catalog. */
-export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog = defaultCatalog): ChunkSpec {
+export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog = defaultCatalog): QuizChunk {
   const parts = key.split(SEPARATOR);
   if (parts[0] === SOFT_SKILLS && parts.length === 2 && parts[1]) {
     const topics = softSkillTopics(cat);
@@ -139,23 +148,72 @@ export function chunksForJob(
       );
       return params.include_soft_skills === false ? sectors : [...sectors, ...softSkillsChunks(counts, cat)];
     }
+    case 'assessment':
+      return assessmentChunks(params);
   }
 }
 
-/** The sector a chunk's questions belong to (soft skills form their own file). */
-export function fileGroupOf(chunk: ChunkSpec): string {
-  return chunk.kind === 'career_level' ? chunk.sector : SOFT_SKILLS;
+/**
+ * One chunk per Bloom level, split into batches of ASSESSMENT_BATCH_SIZE:
+ * `assessment__apply__1`. The keys are per job (chunk files live under the job).
+ */
+function assessmentChunks(params: JobParameters): ChunkSpec[] {
+  const mix = params.bloom_mix ?? {};
+  return BLOOM_LEVELS.flatMap((bloomLevel) => {
+    const count = mix[bloomLevel] ?? 0;
+    const batches = Math.ceil(count / ASSESSMENT_BATCH_SIZE);
+    return Array.from({ length: batches }, (_, i): ChunkSpec => {
+      const questionCount = Math.min(ASSESSMENT_BATCH_SIZE, count - i * ASSESSMENT_BATCH_SIZE);
+      return {
+        kind: 'assessment',
+        key: [ASSESSMENT, bloomLevel, i + 1].join(SEPARATOR),
+        bloomLevel,
+        batch: i + 1,
+        questionCount,
+      };
+    });
+  });
 }
 
-/** The scope within which questions must not repeat: a career (all levels) or a soft-skills topic. */
-export function dedupeScopeOf(chunk: ChunkSpec): string {
-  return chunk.kind === 'career_level'
-    ? `${chunk.sector}${SEPARATOR}${chunk.career}`
-    : softSkillsKey(chunk.topic);
+/** The output file a chunk's questions belong to: its sector, soft skills, or its assessment. */
+export function fileGroupOf(chunk: ChunkSpec): string {
+  switch (chunk.kind) {
+    case 'career_level':
+      return chunk.sector;
+    case 'soft_skills':
+      return SOFT_SKILLS;
+    case 'assessment':
+      return ASSESSMENT;
+  }
+}
+
+/**
+ * The scope within which questions must not repeat: a career (all levels), a soft-skills
+ * topic, or one assessment job (all levels).
+ */
+export function dedupeScopeOf(chunk: ChunkSpec, jobId: string): string {
+  switch (chunk.kind) {
+    case 'career_level':
+      return `${chunk.sector}${SEPARATOR}${chunk.career}`;
+    case 'soft_skills':
+      return softSkillsKey(chunk.topic);
+    case 'assessment':
+      return `${ASSESSMENT}${SEPARATOR}${jobId}`;
+  }
 }
 
 export function describeChunk(chunk: ChunkSpec): string {
-  return chunk.kind === 'career_level'
-    ? `${chunk.sector}/${chunk.career} Level ${chunk.level}`
-    : `soft skills: ${chunk.topic}`;
+  switch (chunk.kind) {
+    case 'career_level':
+      return `${chunk.sector}/${chunk.career} Level ${chunk.level}`;
+    case 'soft_skills':
+      return `soft skills: ${chunk.topic}`;
+    case 'assessment':
+      return `${chunk.bloomLevel} questions (batch ${chunk.batch})`;
+  }
+}
+
+/** A chunk of a job by its key, or undefined when the job has no such chunk. */
+export function findChunk(jobType: JobType, params: JobParameters, key: string, counts: QuestionCounts) {
+  return chunksForJob(jobType, params, counts).find((chunk) => chunk.key === key);
 }

@@ -1,9 +1,11 @@
+import type { BloomLevel } from './questions.ts';
+
 /**
  * The job model: every field of the seed's `generation_jobs` table, plus what the pipeline
  * needs to run and explain a job (execution, chunk counts, token use, cost, owner, expiry).
  */
 
-export const JOB_TYPES = ['career_level', 'soft_skills', 'sector', 'full'] as const;
+export const JOB_TYPES = ['career_level', 'soft_skills', 'sector', 'full', 'assessment'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -23,6 +25,11 @@ export interface JobParameters {
   /** Generate every chunk again even when the checkpoint already has it. */
   regenerate?: boolean;
   type?: 'soft_skills';
+  /** Assessments: what the questions are about, and the document that grounds them. */
+  query?: string;
+  document_id?: string;
+  bloom_mix?: Partial<Record<BloomLevel, number>>;
+  title?: string;
 }
 
 export interface TokenUsage {
@@ -72,6 +79,8 @@ export interface JobRecord extends TokenUsage {
   cost_usd: number;
   /** Epoch seconds; DynamoDB TTL removes the record after the retention period. */
   expires_at: number;
+  /** When a job with a time limit (assessments) fails if not finished. */
+  deadline_at?: string | null;
 }
 
 /** The job as the API shows it: the seed's fields first, then the pipeline's. */
@@ -144,5 +153,7 @@ export function jobTitle(type: JobType, params: JobParameters): string {
       return 'soft skills';
     case 'full':
       return params.include_soft_skills === false ? 'all sectors' : 'all sectors and soft skills';
+    case 'assessment':
+      return `the assessment on "${params.query ?? ''}"`;
   }
 }

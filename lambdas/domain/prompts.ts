@@ -9,7 +9,7 @@ import {
   levelDescription,
   softSkillTopics,
 } from './catalog.ts';
-import type { ChunkSpec } from './chunks.ts';
+import type { QuizChunk } from './chunks.ts';
 import type { BloomLevel, Rejection } from './questions.ts';
 
 export const PROMPT_VERSION = 'quiz-chunk/1';
@@ -36,7 +36,7 @@ export function bloomLevelsFor(level: number): BloomLevel[] {
 }
 
 export interface PromptInput {
-  chunk: ChunkSpec;
+  chunk: QuizChunk;
   count: number;
   /** Questions already kept for this career or topic, so the model does not repeat them. */
   avoid: string[];

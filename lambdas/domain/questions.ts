@@ -127,6 +127,8 @@ export interface Rejection {
 
 export interface CheckResult {
   accepted: Question[];
+  /** For each accepted question, the index of the item it came from. */
+  acceptedIndexes: number[];
   rejected: Rejection[];
 }
 
@@ -135,6 +137,8 @@ export interface CheckContext {
   defaultCategory: string;
   /** Fingerprints of questions already kept in the same career or topic. */
   seen: ReadonlySet<string>;
+  /** More checks on the raw item (e.g. a cited passage); each string is a reason to reject. */
+  extraCheck?: (item: ModelQuestion & Record<string, unknown>) => string[];
 }
 
 /**
@@ -143,6 +147,7 @@ export interface CheckContext {
  */
 export function checkQuestions(items: unknown[], ctx: CheckContext): CheckResult {
   const accepted: Question[] = [];
+  const acceptedIndexes: number[] = [];
   const rejected: Rejection[] = [];
   const seen = new Set(ctx.seen);
   items.forEach((item, index) => {
@@ -152,7 +157,10 @@ export function checkQuestions(items: unknown[], ctx: CheckContext): CheckResult
       return;
     }
     const q = parsed.data;
-    const reasons = problemsOf(q);
+    const reasons = [
+      ...problemsOf(q),
+      ...(ctx.extraCheck?.(item as ModelQuestion & Record<string, unknown>) ?? []),
+    ];
     const print = fingerprint(q.question);
     if (reasons.length === 0 && seen.has(print))
       reasons.push('duplicates another question of the same career');
@@ -162,8 +170,9 @@ export function checkQuestions(items: unknown[], ctx: CheckContext): CheckResult
     }
     seen.add(print);
     accepted.push(toQuestion(q, ctx));
+    acceptedIndexes.push(index);
   });
-  return { accepted, rejected };
+  return { accepted, acceptedIndexes, rejected };
 }
 
 function questionText(item: unknown): string {

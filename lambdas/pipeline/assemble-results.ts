@@ -6,10 +6,12 @@
 
 import { generationSettings } from '../commons/config.ts';
 import { withPowertools } from '../commons/middleware.ts';
-import type { AssembleInput, AssembleOutput } from '../commons/pipeline-contract.ts';
+import type { AssembleInput, AssembleOutput, ChunkResult } from '../commons/pipeline-contract.ts';
 import { buildSectorFile, buildSoftSkillsFile } from '../domain/assembly.ts';
+import type { AssessmentQuestion } from '../domain/assessment.ts';
 import { sectorIds } from '../domain/catalog.ts';
-import { chunksForJob, SOFT_SKILLS } from '../domain/chunks.ts';
+import { chunksForJob, fileGroupOf, SOFT_SKILLS } from '../domain/chunks.ts';
+import type { JobRecord } from '../domain/jobs.ts';
 import type { Question } from '../domain/questions.ts';
 import * as jobs from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
@@ -48,15 +50,38 @@ export async function assembleCombined(owner: string): Promise<string> {
   return key;
 }
 
+/**
+ * An assessment's MCQs in Bloom's order, from this job's chunk files. Each chunk holds exactly
+ * its share, and question claims kept duplicates out across levels, so the counts per level
+ * are the ones asked for; a failed chunk leaves its level short, and the job says so.
+ */
+export async function assembleAssessment(job: JobRecord, chunkResults: ChunkResult[]): Promise<string> {
+  const completed = new Set(chunkResults.filter((r) => r.status === 'completed').map((r) => r.chunk_key));
+  const chunks = chunksForJob('assessment', job.parameters, settings).filter((c) => completed.has(c.key));
+  const files = await Promise.all(
+    chunks.map((c) =>
+      results.getJson<ChunkFile<AssessmentQuestion>>(s3Keys.assessmentChunk(job.owner, job.job_id, c.key)),
+    ),
+  );
+  const mcqs = files.flatMap((file) => file?.questions ?? []);
+  const key = s3Keys.assessmentResult(job.owner, job.job_id);
+  await results.putJson(key, {
+    job_id: job.job_id,
+    query: job.parameters.query,
+    document_id: job.parameters.document_id ?? null,
+    bloom_mix: job.parameters.bloom_mix,
+    generated_at: new Date().toISOString(),
+    mcqs,
+  });
+  return key;
+}
+
 export async function assembleResults(input: AssembleInput): Promise<AssembleOutput> {
   const job = await jobs.getJob(input.job_id);
   if (!job) throw new Error(`Job ${input.job_id} does not exist`);
   await jobs.setProgressMessage(input.job_id, 'Assembling result files...');
-  const groups = new Set(
-    chunksForJob(job.job_type, job.parameters, settings).map((c) =>
-      c.kind === 'career_level' ? c.sector : SOFT_SKILLS,
-    ),
-  );
+  if (job.job_type === 'assessment') return { files: [await assembleAssessment(job, input.chunk_results)] };
+  const groups = new Set(chunksForJob(job.job_type, job.parameters, settings).map(fileGroupOf));
   const files: string[] = [];
   for (const group of groups) files.push(await assembleGroup(input.owner, group));
   files.push(await assembleCombined(input.owner));

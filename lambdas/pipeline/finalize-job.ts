@@ -3,12 +3,17 @@ import { withPowertools } from '../commons/middleware.ts';
 import type { FinalizeInput } from '../commons/pipeline-contract.ts';
 import { logger } from '../commons/powertools.ts';
 import { failureMessage, summarize } from '../domain/summary.ts';
+import { timeOut } from '../services/job-service.ts';
 import * as jobs from '../store/job-store.ts';
 
 export async function finalizeJob(input: FinalizeInput): Promise<{ status: string }> {
   const job = await jobs.getJob(input.job_id);
   if (!job) return { status: 'deleted' };
   const now = new Date();
+  if (job.deadline_at && now.getTime() > Date.parse(job.deadline_at)) {
+    const timedOut = await timeOut(job, { stopExecution: false });
+    return { status: timedOut.status };
+  }
   const summary = summarize(job, input.chunk_results, input.assembled.files, now);
   const failed = summary.chunks_failed > 0;
   const finished = await jobs.updateJob(

@@ -20,17 +20,26 @@ import {
 import { geminiApiKey } from '../gemini/api-key.ts';
 import * as jobs from '../store/job-store.ts';
 
+export interface StartOptions {
+  /** How long the job's record is kept (DynamoDB TTL); the job-retention setting otherwise. */
+  retentionSeconds?: number;
+  /** A time limit: the job fails when not finished this long after it was created. */
+  timeoutSeconds?: number;
+}
+
 export async function startJob(
   owner: string,
   jobType: JobType,
   parameters: JobParameters,
+  options: StartOptions = {},
 ): Promise<JobRecord> {
   const settings = generationSettings();
   // Validates sector, career and level against the catalog (400 with the valid choices).
   chunksForJob(jobType, parameters, settings);
   if (!(await geminiApiKey())) throw new GeminiNotConfigured();
   const now = new Date();
-  const retentionDays = intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1);
+  const retentionSeconds =
+    options.retentionSeconds ?? intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1) * 86_400;
   const job: JobRecord = {
     job_id: randomUUID(),
     job_type: jobType,
@@ -58,7 +67,10 @@ export async function startJob(
     thinking_tokens: 0,
     cached_tokens: 0,
     cost_usd: 0,
-    expires_at: Math.floor(now.getTime() / 1000) + retentionDays * 86_400,
+    expires_at: Math.floor(now.getTime() / 1000) + retentionSeconds,
+    deadline_at: options.timeoutSeconds
+      ? new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString()
+      : null,
   };
   await jobs.createJob(job);
   const input: ExecutionInput = { job_id: job.job_id, owner };
@@ -102,6 +114,9 @@ export async function listJobs(owner: string, status: JobStatus | undefined, lim
  * restarted) is marked failed, so it never stays `running` forever.
  */
 export async function reconcile(job: JobRecord): Promise<JobRecord> {
+  if (!isTerminal(job.status) && job.deadline_at && Date.now() > Date.parse(job.deadline_at)) {
+    return timeOut(job);
+  }
   // A job that moved recently is alive; only one that looks stalled is worth an SFN call.
   const stalledAfterMs = intEnv(ENV.jobReconcileAfterSeconds, DEFAULTS.jobReconcileAfterSeconds, 0) * 1000;
   if (isTerminal(job.status) || Date.now() - Date.parse(job.updated_at) < stalledAfterMs) return job;
@@ -122,6 +137,28 @@ export async function reconcile(job: JobRecord): Promise<JobRecord> {
     logger.warn('Could not check the execution', { job_id: job.job_id, error: error as Error });
     return job;
   }
+}
+
+/**
+ * Fails a job that outlived its time limit and stops its execution (not from inside the
+ * execution itself, which ends on its own); what its chunks finished is kept.
+ */
+export async function timeOut(job: JobRecord, options: { stopExecution?: boolean } = {}): Promise<JobRecord> {
+  const limit = Math.round(
+    (Date.parse(job.deadline_at ?? job.created_at) - Date.parse(job.created_at)) / 1000,
+  );
+  const failed = await jobs.updateJob(
+    job,
+    {
+      status: 'failed',
+      error_message: `Job timed out after ${limit} seconds`,
+      progress_message: `Timed out during: ${job.progress_message ?? 'generation'}`,
+      completed_at: new Date().toISOString(),
+    },
+    ['pending', 'running'],
+  );
+  if (failed && options.stopExecution !== false) await stopExecution(job, 'Job timed out');
+  return failed ?? (await jobs.getJob(job.job_id)) ?? job;
 }
 
 export async function markOrphaned(jobId: string, reason: string): Promise<JobRecord | undefined> {

@@ -15,6 +15,8 @@
  *   results/<owner>/generated_sectors/<sector>.json          the seed's sector files (+ soft_skills.json)
  *   results/<owner>/combined/all_sectors_quiz_bank.json      the combined bank
  *   raw/<job_id>/<chunk_key>/<attempt>-<call>.json           raw model responses (expire by lifecycle)
+ *   assessments/<owner>/<job_id>/chunks/<chunk_key>.json     an assessment job's chunk files
+ *   assessments/<owner>/<job_id>/result.json                 its assembled MCQs
  */
 
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
@@ -40,4 +42,7 @@ export const s3Keys = {
   combined: (owner: string) => `results/${owner}/combined/all_sectors_quiz_bank.json`,
   raw: (jobId: string, chunkKey: string, attempt: number, call: number) =>
     `raw/${jobId}/${chunkKey}/${attempt}-${call}.json`,
+  assessmentChunk: (owner: string, jobId: string, chunkKey: string) =>
+    `assessments/${owner}/${jobId}/chunks/${chunkKey}.json`,
+  assessmentResult: (owner: string, jobId: string) => `assessments/${owner}/${jobId}/result.json`,
 };

@@ -14,7 +14,7 @@ import { ENV, generationSettings, requireEnv } from '../commons/config.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import type { ChunkResult } from '../commons/pipeline-contract.ts';
 import { logger, metrics } from '../commons/powertools.ts';
-import { chunkFromKey, describeChunk } from '../domain/chunks.ts';
+import { describeChunk, findChunk } from '../domain/chunks.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isTerminal, type JobRecord } from '../domain/jobs.ts';
 import { costOf } from '../domain/pricing.ts';
@@ -66,7 +66,22 @@ async function runChunk(
   record: SQSRecord,
   context?: Context,
 ): Promise<void> {
-  const chunk = chunkFromKey(message.chunk_key, settings);
+  const chunk = findChunk(job.job_type, job.parameters, message.chunk_key, settings);
+  if (!chunk) {
+    // Not this job's chunk (a message from a changed deployment): nothing to generate, ever.
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: message.task_token,
+            error: 'ChunkFailed',
+            cause: `Chunk ${message.chunk_key} is not part of job ${job.job_id}`,
+          }),
+        ),
+      message.chunk_key,
+    );
+    return;
+  }
   const previous = await jobs.getChunkRecord(message.job_id, message.chunk_key);
   if (previous?.status === 'completed') {
     // A redelivery after the outcome was recorded (the answer to the token was lost): answer again.
@@ -98,6 +113,7 @@ async function runChunk(
       apiKey,
       settings,
       deadline,
+      job,
     });
     await jobs.recordChunkOutcome({
       jobId: message.job_id,

@@ -6,6 +6,7 @@ import { acknowledge, acknowledgeManagedPolicy } from '../nag.ts';
 import { API_STAGE_NAME, ROUTES } from '../routes.ts';
 import { type Settings, settingsEnvironment } from '../settings.ts';
 import type { GeminiSecret } from './gemini-secret.ts';
+import type { Ingestion } from './ingestion.ts';
 import type { Pipeline } from './pipeline.ts';
 import { QuizgenFunction } from './quizgen-function.ts';
 import type { Storage } from './storage.ts';
@@ -14,8 +15,22 @@ export interface ApiProps {
   settings: Settings;
   storage: Storage;
   pipeline: Pipeline;
+  ingestion: Ingestion;
   geminiSecret: GeminiSecret;
 }
+
+/**
+ * Request bodies API Gateway hands to the function base64-encoded (`isBase64Encoded: true`):
+ * the document types `POST /documents` accepts, a form upload (`curl -F`) and raw bytes.
+ * `application/json` is not among them, so JSON bodies still arrive as text.
+ */
+export const BINARY_MEDIA_TYPES = [
+  'application/pdf',
+  'application/octet-stream',
+  'multipart/form-data',
+  'text/markdown',
+  'text/plain',
+] as const;
 
 /**
  * Seed's error envelope for errors API Gateway answers itself (missing or wrong API key, unknown
@@ -32,11 +47,15 @@ export class Api extends Construct {
   readonly restApi: apigw.RestApi;
   readonly apiKey: apigw.IApiKey;
   readonly usagePlan: apigw.UsagePlan;
-  readonly functions: { quizGeneratorApi: QuizgenFunction; healthApi: QuizgenFunction };
+  readonly functions: {
+    quizGeneratorApi: QuizgenFunction;
+    healthApi: QuizgenFunction;
+    assessmentsApi: QuizgenFunction;
+  };
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const { settings, storage, pipeline, geminiSecret } = props;
+    const { settings, storage, pipeline, ingestion, geminiSecret } = props;
 
     const quizGeneratorApi = new QuizgenFunction(this, 'QuizGeneratorApiFunction', {
       role: 'quizGeneratorApi',
@@ -46,7 +65,7 @@ export class Api extends Construct {
       environment: settingsEnvironment(settings),
     });
     storage.useTable(quizGeneratorApi);
-    storage.readBucket(quizGeneratorApi);
+    storage.useBucket(quizGeneratorApi, { read: ['checkpoints', 'results'] });
     pipeline.useStateMachine(quizGeneratorApi);
     geminiSecret.useKey(quizGeneratorApi);
 
@@ -58,7 +77,34 @@ export class Api extends Construct {
       // It reports the configured model; it touches no data, so it gets no grants.
       environment: settingsEnvironment(settings),
     });
-    this.functions = { quizGeneratorApi, healthApi };
+    const assessmentsApi = new QuizgenFunction(this, 'AssessmentsApiFunction', {
+      role: 'assessmentsApi',
+      description: 'Documents, assessment generation, job status and saved assessments',
+      timeout: cdk.Duration.seconds(29),
+      // An inline upload arrives whole and base64-encoded, and is decoded (and parsed from a
+      // form) in memory.
+      memorySize: 1024,
+      environment: {
+        ...settingsEnvironment(settings),
+        // The SDK otherwise signs a CRC32 of the empty body into presigned PUT URLs, and S3
+        // then rejects every upload through them as a checksum mismatch.
+        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      },
+    });
+    storage.useTable(assessmentsApi);
+    // documents/: inline uploads, presigned upload URLs and deleting a document's objects;
+    // assessments/: the MCQs job_status returns and a saved assessment is made from.
+    storage.useBucket(assessmentsApi, {
+      read: ['documents', 'assessments'],
+      write: ['documents'],
+      delete: ['documents'],
+    });
+    ingestion.useQueue(assessmentsApi);
+    // Assessments run through the same pipeline as quiz banks.
+    pipeline.useStateMachine(assessmentsApi);
+    geminiSecret.useKey(assessmentsApi);
+
+    this.functions = { quizGeneratorApi, healthApi, assessmentsApi };
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -67,6 +113,7 @@ export class Api extends Construct {
 
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       description: 'Quiz generation service',
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       endpointTypes: [apigw.EndpointType.REGIONAL],
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
       // API Gateway writes access and execution logs only with an account-level CloudWatch role;
@@ -99,11 +146,12 @@ export class Api extends Construct {
       },
     });
 
-    // One Lambda permission for the whole API instead of two per method: seventeen methods
-    // would push the function's resource policy past its 20 KB limit.
+    // One Lambda permission per function for the whole API instead of two per method: a
+    // permission per method would push a function's resource policy past its 20 KB limit.
     const integrations = {
       quizGeneratorApi: new apigw.LambdaIntegration(quizGeneratorApi, { scopePermissionToMethod: false }),
       healthApi: new apigw.LambdaIntegration(healthApi, { scopePermissionToMethod: false }),
+      assessmentsApi: new apigw.LambdaIntegration(assessmentsApi, { scopePermissionToMethod: false }),
     };
     for (const route of ROUTES) {
       const resource = this.restApi.root.resourceForPath(route.path);

@@ -104,10 +104,18 @@ export class Pipeline extends Construct {
     const { assembleResults, executionEnded, generateChunkWorker, deadLetter } = this.functions;
 
     // Least privilege from what each handler calls: only the worker and "Assemble results" touch
-    // S3 in the pipeline; the others read and write job records only.
+    // S3 in the pipeline; the others read and write job records only. The worker grounds
+    // assessment questions in a document's passages and writes each chunk file (quiz chunks to
+    // the checkpoint, assessment chunks next to their job); nothing in the pipeline deletes.
     for (const f of Object.values(this.functions)) storage.useTable(f);
-    storage.readWriteBucket(assembleResults);
-    storage.readWriteBucket(generateChunkWorker);
+    storage.useBucket(generateChunkWorker, {
+      read: ['checkpoints', 'documents'],
+      write: ['checkpoints', 'assessments', 'raw'],
+    });
+    storage.useBucket(assembleResults, {
+      read: ['checkpoints', 'results', 'assessments'],
+      write: ['results', 'assessments'],
+    });
     geminiSecret.useKey(generateChunkWorker);
 
     this.stateMachine = this.buildStateMachine(settings);

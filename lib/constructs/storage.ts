@@ -9,7 +9,35 @@ import { acknowledgeWildcards } from '../nag.ts';
 import type { Settings } from '../settings.ts';
 
 export const TTL_ATTRIBUTE = 'expires_at';
-export const RAW_RESPONSE_PREFIX = 'raw/';
+
+/**
+ * Top-level key prefixes of the results bucket. Grants name the prefixes a function uses, so a
+ * handler that starts writing elsewhere fails in AWS with AccessDenied (locally nothing checks
+ * IAM): add the prefix here and grant it where it is needed.
+ */
+export const BUCKET_PREFIXES = {
+  /** Validated questions of one chunk (`checkpoints/<owner>/<chunk key>.json`). */
+  checkpoints: 'checkpoints/',
+  /** Assembled quiz-bank files (`results/<owner>/...`). */
+  results: 'results/',
+  /** Raw model responses, expired by a lifecycle rule. */
+  raw: 'raw/',
+  /** Uploaded documents, their passages and vectors (`documents/<owner>/<document id>/...`). */
+  documents: 'documents/',
+  /** An assessment job's chunk files and result (`assessments/<owner>/<job id>/...`). */
+  assessments: 'assessments/',
+} as const;
+export type BucketPrefix = keyof typeof BUCKET_PREFIXES;
+
+/** Which prefixes a function may read, write or delete objects under. */
+export interface BucketGrant {
+  read?: BucketPrefix[];
+  write?: BucketPrefix[];
+  delete?: BucketPrefix[];
+}
+
+/** How long a browser may cache a CORS preflight answer. */
+const CORS_MAX_AGE_SECONDS = 3000;
 const ACCESS_LOG_RETENTION_DAYS = 90;
 const TABLE_ITEM_ACTIONS = [
   'dynamodb:GetItem',
@@ -76,11 +104,35 @@ export class Storage extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'results-bucket/',
+      // Browsers upload documents straight to S3 with presigned PUT URLs and download large
+      // results with presigned GET URLs; the signature, not the origin, authorizes the request.
+      cors: [
+        {
+          allowedOrigins: ['*'],
+          allowedMethods: [s3.HttpMethods.PUT],
+          allowedHeaders: ['content-type'],
+          exposedHeaders: ['ETag'],
+          maxAge: CORS_MAX_AGE_SECONDS,
+        },
+        {
+          allowedOrigins: ['*'],
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          maxAge: CORS_MAX_AGE_SECONDS,
+        },
+      ],
       lifecycleRules: [
         {
           id: 'expire-raw-model-responses',
-          prefix: RAW_RESPONSE_PREFIX,
+          prefix: BUCKET_PREFIXES.raw,
           expiration: cdk.Duration.days(settings.rawResponseRetentionDays),
+        },
+        {
+          // An assessment job's chunk files and result are unreachable once its record expires
+          // (DynamoDB TTL after assessmentRetentionHours); a day more, since S3 counts whole days.
+          // Saved assessments live in the table, not here.
+          id: 'expire-assessment-job-files',
+          prefix: BUCKET_PREFIXES.assessments,
+          expiration: cdk.Duration.days(Math.ceil(settings.assessmentRetentionHours / 24) + 1),
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: cdk.Duration.days(1) },
       ],
@@ -101,31 +153,35 @@ export class Storage extends Construct {
     );
   }
 
-  /** BUCKET_NAME and read access to objects (GetObject, HeadObject, presigned downloads). */
-  readBucket(fn: lambda.Function): void {
-    this.bucketAccess(fn, ['s3:GetObject']);
-  }
-
-  /** BUCKET_NAME and read/write access to objects (nothing in the service deletes them). */
-  readWriteBucket(fn: lambda.Function): void {
-    this.bucketAccess(fn, ['s3:GetObject', 's3:PutObject']);
-  }
-
-  private bucketAccess(fn: lambda.Function, objectActions: string[]): void {
+  /**
+   * BUCKET_NAME and object access under the given prefixes only. A presigned URL carries the
+   * rights of the role that signed it, so a function handing out upload URLs needs PutObject.
+   */
+  useBucket(fn: lambda.Function, grant: BucketGrant): void {
     fn.addEnvironment(ENV.bucketName, this.bucket.bucketName);
     // Explicit actions rather than grantRead/grantReadWrite, whose `s3:GetObject*`, `s3:List*`
     // and `s3:Abort*` wildcards grant more than the handlers use.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: objectActions, resources: [this.bucket.arnForObjects('*')] }),
-    );
-    // Without ListBucket a missing key answers 403 instead of 404 (NoSuchKey).
+    const statements: [string, BucketPrefix[] | undefined][] = [
+      ['s3:GetObject', grant.read],
+      ['s3:PutObject', grant.write],
+      ['s3:DeleteObject', grant.delete],
+    ];
+    const wildcards = new Set<string>();
+    for (const [action, prefixes] of statements) {
+      if (!prefixes?.length) continue;
+      const resources = prefixes.map((prefix) => this.bucket.arnForObjects(`${BUCKET_PREFIXES[prefix]}*`));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources }));
+      for (const resource of resources) wildcards.add(resource);
+    }
+    // Without ListBucket a missing key answers 403 instead of 404 (NoSuchKey); the document
+    // store also lists a document's objects to delete them. It reveals key names, not contents.
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
     );
     acknowledgeWildcards(
       fn.role ?? fn,
-      { resources: [this.bucket.arnForObjects('*')] },
-      'Object keys are per owner and job (checkpoints/, results/, raw/), created at run time inside this one bucket.',
+      { resources: [...wildcards] },
+      'Objects under one key prefix of this bucket; their keys carry the owner and job or document id, known only at run time.',
     );
   }
 }

@@ -16,6 +16,15 @@ export const CUSTOM_SETTINGS = {
   apiQuotaLimit: 3333,
   apiQuotaPeriod: 'WEEK',
   geminiModel: 'gemini-test-model',
+  geminiEmbeddingModel: 'embedding-test-model',
+  embeddingDimensions: 1536,
+  embeddingRequestsPerMinute: 900,
+  documentMaxBytes: 50 * 1024 * 1024,
+  inlineUploadMaxBytes: 2 * 1024 * 1024,
+  ingestTimeoutSeconds: 600,
+  ingestMaxConcurrency: 3,
+  assessmentTimeoutSeconds: 300,
+  assessmentRetentionHours: 12,
 } satisfies Partial<Settings>;
 
 /** Synthesizes the stack in-process without esbuild bundling (the template is all these tests need). */

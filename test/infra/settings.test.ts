@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as cdk from 'aws-cdk-lib';
-import { DEFAULTS } from '../../lambdas/commons/config.ts';
-import { InvalidSettingsError, readSettings, SETTING_DEFAULTS } from '../../lib/settings.ts';
+import { DEFAULTS, ENV } from '../../lambdas/commons/config.ts';
+import {
+  InvalidSettingsError,
+  LAMBDA_SYNC_PAYLOAD_MAX_BYTES,
+  MAX_INLINE_UPLOAD_BYTES,
+  readSettings,
+  SETTING_DEFAULTS,
+  settingsEnvironment,
+} from '../../lib/settings.ts';
 
 const withContext = (context: Record<string, unknown>) => new cdk.App({ context });
 
@@ -65,5 +72,65 @@ describe('settings', () => {
       () => readSettings(withContext({}), { chunkTimeoutSeconds: 120, workerTimeoutSeconds: 300 }),
       /chunkTimeoutSeconds \(120\) must be at least workerTimeoutSeconds \(300\)/,
     );
+  });
+
+  it('bound the document settings by what Lambda, S3 and the embedding model accept', () => {
+    const problems = (overrides: Record<string, unknown>) => {
+      try {
+        readSettings(withContext({}), overrides);
+        return [];
+      } catch (error) {
+        assert.ok(error instanceof InvalidSettingsError);
+        return error.problems;
+      }
+    };
+    assert.match(
+      problems({ embeddingDimensions: 127 })[0] ?? '',
+      /embeddingDimensions must be an integer from 128 to 3072/,
+    );
+    assert.match(problems({ embeddingDimensions: 3073 })[0] ?? '', /embeddingDimensions/);
+    assert.match(problems({ documentMaxBytes: 5 * 1024 ** 3 + 1 })[0] ?? '', /documentMaxBytes .* 5 GiB/);
+    assert.match(
+      problems({ inlineUploadMaxBytes: 5 * 1024 * 1024 })[0] ?? '',
+      /inlineUploadMaxBytes must be an integer from 1 to 4194304 \(the file travels base64-encoded/,
+    );
+    assert.match(
+      problems({ documentMaxBytes: 1024, inlineUploadMaxBytes: 2048 })[0] ?? '',
+      /inlineUploadMaxBytes \(2048\) must not exceed documentMaxBytes \(1024\)/,
+    );
+    assert.match(
+      problems({ ingestTimeoutSeconds: 901 })[0] ?? '',
+      /ingestTimeoutSeconds must be an integer from 30 to 900/,
+    );
+    assert.match(problems({ ingestMaxConcurrency: 1 })[0] ?? '', /ingestMaxConcurrency/);
+    assert.match(
+      problems({ geminiEmbeddingModel: 'models/x y' })[0] ?? '',
+      /geminiEmbeddingModel must be a model id/,
+    );
+    assert.deepEqual(problems({ embeddingDimensions: 3072, documentMaxBytes: 5 * 1024 ** 3 }), []);
+  });
+
+  it('keep the largest inline upload, base64-encoded, well inside a Lambda event', () => {
+    const base64Bytes = Math.ceil(MAX_INLINE_UPLOAD_BYTES / 3) * 4;
+    // Room for headers (twice), the request context and multipart framing.
+    assert.ok(LAMBDA_SYNC_PAYLOAD_MAX_BYTES - base64Bytes > 500_000);
+    assert.ok(SETTING_DEFAULTS.inlineUploadMaxBytes <= MAX_INLINE_UPLOAD_BYTES);
+  });
+
+  it('give every function the variables the handlers read through lambdas/commons/config.ts', () => {
+    const env = settingsEnvironment(readSettings(withContext({})));
+    for (const name of [
+      ENV.geminiEmbeddingModel,
+      ENV.embeddingDimensions,
+      ENV.embeddingRequestsPerMinute,
+      ENV.documentMaxBytes,
+      ENV.inlineUploadMaxBytes,
+      ENV.ingestTimeoutSeconds,
+      ENV.assessmentTimeoutSeconds,
+      ENV.assessmentRetentionHours,
+    ]) {
+      assert.ok(env[name], name);
+    }
+    assert.equal(env[ENV.embeddingDimensions], String(DEFAULTS.embeddingDimensions));
   });
 });

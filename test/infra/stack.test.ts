@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { HANDLER_ENTRIES } from '../../lambdas/commons/pipeline-contract.ts';
-import { GATEWAY_ERROR_TEMPLATE } from '../../lib/constructs/api.ts';
+import { BINARY_MEDIA_TYPES, GATEWAY_ERROR_TEMPLATE } from '../../lib/constructs/api.ts';
 import { functionEntries, resourcesOfType } from '../../lib/definition.ts';
 import { OUTPUTS } from '../../lib/quizgen-stack.ts';
 import { API_STAGE_NAME, ROUTES } from '../../lib/routes.ts';
@@ -14,6 +14,50 @@ function logicalIdOf(type: string, role: keyof typeof HANDLER_ENTRIES): string {
   const fn = functionEntries(json).find((f) => f.role === role);
   assert.ok(fn, `no ${type} for ${role}`);
   return fn.logicalId;
+}
+
+/** The event source mapping of a function and the logical id of the queue it reads. */
+function eventSourceOf(role: keyof typeof HANDLER_ENTRIES) {
+  const functionId = logicalIdOf('function', role);
+  const found = resourcesOfType(json, 'AWS::Lambda::EventSourceMapping').find(
+    ([, m]) => JSON.stringify(m.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }),
+  );
+  assert.ok(found, `no event source for ${role}`);
+  const props = found[1].Properties ?? {};
+  const queueId = (props.EventSourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return { functionId, props, queueId };
+}
+
+function propsOf(role: keyof typeof HANDLER_ENTRIES) {
+  return json.Resources[logicalIdOf('function', role)]?.Properties ?? {};
+}
+
+/** The IAM statements of a function's role, flattened to action and resource text. */
+function statementsOf(role: keyof typeof HANDLER_ENTRIES): { actions: string[]; resources: string[] }[] {
+  const roleId = (propsOf(role).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+  );
+  return policies.flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).map((st) => ({
+      actions: [st.Action].flat().map(String),
+      resources: [st.Resource].flat().map((r) => JSON.stringify(r)),
+    })),
+  );
+}
+
+/** S3 object actions of a function, each with the key patterns it is allowed on (`documents/*`). */
+function s3ObjectGrants(role: keyof typeof HANDLER_ENTRIES): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const { actions, resources } of statementsOf(role)) {
+    for (const action of actions.filter((a) => a.startsWith('s3:') && a !== 's3:ListBucket')) {
+      for (const resource of resources) {
+        const pattern = /"\/([^"]*)"\]\]\}$/.exec(resource)?.[1] ?? resource;
+        grants[action] = [...(grants[action] ?? []), pattern].sort();
+      }
+    }
+  }
+  return grants;
 }
 
 describe('storage', () => {
@@ -77,7 +121,25 @@ describe('storage', () => {
     assert.equal(Object.keys(policies).length, 2);
   });
 
-  it('expires raw model responses after rawResponseRetentionDays and aborts stale uploads', () => {
+  it('lets browsers PUT to presigned upload URLs and GET presigned downloads from any origin', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [
+          {
+            AllowedOrigins: ['*'],
+            AllowedMethods: ['PUT'],
+            AllowedHeaders: ['content-type'],
+            ExposedHeaders: ['ETag'],
+            MaxAge: Match.anyValue(),
+          },
+          { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], MaxAge: Match.anyValue() },
+        ],
+      },
+    });
+    // Presigned URLs are HTTPS, so the SSL-only deny (checked above) leaves them working.
+  });
+
+  it('expires raw model responses, assessment job files after their jobs, and stale uploads', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
       LifecycleConfiguration: {
@@ -87,6 +149,8 @@ describe('storage', () => {
             ExpirationInDays: CUSTOM_SETTINGS.rawResponseRetentionDays,
             Status: 'Enabled',
           }),
+          // assessmentRetentionHours 12: whole days, one more than the job record lives.
+          Match.objectLike({ Prefix: 'assessments/', ExpirationInDays: 2, Status: 'Enabled' }),
           Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
         ]),
       },
@@ -96,7 +160,7 @@ describe('storage', () => {
 
 describe('pipeline', () => {
   it('sends chunks to an encrypted queue whose dead-letter queue takes a message after chunkMaxReceives', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: CUSTOM_SETTINGS.workerTimeoutSeconds + 60,
@@ -118,7 +182,7 @@ describe('pipeline', () => {
         },
       },
     });
-    assert.equal(Object.keys(sslOnly).length, 2);
+    assert.equal(Object.keys(sslOnly).length, 4, 'chunk and document queues and their dead-letter queues');
   });
 
   it('feeds the worker one message at a time, with partial batch failures and the LLM concurrency budget', () => {
@@ -141,13 +205,30 @@ describe('pipeline', () => {
     });
   });
 
+  it('configures the worker, plan, assemble and finalize functions for assessment jobs and embeddings', () => {
+    for (const role of ['generateChunkWorker', 'planChunks', 'assembleResults', 'finalizeJob'] as const) {
+      const env = (propsOf(role).Environment as { Variables: Record<string, unknown> }).Variables;
+      assert.equal(env.GEMINI_EMBEDDING_MODEL, CUSTOM_SETTINGS.geminiEmbeddingModel, role);
+      assert.equal(env.EMBEDDING_DIMENSIONS, String(CUSTOM_SETTINGS.embeddingDimensions), role);
+      assert.equal(
+        env.EMBEDDING_REQUESTS_PER_MINUTE,
+        String(CUSTOM_SETTINGS.embeddingRequestsPerMinute),
+        role,
+      );
+      assert.equal(env.ASSESSMENT_TIMEOUT_SECONDS, String(CUSTOM_SETTINGS.assessmentTimeoutSeconds), role);
+      assert.equal(env.ASSESSMENT_RETENTION_HOURS, String(CUSTOM_SETTINGS.assessmentRetentionHours), role);
+    }
+  });
+
   it('drains the dead-letter queue into the deadLetter handler, which answers the waiting task', () => {
-    const [dlq] = resourcesOfType(json, 'AWS::SQS::Queue').filter(([, q]) => !q.Properties?.RedrivePolicy);
-    assert.ok(dlq);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    const chunkQueue = eventSourceOf('generateChunkWorker').queueId;
+    const redrive = json.Resources[chunkQueue]?.Properties?.RedrivePolicy as {
+      deadLetterTargetArn: { 'Fn::GetAtt': [string, string] };
+    };
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf('dead-letter handler', 'deadLetter') },
-      EventSourceArn: { 'Fn::GetAtt': [dlq[0], 'Arn'] },
+      EventSourceArn: redrive.deadLetterTargetArn,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -172,6 +253,101 @@ describe('pipeline', () => {
         Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('rule target', 'executionEnded'), 'Arn'] } }),
       ],
     });
+  });
+});
+
+describe('ingestion', () => {
+  const { functionId: ingest, props: mapping, queueId } = eventSourceOf('ingestDocument');
+
+  it('queues documents on an encrypted queue whose visibility outlasts one ingest run', () => {
+    const queue = json.Resources[queueId]?.Properties ?? {};
+    assert.equal(queue.SqsManagedSseEnabled, true);
+    assert.equal(queue.VisibilityTimeout, CUSTOM_SETTINGS.ingestTimeoutSeconds + 60);
+    const redrive = queue.RedrivePolicy as {
+      deadLetterTargetArn: { 'Fn::GetAtt': [string] };
+      maxReceiveCount: number;
+    };
+    assert.equal(redrive.maxReceiveCount, CUSTOM_SETTINGS.chunkMaxReceives);
+    const dlq = json.Resources[redrive.deadLetterTargetArn['Fn::GetAtt'][0]]?.Properties ?? {};
+    assert.equal(dlq.SqsManagedSseEnabled, true);
+    assert.equal(dlq.MessageRetentionPeriod, 14 * 24 * 3600);
+  });
+
+  it('feeds the ingest function one document at a time, with partial batch failures and bounded concurrency', () => {
+    assert.deepEqual(mapping, {
+      FunctionName: { Ref: ingest },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: CUSTOM_SETTINGS.ingestMaxConcurrency },
+    });
+  });
+
+  it('runs the ingest function with 2048 MB for ingestTimeoutSeconds, configured for embeddings', () => {
+    const props = propsOf('ingestDocument');
+    assert.equal(props.MemorySize, 2048);
+    assert.equal(props.Timeout, CUSTOM_SETTINGS.ingestTimeoutSeconds);
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(env.DOCUMENT_QUEUE_URL, { Ref: queueId });
+    for (const name of ['TABLE_NAME', 'BUCKET_NAME', 'GEMINI_API_KEY_SECRET_ARN']) assert.ok(env[name], name);
+    assert.equal(env.GEMINI_EMBEDDING_MODEL, CUSTOM_SETTINGS.geminiEmbeddingModel);
+    assert.equal(env.EMBEDDING_DIMENSIONS, String(CUSTOM_SETTINGS.embeddingDimensions));
+    assert.equal(env.EMBEDDING_REQUESTS_PER_MINUTE, String(CUSTOM_SETTINGS.embeddingRequestsPerMinute));
+    assert.equal(env.DOCUMENT_MAX_BYTES, String(CUSTOM_SETTINGS.documentMaxBytes));
+    assert.equal(env.CHUNK_MAX_RECEIVES, String(CUSTOM_SETTINGS.chunkMaxReceives));
+    assert.equal(env.INGEST_TIMEOUT_SECONDS, String(CUSTOM_SETTINGS.ingestTimeoutSeconds));
+  });
+
+  it('lets the ingest function push its message back, read the Gemini key and use documents/ only', () => {
+    const statements = statementsOf('ingestDocument');
+    const queueActions = statements
+      .filter((st) => st.resources.some((r) => r.includes(queueId)))
+      .flatMap((st) => st.actions);
+    assert.ok(queueActions.includes('sqs:ChangeMessageVisibility'));
+    assert.ok(!queueActions.includes('sqs:SendMessage'));
+    assert.ok(statements.some((st) => st.actions.includes('secretsmanager:GetSecretValue')));
+    assert.deepEqual(s3ObjectGrants('ingestDocument'), {
+      's3:DeleteObject': ['documents/*'],
+      's3:GetObject': ['documents/*'],
+      's3:PutObject': ['documents/*'],
+    });
+  });
+});
+
+describe('s3 grants', () => {
+  it('scope every function to the key prefixes its handler uses', () => {
+    assert.deepEqual(s3ObjectGrants('generateChunkWorker'), {
+      's3:GetObject': ['checkpoints/*', 'documents/*'],
+      's3:PutObject': ['assessments/*', 'checkpoints/*', 'raw/*'],
+    });
+    assert.deepEqual(s3ObjectGrants('assembleResults'), {
+      's3:GetObject': ['assessments/*', 'checkpoints/*', 'results/*'],
+      's3:PutObject': ['assessments/*', 'results/*'],
+    });
+    assert.deepEqual(s3ObjectGrants('quizGeneratorApi'), { 's3:GetObject': ['checkpoints/*', 'results/*'] });
+    assert.deepEqual(s3ObjectGrants('assessmentsApi'), {
+      's3:GetObject': ['assessments/*', 'documents/*'],
+      's3:PutObject': ['documents/*'],
+      's3:DeleteObject': ['documents/*'],
+    });
+    for (const role of [
+      'planChunks',
+      'finalizeJob',
+      'markJobFailed',
+      'executionEnded',
+      'deadLetter',
+      'healthApi',
+    ] as const) {
+      assert.deepEqual(s3ObjectGrants(role), {}, role);
+    }
+  });
+
+  it('never grants the whole bucket; only the functions that remove documents delete, under documents/', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    assert.doesNotMatch(policies, /"s3:\*"|"s3:GetObject\*"|"s3:DeleteObject\*"|"s3:Abort\*"/);
+    assert.doesNotMatch(policies, /"Arn"\]\},"\/\*"\]/, 'no <bucket>/* resource');
+    const deleters = functionEntries(json).filter((f) => 's3:DeleteObject' in s3ObjectGrants(f.role));
+    assert.deepEqual(deleters.map((f) => f.role).sort(), ['assessmentsApi', 'ingestDocument']);
   });
 });
 
@@ -212,14 +388,104 @@ describe('api', () => {
   });
 
   it('proxies every route to its handler function', () => {
-    const api = logicalIdOf('function', 'quizGeneratorApi');
-    const health = logicalIdOf('function', 'healthApi');
+    const targets = ['quizGeneratorApi', 'healthApi', 'assessmentsApi'] as const;
+    const ids = Object.fromEntries(targets.map((role) => [role, logicalIdOf('function', role)]));
     for (const [, m] of resourcesOfType(json, 'AWS::ApiGateway::Method')) {
-      const integration = (m.Properties as { Integration: { Type: string; Uri: unknown } }).Integration;
-      assert.equal(integration.Type, 'AWS_PROXY');
-      const uri = JSON.stringify(integration.Uri);
-      assert.ok(uri.includes(api) !== uri.includes(health), `one target per method: ${uri}`);
+      const props = m.Properties as {
+        Integration: { Type: string; Uri: unknown };
+        ResourceId: { Ref: string };
+      };
+      assert.equal(props.Integration.Type, 'AWS_PROXY');
+      const uri = JSON.stringify(props.Integration.Uri);
+      const path = resourcePath(props.ResourceId.Ref);
+      const route = ROUTES.find(
+        (r) => r.path === path && r.method === (m.Properties as { HttpMethod: string }).HttpMethod,
+      );
+      assert.ok(route, path);
+      assert.deepEqual(
+        targets.filter((role) => uri.includes(ids[role] ?? '?')),
+        [route.handler],
+        `${route.method} ${route.path}`,
+      );
     }
+  });
+
+  it('serves the assessment routes at the API root, each behind the API key', () => {
+    const assessmentRoutes = methods
+      .filter((m) =>
+        ROUTES.some((r) => r.handler === 'assessmentsApi' && r.path === m.path && r.method === m.method),
+      )
+      .map((m) => `${m.method} ${m.path} ${m.apiKeyRequired}`)
+      .sort();
+    assert.deepEqual(assessmentRoutes, [
+      'DELETE /assessments/{assessment_id} true',
+      'DELETE /documents/{document_id} true',
+      'GET /assessments true',
+      'GET /assessments/{assessment_id} true',
+      'GET /documents true',
+      'GET /documents/{document_id} true',
+      'GET /job_status true',
+      'POST /assessments true',
+      'POST /documents true',
+      'POST /documents/{document_id}/complete true',
+      'POST /generate_assessment true',
+      'PUT /assessments/{assessment_id} true',
+    ]);
+  });
+
+  it('hands document uploads to the function base64-encoded, and JSON as text', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: [...BINARY_MEDIA_TYPES] });
+    assert.deepEqual([...BINARY_MEDIA_TYPES].sort(), [
+      'application/octet-stream',
+      'application/pdf',
+      'multipart/form-data',
+      'text/markdown',
+      'text/plain',
+    ]);
+    assert.ok(!BINARY_MEDIA_TYPES.some((type) => type.includes('*') || type.includes('json')));
+  });
+
+  it('gives each API function one invoke permission for the whole API', () => {
+    const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties?.Principal === 'apigateway.amazonaws.com',
+    );
+    assert.equal(permissions.length, 3);
+  });
+
+  it('lets the assessments API queue documents, run assessment jobs and hand out upload URLs', () => {
+    const props = propsOf('assessmentsApi');
+    assert.equal(props.Timeout, 29);
+    assert.equal(props.MemorySize, 1024);
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const name of [
+      'TABLE_NAME',
+      'BUCKET_NAME',
+      'STATE_MACHINE_ARN',
+      'DOCUMENT_QUEUE_URL',
+      'GEMINI_API_KEY_SECRET_ARN',
+      'GEMINI_MODEL',
+      'QUESTIONS_PER_CAREER_LEVEL',
+    ]) {
+      assert.ok(env[name], name);
+    }
+    assert.equal(env.INLINE_UPLOAD_MAX_BYTES, String(CUSTOM_SETTINGS.inlineUploadMaxBytes));
+    assert.equal(env.DOCUMENT_MAX_BYTES, String(CUSTOM_SETTINGS.documentMaxBytes));
+    assert.equal(env.ASSESSMENT_TIMEOUT_SECONDS, String(CUSTOM_SETTINGS.assessmentTimeoutSeconds));
+    assert.equal(env.ASSESSMENT_RETENTION_HOURS, String(CUSTOM_SETTINGS.assessmentRetentionHours));
+    // Presigned PUT URLs must not carry a checksum of the empty body.
+    assert.equal(env.AWS_REQUEST_CHECKSUM_CALCULATION, 'WHEN_REQUIRED');
+    const actions = statementsOf('assessmentsApi').flatMap((st) => st.actions);
+    for (const action of [
+      'sqs:SendMessage',
+      'states:StartExecution',
+      'states:StopExecution',
+      'states:DescribeExecution',
+      'secretsmanager:GetSecretValue',
+      'dynamodb:Query',
+    ]) {
+      assert.ok(actions.includes(action), action);
+    }
+    assert.ok(!actions.includes('sqs:ReceiveMessage'));
   });
 
   it('applies the usage plan throttle and quota from the settings to the prod stage', () => {

@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { createApp } from '../../lib/app.ts';
+import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
+import { functionEntries } from '../../lib/definition.ts';
+import { MAX_INLINE_UPLOAD_BYTES } from '../../lib/settings.ts';
 import { type ApiGateway, apiFromTemplate, startApiGateway } from '../../local/api-gateway.ts';
 import type { CfnTemplate } from '../../local/cloudformation.ts';
-import { createLocalLambda } from '../../local/lambda-runtime.ts';
+import { createLocalLambda, type Invoke } from '../../local/lambda-runtime.ts';
 
 const ROOT = { 'Fn::GetAtt': ['RestApi', 'RootResourceId'] };
 const ERROR_TEMPLATE = { 'application/json': '{"detail":$context.error.messageString}' };
@@ -288,5 +297,171 @@ describe('local API Gateway', () => {
     const slow = await call('/api/v1/quiz-generator/api-status?mode=slow', { key });
     assert.equal(slow.status, 504);
     assert.deepEqual(await slow.json(), { detail: 'Endpoint request timed out' });
+  });
+});
+
+/** A PDF-looking body with every byte value, so a text decoding anywhere would show. */
+function binaryBody(size: number): Buffer {
+  const body = Buffer.alloc(size);
+  body.write('%PDF-1.7\n');
+  for (let i = 9; i < size; i++) body[i] = i % 256;
+  return body;
+}
+
+const curlAvailable = await promisify(execFile)('curl', ['--version']).then(
+  () => true,
+  () => false,
+);
+
+describe('local API Gateway on the synthesized template', () => {
+  const apiKey = { id: 'key-default', value: 'k'.repeat(40), name: 'default' };
+  const { app, stack } = createApp({ bundle: false });
+  const template = app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate;
+  const roles = Object.fromEntries(functionEntries(template).map((f) => [f.logicalId, f.role]));
+  const calls: { role: string; event: APIGatewayProxyEvent }[] = [];
+  let gateway: ApiGateway;
+  const dir = mkdtempSync(join(tmpdir(), 'quizgen-gateway-'));
+
+  before(async () => {
+    // Every function answers with what it was given, through the local Lambda runtime, so the
+    // payload limit applies as it does in AWS.
+    const functions: Record<string, Invoke> = {};
+    for (const [logicalId, role] of Object.entries(roles)) {
+      functions[logicalId] = createLocalLambda(
+        { functionName: logicalId, entry: 'fixture', timeoutSeconds: 5 },
+        async (raw) => {
+          const event = raw as APIGatewayProxyEvent;
+          calls.push({ role, event });
+          return { statusCode: 200, body: JSON.stringify({ role, resource: event.resource }) };
+        },
+      ).invoke;
+    }
+    gateway = await startApiGateway({ template, functions, apiKeys: [apiKey] });
+  });
+
+  after(async () => {
+    await gateway.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (path: string, init: RequestInit = {}, key: string | null = apiKey.value) => {
+    const headers = new Headers(init.headers);
+    if (key) headers.set('x-api-key', key);
+    const response = await fetch(`${gateway.url}${path}`, { ...init, headers });
+    return { response, event: response.ok ? calls.at(-1)?.event : undefined, role: calls.at(-1)?.role };
+  };
+
+  test('routes the assessment paths at the API root to the assessments function, with path parameters', async () => {
+    const cases: [string, string, string, Record<string, string> | null][] = [
+      ['GET', '/job_status?job_id=j-1', '/job_status', null],
+      ['POST', '/generate_assessment', '/generate_assessment', null],
+      ['GET', '/documents', '/documents', null],
+      ['POST', '/documents', '/documents', null],
+      ['GET', '/documents/doc%201', '/documents/{document_id}', { document_id: 'doc 1' }],
+      ['DELETE', '/documents/d-2', '/documents/{document_id}', { document_id: 'd-2' }],
+      ['POST', '/documents/d-3/complete', '/documents/{document_id}/complete', { document_id: 'd-3' }],
+      ['GET', '/assessments', '/assessments', null],
+      ['POST', '/assessments', '/assessments', null],
+      ['GET', '/assessments/a-1', '/assessments/{assessment_id}', { assessment_id: 'a-1' }],
+      ['PUT', '/assessments/a-2', '/assessments/{assessment_id}', { assessment_id: 'a-2' }],
+      ['DELETE', '/assessments/a-3', '/assessments/{assessment_id}', { assessment_id: 'a-3' }],
+    ];
+    for (const [method, path, resource, pathParameters] of cases) {
+      const { response, event, role } = await call(path, { method });
+      assert.equal(response.status, 200, `${method} ${path}`);
+      assert.equal(role, 'assessmentsApi', `${method} ${path}`);
+      assert.equal(event?.resource, resource);
+      assert.deepEqual(event?.pathParameters, pathParameters, `${method} ${path}`);
+    }
+    assert.deepEqual((await call('/job_status?job_id=j-1')).event?.queryStringParameters, { job_id: 'j-1' });
+
+    const withoutKey = await call('/job_status?job_id=j-1', {}, null);
+    assert.equal(withoutKey.response.status, 403);
+    assert.deepEqual(await withoutKey.response.json(), { detail: 'Forbidden' });
+    const unknownMethod = await call('/assessments/a-1', { method: 'PATCH' });
+    assert.equal(unknownMethod.response.status, 404);
+    assert.equal((await call('/health', {}, null)).role, 'healthApi');
+    assert.equal((await call('/api/v1/quiz-generator/jobs/j-1')).role, 'quizGeneratorApi');
+  });
+
+  test('hands a body of each binary media type to the function base64-encoded', async () => {
+    const body = binaryBody(4096);
+    for (const type of [...BINARY_MEDIA_TYPES, 'text/plain; charset=utf-8']) {
+      const { response, event } = await call('/documents', {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+      assert.equal(response.status, 200, type);
+      assert.equal(event?.isBase64Encoded, true, type);
+      assert.ok(Buffer.from(event?.body ?? '', 'base64').equals(body), type);
+    }
+  });
+
+  test('hands JSON and other text bodies over as text', async () => {
+    const json = '{"topic":"photosynthesis","bloom_mix":"5 remember, 3 understand"}';
+    const { event } = await call('/generate_assessment', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: json,
+    });
+    assert.equal(event?.isBase64Encoded, false);
+    assert.equal(event?.body, json);
+  });
+
+  test('hands a multipart/form-data upload over base64-encoded, boundary and file bytes intact', async () => {
+    const file = binaryBody(10_000);
+    const form = new FormData();
+    form.append('file', new Blob([file], { type: 'application/pdf' }), 'notes.pdf');
+    form.append('title', 'Week 1');
+    const { event } = await call('/documents', { method: 'POST', body: form });
+    assert.equal(event?.isBase64Encoded, true);
+    const contentType = event?.headers['content-type'] ?? '';
+    assert.match(contentType, /^multipart\/form-data; boundary=/);
+    const raw = Buffer.from(event?.body ?? '', 'base64');
+    assert.ok(raw.includes(file), 'the file part holds the exact bytes');
+    assert.ok(raw.includes(Buffer.from(contentType.split('boundary=')[1] ?? '?')));
+  });
+
+  test('hands a `curl -F` upload over base64-encoded', {
+    skip: !curlAvailable && 'curl is not installed',
+  }, async () => {
+    const file = binaryBody(20_000);
+    const path = join(dir, 'notes.pdf');
+    writeFileSync(path, file);
+    const { stdout } = await promisify(execFile)('curl', [
+      '-sS',
+      '-H',
+      `x-api-key: ${apiKey.value}`,
+      '-F',
+      `file=@${path};type=application/pdf`,
+      '-F',
+      'title=Week 1',
+      `${gateway.url}/documents`,
+    ]);
+    assert.deepEqual(JSON.parse(stdout), { role: 'assessmentsApi', resource: '/documents' });
+    const event = calls.at(-1)?.event;
+    assert.equal(event?.isBase64Encoded, true);
+    assert.match(event?.headers['Content-Type'] ?? '', /^multipart\/form-data; boundary=/);
+    assert.ok(Buffer.from(event?.body ?? '', 'base64').includes(file));
+  });
+
+  test('passes the largest inline upload and fails one whose event exceeds Lambda’s 6 MB, as AWS does', async () => {
+    const largest = binaryBody(MAX_INLINE_UPLOAD_BYTES);
+    const form = new FormData();
+    form.append('file', new Blob([largest], { type: 'application/pdf' }), 'largest.pdf');
+    const fits = await call('/documents', { method: 'POST', body: form });
+    assert.equal(fits.response.status, 200);
+    assert.equal(fits.event?.isBase64Encoded, true);
+
+    // 4.5 MiB: its base64 alone is Lambda's whole request limit. API Gateway takes the request
+    // (it allows 10 MB) and Lambda refuses the event.
+    const tooLarge = await call('/documents', {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: binaryBody(4.5 * 1024 * 1024),
+    });
+    assert.equal(tooLarge.response.status, 502);
+    assert.deepEqual(await tooLarge.response.json(), { detail: 'Internal server error' });
   });
 });

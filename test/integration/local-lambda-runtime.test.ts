@@ -14,6 +14,7 @@ export async function main(event, context) {
     throw error;
   }
   if (event.mode === 'sleep') await new Promise((resolve) => setTimeout(resolve, 1500));
+  if (event.mode === 'huge-result') return { data: 'x'.repeat(6_291_600) };
   return {
     received: event,
     functionName: context.functionName,
@@ -72,5 +73,17 @@ describe('local Lambda runtime', () => {
     assert.ok(error instanceof LambdaInvocationError);
     assert.equal(error.name, 'Sandbox.Timedout');
     assert.match(error.message, /Task timed out after 1\.00 seconds/);
+  });
+
+  test('refuses an event or a result over Lambda’s synchronous payload limit', async () => {
+    const tooLarge = await fn.invoke({ data: 'x'.repeat(6_291_456) }).catch((e: unknown) => e);
+    assert.ok(tooLarge instanceof LambdaInvocationError);
+    assert.equal(tooLarge.name, 'RequestEntityTooLargeException');
+    const fits = (await fn.invoke({ data: 'x'.repeat(6_000_000) })) as { received: { data: string } };
+    assert.equal(fits.received.data.length, 6_000_000);
+
+    const hugeResult = await fn.invoke({ mode: 'huge-result' }).catch((e: unknown) => e);
+    assert.ok(hugeResult instanceof LambdaInvocationError);
+    assert.equal(hugeResult.name, 'Function.ResponseSizeTooLarge');
   });
 });

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { functionEntries } from '../../lib/definition.ts';
 import { ROUTES } from '../../lib/routes.ts';
 import { apiFromTemplate } from '../../local/api-gateway.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
@@ -70,6 +74,89 @@ describe('local stack', () => {
     assert.equal(job.status, 'completed');
     assert.equal(stack.stepFunctions.list()[0]?.status, 'SUCCEEDED');
     assert.ok((stack.simulator?.stats().totalCalls ?? 0) >= 1);
+  });
+
+  test('serves the assessment routes at the API root through the assessments function', async () => {
+    assert.ok(stack);
+    const key = stack.apiKeys[0]?.value ?? '';
+    const root = (path: string, headers: Record<string, string> = { 'x-api-key': key }) =>
+      fetch(`${stack?.apiUrl}${path}`, { headers });
+    assert.equal((await root('/job_status?job_id=no-such-job', {})).status, 403);
+    const unknownJob = await root('/job_status?job_id=no-such-job');
+    assert.equal(unknownJob.status, 200);
+    assert.deepEqual(await unknownJob.json(), { status: null });
+    // The path parameter reaches the handler, which names it in its own 404.
+    const unknownDocument = await root('/documents/not-a-document');
+    assert.equal(unknownDocument.status, 404);
+    assert.match(((await unknownDocument.json()) as { detail: string }).detail, /not-a-document/);
+  });
+
+  test('runs the document queue into the ingest function, one message at a time, two at once', () => {
+    assert.ok(stack);
+    const ingest = functionEntries(stack.template).find((f) => f.role === 'ingestDocument');
+    const source = stack.eventSources.find((s) => s.functionLogicalId === ingest?.logicalId);
+    assert.ok(source, 'a poller for the ingest function');
+    assert.equal(source.batchSize, 1);
+    assert.equal(source.maximumConcurrency, 2);
+    assert.equal(stack.env.DOCUMENT_QUEUE_URL, source.queueUrl);
+    assert.equal(stack.eventSources.length, 3, 'chunk queue, chunk dead-letter queue, document queue');
+  });
+
+  test('takes a 6 MB upload through a presigned PUT URL and serves it back through a presigned GET', async () => {
+    assert.ok(stack);
+    // Built as the handlers build theirs: path-style locally, and the checksum setting the
+    // assessments function runs with (the stack puts its environment into process.env).
+    assert.equal(stack.env.AWS_S3_FORCE_PATH_STYLE, 'true');
+    assert.equal(stack.env.AWS_REQUEST_CHECKSUM_CALCULATION, 'WHEN_REQUIRED');
+    const s3 = new S3Client({ forcePathStyle: true });
+    const bucket = stack.resources.bucketName;
+    const key = 'documents/owner-1/doc-1/source';
+    const file = randomBytes(6 * 1024 * 1024);
+    // As POST /documents signs it: type and length are part of the signature.
+    const uploadUrl = await getSignedUrl(
+      s3,
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentType: 'application/pdf',
+        ContentLength: file.length,
+      }),
+      { expiresIn: 300, signableHeaders: new Set(['content-type', 'content-length']) },
+    );
+    const url = new URL(uploadUrl);
+    assert.equal(url.origin, new URL(stack.env.AWS_ENDPOINT_URL_S3 ?? '').origin);
+    assert.ok(url.pathname.startsWith(`/${bucket}/documents/`), 'path-style');
+    // A checksum signed in at presign time is the CRC32 of an empty body; S3 would refuse the file.
+    assert.equal(url.searchParams.get('x-amz-checksum-crc32'), null);
+
+    const origin = 'http://localhost:5173';
+    const preflight = await fetch(uploadUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    assert.equal(preflight.status, 200);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+
+    const put = await fetch(uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/pdf', origin },
+      body: file,
+    });
+    assert.equal(put.status, 200, await put.clone().text());
+
+    const downloadUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: 300,
+    });
+    const got = await fetch(downloadUrl, { headers: { origin } });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'application/pdf');
+    const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    assert.equal(digest(new Uint8Array(await got.arrayBuffer())), digest(file));
+    s3.destroy();
   });
 
   test("an execution stopped behind the API's back fails its job through the EventBridge rule", async () => {

@@ -218,7 +218,8 @@ describe('chunk grouping', () => {
     const backend = chunks.find((c) => c.kind === 'career_level' && c.career === 'BACKEND_DEVELOPER');
     assert.ok(backend);
 
-    assert.equal(new Set(frontend.map(dedupeScopeOf)).size, 1);
-    assert.notEqual(dedupeScopeOf(backend), dedupeScopeOf(frontend[0] as ChunkSpec));
+    const scopeOf = (chunk: ChunkSpec) => dedupeScopeOf(chunk, 'job-1');
+    assert.equal(new Set(frontend.map(scopeOf)).size, 1);
+    assert.notEqual(scopeOf(backend), scopeOf(frontend[0] as ChunkSpec));
   });
 });

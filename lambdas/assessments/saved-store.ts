@@ -1,0 +1,88 @@
+/**
+ * Saved assessments: an owner's copies of finished assessments, editable and kept until deleted.
+ * DynamoDB: SAVED#<owner> / <assessment_id>. Another owner's key finds nothing.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../commons/clients.ts';
+import { ENV, requireEnv } from '../commons/config.ts';
+import type { AssessmentQuestion } from '../domain/assessment.ts';
+import { DomainError } from '../domain/errors.ts';
+
+export interface SavedAssessment {
+  assessment_id: string;
+  owner: string;
+  title: string;
+  query: string | null;
+  document_id: string | null;
+  job_id: string | null;
+  mcqs: AssessmentQuestion[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** DynamoDB items stop at 400 KB; keep room for keys and attribute names. */
+export const MAX_SAVED_BYTES = 350_000;
+
+export class AssessmentTooLarge extends DomainError {
+  constructor(bytes: number) {
+    super(
+      `The assessment is ${bytes} bytes; at most ${MAX_SAVED_BYTES} bytes can be saved. Split it into smaller ones`,
+      413,
+    );
+  }
+}
+
+const table = () => requireEnv(ENV.tableName);
+const key = (owner: string, id: string) => ({ pk: `SAVED#${owner}`, sk: id });
+
+function strip(item: Record<string, unknown>): SavedAssessment {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as SavedAssessment;
+}
+
+export async function putAssessment(assessment: SavedAssessment): Promise<void> {
+  const bytes = Buffer.byteLength(JSON.stringify(assessment));
+  if (bytes > MAX_SAVED_BYTES) throw new AssessmentTooLarge(bytes);
+  await dynamo.send(
+    new PutCommand({
+      TableName: table(),
+      Item: { ...key(assessment.owner, assessment.assessment_id), ...assessment },
+    }),
+  );
+}
+
+export async function getAssessment(owner: string, id: string): Promise<SavedAssessment | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: table(), Key: key(owner, id), ConsistentRead: true }),
+  );
+  return Item ? strip(Item) : undefined;
+}
+
+/** The owner's saved assessments, newest first, without their questions. */
+export async function listAssessments(owner: string) {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `SAVED#${owner}` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items
+    .map(strip)
+    .sort((a, b) => b.created_at.localeCompare(a.created_at))
+    .map(({ mcqs, owner: _owner, ...rest }) => ({ ...rest, question_count: mcqs.length }));
+}
+
+export async function deleteAssessment(owner: string, id: string): Promise<boolean> {
+  const result = await dynamo.send(
+    new DeleteCommand({ TableName: table(), Key: key(owner, id), ReturnValues: 'ALL_OLD' }),
+  );
+  return result.Attributes !== undefined;
+}

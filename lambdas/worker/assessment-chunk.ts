@@ -1,0 +1,152 @@
+/**
+ * One chunk of an assessment: the questions of one Bloom level (one batch of them). With a
+ * document, it retrieves the passages most relevant to the query at that level and grounds the
+ * questions in them: the model may only cite a passage it was given (the response schema says
+ * so and the check enforces it), so every question points at a passage that exists.
+ */
+import { DEFAULTS, ENV, intEnv, optionalEnv } from '../commons/config.ts';
+import { embedTexts } from '../documents/embeddings.ts';
+import { type DocumentIndex, loadIndex, searchPassages } from '../documents/index-store.ts';
+import {
+  ASSESSMENT_PROMPT_VERSION,
+  ASSESSMENT_SYSTEM_INSTRUCTION,
+  type AssessmentQuestion,
+  assessmentProblems,
+  assessmentPrompt,
+  assessmentResponseSchema,
+  type PassageRef,
+  toAssessmentQuestion,
+} from '../domain/assessment.ts';
+import { BLOOM_GUIDANCE } from '../domain/bloom.ts';
+import { type ChunkSpec, dedupeScopeOf, findChunk } from '../domain/chunks.ts';
+import { costOf } from '../domain/pricing.ts';
+import { checkQuestions, fingerprint } from '../domain/questions.ts';
+import * as jobs from '../store/job-store.ts';
+import { s3Keys } from '../store/keys.ts';
+import * as results from '../store/results-store.ts';
+import {
+  type ChunkFile,
+  failureOf,
+  type GenerateChunkInput,
+  type GeneratedChunk,
+  MAX_CALLS_PER_CHUNK,
+  modelCaller,
+} from './chunk-common.ts';
+import { runRepairLoop } from './repair-loop.ts';
+
+type AssessmentChunk = Extract<ChunkSpec, { kind: 'assessment' }>;
+
+/** Passages given to the model per chunk: enough to spread the questions, few enough to stay focused. */
+function passagesPerChunk(questions: number): number {
+  return Math.min(12, Math.max(4, questions + 2));
+}
+
+/** A warm worker keeps the last document's index: chunks of one assessment share it. */
+let cachedIndex: { key: string; index: DocumentIndex } | undefined;
+
+async function indexOf(owner: string, documentId: string): Promise<DocumentIndex> {
+  const key = `${owner}/${documentId}`;
+  if (cachedIndex?.key !== key) cachedIndex = { key, index: await loadIndex(owner, documentId) };
+  return cachedIndex.index;
+}
+
+/**
+ * The passages for one batch of one level: ranked against the query phrased for that level;
+ * later batches of the same level take the next passages down the ranking.
+ */
+async function retrieve(
+  input: GenerateChunkInput,
+  chunk: AssessmentChunk,
+  documentId: string,
+  query: string,
+) {
+  const index = await indexOf(input.owner, documentId);
+  const [vector] = await embedTexts(
+    [`${query}\nQuestions that ask the learner to ${BLOOM_GUIDANCE[chunk.bloomLevel]}.`],
+    {
+      apiKey: input.apiKey,
+      model: optionalEnv(ENV.geminiEmbeddingModel) ?? DEFAULTS.geminiEmbeddingModel,
+      dimensions: intEnv(ENV.embeddingDimensions, DEFAULTS.embeddingDimensions, 1),
+      taskType: 'RETRIEVAL_QUERY',
+      requestsPerMinute: intEnv(ENV.embeddingRequestsPerMinute, DEFAULTS.embeddingRequestsPerMinute, 1),
+      deadline: input.deadline,
+    },
+  );
+  if (!vector) throw new Error('The embedding of the query came back empty');
+  const k = passagesPerChunk(chunk.questionCount);
+  const ranked = searchPassages(index, vector, k * chunk.batch);
+  const window = ranked.slice(k * (chunk.batch - 1));
+  // A short document has fewer passages than batches want: reuse the best ones then.
+  return (window.length > 0 ? window : ranked.slice(0, k)).map((r): PassageRef => r.passage);
+}
+
+export async function generateAssessmentChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
+  const params = input.job?.parameters ?? {};
+  const found = findChunk('assessment', params, input.chunkKey, input.settings);
+  if (!found || found.kind !== 'assessment')
+    throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
+  const chunk = found;
+  const query = params.query ?? '';
+  const documentId = params.document_id;
+  const passages = documentId ? await retrieve(input, chunk, documentId, query) : [];
+  const passageIds = passages.map((p) => p.id);
+  const byId = new Map(passages.map((p) => [p.id, p]));
+  const scope = dedupeScopeOf(chunk, input.jobId);
+
+  type Kept = AssessmentQuestion & { fingerprint: string };
+  const outcome = await runRepairLoop<Kept>({
+    count: chunk.questionCount,
+    maxCalls: MAX_CALLS_PER_CHUNK,
+    prompt: (need, rejections, kept) =>
+      assessmentPrompt({
+        query,
+        bloomLevel: chunk.bloomLevel,
+        count: need,
+        passages,
+        avoid: kept.map((q) => q.question),
+        rejections,
+      }),
+    schema: (need) => assessmentResponseSchema(need, chunk.bloomLevel, passageIds),
+    check: (items, kept) => {
+      const checked = checkQuestions(items, {
+        difficulty: 0,
+        defaultCategory: 'assessment',
+        seen: new Set(kept.map((q) => q.fingerprint)),
+        extraCheck: (item) => assessmentProblems(item, chunk.bloomLevel, new Set(passageIds)),
+      });
+      const accepted = checked.accepted.map((question, i) => {
+        const item = items[checked.acceptedIndexes[i] ?? -1] as { source_passage_id?: string } | undefined;
+        const passage = item?.source_passage_id ? byId.get(item.source_passage_id) : undefined;
+        const source = documentId && passage ? { document_id: documentId, passage } : undefined;
+        return {
+          ...toAssessmentQuestion(question, chunk.bloomLevel, source),
+          fingerprint: fingerprint(question.question),
+        };
+      });
+      return { accepted, rejected: checked.rejected };
+    },
+    claim: (q) => jobs.claimQuestion(input.owner, scope, q.fingerprint, chunk.key),
+    textOf: (q) => q.question,
+    duplicateReason: 'duplicates another question of this assessment',
+    ask: modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION),
+  });
+  const { kept, calls, usage } = outcome;
+  if (kept.length < chunk.questionCount)
+    throw failureOf(chunk, kept.length, calls, outcome.lastRejected, usage);
+
+  const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
+  const file: ChunkFile<AssessmentQuestion> = {
+    chunk_key: chunk.key,
+    job_id: input.jobId,
+    model: input.settings.model,
+    prompt_version: ASSESSMENT_PROMPT_VERSION,
+    generated_at: new Date().toISOString(),
+    question_count: kept.length,
+    calls,
+    rejected: outcome.rejected,
+    usage,
+    questions: kept.map(({ fingerprint: _f, ...question }) => question),
+  };
+  await results.putJson(s3Key, file);
+  return { chunk, questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
+}

@@ -1,0 +1,112 @@
+/**
+ * What every kind of chunk generation shares: the chunk file, the failure that is not worth
+ * retrying, and the model call with its retry policy and its raw answer kept under `raw/`.
+ */
+import type { GenerationSettings } from '../commons/config.ts';
+import { logger } from '../commons/powertools.ts';
+import { type ChunkSpec, describeChunk } from '../domain/chunks.ts';
+import type { JobParameters, JobType, TokenUsage } from '../domain/jobs.ts';
+import type { Question, Rejection } from '../domain/questions.ts';
+import { callModelWithRetries, type ModelAnswer } from '../gemini/gemini-client.ts';
+import { s3Keys } from '../store/keys.ts';
+import * as results from '../store/results-store.ts';
+
+/** Calls per chunk: the first answer plus replacements for rejected questions. */
+export const MAX_CALLS_PER_CHUNK = 4;
+
+export interface ChunkFile<Q = Question> {
+  chunk_key: string;
+  job_id: string;
+  model: string;
+  prompt_version: string;
+  generated_at: string;
+  question_count: number;
+  calls: number;
+  rejected: Rejection[];
+  usage: TokenUsage;
+  questions: Q[];
+}
+
+/** The chunk could not be completed with valid questions; retrying the same way will not help. */
+export class ChunkGenerationFailed extends Error {
+  readonly usage: TokenUsage;
+  constructor(message: string, usage: TokenUsage) {
+    super(message);
+    this.name = 'ChunkGenerationFailed';
+    this.usage = usage;
+  }
+}
+
+export interface GenerateChunkInput {
+  jobId: string;
+  owner: string;
+  chunkKey: string;
+  attempt: number;
+  apiKey: string;
+  settings: GenerationSettings;
+  /** Epoch ms by which the work must be done (the invocation's deadline, less a margin). */
+  deadline: number;
+  /** The job's type and parameters: assessment chunks are defined by them. */
+  job?: { job_type: JobType; parameters: JobParameters };
+}
+
+export interface GeneratedChunk {
+  chunk: ChunkSpec;
+  questions: number;
+  s3Key: string;
+  usage: TokenUsage;
+  costUsd: number;
+}
+
+/** A model call with the retry policy, its raw answer kept under `raw/`. */
+export function modelCaller(input: GenerateChunkInput, systemInstruction: string, promptVersion: string) {
+  return async (prompt: string, responseSchema: unknown, call: number): Promise<ModelAnswer> => {
+    const answer = await callModelWithRetries(
+      {
+        apiKey: input.apiKey,
+        model: input.settings.model,
+        systemInstruction,
+        prompt,
+        responseSchema,
+        timeoutMs: input.settings.geminiTimeoutSeconds * 1000,
+      },
+      {
+        maxAttempts: 5,
+        baseDelayMs: 1000,
+        maxDelayMs: 30_000,
+        requestsPerMinute: input.settings.requestsPerMinute,
+        deadline: input.deadline,
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn('Model call failed, retrying', {
+            chunk_key: input.chunkKey,
+            kind: error.kind,
+            status: error.status,
+            attempt,
+            delay_ms: Math.round(delayMs),
+            error: error.message,
+          }),
+      },
+    );
+    await results.putJson(s3Keys.raw(input.jobId, input.chunkKey, input.attempt, call), {
+      chunk_key: input.chunkKey,
+      prompt_version: promptVersion,
+      received_at: new Date().toISOString(),
+      response: answer.raw,
+    });
+    return answer;
+  };
+}
+
+export function failureOf(
+  chunk: ChunkSpec,
+  kept: number,
+  calls: number,
+  lastRejected: Rejection[],
+  usage: TokenUsage,
+) {
+  const reasons = [...new Set(lastRejected.flatMap((r) => r.reasons))].join('; ');
+  return new ChunkGenerationFailed(
+    `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${describeChunk(chunk)}. Last problems: ${reasons || 'none recorded'}`,
+    usage,
+  );
+}
