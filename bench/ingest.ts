@@ -1,5 +1,6 @@
 /**
- * `npx node bench/ingest.ts`: ingests a generated 300-page PDF the way the ingestion worker does
+ * `npm run bench` (second of two), or `npx node bench/ingest.ts` alone: ingests a generated
+ * 300-page PDF the way the ingestion worker does
  * (read from S3, extract, split, embed, store the index, mark the document ready) and reports
  * time per phase and peak memory against the ingest function's limits (2048 MB, 900 s).
  *

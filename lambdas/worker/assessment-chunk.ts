@@ -83,7 +83,7 @@ async function retrieve(
 export async function generateAssessmentChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
   const params = input.job?.parameters ?? {};
   const found = findChunk('assessment', params, input.chunkKey, input.settings);
-  if (!found || found.kind !== 'assessment')
+  if (found?.kind !== 'assessment')
     throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
   const chunk = found;
   const query = params.query ?? '';

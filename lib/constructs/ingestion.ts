@@ -33,8 +33,9 @@ export class Ingestion extends Construct {
     const { settings, storage, geminiSecret } = props;
 
     // Nothing drains it: a document whose ingestion died on every delivery (out of memory,
-    // timeout) is reported failed by the API once ingestTimeoutSeconds have passed, and the
-    // message stays here for an operator to look at.
+    // timeout) is reported failed by the API once the ingestion deadline has passed (every
+    // delivery's timeout plus the back-off between them, about an hour by default; see
+    // ingestionDeadlineMs), and the message stays here for an operator to look at.
     this.deadLetterQueue = new sqs.Queue(this, 'DocumentDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -62,8 +63,8 @@ export class Ingestion extends Construct {
     storage.useBucket(ingestDocument, { read: ['documents'], write: ['documents'], delete: ['documents'] });
     geminiSecret.useKey(ingestDocument);
 
-    // The handler pushes a message back with ChangeMessageVisibility when it has to wait (an
-    // embedding quota), so it needs the queue URL as well as the event source.
+    // The handler returns a message to the queue with a growing ChangeMessageVisibility delay
+    // after a transient failure, so it needs the queue URL as well as the event source.
     ingestDocument.addEnvironment(ENV.documentQueueUrl, this.queue.queueUrl);
     this.queue.grant(ingestDocument, 'sqs:ChangeMessageVisibility');
     ingestDocument.addEventSource(

@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: a full generation (every sector and soft skills of the shipped catalog) on
- * the local stack against the Gemini simulator, with per-call latency scaled down from
- * realistic values and a requests-per-minute quota, compared with the bound the quota and the
- * concurrency allow and with the same calls made one after another.
+ * `npm run bench` (first of two): a full generation (every sector and soft skills of the
+ * shipped catalog) on the local stack against the Gemini simulator, with per-call latency
+ * scaled down from realistic values and a requests-per-minute quota, compared with the bound
+ * the quota and the concurrency allow and with the same calls made one after another.
  *
  * Knobs (environment): BENCH_RPM (default 900), BENCH_CONCURRENCY (10), BENCH_LATENCY_MS
  * (real per-call latency range, default 10000-30000), BENCH_SCALE (latency divisor, default
@@ -27,7 +27,7 @@ const [latencyMin, latencyMax] = (process.env.BENCH_LATENCY_MS ?? '10000-30000')
   number,
   number,
 ];
-const command = `BENCH_RPM=${rpm} BENCH_CONCURRENCY=${concurrency} BENCH_LATENCY_MS=${latencyMin}-${latencyMax} BENCH_SCALE=${scale} BENCH_QUESTIONS=${questions} npm run bench`;
+const command = `BENCH_RPM=${rpm} BENCH_CONCURRENCY=${concurrency} BENCH_LATENCY_MS=${latencyMin}-${latencyMax} BENCH_SCALE=${scale} BENCH_QUESTIONS=${questions} npx node bench/full-bank.ts`;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-bench-'));
 const stack = await startLocalStack({
