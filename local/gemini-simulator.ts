@@ -40,6 +40,11 @@ export interface SimulatorConfig {
   /** How long a `hang` holds the request before giving up with 504. */
   hangMs?: number;
   embeddingDimensions?: number;
+  /** Embedding calls: the first N answer 503, then each fails with 503 at this rate (0..1). */
+  embeddingFailFirstCalls?: number;
+  embeddingErrorRate?: number;
+  /** Fixed latency of each embedding call, scaled by latencyScale. */
+  embeddingLatencyMs?: number;
   /** retryDelay announced by injected (`error429`) answers. */
   injected429DelayMs?: number;
   /** thoughtsTokenCount reported per answer (capped by the request's thinkingBudget). */
@@ -91,7 +96,7 @@ export interface SimulatorStats {
   thoughtsTokens: number;
   totalTokens: number;
   callsByModel: Record<string, number>;
-  embeddings: { requests: number; texts: number; rejected: number };
+  embeddings: { requests: number; texts: number; rejected: number; failed: number };
 }
 
 export interface GeminiSimulator {
@@ -114,6 +119,9 @@ const DEFAULT_CONFIG: EffectiveConfig = {
   failFirstCalls: 0,
   hangMs: 10 * 60_000,
   embeddingDimensions: 768,
+  embeddingFailFirstCalls: 0,
+  embeddingErrorRate: 0,
+  embeddingLatencyMs: 0,
   injected429DelayMs: 2000,
   thoughtsTokens: 0,
 };
@@ -163,6 +171,9 @@ function mergeConfig(current: EffectiveConfig, patch: Record<string, unknown>): 
         next[key] = unset ? undefined : finiteNumber(key, value, 1);
         break;
       case 'latencyScale':
+      case 'embeddingFailFirstCalls':
+      case 'embeddingErrorRate':
+      case 'embeddingLatencyMs':
       case 'failFirstCalls':
       case 'hangMs':
       case 'injected429DelayMs':
@@ -645,7 +656,7 @@ function emptyStats(inFlight: number): SimulatorStats {
     thoughtsTokens: 0,
     totalTokens: 0,
     callsByModel: {},
-    embeddings: { requests: 0, texts: 0, rejected: 0 },
+    embeddings: { requests: 0, texts: 0, rejected: 0, failed: 0 },
   };
 }
 
@@ -963,6 +974,19 @@ export async function startGeminiSimulator(
       return sendJson(res, authError.error.code, authError);
     }
     const body = await readJson(req);
+    const index = stats.embeddings.requests;
+    // Decided by seed and call index, like the generateContent faults, so runs repeat.
+    const unlucky = rngFrom(config.seed, 'embedding-fault', index)() < config.embeddingErrorRate;
+    if (index <= config.embeddingFailFirstCalls || unlucky) {
+      stats.embeddings.failed += 1;
+      return sendJson(
+        res,
+        503,
+        errorBody(503, 'UNAVAILABLE', '[simulated] The model is overloaded. Please try again later.'),
+      );
+    }
+    const latency = config.embeddingLatencyMs * config.latencyScale;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     if (!batch) {
       const text = textsOf(body.content).join('');
       stats.embeddings.texts += 1;

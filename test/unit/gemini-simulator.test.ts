@@ -426,7 +426,18 @@ describe('Gemini simulator', () => {
         config: { outputDimensionality: 8 },
       });
       assert.equal(sized.embeddings?.[0]?.values?.length, 8);
-      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 5, rejected: 0 });
+      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 5, rejected: 0, failed: 0 });
+    });
+  });
+
+  it('fails embedding calls on request: the first N, then at a rate', async () => {
+    await withSimulator({ embeddingFailFirstCalls: 1 }, async (sim, ai) => {
+      const ask = () => ai.models.embedContent({ model: 'text-embedding-004', contents: ['alpha'] });
+      assert.equal((await apiError(ask())).status, 503);
+      assert.equal((await ask()).embeddings?.length, 1);
+      sim.configure({ embeddingErrorRate: 1 });
+      assert.equal((await apiError(ask())).status, 503);
+      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 1, rejected: 0, failed: 2 });
     });
   });
 
