@@ -6,6 +6,7 @@ import { Ingestion } from './constructs/ingestion.ts';
 import { Pipeline } from './constructs/pipeline.ts';
 import type { QuizgenFunction } from './constructs/quizgen-function.ts';
 import { Storage } from './constructs/storage.ts';
+import { WebhookSecret } from './constructs/webhook-secret.ts';
 import type { HandlerRole } from './definition.ts';
 import type { Settings } from './settings.ts';
 
@@ -60,6 +61,16 @@ export class QuizGenStack extends cdk.Stack {
       geminiSecret: this.geminiSecret,
     });
     this.functions = { ...this.pipeline.functions, ...this.ingestion.functions, ...this.api.functions };
+
+    // Content jobs' webhooks: sent by the worker (progress), "Finalize job" and "Mark job
+    // failed" (completion), and the content API (cancellation); they read the job's request
+    // (its callback URL) from the job's content folder.
+    const webhookSecret = new WebhookSecret(this, 'WebhookSigningSecret');
+    const { generateChunkWorker, finalizeJob, markJobFailed, contentApi } = this.functions;
+    for (const fn of [generateChunkWorker, finalizeJob, markJobFailed, contentApi])
+      webhookSecret.useSecret(fn);
+    for (const fn of [finalizeJob, markJobFailed])
+      this.storage.useBucket(fn, { read: ['content'], write: [] });
 
     const output = (name: string, value: string, description: string) =>
       new cdk.CfnOutput(this, name, { value, description });

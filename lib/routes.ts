@@ -8,7 +8,7 @@ import type { HANDLER_ENTRIES } from '../lambdas/commons/pipeline-contract.ts';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type ApiHandlerRole = Extract<
   keyof typeof HANDLER_ENTRIES,
-  'quizGeneratorApi' | 'healthApi' | 'assessmentsApi'
+  'quizGeneratorApi' | 'healthApi' | 'assessmentsApi' | 'contentApi'
 >;
 
 export interface Route {
@@ -36,6 +36,28 @@ const assessments = (method: HttpMethod, path: string): Route => ({
   handler: 'assessmentsApi',
   apiKeyRequired: true,
 });
+
+/** The Content Generator's routes sit at the API root too, its endpoints under `/api`. */
+const content = (method: HttpMethod, path: string, apiKeyRequired = true): Route => ({
+  method,
+  path: `/${path}`,
+  handler: 'contentApi',
+  apiKeyRequired,
+});
+
+/**
+ * Response headers a browser may read besides the CORS-safelisted ones: the content API's
+ * rate-limit headers, and when to come back after a 429.
+ */
+export const CORS_EXPOSED_HEADERS = [
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Retry-After',
+] as const;
+
+/** Request headers a browser may send: the API key and a JSON body's type. */
+export const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-API-Key'] as const;
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', handler: 'healthApi', apiKeyRequired: false },
@@ -69,6 +91,27 @@ export const ROUTES: readonly Route[] = [
   assessments('GET', 'assessments/{assessment_id}'),
   assessments('PUT', 'assessments/{assessment_id}'),
   assessments('DELETE', 'assessments/{assessment_id}'),
+  // The seed's health check and documentation are public; `/health` is the health function's.
+  content('GET', '', false),
+  content('GET', 'help', false),
+  content('POST', 'api/execute'),
+  content('GET', 'api/templates'),
+  content('POST', 'api/templates'),
+  content('GET', 'api/templates/{name}'),
+  content('PUT', 'api/templates/{name}'),
+  content('GET', 'api/jobs'),
+  content('GET', 'api/jobs/{id}'),
+  content('GET', 'api/jobs/{id}/status'),
+  content('GET', 'api/jobs/{id}/content'),
+  content('POST', 'api/jobs/{id}/retry'),
+  content('POST', 'api/jobs/{id}/cancel'),
+  content('GET', 'api/stats'),
+  content('GET', 'api/analytics'),
+  content('GET', 'api/economy/pricing'),
+  content('POST', 'api/economy/estimate'),
+  content('GET', 'api/economy/stats'),
+  // Not in the seed: how an integrator learns the secret that signs their webhooks.
+  content('GET', 'api/webhooks/secret'),
 ];
 
 export interface RouteMatch {

@@ -54,6 +54,14 @@ export interface Settings {
   assessmentTimeoutSeconds: number;
   /** How long assessment jobs and their results stay readable (DynamoDB TTL). */
   assessmentRetentionHours: number;
+  /** Content API requests per minute per API key (the seed's X-RateLimit-Limit). */
+  contentRequestsPerMinute: number;
+  /** Content generation jobs one API key may have pending or running at once. */
+  contentMaxConcurrentJobs: number;
+  /** Generated content under this many bytes is answered inline, larger by S3 reference. */
+  contentInlineMaxBytes: number;
+  /** How long one webhook delivery attempt may take before it counts as failed. */
+  webhookTimeoutSeconds: number;
 }
 
 /**
@@ -98,6 +106,10 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   ingestMaxConcurrency: 2,
   assessmentTimeoutSeconds: DEFAULTS.assessmentTimeoutSeconds,
   assessmentRetentionHours: DEFAULTS.assessmentRetentionHours,
+  contentRequestsPerMinute: DEFAULTS.contentRequestsPerMinute,
+  contentMaxConcurrentJobs: DEFAULTS.contentMaxConcurrentJobs,
+  contentInlineMaxBytes: DEFAULTS.contentInlineMaxBytes,
+  webhookTimeoutSeconds: DEFAULTS.webhookTimeoutSeconds,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -106,6 +118,10 @@ export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[]
 const MAX_MESSAGE_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Lambda's longest timeout. */
 const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
+/** Room for the envelope, summary and metrics next to inline content in a 6 MB Lambda response. */
+const CONTENT_INLINE_LIMIT_BYTES = 5_000_000;
+/** Two attempts of this length and a back-off still fit in a 60 s pipeline function. */
+const MAX_WEBHOOK_TIMEOUT_SECONDS = 25;
 
 type Check = (s: Settings) => string | undefined;
 
@@ -191,6 +207,20 @@ const CHECKS: Check[] = [
   intIn('ingestMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('assessmentTimeoutSeconds', 30, 86_400),
   intIn('assessmentRetentionHours', 1, 87_600),
+  intIn('contentRequestsPerMinute', 1, 1_000_000),
+  intIn('contentMaxConcurrentJobs', 1, 10_000),
+  intIn(
+    'contentInlineMaxBytes',
+    1,
+    CONTENT_INLINE_LIMIT_BYTES,
+    ' (inline content travels in a Lambda response of at most 6 MB, with its envelope)',
+  ),
+  intIn(
+    'webhookTimeoutSeconds',
+    1,
+    MAX_WEBHOOK_TIMEOUT_SECONDS,
+    ' (each attempt runs inside a pipeline function with a 60 s timeout, retries included)',
+  ),
 ];
 
 export class InvalidSettingsError extends Error {
@@ -262,5 +292,9 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.ingestTimeoutSeconds]: String(s.ingestTimeoutSeconds),
     [ENV.assessmentTimeoutSeconds]: String(s.assessmentTimeoutSeconds),
     [ENV.assessmentRetentionHours]: String(s.assessmentRetentionHours),
+    [ENV.contentRequestsPerMinute]: String(s.contentRequestsPerMinute),
+    [ENV.contentMaxConcurrentJobs]: String(s.contentMaxConcurrentJobs),
+    [ENV.contentInlineMaxBytes]: String(s.contentInlineMaxBytes),
+    [ENV.webhookTimeoutSeconds]: String(s.webhookTimeoutSeconds),
   };
 }

@@ -3,7 +3,9 @@
  * synthesized template: resources and methods give the routes, `ApiKeyRequired` says where
  * `x-api-key` is enforced, the integration URI names the function, and the template's
  * GatewayResponses shape every answer the gateway gives itself (unknown route, bad key,
- * timeout, broken integration), so clients see locally what they will see in AWS.
+ * timeout, broken integration), so clients see locally what they will see in AWS. As in AWS, a
+ * gateway response template gets `$context` variables substituted and nothing else: API Gateway
+ * does not run VTL there, so a `#if` would reach the client as text, here as there.
  *
  * Served without the stage prefix (`http://localhost:3000/api/v1/...`), as behind a custom
  * domain: `requestContext.path` is the path the client called, `requestContext.stage` the stage.
@@ -100,6 +102,27 @@ const ERROR_TYPE_HEADERS: Record<string, string> = {
 
 function stripQuotes(value: string): string {
   return value.length >= 2 && value.startsWith("'") && value.endsWith("'") ? value.slice(1, -1) : value;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `$context.requestTime` as API Gateway formats it (CLF): `08/Jan/2025:10:00:00 +0000`. */
+export function requestTimeOf(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+}
+
+/**
+ * A gateway response body: each `$context.<name>` the gateway knows is replaced by its value
+ * (`error.messageString` comes quoted and escaped for JSON), anything else is left as written.
+ */
+export function renderGatewayTemplate(template: string, context: Record<string, string>): string {
+  return template.replace(/\$context\.([A-Za-z]\w*(?:\.[A-Za-z]\w*)*)/g, (whole, name: string) =>
+    name in context ? (context[name] as string) : whole,
+  );
 }
 
 function refId(value: unknown): { logicalId: string; root: boolean } | undefined {
@@ -299,6 +322,10 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
+function sourceIpOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+}
+
 function isBinary(contentType: string | undefined, binaryMediaTypes: string[]): boolean {
   if (!contentType) return false;
   const type = (contentType.split(';')[0] ?? '').trim().toLowerCase();
@@ -382,7 +409,17 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     res.end(result.body);
   };
 
-  const gatewayResponse = (req: IncomingMessage, type: string, requestId: string): ProxyResult => {
+  /** What a gateway response knows of its request; an unmatched one has no resource path. */
+  interface GatewayRequest {
+    req: IncomingMessage;
+    requestId: string;
+    path: string;
+    resourcePath?: string;
+    time: Date;
+  }
+
+  const gatewayResponse = (request: GatewayRequest, type: string): ProxyResult => {
+    const { req, requestId } = request;
     const builtIn = BUILT_IN_RESPONSES[type] ?? {
       status: 500,
       family: '5XX' as const,
@@ -390,11 +427,22 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     };
     const custom = api.gatewayResponses[type] ?? api.gatewayResponses[`DEFAULT_${builtIn.family}`];
     const template = custom?.template ?? '{"message":$context.error.messageString}';
-    const body = template
-      .replaceAll('$context.error.messageString', JSON.stringify(builtIn.message))
-      .replaceAll('$context.error.message', builtIn.message)
-      .replaceAll('$context.error.responseType', type)
-      .replaceAll('$context.requestId', requestId);
+    const body = renderGatewayTemplate(template, {
+      'error.messageString': JSON.stringify(builtIn.message),
+      'error.message': builtIn.message,
+      'error.responseType': type,
+      requestId,
+      extendedRequestId: requestId.replaceAll('-', '').slice(0, 16),
+      requestTime: requestTimeOf(request.time),
+      requestTimeEpoch: String(request.time.getTime()),
+      path: request.path,
+      resourcePath: request.resourcePath ?? '',
+      httpMethod: (req.method ?? 'GET').toUpperCase(),
+      stage: api.stageName,
+      apiId: restApiId,
+      accountId: LOCAL_ACCOUNT_ID,
+      'identity.sourceIp': sourceIpOf(req),
+    });
     const headers: Record<string, string[]> = { 'Content-Type': ['application/json'] };
     const errorType = ERROR_TYPE_HEADERS[type];
     if (errorType) headers['x-amzn-ErrorType'] = [errorType];
@@ -408,25 +456,31 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
+    const now = new Date();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     const candidates = findRoutes(api.routes, url.pathname);
     const match =
       candidates.find((candidate) => candidate.route.httpMethod === method) ??
       candidates.find((candidate) => candidate.route.httpMethod === 'ANY');
+    const request = {
+      req,
+      requestId,
+      path: url.pathname,
+      resourcePath: match?.route.resourcePath,
+      time: now,
+    };
+    const answer = (type: string) => send(res, gatewayResponse(request, type), requestId);
     // AWS answers an unknown method exactly like an unknown path.
-    if (!match) return send(res, gatewayResponse(req, 'MISSING_AUTHENTICATION_TOKEN', requestId), requestId);
+    if (!match) return answer('MISSING_AUTHENTICATION_TOKEN');
     const { route } = match;
 
     const presented = headerValue(req, 'x-api-key');
     const apiKey = presented === undefined ? undefined : keysByValue.get(presented);
-    if (route.apiKeyRequired && !apiKey) {
-      return send(res, gatewayResponse(req, 'INVALID_API_KEY', requestId), requestId);
-    }
+    if (route.apiKeyRequired && !apiKey) return answer('INVALID_API_KEY');
 
     const raw = await readBody(req);
-    if (raw === 'too-large')
-      return send(res, gatewayResponse(req, 'REQUEST_TOO_LARGE', requestId), requestId);
+    if (raw === 'too-large') return answer('REQUEST_TOO_LARGE');
 
     if (route.integration.type === 'mock') {
       const headers = Object.fromEntries(Object.entries(route.integration.headers).map(([k, v]) => [k, [v]]));
@@ -437,7 +491,6 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       );
     }
 
-    const now = new Date();
     const { headers, multiValueHeaders } = collectHeaders(req);
     const query = collectQuery(url);
     const binary = isBinary(headerValue(req, 'content-type'), api.binaryMediaTypes);
@@ -471,7 +524,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
           cognitoIdentityId: null,
           cognitoIdentityPoolId: null,
           principalOrgId: null,
-          sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+          sourceIp: sourceIpOf(req),
           user: null,
           userAgent: headerValue(req, 'user-agent') ?? null,
           userArn: null,
@@ -480,7 +533,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
         requestId,
-        requestTime: now.toUTCString(),
+        requestTime: requestTimeOf(now),
         requestTimeEpoch: now.getTime(),
         resourceId: route.resourceLogicalId.slice(0, 10).toLowerCase(),
         resourcePath: route.resourcePath,
@@ -500,7 +553,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       const result = await Promise.race([invoke(event), timedOut]);
       if (result === 'timeout') {
         log(`${method} ${url.pathname}: integration timed out after ${timeoutMs} ms`);
-        return send(res, gatewayResponse(req, 'INTEGRATION_TIMEOUT', requestId), requestId);
+        return answer('INTEGRATION_TIMEOUT');
       }
       return send(res, parseProxyResult(result), requestId);
     } catch (error) {
@@ -509,7 +562,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
           ? `malformed Lambda proxy response: ${error.message}`
           : `function error: ${(error as Error).name}: ${(error as Error).message}`;
       log(`${method} ${url.pathname}: ${reason}`);
-      return send(res, gatewayResponse(req, 'DEFAULT_5XX', requestId), requestId);
+      return answer('DEFAULT_5XX');
     } finally {
       clearTimeout(timer);
     }

@@ -70,7 +70,12 @@ const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 /** ScalingConfig.MaximumConcurrency absent: AWS scales far higher; a few pollers are plenty here. */
 const DEFAULT_POLLER_CONCURRENCY = 5;
 /** Variables that only make sense in AWS (a secret to read, Node flags for a fresh process). */
-const DROPPED_VARIABLES = new Set<string>([ENV.geminiApiKeySecretArn, 'NODE_OPTIONS']);
+// Secrets Manager does not run locally: the Gemini key and the webhook signing secret come as plain variables.
+const DROPPED_VARIABLES = new Set<string>([
+  ENV.geminiApiKeySecretArn,
+  'WEBHOOK_SIGNING_SECRET_ARN',
+  'NODE_OPTIONS',
+]);
 
 export interface LocalStackOptions {
   /** Where DynamoDB, S3 and the API keys persist. */
@@ -235,6 +240,15 @@ function lockDataDir(dataDir: string) {
       );
   }
   writeFileSync(file, String(process.pid));
+}
+
+/** The webhook signing secret, made once and kept with the data like the API keys. */
+function loadWebhookSecret(dataDir: string): string {
+  const file = join(dataDir, 'webhook-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 function loadApiKeys(dataDir: string): ApiKey[] {
@@ -519,6 +533,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
       ...functionEnv,
       [ENV.geminiApiKey]: realGemini ? (options.gemini?.apiKey ?? '') : SIMULATOR_API_KEY,
+      WEBHOOK_SIGNING_SECRET: loadWebhookSecret(options.dataDir),
+      // Webhook receivers run on this machine in local mode; the deployed stack refuses them.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       ...(simulator ? { [ENV.geminiBaseUrl]: simulator.url } : {}),
       ...options.env,
     };

@@ -387,6 +387,9 @@ export async function startStepFunctionsService(
       Math.min(timeoutSeconds * 1000 + 100, 2 ** 31 - 1),
     );
     task.timeoutTimer.unref();
+    // The caller awaits this only once its message is sent; an execution stopped meanwhile
+    // rejects it first, which must not count as an unhandled rejection. The caller still sees it.
+    promise.catch(() => {});
     return promise;
   };
 

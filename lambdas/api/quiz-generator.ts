@@ -76,7 +76,7 @@ const resultQuery = z.object({
 const uuid = z.uuid();
 
 /** The quiz-bank job types this API starts (assessments have their own API). */
-type QuizJobType = Exclude<JobType, 'assessment'>;
+type QuizJobType = Exclude<JobType, 'assessment' | 'content'>;
 
 interface ParsedRequest {
   type: QuizJobType;
@@ -140,6 +140,7 @@ function startedMessage(job: JobRecord): string {
         ? 'Full generation started (all sectors, without soft skills)'
         : 'Full generation started (all sectors)';
     case 'assessment':
+    case 'content':
       return `Generation started for ${jobTitle(job.job_type, p)}`;
   }
 }
@@ -164,6 +165,7 @@ function syncSuccess(job: JobRecord) {
           { include_soft_skills: p.include_soft_skills !== false },
         ];
       case 'assessment':
+      case 'content':
         return [`Generated ${n} questions for ${jobTitle(job.job_type, p)}`, { query: p.query }];
     }
   })();

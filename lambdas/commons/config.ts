@@ -40,6 +40,14 @@ export const ENV = {
   ingestTimeoutSeconds: 'INGEST_TIMEOUT_SECONDS',
   assessmentTimeoutSeconds: 'ASSESSMENT_TIMEOUT_SECONDS',
   assessmentRetentionHours: 'ASSESSMENT_RETENTION_HOURS',
+  /** Content API requests per minute allowed per API key. */
+  contentRequestsPerMinute: 'CONTENT_REQUESTS_PER_MINUTE',
+  /** Content generation jobs one API key may have pending or running at once. */
+  contentMaxConcurrentJobs: 'CONTENT_MAX_CONCURRENT_JOBS',
+  /** Generated content under this many bytes is answered inline, from this size on by reference. */
+  contentInlineMaxBytes: 'CONTENT_INLINE_MAX_BYTES',
+  /** How long one webhook delivery attempt may take. */
+  webhookTimeoutSeconds: 'WEBHOOK_TIMEOUT_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -90,6 +98,10 @@ export const DEFAULTS = {
   ingestTimeoutSeconds: 900,
   assessmentTimeoutSeconds: 600,
   assessmentRetentionHours: 24,
+  contentRequestsPerMinute: 100,
+  contentMaxConcurrentJobs: 10,
+  contentInlineMaxBytes: 25 * 1024,
+  webhookTimeoutSeconds: 10,
 } as const;
 
 export interface GenerationSettings {

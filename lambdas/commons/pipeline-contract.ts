@@ -4,9 +4,11 @@
  *
  *   execution input            { job_id, owner }
  *   "Plan chunks" output       PlanOutput
+ *   "Generate stages" item     StageItem (one stage; the Map runs one at a time, in order)
+ *   "Generate chunks" item     { job_id, owner, chunk_key } (mapMaxConcurrency chunks at once)
  *   "Generate chunk" message   ChunkMessage (SQS body, task token included)
  *   chunk result               ChunkResult (SendTaskSuccess output, or built by the Catch)
- *   "Assemble results" input   PlanOutput & { chunk_results: ChunkResult[] }
+ *   "Assemble results" input   PlanOutput & { chunk_results: ChunkResult[][] } (one list per stage)
  *   "Finalize job" input       same plus { assembled: AssembleOutput }
  *   "Mark job failed" input    { job_id, owner, error: { Error, Cause } }
  */
@@ -17,8 +19,21 @@ export interface ExecutionInput {
 }
 
 export interface PlanOutput extends ExecutionInput {
+  /** Every chunk key to generate: the stages flattened, in stage order. */
   chunks: string[];
+  /**
+   * The same keys grouped by dependency: a stage starts only when every chunk of the stage
+   * before it has finished (completed or failed), so a chunk can build on earlier stages' output.
+   */
+  stages: string[][];
   skipped_from_checkpoint: number;
+}
+
+/** One iteration of "Generate stages": the chunks of one stage. */
+export interface StageItem extends ExecutionInput {
+  /** Position of the stage in `stages`, from 0. */
+  stage: number;
+  chunks: string[];
 }
 
 export interface ChunkMessage extends ExecutionInput {
@@ -34,11 +49,27 @@ export interface ChunkResult {
 }
 
 export interface AssembleInput extends PlanOutput {
-  chunk_results: ChunkResult[];
+  /**
+   * One list per stage, as "Generate stages" collects them. An execution started before stages
+   * existed carries one flat list and may reach the new handlers during a deployment; read it
+   * through `flatChunkResults`.
+   */
+  chunk_results: ChunkResult[][] | ChunkResult[];
+}
+
+/**
+ * The chunk results of every stage in one list. A state cannot flatten them itself: JSONPath's
+ * `[*][*]` does in AWS, but the local engine fails on an empty result (a job whose chunks are all
+ * in the checkpoint).
+ */
+export function flatChunkResults(results: AssembleInput['chunk_results']): ChunkResult[] {
+  return (results as (ChunkResult | ChunkResult[])[]).flat();
 }
 
 export interface AssembleOutput {
   files: string[];
+  /** Content jobs whose quality requirements were not met: why, for "Finalize job" to fail them. */
+  quality_failure?: string;
 }
 
 export interface FinalizeInput extends AssembleInput {
@@ -62,11 +93,15 @@ export const HANDLER_ENTRIES = {
   deadLetter: 'lambdas/worker/dead-letter.ts',
   assessmentsApi: 'lambdas/api/assessments.ts',
   ingestDocument: 'lambdas/documents/ingest-document.ts',
+  contentApi: 'lambdas/content-api/handler.ts',
 } as const;
 
 /** State names as they read in the Step Functions console. */
 export const STATE_NAMES = {
   plan: 'Plan chunks',
+  /** Outer Map over the stages, one at a time. */
+  stages: 'Generate stages',
+  /** Inner Map over one stage's chunks, mapMaxConcurrency at a time. */
   map: 'Generate chunks',
   generate: 'Generate chunk',
   chunkFailed: 'Record chunk failure',

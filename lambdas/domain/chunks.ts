@@ -150,6 +150,9 @@ export function chunksForJob(
     }
     case 'assessment':
       return assessmentChunks(params);
+    case 'content':
+      // Sections come from the job's section plan in S3, not from the catalog.
+      return [];
   }
 }
 

@@ -5,7 +5,7 @@ import type { BloomLevel } from './questions.ts';
  * needs to run and explain a job (execution, chunk counts, token use, cost, owner, expiry).
  */
 
-export const JOB_TYPES = ['career_level', 'soft_skills', 'sector', 'full', 'assessment'] as const;
+export const JOB_TYPES = ['career_level', 'soft_skills', 'sector', 'full', 'assessment', 'content'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -30,6 +30,11 @@ export interface JobParameters {
   document_id?: string;
   bloom_mix?: Partial<Record<BloomLevel, number>>;
   title?: string;
+  /** Content jobs: the seed's numeric job id and what the list views show without S3. */
+  content_job_id?: number;
+  granulator_job_id?: number | null;
+  topic?: string;
+  structure_type?: string;
 }
 
 export interface TokenUsage {
@@ -81,6 +86,22 @@ export interface JobRecord extends TokenUsage {
   expires_at: number;
   /** When a job with a time limit (assessments) fails if not finished. */
   deadline_at?: string | null;
+  /** Content jobs: what the seed's job views show beyond the counters. */
+  content_stats?: ContentStats | null;
+}
+
+export interface ContentStats {
+  total_words: number;
+  current_section: string | null;
+  content_size: number | null;
+  retry_count: number;
+  quality: {
+    overallScore: number;
+    readability: number;
+    coherence: number;
+    completeness: number;
+    topicRelevance: number;
+  } | null;
 }
 
 /** The job as the API shows it: the seed's fields first, then the pipeline's. */
@@ -155,5 +176,7 @@ export function jobTitle(type: JobType, params: JobParameters): string {
       return params.include_soft_skills === false ? 'all sectors' : 'all sectors and soft skills';
     case 'assessment':
       return `the assessment on "${params.query ?? ''}"`;
+    case 'content':
+      return `the ${params.structure_type ?? 'content'} on "${params.topic ?? ''}"`;
   }
 }

@@ -31,6 +31,7 @@ export interface ModelRequest {
   responseSchema: unknown;
   timeoutMs: number;
   temperature?: number;
+  maxOutputTokens?: number;
 }
 
 export interface ModelAnswer {
@@ -101,6 +102,7 @@ export async function callModel(request: ModelRequest): Promise<ModelAnswer> {
         responseMimeType: 'application/json',
         responseSchema: request.responseSchema as never,
         temperature: request.temperature ?? 0.7,
+        ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
       },
     });
     const usage = response.usageMetadata;

@@ -6,7 +6,13 @@
 
 import { generationSettings } from '../commons/config.ts';
 import { withPowertools } from '../commons/middleware.ts';
-import type { AssembleInput, AssembleOutput, ChunkResult } from '../commons/pipeline-contract.ts';
+import {
+  type AssembleInput,
+  type AssembleOutput,
+  type ChunkResult,
+  flatChunkResults,
+} from '../commons/pipeline-contract.ts';
+import { assembleContentJob, loadRequest } from '../content-pipeline/content-job.ts';
 import { buildSectorFile, buildSoftSkillsFile } from '../domain/assembly.ts';
 import type { AssessmentQuestion } from '../domain/assessment.ts';
 import { sectorIds } from '../domain/catalog.ts';
@@ -76,11 +82,39 @@ export async function assembleAssessment(job: JobRecord, chunkResults: ChunkResu
   return key;
 }
 
+/**
+ * A content job's content, summary and quality metrics. When the request asked for validation
+ * and the content misses its quality threshold, says so for "Finalize job".
+ */
+async function assembleContentResults(job: JobRecord): Promise<AssembleOutput> {
+  const assembled = await assembleContentJob(job);
+  await jobs.updateJob(job, {
+    content_stats: {
+      ...(job.content_stats ?? { current_section: null, retry_count: 0 }),
+      total_words: assembled.totalWords,
+      content_size: assembled.size,
+      quality: assembled.quality,
+      current_section: null,
+    },
+  });
+  const request = await loadRequest(job.owner, job.job_id);
+  const requirements = request.input.contentMetadata.qualityRequirements;
+  const min = requirements?.minQualityScore;
+  const failure =
+    requirements?.validationRequired && min !== undefined && assembled.quality.overallScore < min
+      ? `QUALITY_THRESHOLD_NOT_MET: overall quality ${assembled.quality.overallScore} is below the required ${min} (readability ${assembled.quality.readability}, coherence ${assembled.quality.coherence}, completeness ${assembled.quality.completeness}, topic relevance ${assembled.quality.topicRelevance})`
+      : undefined;
+  return { files: [assembled.key], ...(failure ? { quality_failure: failure } : {}) };
+}
+
 export async function assembleResults(input: AssembleInput): Promise<AssembleOutput> {
   const job = await jobs.getJob(input.job_id);
   if (!job) throw new Error(`Job ${input.job_id} does not exist`);
   await jobs.setProgressMessage(input.job_id, 'Assembling result files...');
-  if (job.job_type === 'assessment') return { files: [await assembleAssessment(job, input.chunk_results)] };
+  if (job.job_type === 'content') return assembleContentResults(job);
+  if (job.job_type === 'assessment') {
+    return { files: [await assembleAssessment(job, flatChunkResults(input.chunk_results))] };
+  }
   const groups = new Set(chunksForJob(job.job_type, job.parameters, settings).map(fileGroupOf));
   const files: string[] = [];
   for (const group of groups) files.push(await assembleGroup(input.owner, group));

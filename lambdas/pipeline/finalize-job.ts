@@ -1,7 +1,8 @@
 /** "Finalize job": the job's final status, summary, timings, tokens and cost. */
 import { withPowertools } from '../commons/middleware.ts';
-import type { FinalizeInput } from '../commons/pipeline-contract.ts';
+import { type FinalizeInput, flatChunkResults } from '../commons/pipeline-contract.ts';
 import { logger } from '../commons/powertools.ts';
+import { contentJobEnded } from '../content-pipeline/job-events.ts';
 import { failureMessage, summarize } from '../domain/summary.ts';
 import { timeOut } from '../services/job-service.ts';
 import * as jobs from '../store/job-store.ts';
@@ -14,17 +15,21 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
     const timedOut = await timeOut(job, { stopExecution: false });
     return { status: timedOut.status };
   }
-  const summary = summarize(job, input.chunk_results, input.assembled.files, now);
-  const failed = summary.chunks_failed > 0;
+  const summary = summarize(job, flatChunkResults(input.chunk_results), input.assembled.files, now);
+  const qualityFailure = input.assembled.quality_failure;
+  const failed = summary.chunks_failed > 0 || qualityFailure !== undefined;
   const finished = await jobs.updateJob(
     job,
     failed
       ? {
           status: 'failed',
           result_summary: summary,
-          error_message: failureMessage(summary),
+          error_message: summary.chunks_failed > 0 ? failureMessage(summary) : (qualityFailure ?? null),
           progress_percent: 100,
-          progress_message: `Finished with ${summary.chunks_failed} failed chunks`,
+          progress_message:
+            summary.chunks_failed > 0
+              ? `Finished with ${summary.chunks_failed} failed chunks`
+              : 'Finished below the quality threshold',
           completed_at: now.toISOString(),
         }
       : {
@@ -37,6 +42,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
         },
     ['pending', 'running'],
   );
+  if (finished) await contentJobEnded(finished);
   logger.info('Job finished', {
     job_id: input.job_id,
     status: finished?.status ?? job.status,

@@ -1,6 +1,7 @@
 /** "Mark job failed": the pipeline itself failed (not a chunk); say why on the job. */
 import { withPowertools } from '../commons/middleware.ts';
 import type { MarkFailedInput } from '../commons/pipeline-contract.ts';
+import { contentJobEnded } from '../content-pipeline/job-events.ts';
 import { readableCause } from '../domain/summary.ts';
 import * as jobs from '../store/job-store.ts';
 
@@ -18,6 +19,7 @@ export async function markJobFailed(input: MarkFailedInput): Promise<{ status: s
     },
     ['pending', 'running'],
   );
+  if (updated) await contentJobEnded(updated);
   return { status: updated?.status ?? job.status };
 }
 

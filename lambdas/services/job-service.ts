@@ -11,6 +11,7 @@ import { logger } from '../commons/powertools.ts';
 import { chunksForJob } from '../domain/chunks.ts';
 import { GeminiNotConfigured, JobNotFound, JobStateConflict } from '../domain/errors.ts';
 import {
+  type ContentStats,
   isTerminal,
   type JobParameters,
   type JobRecord,
@@ -25,6 +26,11 @@ export interface StartOptions {
   retentionSeconds?: number;
   /** A time limit: the job fails when not finished this long after it was created. */
   timeoutSeconds?: number;
+  /** The job's id when the caller allocates it (the Content API's numeric ids); a UUID otherwise. */
+  jobId?: string;
+  /** The model, when the request chose one; the configured model otherwise. */
+  model?: string;
+  contentStats?: ContentStats;
 }
 
 export async function startJob(
@@ -41,7 +47,7 @@ export async function startJob(
   const retentionSeconds =
     options.retentionSeconds ?? intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1) * 86_400;
   const job: JobRecord = {
-    job_id: randomUUID(),
+    job_id: options.jobId ?? randomUUID(),
     job_type: jobType,
     status: 'pending',
     parameters,
@@ -54,7 +60,7 @@ export async function startJob(
     completed_at: null,
     updated_at: now.toISOString(),
     owner,
-    model: settings.model,
+    model: options.model ?? settings.model,
     execution_arn: null,
     chunks_planned: 0,
     chunks_total: 0,
@@ -68,17 +74,23 @@ export async function startJob(
     cached_tokens: 0,
     cost_usd: 0,
     expires_at: Math.floor(now.getTime() / 1000) + retentionSeconds,
+    ...(options.contentStats ? { content_stats: options.contentStats } : {}),
     deadline_at: options.timeoutSeconds
       ? new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString()
       : null,
   };
   await jobs.createJob(job);
-  const input: ExecutionInput = { job_id: job.job_id, owner };
+  return startExecution(job, job.job_id);
+}
+
+/** Starts the job's execution (named after the job, or the job and its retry number). */
+async function startExecution(job: JobRecord, name: string): Promise<JobRecord> {
+  const input: ExecutionInput = { job_id: job.job_id, owner: job.owner };
   try {
     const started = await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: requireEnv(ENV.stateMachineArn),
-        name: job.job_id,
+        name,
         input: JSON.stringify(input),
       }),
     );
@@ -94,6 +106,16 @@ export async function startJob(
   }
 }
 
+/**
+ * Runs a failed job again with a new execution: what its earlier runs finished is kept (the
+ * plan skips it), so only the failed parts are generated.
+ */
+export async function retryJob(job: JobRecord, retryNumber: number): Promise<JobRecord> {
+  const reset = await jobs.resetForRetry(job, `Queued for retry ${retryNumber}`);
+  if (!reset) throw new JobStateConflict(`Job ${job.job_id} is no longer failed`);
+  return startExecution(reset, `${job.job_id}-retry-${retryNumber}`);
+}
+
 /** The owner's job, reconciled with its execution; another owner's job does not exist for them. */
 export async function getJob(owner: string, jobId: string): Promise<JobRecord> {
   const job = await jobs.getJob(jobId);
@@ -101,8 +123,14 @@ export async function getJob(owner: string, jobId: string): Promise<JobRecord> {
   return reconcile(job);
 }
 
-export async function listJobs(owner: string, status: JobStatus | undefined, limit: number, offset: number) {
-  const page = await jobs.listJobs(owner, status, limit, offset);
+export async function listJobs(
+  owner: string,
+  status: JobStatus | undefined,
+  limit: number,
+  offset: number,
+  family: jobs.JobFamily = 'quiz',
+) {
+  const page = await jobs.listJobs(owner, status, limit, offset, family);
   const reconciled = await Promise.all(page.jobs.map(reconcile));
   // A job found orphaned just changed status; leave it out of a list filtered by the old one.
   const shown = status ? reconciled.filter((j) => j.status === status) : reconciled;

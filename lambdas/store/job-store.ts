@@ -26,6 +26,7 @@ import {
   checkpointPk,
   chunkRecordKey,
   claimKey,
+  counterKey,
   createdSortKey,
   jobKey,
   ownerIndexPk,
@@ -50,12 +51,22 @@ function live<T extends { expires_at?: number }>(item: T | undefined): T | undef
   return item.expires_at !== undefined && item.expires_at <= nowEpoch() ? undefined : item;
 }
 
-function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id'>) {
+/**
+ * Which job list a job appears in: the Content Generator API lists its own jobs, the quiz and
+ * assessment APIs theirs, so each index partition holds one family.
+ */
+export type JobFamily = 'quiz' | 'content';
+export const familyOf = (job: Pick<JobRecord, 'job_type'>): JobFamily =>
+  job.job_type === 'content' ? 'content' : 'quiz';
+const listOwner = (owner: string, family: JobFamily) => (family === 'content' ? `${owner}#content` : owner);
+
+function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id' | 'job_type'>) {
+  const owner = listOwner(job.owner, familyOf(job));
   const sort = createdSortKey(job.created_at, job.job_id);
   return {
-    gsi1pk: ownerIndexPk(job.owner),
+    gsi1pk: ownerIndexPk(owner),
     gsi1sk: sort,
-    gsi2pk: ownerStatusIndexPk(job.owner, job.status),
+    gsi2pk: ownerStatusIndexPk(owner, job.status),
     gsi2sk: sort,
   };
 }
@@ -97,7 +108,14 @@ export interface JobPage {
 }
 
 /** Newest first, through the owner (or owner + status) index: a query, never a scan. */
-export async function listJobs(owner: string, status: JobStatus | undefined, limit: number, offset: number) {
+export async function listJobs(
+  jobOwner: string,
+  status: JobStatus | undefined,
+  limit: number,
+  offset: number,
+  family: JobFamily = 'quiz',
+) {
+  const owner = listOwner(jobOwner, family);
   const base: QueryCommandInput = status
     ? {
         TableName: table(),
@@ -157,7 +175,9 @@ export async function updateJob(
   };
   for (const [field, value] of Object.entries(changes)) assign(field, value);
   assign('updated_at', next.updated_at);
-  if (changes.status) assign('gsi2pk', ownerStatusIndexPk(current.owner, changes.status));
+  if (changes.status) {
+    assign('gsi2pk', ownerStatusIndexPk(listOwner(current.owner, familyOf(current)), changes.status));
+  }
   let condition = 'attribute_exists(pk)';
   if (from) {
     names['#status'] = 'status';
@@ -184,6 +204,90 @@ export async function updateJob(
     if (isConditionFailure(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * Puts a failed job back to pending for another run: its counters start again (what earlier
+ * runs finished shows up as skipped), its tokens and cost keep adding up.
+ */
+export async function resetForRetry(job: JobRecord, message: string): Promise<JobRecord | undefined> {
+  const reset = await updateJob(
+    job,
+    {
+      status: 'pending',
+      error_message: null,
+      completed_at: null,
+      result_summary: null,
+      progress_percent: 0,
+      progress_message: message,
+      chunks_completed: 0,
+      chunks_failed: 0,
+      chunks_skipped: 0,
+      questions_generated: 0,
+    },
+    ['failed'],
+  );
+  if (!reset) return undefined;
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: jobKey(job.job_id),
+      UpdateExpression: 'REMOVE counted_chunks',
+    }),
+  );
+  return reset;
+}
+
+/** The section a content job is working on now, for its status views. */
+export async function setCurrentSection(jobId: string, sectionId: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET content_stats.current_section = :s',
+        ConditionExpression: 'attribute_exists(content_stats)',
+        ExpressionAttributeValues: { ':s': sectionId },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** Adds model usage that belongs to no chunk (a content job's outline) to the job's totals. */
+export async function addJobUsage(jobId: string, usage: TokenUsage, costUsd: number): Promise<void> {
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: jobKey(jobId),
+      UpdateExpression:
+        'ADD input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':in': usage.input_tokens,
+        ':out': usage.output_tokens,
+        ':think': usage.thinking_tokens,
+        ':cached': usage.cached_tokens,
+        ':cost': costUsd,
+      },
+    }),
+  );
+}
+
+/** The next value of a named counter, from 1: atomic, so ids are never handed out twice. */
+export async function nextCounter(name: string): Promise<number> {
+  const result = await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: counterKey(name),
+      UpdateExpression: 'ADD #value :one',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(result.Attributes?.value);
 }
 
 export async function setProgressMessage(jobId: string, message: string): Promise<void> {

@@ -7,6 +7,7 @@
  *   checkpoint     CKPT#<owner>           / <chunk_key>
  *   question claim QCLAIM#<owner>#<scope> / <fingerprint>
  *   rate limiter   RATE#<name>            / RATE
+ *   counter        COUNTER#<name>         / COUNTER   (the Content API's numeric job ids)
  * Jobs are listed newest first through gsi1 (all of an owner's jobs) and gsi2 (an owner's
  * jobs in one status), both sorted by `<created_at>#<job_id>`, so listing never scans.
  *
@@ -17,6 +18,8 @@
  *   raw/<job_id>/<chunk_key>/<attempt>-<call>.json           raw model responses (expire by lifecycle)
  *   assessments/<owner>/<job_id>/chunks/<chunk_key>.json     an assessment job's chunk files
  *   assessments/<owner>/<job_id>/result.json                 its assembled MCQs
+ *   content/<owner>/<job_id>/{request,plan,content}.json      a content job's request, section plan, result
+ *   content/<owner>/<job_id>/sections/<section_id>.json      its generated sections
  */
 
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
@@ -45,4 +48,11 @@ export const s3Keys = {
   assessmentChunk: (owner: string, jobId: string, chunkKey: string) =>
     `assessments/${owner}/${jobId}/chunks/${chunkKey}.json`,
   assessmentResult: (owner: string, jobId: string) => `assessments/${owner}/${jobId}/result.json`,
+  contentRequest: (owner: string, jobId: string) => `content/${owner}/${jobId}/request.json`,
+  contentPlan: (owner: string, jobId: string) => `content/${owner}/${jobId}/plan.json`,
+  contentSection: (owner: string, jobId: string, sectionId: string) =>
+    `content/${owner}/${jobId}/sections/${sectionId}.json`,
+  contentResult: (owner: string, jobId: string) => `content/${owner}/${jobId}/content.json`,
 };
+
+export const counterKey = (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' });

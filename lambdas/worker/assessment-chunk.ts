@@ -148,5 +148,5 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     questions: kept.map(({ fingerprint: _f, ...question }) => question),
   };
   await results.putJson(s3Key, file);
-  return { chunk, questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
+  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
 }

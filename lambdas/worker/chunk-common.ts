@@ -51,7 +51,7 @@ export interface GenerateChunkInput {
 }
 
 export interface GeneratedChunk {
-  chunk: ChunkSpec;
+  /** What the chunk produced: questions for quiz banks and assessments, words for content sections. */
   questions: number;
   s3Key: string;
   usage: TokenUsage;
@@ -59,16 +59,29 @@ export interface GeneratedChunk {
 }
 
 /** A model call with the retry policy, its raw answer kept under `raw/`. */
-export function modelCaller(input: GenerateChunkInput, systemInstruction: string, promptVersion: string) {
+export interface ModelTuning {
+  model?: string;
+  temperature?: number;
+  maxOutputTokens?: number;
+}
+
+export function modelCaller(
+  input: GenerateChunkInput,
+  systemInstruction: string,
+  promptVersion: string,
+  tuning: ModelTuning = {},
+) {
   return async (prompt: string, responseSchema: unknown, call: number): Promise<ModelAnswer> => {
     const answer = await callModelWithRetries(
       {
         apiKey: input.apiKey,
-        model: input.settings.model,
+        model: tuning.model ?? input.settings.model,
         systemInstruction,
         prompt,
         responseSchema,
         timeoutMs: input.settings.geminiTimeoutSeconds * 1000,
+        ...(tuning.temperature !== undefined ? { temperature: tuning.temperature } : {}),
+        ...(tuning.maxOutputTokens !== undefined ? { maxOutputTokens: tuning.maxOutputTokens } : {}),
       },
       {
         maxAttempts: 5,

@@ -4,6 +4,8 @@
  * (and, for quiz banks, in the checkpoint). Raw answers are kept too, so a bad chunk can be
  * investigated.
  */
+
+import { generateContentSection } from '../content-pipeline/content-job.ts';
 import { careerFamilyOf } from '../domain/catalog.ts';
 import { chunkFromKey, dedupeScopeOf, type QuizChunk } from '../domain/chunks.ts';
 import { costOf } from '../domain/pricing.ts';
@@ -84,7 +86,7 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
     job_id: input.jobId,
     completed_at: file.generated_at,
   });
-  return { chunk, questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
+  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
 }
 
 export {
@@ -96,8 +98,7 @@ export {
 } from './chunk-common.ts';
 
 export async function generateChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
-  if (input.job?.job_type === 'assessment') {
-    return generateAssessmentChunk(input);
-  }
+  if (input.job?.job_type === 'assessment') return generateAssessmentChunk(input);
+  if (input.job?.job_type === 'content') return generateContentSection(input);
   return generateQuizChunk(input, chunkFromKey(input.chunkKey, input.settings));
 }

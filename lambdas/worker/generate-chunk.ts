@@ -14,6 +14,8 @@ import { ENV, generationSettings, requireEnv } from '../commons/config.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import type { ChunkResult } from '../commons/pipeline-contract.ts';
 import { logger, metrics } from '../commons/powertools.ts';
+import { sectionIdOf, sectionTitle } from '../content-pipeline/content-job.ts';
+import { contentProgress } from '../content-pipeline/job-events.ts';
 import { describeChunk, findChunk } from '../domain/chunks.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isTerminal, type JobRecord } from '../domain/jobs.ts';
@@ -59,6 +61,16 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
   }
 }
 
+/** How progress messages name the chunk, or undefined when the job has no such chunk. */
+async function chunkLabel(job: JobRecord, chunkKey: string): Promise<string | undefined> {
+  if (job.job_type === 'content') {
+    const title = await sectionTitle(job.owner, job.job_id, chunkKey);
+    return title === undefined ? undefined : `section "${title}"`;
+  }
+  const chunk = findChunk(job.job_type, job.parameters, chunkKey, settings);
+  return chunk && describeChunk(chunk);
+}
+
 async function runChunk(
   job: JobRecord,
   message: ChunkMessageBody,
@@ -66,8 +78,8 @@ async function runChunk(
   record: SQSRecord,
   context?: Context,
 ): Promise<void> {
-  const chunk = findChunk(job.job_type, job.parameters, message.chunk_key, settings);
-  if (!chunk) {
+  const label = await chunkLabel(job, message.chunk_key);
+  if (!label) {
     // Not this job's chunk (a message from a changed deployment): nothing to generate, ever.
     await answerToken(
       () =>
@@ -100,7 +112,8 @@ async function runChunk(
     return;
   }
   const attempt = await jobs.startChunkAttempt(job, message.chunk_key);
-  await jobs.setProgressMessage(message.job_id, `Generating ${describeChunk(chunk)}...`);
+  await jobs.setProgressMessage(message.job_id, `Generating ${label}...`);
+  if (job.job_type === 'content') await jobs.setCurrentSection(job.job_id, sectionIdOf(message.chunk_key));
   const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
   try {
     const apiKey = await geminiApiKey();
@@ -115,16 +128,17 @@ async function runChunk(
       deadline,
       job,
     });
-    await jobs.recordChunkOutcome({
+    const counted = await jobs.recordChunkOutcome({
       jobId: message.job_id,
       chunkKey: message.chunk_key,
       status: 'completed',
       questions: generated.questions,
       costUsd: generated.costUsd,
       s3Key: generated.s3Key,
-      message: `Generated ${describeChunk(chunk)}`,
+      message: `Generated ${label}`,
       ...generated.usage,
     });
+    if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
     metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
     metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
     const result: ChunkResult = {
@@ -173,7 +187,7 @@ async function runChunk(
       questions: 0,
       costUsd: costOf(settings.model, usage),
       error: reason,
-      message: `Failed ${describeChunk(chunk)}`,
+      message: `Failed ${label}`,
       ...usage,
     });
     metrics.addMetric('ChunksFailed', MetricUnit.Count, 1);

@@ -3,7 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeManagedPolicy } from '../nag.ts';
-import { API_STAGE_NAME, ROUTES } from '../routes.ts';
+import { API_STAGE_NAME, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, ROUTES } from '../routes.ts';
 import { type Settings, settingsEnvironment } from '../settings.ts';
 import type { GeminiSecret } from './gemini-secret.ts';
 import type { Ingestion } from './ingestion.ts';
@@ -33,15 +33,114 @@ export const BINARY_MEDIA_TYPES = [
 ] as const;
 
 /**
- * Seed's error envelope for errors API Gateway answers itself (missing or wrong API key, unknown
- * path, throttling). `messageString` is the message already quoted and escaped for JSON by API
- * Gateway, the same variable its own default `{"message":...}` template uses.
+ * The body of an error API Gateway answers itself (missing or wrong API key, unknown path,
+ * throttling, a failed integration). The quiz and assessment APIs answer errors as
+ * `{"detail": ...}`, the content API as `{"success": false, "error", "metadata": {...}}`, and a
+ * gateway response cannot tell them apart: it is set per API and response type, not per path,
+ * and its template gets plain variable substitution only (API Gateway does not run VTL there,
+ * so no `#if` on `$context.path`). So every gateway error carries both envelopes in one object;
+ * each client reads its own keys. `detail` and `error` are JSON values: a quoted literal, or
+ * `$context.error.messageString`, which API Gateway substitutes already quoted and escaped.
  */
-export const GATEWAY_ERROR_TEMPLATE = '{"detail":$context.error.messageString}';
+export function gatewayErrorTemplate(error: {
+  detail: string;
+  error: string;
+  code: string;
+  suggestion: string;
+}): string {
+  return (
+    `{"detail":${error.detail},"success":false,"error":${error.error},` +
+    `"metadata":{"timestamp":"$context.requestTime","details":{"code":${JSON.stringify(error.code)},` +
+    `"suggestion":${JSON.stringify(error.suggestion)}}}}`
+  );
+}
+
+const GATEWAY_MESSAGE = '$context.error.messageString';
+
+interface GatewayError {
+  id: string;
+  type: apigw.ResponseType;
+  statusCode?: string;
+  detail: string;
+  error: string;
+  code: string;
+  suggestion: string;
+}
+
+/**
+ * The gateway responses, with the content API's code for each. The status stays API Gateway's
+ * own, except for an unknown path: 404 instead of "Missing Authentication Token" (403). A bad key
+ * is 403 on every path, although the content API's specification says 401: a response type has
+ * one status for the whole API, and the quiz and assessment APIs have answered 403 from the start
+ * (their specifications define no authentication, so their clients know only that).
+ */
+export const GATEWAY_ERRORS: readonly GatewayError[] = [
+  {
+    id: 'Default4xx',
+    type: apigw.ResponseType.DEFAULT_4XX,
+    detail: GATEWAY_MESSAGE,
+    error: GATEWAY_MESSAGE,
+    code: 'INVALID_REQUEST',
+    suggestion: 'Check the request against GET /help',
+  },
+  {
+    id: 'Default5xx',
+    type: apigw.ResponseType.DEFAULT_5XX,
+    detail: GATEWAY_MESSAGE,
+    error: GATEWAY_MESSAGE,
+    code: 'INTERNAL_ERROR',
+    suggestion: 'Try again; if it persists, contact the operator',
+  },
+  {
+    id: 'UnknownPath',
+    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    statusCode: '404',
+    detail: JSON.stringify('Not Found'),
+    error: JSON.stringify('Not Found'),
+    code: 'NOT_FOUND',
+    suggestion: 'Check the method and path; GET /help lists the endpoints',
+  },
+  {
+    id: 'InvalidApiKey',
+    type: apigw.ResponseType.INVALID_API_KEY,
+    detail: GATEWAY_MESSAGE,
+    error: JSON.stringify('Invalid API key'),
+    code: 'INVALID_API_KEY',
+    suggestion: 'Check your API key is correct and not expired',
+  },
+  {
+    id: 'Throttled',
+    type: apigw.ResponseType.THROTTLED,
+    detail: GATEWAY_MESSAGE,
+    error: JSON.stringify('Rate limit exceeded'),
+    code: 'RATE_LIMIT_EXCEEDED',
+    suggestion: 'Please wait before making more requests',
+  },
+  {
+    id: 'QuotaExceeded',
+    type: apigw.ResponseType.QUOTA_EXCEEDED,
+    detail: GATEWAY_MESSAGE,
+    error: JSON.stringify('Request quota exceeded'),
+    code: 'RATE_LIMIT_EXCEEDED',
+    suggestion: "Your API key's request quota for this period is used up; wait for the next period",
+  },
+  {
+    id: 'IntegrationTimeout',
+    type: apigw.ResponseType.INTEGRATION_TIMEOUT,
+    detail: GATEWAY_MESSAGE,
+    error: JSON.stringify('Request took too long'),
+    code: 'REQUEST_TIMEOUT',
+    suggestion: 'Use the asynchronous endpoints and poll the job, or try again',
+  },
+];
+
+/** How long a browser may cache a CORS preflight answer. */
+const CORS_MAX_AGE = cdk.Duration.hours(1);
 
 /**
  * The REST API: one resource per route of ROUTES (so the console lists every route), API keys
- * with a usage plan, access logs, and the seed's `{"detail": ...}` envelope on gateway errors.
+ * with a usage plan, access logs, CORS for browser clients, and the seeds' error envelopes on
+ * gateway errors.
  */
 export class Api extends Construct {
   readonly restApi: apigw.RestApi;
@@ -51,6 +150,7 @@ export class Api extends Construct {
     quizGeneratorApi: QuizgenFunction;
     healthApi: QuizgenFunction;
     assessmentsApi: QuizgenFunction;
+    contentApi: QuizgenFunction;
   };
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -104,7 +204,24 @@ export class Api extends Construct {
     pipeline.useStateMachine(assessmentsApi);
     geminiSecret.useKey(assessmentsApi);
 
-    this.functions = { quizGeneratorApi, healthApi, assessmentsApi };
+    const contentApi = new QuizgenFunction(this, 'ContentApiFunction', {
+      role: 'contentApi',
+      description:
+        'Content Generator REST API: execute, templates, jobs, stats, analytics and economy; its help and root pages',
+      // API Gateway gives up at 29 s; /api/execute answers 202 with the job before that.
+      timeout: cdk.Duration.seconds(29),
+      // A course structure and the assembled content are parsed and serialized in memory.
+      memorySize: 1024,
+      environment: settingsEnvironment(settings),
+    });
+    storage.useTable(contentApi);
+    // content/: structures stored by reference, content too large to answer inline (and the
+    // presigned URLs to it), user templates kept as files.
+    storage.useBucket(contentApi, { read: ['content'], write: ['content'] });
+    pipeline.useStateMachine(contentApi);
+    geminiSecret.useKey(contentApi);
+
+    this.functions = { quizGeneratorApi, healthApi, assessmentsApi, contentApi };
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -144,6 +261,15 @@ export class Api extends Construct {
         throttlingRateLimit: settings.apiThrottleRateLimit,
         throttlingBurstLimit: settings.apiThrottleBurstLimit,
       },
+      // Browser clients call with an API key, which makes every request preflighted. The
+      // functions add Access-Control-Allow-Origin and -Expose-Headers to their own answers.
+      defaultCorsPreflightOptions: {
+        allowOrigins: apigw.Cors.ALL_ORIGINS,
+        allowMethods: apigw.Cors.ALL_METHODS,
+        allowHeaders: [...CORS_ALLOWED_HEADERS],
+        exposeHeaders: [...CORS_EXPOSED_HEADERS],
+        maxAge: CORS_MAX_AGE,
+      },
     });
 
     // One Lambda permission per function for the whole API instead of two per method: a
@@ -152,6 +278,7 @@ export class Api extends Construct {
       quizGeneratorApi: new apigw.LambdaIntegration(quizGeneratorApi, { scopePermissionToMethod: false }),
       healthApi: new apigw.LambdaIntegration(healthApi, { scopePermissionToMethod: false }),
       assessmentsApi: new apigw.LambdaIntegration(assessmentsApi, { scopePermissionToMethod: false }),
+      contentApi: new apigw.LambdaIntegration(contentApi, { scopePermissionToMethod: false }),
     };
     for (const route of ROUTES) {
       const resource = this.restApi.root.resourceForPath(route.path);
@@ -163,7 +290,7 @@ export class Api extends Construct {
         'AwsSolutions-APIG4',
         route.apiKeyRequired
           ? 'Clients authenticate with API keys (x-api-key) as the service specification defines; each key has its own usage plan.'
-          : 'The health check is public by design: load balancers and uptime probes call it without a key, and it returns no data.',
+          : 'Health check, root page and help are public by design: uptime probes and new users call them without a key, and they return no user data.',
       );
       acknowledge(
         method,
@@ -171,23 +298,28 @@ export class Api extends Construct {
         'The service specification authenticates with API keys, not Cognito user pools.',
       );
     }
+    for (const preflight of this.restApi.methods.filter((m) => m.httpMethod === 'OPTIONS')) {
+      acknowledge(
+        preflight,
+        'AwsSolutions-APIG4',
+        'CORS preflight: browsers send OPTIONS without credentials by specification; a mock integration answers with the CORS headers and reaches no function or data.',
+      );
+      acknowledge(
+        preflight,
+        'AwsSolutions-COG4',
+        'CORS preflight: browsers send OPTIONS without credentials by specification, so it cannot require a Cognito token.',
+      );
+    }
 
-    for (const [name, type] of [
-      ['Default4xx', apigw.ResponseType.DEFAULT_4XX],
-      ['Default5xx', apigw.ResponseType.DEFAULT_5XX],
-    ] as const) {
-      this.restApi.addGatewayResponse(name, {
+    // A browser reads an error body only with Access-Control-Allow-Origin on it.
+    for (const { id, type, statusCode, ...error } of GATEWAY_ERRORS) {
+      this.restApi.addGatewayResponse(id, {
         type,
-        templates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+        statusCode,
+        responseHeaders: { 'Access-Control-Allow-Origin': "'*'" },
+        templates: { 'application/json': gatewayErrorTemplate(error) },
       });
     }
-    // Without an authorizer, API Gateway answers an unknown path with "Missing Authentication
-    // Token" (403); say what it is instead.
-    this.restApi.addGatewayResponse('UnknownPath', {
-      type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-      statusCode: '404',
-      templates: { 'application/json': '{"detail":"Not Found"}' },
-    });
 
     this.apiKey = this.restApi.addApiKey('ApiKey', {
       description: 'Default client key of the quiz generator',

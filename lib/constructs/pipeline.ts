@@ -25,10 +25,11 @@ export interface PipelineProps {
 }
 
 /**
- * The job pipeline: a Step Functions state machine that plans a job into chunks, sends each
- * chunk to an SQS queue with a task token and waits, then assembles and finalizes; the worker
- * that drains the queue within the LLM budget; and the rule that marks a job failed when its
- * execution ends without reaching "Finalize job" or "Mark job failed".
+ * The job pipeline: a Step Functions state machine that plans a job into stages of chunks, sends
+ * each chunk of a stage to an SQS queue with a task token and waits for the whole stage before
+ * starting the next, then assembles and finalizes; the worker that drains the queue within the
+ * LLM budget; and the rule that marks a job failed when its execution ends without reaching
+ * "Finalize job" or "Mark job failed".
  */
 export class Pipeline extends Construct {
   readonly queue: sqs.Queue;
@@ -78,13 +79,19 @@ export class Pipeline extends Construct {
         environment,
       });
     this.functions = {
-      planChunks: fn('planChunks', 'Expands a job into chunks, skipping those already checkpointed'),
+      // Content jobs with an empty structure are outlined by one model call while planning.
+      planChunks: fn('planChunks', 'Expands a job into chunks, skipping those already checkpointed', 300),
       assembleResults: fn(
         'assembleResults',
         'Merges chunk files into the sector files and the combined bank',
         300,
       ),
-      finalizeJob: fn('finalizeJob', 'Sets the final job status, summary, usage and cost; sends the webhook'),
+      // Long enough for the completion webhook's retries (callbackRetries × WEBHOOK_TIMEOUT_SECONDS + backoff).
+      finalizeJob: fn(
+        'finalizeJob',
+        'Sets the final job status, summary, usage and cost; sends the webhook',
+        300,
+      ),
       markJobFailed: fn('markJobFailed', 'Marks a job failed when a pipeline step fails'),
       executionEnded: fn(
         'executionEnded',
@@ -101,22 +108,27 @@ export class Pipeline extends Construct {
         DEAD_LETTER_TIMEOUT_SECONDS,
       ),
     };
-    const { assembleResults, executionEnded, generateChunkWorker, deadLetter } = this.functions;
+    const { assembleResults, executionEnded, generateChunkWorker, deadLetter, planChunks } = this.functions;
 
     // Least privilege from what each handler calls: only the worker and "Assemble results" touch
     // S3 in the pipeline; the others read and write job records only. The worker grounds
     // assessment questions in a document's passages and writes each chunk file (quiz chunks to
-    // the checkpoint, assessment chunks next to their job); nothing in the pipeline deletes.
+    // the checkpoint, assessment chunks next to their job, content sections next to theirs,
+    // reading the sections of earlier stages they build on); nothing in the pipeline deletes.
     for (const f of Object.values(this.functions)) storage.useTable(f);
     storage.useBucket(generateChunkWorker, {
-      read: ['checkpoints', 'documents'],
-      write: ['checkpoints', 'assessments', 'raw'],
+      read: ['checkpoints', 'documents', 'content'],
+      write: ['checkpoints', 'assessments', 'content', 'raw'],
     });
     storage.useBucket(assembleResults, {
-      read: ['checkpoints', 'results', 'assessments'],
-      write: ['results', 'assessments'],
+      read: ['checkpoints', 'results', 'assessments', 'content'],
+      write: ['results', 'assessments', 'content'],
     });
+    // Planning a content job reads its request, may ask Gemini for an outline, and writes the
+    // section plan; it also checks which sections a retried job already has.
+    storage.useBucket(planChunks, { read: ['content'], write: ['content'] });
     geminiSecret.useKey(generateChunkWorker);
+    geminiSecret.useKey(planChunks);
 
     this.stateMachine = this.buildStateMachine(settings);
 
@@ -182,7 +194,7 @@ export class Pipeline extends Construct {
     });
     generate.addCatch(recordFailure, catchAll);
 
-    const map = new sfn.Map(this, STATE_NAMES.map, {
+    const chunks = new sfn.Map(this, STATE_NAMES.map, {
       itemsPath: '$.chunks',
       maxConcurrency: settings.mapMaxConcurrency,
       itemSelector: {
@@ -190,9 +202,24 @@ export class Pipeline extends Construct {
         owner: sfn.JsonPath.stringAt('$.owner'),
         chunk_key: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
       },
+    });
+    chunks.itemProcessor(generate);
+
+    // Stages run in order, each only once every chunk of the one before has an answer, so a
+    // chunk can read what an earlier stage wrote. The result is one list of chunk results per
+    // stage; the handlers flatten it (see flatChunkResults).
+    const stages = new sfn.Map(this, STATE_NAMES.stages, {
+      itemsPath: '$.stages',
+      maxConcurrency: 1,
+      itemSelector: {
+        job_id: sfn.JsonPath.stringAt('$.job_id'),
+        owner: sfn.JsonPath.stringAt('$.owner'),
+        stage: sfn.JsonPath.numberAt('$$.Map.Item.Index'),
+        chunks: sfn.JsonPath.listAt('$$.Map.Item.Value'),
+      },
       resultPath: '$.chunk_results',
     });
-    map.itemProcessor(generate);
+    stages.itemProcessor(chunks);
 
     const assemble = new tasks.LambdaInvoke(this, STATE_NAMES.assemble, {
       lambdaFunction: assembleResults,
@@ -214,7 +241,7 @@ export class Pipeline extends Construct {
     markFailed.next(
       new sfn.Fail(this, STATE_NAMES.fail, { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
     );
-    for (const step of [plan, map, assemble, finalize]) step.addCatch(markFailed, catchAll);
+    for (const step of [plan, stages, assemble, finalize]) step.addCatch(markFailed, catchAll);
     // Lambda's own throttling is not in the default service-error retry, and a burst of jobs
     // finishing together can hit it.
     for (const task of [plan, assemble, finalize, markFailed]) {
@@ -235,9 +262,10 @@ export class Pipeline extends Construct {
     });
 
     const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'One quiz generation job: plan chunks, generate each through SQS, assemble, finalize',
+      comment:
+        'One generation job: plan chunks in stages, generate the chunks of each stage through SQS, assemble, finalize',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(map).next(assemble).next(finalize)),
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(stages).next(assemble).next(finalize)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

@@ -26,6 +26,11 @@ export const BUCKET_PREFIXES = {
   documents: 'documents/',
   /** An assessment job's chunk files and result (`assessments/<owner>/<job id>/...`). */
   assessments: 'assessments/',
+  /**
+   * The content API's objects: a content job's generated sections and assembled content, and
+   * structures and templates too large for a record.
+   */
+  content: 'content/',
 } as const;
 export type BucketPrefix = keyof typeof BUCKET_PREFIXES;
 

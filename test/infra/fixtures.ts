@@ -25,6 +25,10 @@ export const CUSTOM_SETTINGS = {
   ingestMaxConcurrency: 3,
   assessmentTimeoutSeconds: 300,
   assessmentRetentionHours: 12,
+  contentRequestsPerMinute: 40,
+  contentMaxConcurrentJobs: 4,
+  contentInlineMaxBytes: 50_000,
+  webhookTimeoutSeconds: 7,
 } satisfies Partial<Settings>;
 
 /** Synthesizes the stack in-process without esbuild bundling (the template is all these tests need). */

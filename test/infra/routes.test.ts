@@ -32,10 +32,29 @@ describe('routes', () => {
     assert.equal(pathExists(`${API_BASE_PATH}/nope`), false);
   });
 
-  it('leave only GET /health open without an API key', () => {
+  it('leave only GET /health, GET / and GET /help open without an API key', () => {
     assert.deepEqual(
-      ROUTES.filter((r) => !r.apiKeyRequired).map((r) => `${r.method} ${r.path}`),
-      ['GET /health'],
+      ROUTES.filter((r) => !r.apiKeyRequired)
+        .map((r) => `${r.method} ${r.path} ${r.handler}`)
+        .sort(),
+      ['GET / contentApi', 'GET /health healthApi', 'GET /help contentApi'],
+    );
+  });
+
+  it('keep the content API under /api next to the quiz API under /api/v1/quiz-generator', () => {
+    assert.equal(matchRoute('GET', '/')?.route.handler, 'contentApi');
+    assert.equal(matchRoute('GET', '/api/jobs')?.route.handler, 'contentApi');
+    assert.deepEqual(matchRoute('POST', '/api/jobs/456/retry')?.pathParameters, { id: '456' });
+    assert.deepEqual(matchRoute('PUT', '/api/templates/course_overview')?.pathParameters, {
+      name: 'course_overview',
+    });
+    assert.equal(matchRoute('GET', `${API_BASE_PATH}/jobs`)?.route.handler, 'quizGeneratorApi');
+    assert.equal(matchRoute('DELETE', '/api/jobs/456'), undefined);
+    assert.equal(pathExists('/api/jobs/456'), true);
+    assert.ok(
+      ROUTES.filter((r) => r.handler === 'contentApi').every(
+        (r) => r.path === '/' || r.path === '/help' || r.path.startsWith('/api/'),
+      ),
     );
   });
 });

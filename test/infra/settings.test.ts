@@ -128,9 +128,46 @@ describe('settings', () => {
       ENV.ingestTimeoutSeconds,
       ENV.assessmentTimeoutSeconds,
       ENV.assessmentRetentionHours,
+      ENV.contentRequestsPerMinute,
+      ENV.contentMaxConcurrentJobs,
+      ENV.contentInlineMaxBytes,
+      ENV.webhookTimeoutSeconds,
     ]) {
       assert.ok(env[name], name);
     }
     assert.equal(env[ENV.embeddingDimensions], String(DEFAULTS.embeddingDimensions));
+  });
+
+  it("default the content API's limits to the seed's: 100 requests a minute, 10 jobs at once, 25 KB inline", () => {
+    const env = settingsEnvironment(readSettings(withContext({})));
+    assert.equal(env.CONTENT_REQUESTS_PER_MINUTE, '100');
+    assert.equal(env.CONTENT_MAX_CONCURRENT_JOBS, '10');
+    assert.equal(env.CONTENT_INLINE_MAX_BYTES, String(25 * 1024));
+    assert.equal(env.WEBHOOK_TIMEOUT_SECONDS, String(DEFAULTS.webhookTimeoutSeconds));
+    const custom = settingsEnvironment(
+      readSettings(withContext({ contentRequestsPerMinute: '30', webhookTimeoutSeconds: '5' })),
+    );
+    assert.equal(custom.CONTENT_REQUESTS_PER_MINUTE, '30');
+    assert.equal(custom.WEBHOOK_TIMEOUT_SECONDS, '5');
+  });
+
+  it('bound the content settings by what a Lambda response and a pipeline function allow', () => {
+    const problem = (overrides: Record<string, unknown>) => {
+      try {
+        readSettings(withContext({}), overrides);
+        return '';
+      } catch (error) {
+        assert.ok(error instanceof InvalidSettingsError);
+        return error.problems.join('\n');
+      }
+    };
+    assert.match(problem({ contentRequestsPerMinute: 0 }), /contentRequestsPerMinute must be an integer/);
+    assert.match(problem({ contentMaxConcurrentJobs: 1.5 }), /contentMaxConcurrentJobs/);
+    assert.match(problem({ contentInlineMaxBytes: 6_000_000 }), /contentInlineMaxBytes .* 6 MB/);
+    assert.match(
+      problem({ webhookTimeoutSeconds: 61 }),
+      /webhookTimeoutSeconds must be an integer from 1 to/,
+    );
+    assert.equal(problem({ contentInlineMaxBytes: 1_000_000, webhookTimeoutSeconds: 20 }), '');
   });
 });

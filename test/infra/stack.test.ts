@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { HANDLER_ENTRIES } from '../../lambdas/commons/pipeline-contract.ts';
-import { BINARY_MEDIA_TYPES, GATEWAY_ERROR_TEMPLATE } from '../../lib/constructs/api.ts';
+import { BINARY_MEDIA_TYPES, GATEWAY_ERRORS, gatewayErrorTemplate } from '../../lib/constructs/api.ts';
 import { functionEntries, resourcesOfType } from '../../lib/definition.ts';
 import { OUTPUTS } from '../../lib/quizgen-stack.ts';
-import { API_STAGE_NAME, ROUTES } from '../../lib/routes.ts';
+import { API_STAGE_NAME, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, ROUTES } from '../../lib/routes.ts';
 import { CUSTOM_SETTINGS, synthesize } from './fixtures.ts';
 
 const { template, json } = synthesize();
@@ -317,12 +318,16 @@ describe('ingestion', () => {
 describe('s3 grants', () => {
   it('scope every function to the key prefixes its handler uses', () => {
     assert.deepEqual(s3ObjectGrants('generateChunkWorker'), {
-      's3:GetObject': ['checkpoints/*', 'documents/*'],
-      's3:PutObject': ['assessments/*', 'checkpoints/*', 'raw/*'],
+      's3:GetObject': ['checkpoints/*', 'content/*', 'documents/*'],
+      's3:PutObject': ['assessments/*', 'checkpoints/*', 'content/*', 'raw/*'],
     });
     assert.deepEqual(s3ObjectGrants('assembleResults'), {
-      's3:GetObject': ['assessments/*', 'checkpoints/*', 'results/*'],
-      's3:PutObject': ['assessments/*', 'results/*'],
+      's3:GetObject': ['assessments/*', 'checkpoints/*', 'content/*', 'results/*'],
+      's3:PutObject': ['assessments/*', 'content/*', 'results/*'],
+    });
+    assert.deepEqual(s3ObjectGrants('contentApi'), {
+      's3:GetObject': ['content/*'],
+      's3:PutObject': ['content/*'],
     });
     assert.deepEqual(s3ObjectGrants('quizGeneratorApi'), { 's3:GetObject': ['checkpoints/*', 'results/*'] });
     assert.deepEqual(s3ObjectGrants('assessmentsApi'), {
@@ -330,14 +335,16 @@ describe('s3 grants', () => {
       's3:PutObject': ['documents/*'],
       's3:DeleteObject': ['documents/*'],
     });
-    for (const role of [
-      'planChunks',
-      'finalizeJob',
-      'markJobFailed',
-      'executionEnded',
-      'deadLetter',
-      'healthApi',
-    ] as const) {
+    // Planning a content job reads its request and writes the section plan; "Finalize job"
+    // and "Mark job failed" read the request for the webhook URL.
+    assert.deepEqual(s3ObjectGrants('planChunks'), {
+      's3:GetObject': ['content/*'],
+      's3:PutObject': ['content/*'],
+    });
+    for (const role of ['finalizeJob', 'markJobFailed'] as const) {
+      assert.deepEqual(s3ObjectGrants(role), { 's3:GetObject': ['content/*'] }, role);
+    }
+    for (const role of ['executionEnded', 'deadLetter', 'healthApi'] as const) {
       assert.deepEqual(s3ObjectGrants(role), {}, role);
     }
   });
@@ -354,7 +361,10 @@ describe('s3 grants', () => {
 describe('api', () => {
   const restApiId = resourcesOfType(json, 'AWS::ApiGateway::RestApi')[0]?.[0];
 
-  /** Full resource paths, rebuilt from each resource's PathPart and ParentId. */
+  /** Full resource paths, rebuilt from each resource's PathPart and ParentId; the root is `/`. */
+  function methodPath(resourceId: { Ref?: string }): string {
+    return resourceId.Ref ? resourcePath(resourceId.Ref) : '/';
+  }
   function resourcePath(logicalId: string): string {
     const resource = json.Resources[logicalId];
     const props = resource?.Properties as { PathPart: string; ParentId: { Ref?: string } };
@@ -362,42 +372,50 @@ describe('api', () => {
     return `${parent ? resourcePath(parent) : ''}/${props.PathPart}`;
   }
 
-  const methods = resourcesOfType(json, 'AWS::ApiGateway::Method').map(([, m]) => {
+  const allMethods = resourcesOfType(json, 'AWS::ApiGateway::Method').map(([, m]) => {
     const props = m.Properties as {
       HttpMethod: string;
       ApiKeyRequired?: boolean;
-      ResourceId: { Ref: string };
+      ResourceId: { Ref?: string };
     };
     return {
       method: props.HttpMethod,
-      path: resourcePath(props.ResourceId.Ref),
+      path: methodPath(props.ResourceId),
       apiKeyRequired: props.ApiKeyRequired,
+      integration: (m.Properties as { Integration: { Type: string } }).Integration,
     };
   });
+  const methods = allMethods.filter((m) => m.method !== 'OPTIONS');
+  const preflights = allMethods.filter((m) => m.method === 'OPTIONS');
 
   it('has exactly one method per route of ROUTES', () => {
     const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
     assert.deepEqual(methods.map(key).sort(), ROUTES.map(key).sort());
   });
 
-  it('requires an API key on every method except GET /health', () => {
+  it('requires an API key on every method except GET /health, GET / and GET /help', () => {
+    const open = ['GET /', 'GET /health', 'GET /help'];
     for (const m of methods) {
-      const isHealth = m.method === 'GET' && m.path === '/health';
-      assert.equal(m.apiKeyRequired ?? false, !isHealth, `${m.method} ${m.path}`);
+      assert.equal(
+        m.apiKeyRequired ?? false,
+        !open.includes(`${m.method} ${m.path}`),
+        `${m.method} ${m.path}`,
+      );
     }
   });
 
   it('proxies every route to its handler function', () => {
-    const targets = ['quizGeneratorApi', 'healthApi', 'assessmentsApi'] as const;
+    const targets = ['quizGeneratorApi', 'healthApi', 'assessmentsApi', 'contentApi'] as const;
     const ids = Object.fromEntries(targets.map((role) => [role, logicalIdOf('function', role)]));
     for (const [, m] of resourcesOfType(json, 'AWS::ApiGateway::Method')) {
+      if ((m.Properties as { HttpMethod: string }).HttpMethod === 'OPTIONS') continue;
       const props = m.Properties as {
         Integration: { Type: string; Uri: unknown };
-        ResourceId: { Ref: string };
+        ResourceId: { Ref?: string };
       };
       assert.equal(props.Integration.Type, 'AWS_PROXY');
       const uri = JSON.stringify(props.Integration.Uri);
-      const path = resourcePath(props.ResourceId.Ref);
+      const path = methodPath(props.ResourceId);
       const route = ROUTES.find(
         (r) => r.path === path && r.method === (m.Properties as { HttpMethod: string }).HttpMethod,
       );
@@ -449,7 +467,108 @@ describe('api', () => {
     const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties?.Principal === 'apigateway.amazonaws.com',
     );
-    assert.equal(permissions.length, 3);
+    assert.equal(permissions.length, 4);
+  });
+
+  it("serves the Content Generator's routes at the API root through the content function", () => {
+    const contentRoutes = methods
+      .filter((m) =>
+        ROUTES.some((r) => r.handler === 'contentApi' && r.path === m.path && r.method === m.method),
+      )
+      .map((m) => `${m.method} ${m.path} ${m.apiKeyRequired ?? false}`)
+      .sort();
+    assert.deepEqual(contentRoutes, [
+      'GET / false',
+      'GET /api/analytics true',
+      'GET /api/economy/pricing true',
+      'GET /api/economy/stats true',
+      'GET /api/jobs true',
+      'GET /api/jobs/{id} true',
+      'GET /api/jobs/{id}/content true',
+      'GET /api/jobs/{id}/status true',
+      'GET /api/stats true',
+      'GET /api/templates true',
+      'GET /api/templates/{name} true',
+      'GET /api/webhooks/secret true',
+      'GET /help false',
+      'POST /api/economy/estimate true',
+      'POST /api/execute true',
+      'POST /api/jobs/{id}/cancel true',
+      'POST /api/jobs/{id}/retry true',
+      'POST /api/templates true',
+      'PUT /api/templates/{name} true',
+    ]);
+  });
+
+  it('lets the content API run content jobs, use content/ and read the Gemini key, within 29 s and 1024 MB', () => {
+    const props = propsOf('contentApi');
+    assert.equal(props.Timeout, 29);
+    assert.equal(props.MemorySize, 1024);
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const name of [
+      'TABLE_NAME',
+      'BUCKET_NAME',
+      'STATE_MACHINE_ARN',
+      'GEMINI_API_KEY_SECRET_ARN',
+      'GEMINI_MODEL',
+    ]) {
+      assert.ok(env[name], name);
+    }
+    assert.equal(env.CONTENT_REQUESTS_PER_MINUTE, String(CUSTOM_SETTINGS.contentRequestsPerMinute));
+    assert.equal(env.CONTENT_MAX_CONCURRENT_JOBS, String(CUSTOM_SETTINGS.contentMaxConcurrentJobs));
+    assert.equal(env.CONTENT_INLINE_MAX_BYTES, String(CUSTOM_SETTINGS.contentInlineMaxBytes));
+    assert.equal(env.WEBHOOK_TIMEOUT_SECONDS, String(CUSTOM_SETTINGS.webhookTimeoutSeconds));
+    const actions = statementsOf('contentApi').flatMap((st) => st.actions);
+    for (const action of [
+      'states:StartExecution',
+      'states:StopExecution',
+      'states:DescribeExecution',
+      'secretsmanager:GetSecretValue',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+    ]) {
+      assert.ok(actions.includes(action), action);
+    }
+    assert.ok(!actions.some((a) => a.startsWith('sqs:')), 'the content API queues nothing itself');
+  });
+
+  it('gives the pipeline functions that send webhooks and build content the content settings', () => {
+    for (const role of ['generateChunkWorker', 'assembleResults', 'finalizeJob'] as const) {
+      const env = (propsOf(role).Environment as { Variables: Record<string, unknown> }).Variables;
+      assert.equal(env.WEBHOOK_TIMEOUT_SECONDS, String(CUSTOM_SETTINGS.webhookTimeoutSeconds), role);
+      assert.equal(env.CONTENT_INLINE_MAX_BYTES, String(CUSTOM_SETTINGS.contentInlineMaxBytes), role);
+    }
+  });
+
+  it('answers CORS preflights on every resource with the API key header allowed and the rate-limit headers exposed', () => {
+    const resources = new Set(allMethods.map((m) => m.path));
+    assert.deepEqual(new Set(preflights.map((m) => m.path)), resources);
+    for (const preflight of preflights) {
+      assert.equal(preflight.apiKeyRequired ?? false, false, preflight.path);
+      assert.equal((preflight.integration as { Type: string }).Type, 'MOCK', preflight.path);
+    }
+    const [preflight] = resourcesOfType(json, 'AWS::ApiGateway::Method').filter(
+      ([, m]) => (m.Properties as { HttpMethod: string }).HttpMethod === 'OPTIONS',
+    );
+    assert.ok(preflight);
+    const integration = preflight[1].Properties?.Integration as {
+      IntegrationResponses: { ResponseParameters: Record<string, string> }[];
+    };
+    const headers = integration.IntegrationResponses[0]?.ResponseParameters;
+    assert.equal(headers?.['method.response.header.Access-Control-Allow-Origin'], "'*'");
+    assert.equal(
+      headers?.['method.response.header.Access-Control-Allow-Headers'],
+      `'${CORS_ALLOWED_HEADERS.join(',')}'`,
+    );
+    assert.equal(
+      headers?.['method.response.header.Access-Control-Expose-Headers'],
+      `'${CORS_EXPOSED_HEADERS.join(',')}'`,
+    );
+    assert.deepEqual([...CORS_EXPOSED_HEADERS].slice(0, 3), [
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ]);
   });
 
   it('lets the assessments API queue documents, run assessment jobs and hand out upload URLs', () => {
@@ -512,27 +631,92 @@ describe('api', () => {
     });
   });
 
-  it('answers gateway errors in the seed\'s {"detail": ...} envelope', () => {
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
-      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-        ResponseType: type,
-        ResponseTemplates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+  /** A gateway response body as API Gateway would send it for this message. */
+  const render = (template: string, message: string) =>
+    template
+      .replaceAll('$context.error.messageString', JSON.stringify(message))
+      .replaceAll('$context.requestTime', '08/Jan/2025:10:00:00 +0000');
+
+  it('answers gateway errors in both envelopes at once, readable from a browser', () => {
+    const responses = template.findResources('AWS::ApiGateway::GatewayResponse');
+    assert.deepEqual(
+      Object.values(responses)
+        .map((r) => r.Properties.ResponseType)
+        .sort(),
+      [
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'INTEGRATION_TIMEOUT',
+        'INVALID_API_KEY',
+        'MISSING_AUTHENTICATION_TOKEN',
+        'QUOTA_EXCEEDED',
+        'THROTTLED',
+      ],
+    );
+    for (const response of Object.values(responses)) {
+      const body = response.Properties.ResponseTemplates['application/json'] as string;
+      const rendered = JSON.parse(render(body, 'Some message'));
+      assert.equal(typeof rendered.detail, 'string', response.Properties.ResponseType);
+      assert.equal(rendered.success, false);
+      assert.equal(typeof rendered.error, 'string');
+      assert.equal(rendered.metadata.timestamp, '08/Jan/2025:10:00:00 +0000');
+      assert.match(rendered.metadata.details.code, /^[A-Z_]+$/);
+      assert.ok(rendered.metadata.details.suggestion.length > 10);
+      assert.deepEqual(response.Properties.ResponseParameters, {
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
       });
     }
-    // messageString is already a quoted JSON string: wrapping it in quotes again would break the body.
-    const rendered = GATEWAY_ERROR_TEMPLATE.replace(
-      '$context.error.messageString',
-      JSON.stringify('Forbidden'),
-    );
-    assert.deepEqual(JSON.parse(rendered), { detail: 'Forbidden' });
+  });
+
+  it('uses plain $context substitution in gateway responses, since API Gateway runs no VTL there', () => {
+    for (const response of Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'))) {
+      const body = response.Properties.ResponseTemplates['application/json'] as string;
+      assert.doesNotMatch(
+        body,
+        /#(if|set|foreach|else|end)|\$util|\$input/,
+        response.Properties.ResponseType,
+      );
+    }
+  });
+
+  it("answers a bad API key with 403, the seed's INVALID_API_KEY code and its suggestion", () => {
+    const invalidKey = GATEWAY_ERRORS.find((e) => e.type === apigw.ResponseType.INVALID_API_KEY);
+    assert.ok(invalidKey);
+    assert.equal(invalidKey.statusCode, undefined, "API Gateway's 403 for every path");
+    const body = JSON.parse(render(gatewayErrorTemplate(invalidKey), 'Forbidden'));
+    assert.deepEqual(body, {
+      detail: 'Forbidden',
+      success: false,
+      error: 'Invalid API key',
+      metadata: {
+        timestamp: '08/Jan/2025:10:00:00 +0000',
+        details: { code: 'INVALID_API_KEY', suggestion: 'Check your API key is correct and not expired' },
+      },
+    });
+  });
+
+  it('answers throttling and an exhausted quota with RATE_LIMIT_EXCEEDED', () => {
+    for (const type of ['THROTTLED', 'QUOTA_EXCEEDED']) {
+      const [response] = Object.values(
+        template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }),
+      );
+      assert.equal(response?.Properties.StatusCode, undefined, `${type} keeps 429`);
+      const body = JSON.parse(render(response?.Properties.ResponseTemplates['application/json'], 'x'));
+      assert.equal(body.metadata.details.code, 'RATE_LIMIT_EXCEEDED', type);
+    }
   });
 
   it('answers an unknown path with 404 "Not Found" instead of "Missing Authentication Token"', () => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
-      StatusCode: '404',
-      ResponseTemplates: { 'application/json': '{"detail":"Not Found"}' },
-    });
+    const [response] = Object.values(
+      template.findResources('AWS::ApiGateway::GatewayResponse', {
+        Properties: { ResponseType: 'MISSING_AUTHENTICATION_TOKEN' },
+      }),
+    );
+    assert.equal(response?.Properties.StatusCode, '404');
+    const body = JSON.parse(render(response?.Properties.ResponseTemplates['application/json'], 'ignored'));
+    assert.equal(body.detail, 'Not Found');
+    assert.equal(body.error, 'Not Found');
+    assert.equal(body.metadata.details.code, 'NOT_FOUND');
   });
 
   it('lets the API function start, stop and describe executions and read the Gemini key', () => {

@@ -33,7 +33,10 @@ const state = (name: string): AslState => {
   assert.ok(found, `state "${name}"`);
   return found;
 };
-const map = state(STATE_NAMES.map);
+const stages = state(STATE_NAMES.stages);
+const stageIteration = stages.ItemProcessor as AslDefinition;
+const map = stageIteration.States[STATE_NAMES.map];
+assert.ok(map, `"${STATE_NAMES.map}" inside "${STATE_NAMES.stages}"`);
 const iteration = (map.ItemProcessor as AslDefinition).States;
 const generate = iteration[STATE_NAMES.generate];
 assert.ok(generate);
@@ -50,25 +53,26 @@ describe('the synthesized state machine definition', () => {
     assert.ok(result.isValid, result.errorsText('\n'));
   });
 
-  it('uses the contract state names, top level and inside the Map', () => {
+  it('uses the contract state names, top level and inside both Maps', () => {
     assert.deepEqual(
       Object.keys(states).sort(),
       [
         STATE_NAMES.plan,
-        STATE_NAMES.map,
+        STATE_NAMES.stages,
         STATE_NAMES.assemble,
         STATE_NAMES.finalize,
         STATE_NAMES.markFailed,
         STATE_NAMES.fail,
       ].sort(),
     );
+    assert.deepEqual(Object.keys(stageIteration.States), [STATE_NAMES.map]);
     assert.deepEqual(Object.keys(iteration).sort(), [STATE_NAMES.generate, STATE_NAMES.chunkFailed].sort());
   });
 
-  it('runs Plan chunks, Generate chunks, Assemble results, Finalize job in order', () => {
+  it('runs Plan chunks, Generate stages, Assemble results, Finalize job in order', () => {
     assert.equal(definition.StartAt, STATE_NAMES.plan);
-    assert.equal(state(STATE_NAMES.plan).Next, STATE_NAMES.map);
-    assert.equal(map.Next, STATE_NAMES.assemble);
+    assert.equal(state(STATE_NAMES.plan).Next, STATE_NAMES.stages);
+    assert.equal(stages.Next, STATE_NAMES.assemble);
     assert.equal(state(STATE_NAMES.assemble).Next, STATE_NAMES.finalize);
     assert.equal(state(STATE_NAMES.finalize).End, true);
   });
@@ -90,16 +94,33 @@ describe('the synthesized state machine definition', () => {
     assert.equal(state(STATE_NAMES.finalize).ResultPath, '$.finalized');
   });
 
-  it('fans chunks out with the configured MaxConcurrency and collects results in $.chunk_results', () => {
+  it('runs the stages one at a time, in order, collecting one list of results per stage in $.chunk_results', () => {
+    assert.equal(stages.Type, 'Map');
+    assert.equal(stages.MaxConcurrency, 1);
+    assert.equal(stages.ItemsPath, '$.stages');
+    assert.equal(stages.ResultPath, '$.chunk_results');
+    assert.deepEqual(stages.ItemSelector, {
+      'job_id.$': '$.job_id',
+      'owner.$': '$.owner',
+      'stage.$': '$$.Map.Item.Index',
+      'chunks.$': '$$.Map.Item.Value',
+    });
+    assert.equal(stageIteration.StartAt, STATE_NAMES.map);
+    assert.equal(stages.ToleratedFailurePercentage, undefined, 'a failed stage fails the job');
+  });
+
+  it("fans a stage's chunks out with the configured MaxConcurrency; the iteration's output is their results", () => {
     assert.equal(map.Type, 'Map');
     assert.equal(map.MaxConcurrency, CUSTOM_SETTINGS.mapMaxConcurrency);
     assert.equal(map.ItemsPath, '$.chunks');
-    assert.equal(map.ResultPath, '$.chunk_results');
+    assert.equal(map.ResultPath, undefined);
+    assert.equal(map.End, true);
     assert.deepEqual(map.ItemSelector, {
       'job_id.$': '$.job_id',
       'owner.$': '$.owner',
       'chunk_key.$': '$$.Map.Item.Value',
     });
+    assert.equal(map.Catch, undefined, 'a chunk failure is recorded inside its iteration');
   });
 
   it('sends each chunk to the chunk queue with a task token and waits at most chunkTimeoutSeconds', () => {
@@ -134,7 +155,7 @@ describe('the synthesized state machine definition', () => {
   });
 
   it('routes a failure of any job step to Mark job failed, then Job failed with the error', () => {
-    for (const name of [STATE_NAMES.plan, STATE_NAMES.map, STATE_NAMES.assemble, STATE_NAMES.finalize]) {
+    for (const name of [STATE_NAMES.plan, STATE_NAMES.stages, STATE_NAMES.assemble, STATE_NAMES.finalize]) {
       assert.deepEqual(
         state(name).Catch,
         [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.markFailed }],

@@ -10,12 +10,28 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createApp } from '../../lib/app.ts';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
 import { functionEntries } from '../../lib/definition.ts';
+import { CORS_EXPOSED_HEADERS } from '../../lib/routes.ts';
 import { MAX_INLINE_UPLOAD_BYTES } from '../../lib/settings.ts';
-import { type ApiGateway, apiFromTemplate, startApiGateway } from '../../local/api-gateway.ts';
+import {
+  type ApiGateway,
+  apiFromTemplate,
+  renderGatewayTemplate,
+  requestTimeOf,
+  startApiGateway,
+} from '../../local/api-gateway.ts';
 import type { CfnTemplate } from '../../local/cloudformation.ts';
 import { createLocalLambda, type Invoke } from '../../local/lambda-runtime.ts';
 
 const ROOT = { 'Fn::GetAtt': ['RestApi', 'RootResourceId'] };
+
+/** A gateway error as the synthesized API answers it: both envelopes in one body. */
+interface GatewayErrorBody {
+  detail: string;
+  success: false;
+  error: string;
+  metadata: { timestamp: string; details: { code: string; suggestion: string } };
+}
+const errorBody = async (response: Response) => (await response.json()) as GatewayErrorBody;
 const ERROR_TEMPLATE = { 'application/json': '{"detail":$context.error.messageString}' };
 
 function lambdaUri(functionLogicalId: string) {
@@ -163,6 +179,19 @@ describe('local API Gateway', () => {
             ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" },
           },
         },
+        BadKey: {
+          Type: 'AWS::ApiGateway::GatewayResponse',
+          Properties: {
+            ResponseType: 'INVALID_API_KEY',
+            RestApiId: { Ref: 'RestApi' },
+            ResponseTemplates: {
+              'application/json':
+                '{"message":$context.error.messageString,"type":"$context.error.responseType","path":"$context.path",' +
+                '"resource":"$context.resourcePath","method":"$context.httpMethod","at":"$context.requestTime",' +
+                '"id":"$context.requestId","unknown":"$context.noSuchThing","family":"#if($context.path.startsWith(\'/api\'))api#end"}',
+            },
+          },
+        },
       }),
       functions,
       apiKeys,
@@ -220,6 +249,10 @@ describe('local API Gateway', () => {
     assert.equal(event.requestContext.identity.apiKey, apiKeys[1]?.value);
     assert.equal(event.requestContext.identity.apiKeyId, 'key-second');
     assert.match(event.requestContext.requestId, /^[0-9a-f-]{36}$/);
+    assert.match(
+      event.requestContext.requestTime ?? '',
+      /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/,
+    );
     assert.ok(Math.abs(event.requestContext.requestTimeEpoch - Date.now()) < 5000);
   });
 
@@ -283,6 +316,45 @@ describe('local API Gateway', () => {
       headers: { 'x-api-key': key ?? '' },
     });
     assert.equal(trailingSlash.status, 200);
+  });
+
+  test('substitutes $context variables in gateway responses and runs no VTL, as API Gateway does', async () => {
+    const response = await fetch(`${strictGateway.url}/api/v1/quiz-generator/jobs/j%201`, {
+      headers: { 'x-api-key': 'wrong' },
+    });
+    assert.equal(response.status, 403);
+    const body = (await response.json()) as Record<string, string>;
+    assert.deepEqual(
+      { ...body, at: undefined, id: undefined },
+      {
+        message: 'Forbidden',
+        type: 'INVALID_API_KEY',
+        path: '/api/v1/quiz-generator/jobs/j%201',
+        resource: '/api/v1/quiz-generator/jobs/{job_id}',
+        method: 'GET',
+        at: undefined,
+        id: undefined,
+        unknown: '$context.noSuchThing',
+        // API Gateway sends a directive as text: a template cannot branch.
+        family: "#if($context.path.startsWith('/api'))api#end",
+      },
+    );
+    assert.match(body.at ?? '', /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    assert.equal(body.id, response.headers.get('x-amzn-requestid'));
+  });
+
+  test('formats $context.requestTime as API Gateway does and leaves unknown variables alone', () => {
+    assert.equal(requestTimeOf(new Date('2025-01-08T09:05:03.120Z')), '08/Jan/2025:09:05:03 +0000');
+    assert.equal(
+      renderGatewayTemplate(
+        '{"a":$context.error.messageString,"b":"$context.error.message","c":"$context.x.y"}',
+        {
+          'error.messageString': JSON.stringify('say "hi"'),
+          'error.message': 'say "hi"',
+        },
+      ),
+      '{"a":"say \\"hi\\"","b":"say "hi"","c":"$context.x.y"}',
+    );
   });
 
   test('maps function errors, malformed responses and timeouts to gateway responses', async () => {
@@ -377,7 +449,7 @@ describe('local API Gateway on the synthesized template', () => {
 
     const withoutKey = await call('/job_status?job_id=j-1', {}, null);
     assert.equal(withoutKey.response.status, 403);
-    assert.deepEqual(await withoutKey.response.json(), { detail: 'Forbidden' });
+    assert.equal((await errorBody(withoutKey.response)).detail, 'Forbidden');
     const unknownMethod = await call('/assessments/a-1', { method: 'PATCH' });
     assert.equal(unknownMethod.response.status, 404);
     assert.equal((await call('/health', {}, null)).role, 'healthApi');
@@ -462,6 +534,95 @@ describe('local API Gateway on the synthesized template', () => {
       body: binaryBody(4.5 * 1024 * 1024),
     });
     assert.equal(tooLarge.response.status, 502);
-    assert.deepEqual(await tooLarge.response.json(), { detail: 'Internal server error' });
+    const body = await errorBody(tooLarge.response);
+    assert.equal(body.detail, 'Internal server error');
+    assert.equal(body.metadata.details.code, 'INTERNAL_ERROR');
+  });
+
+  test('routes the Content Generator paths to the content function; the root and /help need no key', async () => {
+    const cases: [string, string, string, Record<string, string> | null][] = [
+      ['POST', '/api/execute', '/api/execute', null],
+      ['GET', '/api/templates?content_type=lesson', '/api/templates', null],
+      ['POST', '/api/templates', '/api/templates', null],
+      ['GET', '/api/templates/course_overview', '/api/templates/{name}', { name: 'course_overview' }],
+      ['PUT', '/api/templates/mine', '/api/templates/{name}', { name: 'mine' }],
+      ['GET', '/api/jobs?status=completed&limit=5', '/api/jobs', null],
+      ['GET', '/api/jobs/456', '/api/jobs/{id}', { id: '456' }],
+      ['GET', '/api/jobs/456/status', '/api/jobs/{id}/status', { id: '456' }],
+      ['GET', '/api/jobs/456/content', '/api/jobs/{id}/content', { id: '456' }],
+      ['POST', '/api/jobs/456/retry', '/api/jobs/{id}/retry', { id: '456' }],
+      ['POST', '/api/jobs/456/cancel', '/api/jobs/{id}/cancel', { id: '456' }],
+      ['GET', '/api/stats', '/api/stats', null],
+      ['GET', '/api/analytics?days=7', '/api/analytics', null],
+      ['GET', '/api/economy/pricing', '/api/economy/pricing', null],
+      ['POST', '/api/economy/estimate', '/api/economy/estimate', null],
+      ['GET', '/api/economy/stats', '/api/economy/stats', null],
+    ];
+    for (const [method, path, resource, pathParameters] of cases) {
+      const { response, event, role } = await call(path, { method });
+      assert.equal(response.status, 200, `${method} ${path}`);
+      assert.equal(role, 'contentApi', `${method} ${path}`);
+      assert.equal(event?.resource, resource);
+      assert.deepEqual(event?.pathParameters, pathParameters, `${method} ${path}`);
+      assert.equal(
+        (await call(path, { method }, null)).response.status,
+        403,
+        `${method} ${path} without a key`,
+      );
+    }
+    for (const path of ['/', '/help']) {
+      const { response, event, role } = await call(path, {}, null);
+      assert.equal(response.status, 200, path);
+      assert.equal(role, 'contentApi', path);
+      assert.equal(event?.resource, path);
+    }
+    assert.equal((await call('/health', {}, null)).role, 'healthApi');
+  });
+
+  test('answers a bad key, an unknown path and a crash in an envelope both API families read', async () => {
+    const badKey = await call('/api/execute', { method: 'POST' }, 'not-a-key');
+    assert.equal(badKey.response.status, 403);
+    assert.equal(badKey.response.headers.get('access-control-allow-origin'), '*');
+    const body = await errorBody(badKey.response);
+    assert.equal(body.detail, 'Forbidden');
+    assert.equal(body.success, false);
+    assert.equal(body.error, 'Invalid API key');
+    assert.equal(body.metadata.details.code, 'INVALID_API_KEY');
+    assert.match(body.metadata.details.suggestion, /API key/);
+    assert.match(body.metadata.timestamp, /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:/);
+
+    for (const path of ['/api/nope', '/api/v1/quiz-generator/nope', '/nope']) {
+      const unknown = await call(path);
+      assert.equal(unknown.response.status, 404, path);
+      const answer = await errorBody(unknown.response);
+      assert.equal(answer.detail, 'Not Found', path);
+      assert.equal(answer.error, 'Not Found', path);
+      assert.equal(answer.metadata.details.code, 'NOT_FOUND', path);
+    }
+    const wrongMethod = await call('/api/jobs/456', { method: 'DELETE' });
+    assert.equal(wrongMethod.response.status, 404);
+  });
+
+  test('answers CORS preflights without a key, allowing the key header and exposing the rate-limit headers', async () => {
+    for (const path of [
+      '/api/execute',
+      '/api/jobs/456/status',
+      '/api/v1/quiz-generator/jobs',
+      '/documents',
+    ]) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://localhost:5173',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-api-key',
+        },
+      });
+      assert.equal(response.status, 204, path);
+      assert.equal(response.headers.get('access-control-allow-origin'), '*');
+      assert.match(response.headers.get('access-control-allow-headers') ?? '', /X-API-Key/i);
+      assert.match(response.headers.get('access-control-allow-methods') ?? '', /POST/);
+      assert.equal(response.headers.get('access-control-expose-headers'), CORS_EXPOSED_HEADERS.join(','));
+    }
   });
 });

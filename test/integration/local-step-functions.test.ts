@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -16,10 +17,18 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
+  type SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { createLocalLambda, functionArn } from '../../local/lambda-runtime.ts';
+import {
+  type ChunkResult,
+  flatChunkResults,
+  type PlanOutput,
+} from '../../lambdas/commons/pipeline-contract.ts';
+import { createApp } from '../../lib/app.ts';
+import { type CfnTemplate, functionEntries, resolveDefinition } from '../../lib/definition.ts';
+import { createLocalLambda, functionArn, type Invoke } from '../../local/lambda-runtime.ts';
 import { type StepFunctionsService, startStepFunctionsService } from '../../local/step-functions-service.ts';
 
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -98,14 +107,49 @@ function definition(queueUrl: string, taskTimeoutSeconds: number) {
   };
 }
 
+/**
+ * The state machine CDK synthesizes, with each pipeline function replaced by a fixture of the same
+ * role: "Plan chunks" answers the plan a test asks for, the others record their input.
+ */
+function synthesizedPipeline(queueUrl: string) {
+  const { app, stack } = createApp({ bundle: false });
+  const template = app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate;
+  const roles = Object.fromEntries(functionEntries(template).map((f) => [f.logicalId, f.role]));
+  const definition = resolveDefinition(template, (logicalId, attribute) => {
+    const type = template.Resources[logicalId]?.Type;
+    if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return functionArn(logicalId);
+    if (type === 'AWS::SQS::Queue' && attribute === undefined) return queueUrl;
+    throw new Error(`unexpected reference ${logicalId}${attribute ? `.${attribute}` : ''}`);
+  });
+  const plans = new Map<string, PlanOutput>();
+  const inputs: Record<string, Record<string, unknown>[]> = {};
+  const lambdas = Object.fromEntries(
+    Object.entries(roles).map(([logicalId, role]) => {
+      const fixture = createLocalLambda({ functionName: logicalId, entry: 'fixture' }, async (event) => {
+        const input = event as Record<string, unknown>;
+        inputs[role] = [...(inputs[role] ?? []), input];
+        if (role === 'planChunks') return plans.get(String(input.job_id));
+        if (role === 'assembleResults') return { files: [] };
+        return { status: 'done' };
+      });
+      return [fixture.arn, fixture.invoke];
+    }),
+  );
+  return { definition, lambdas, plans, inputs };
+}
+
 describe('local Step Functions service', () => {
   let sqsServer: Server;
   let sqs: SQSClient;
   let sfn: SFNClient;
   let service: StepFunctionsService;
   let shortService: StepFunctionsService;
+  let stagedService: StepFunctionsService;
+  let staged: ReturnType<typeof synthesizedPipeline>;
   let queueUrl: string;
   let shortQueueUrl: string;
+  let stagedQueueUrl: string;
+  let miniLambdas: Record<string, Invoke>;
   const events: string[] = [];
 
   before(async () => {
@@ -129,6 +173,7 @@ describe('local Step Functions service', () => {
       return { job_id: input.job_id, statuses: input.chunk_results.map((result) => result.status) };
     });
     const lambdas = { [plan.arn]: plan.invoke, [finalize.arn]: finalize.invoke };
+    miniLambdas = lambdas;
     service = await startStepFunctionsService({
       stateMachines: [{ name: 'pipeline', definition: definition(queueUrl, 20) }],
       lambdas,
@@ -141,11 +186,21 @@ describe('local Step Functions service', () => {
       sqs,
     });
     sfn = new SFNClient({ endpoint: service.url, region, credentials });
+
+    stagedQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'staged-chunks' })))
+      .QueueUrl as string;
+    staged = synthesizedPipeline(stagedQueueUrl);
+    stagedService = await startStepFunctionsService({
+      stateMachines: [{ name: 'pipeline', definition: staged.definition }],
+      lambdas: staged.lambdas,
+      sqs,
+    });
   });
 
   after(async () => {
     await service.close();
     await shortService.close();
+    await stagedService.close();
     sqs.destroy();
     sfn.destroy();
     await new Promise((resolve) => sqsServer.close(resolve));
@@ -327,5 +382,147 @@ describe('local Step Functions service', () => {
     );
     await sfn.send(new StopExecutionCommand({ executionArn: first.executionArn }));
     await receive(queueUrl, 1);
+  });
+
+  test('an execution stopped while a chunk message is still being sent leaves no unhandled rejection', async () => {
+    // An SQS client whose sends wait at a gate, so the stop lands between token and message.
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    let sending = 0;
+    const slowSqs = {
+      send: async (command: unknown) => {
+        sending++;
+        await gate;
+        return sqs.send(command as SendMessageCommand);
+      },
+    } as unknown as SQSClient;
+    const slow = await startStepFunctionsService({
+      stateMachines: [{ name: 'pipeline', definition: definition(queueUrl, 20) }],
+      lambdas: miniLambdas,
+      sqs: slowSqs,
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const client = new SFNClient({ endpoint: slow.url, region, credentials });
+    try {
+      const started = await client.send(
+        new StartExecutionCommand({
+          stateMachineArn: slow.stateMachineArn('pipeline'),
+          name: 'job-7',
+          input: JSON.stringify({ job_id: 'job-7', chunks: ['a', 'b'] }),
+        }),
+      );
+      for (let i = 0; i < 100 && sending < 2; i++) await sleep(10);
+      assert.equal(sending, 2);
+      await client.send(new StopExecutionCommand({ executionArn: started.executionArn }));
+      open();
+      await slow.waitForExecution(started.executionArn as string);
+      await sleep(50);
+      assert.deepEqual(unhandled, []);
+      assert.equal(slow.describe(started.executionArn as string)?.status, 'ABORTED');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      client.destroy();
+      await slow.close();
+      await receive(queueUrl, 2, 500);
+    }
+  });
+
+  describe('running the synthesized pipeline, stage after stage', () => {
+    const client = () => new SFNClient({ endpoint: stagedService.url, region, credentials });
+    const plan = (jobId: string, stages: string[][]): PlanOutput => ({
+      job_id: jobId,
+      owner: 'owner-1',
+      chunks: stages.flat(),
+      stages,
+      skipped_from_checkpoint: 0,
+    });
+    const run = async (sfnClient: SFNClient, jobId: string, stages: string[][]) => {
+      staged.plans.set(jobId, plan(jobId, stages));
+      const started = await sfnClient.send(
+        new StartExecutionCommand({
+          stateMachineArn: stagedService.stateMachineArn('pipeline'),
+          name: jobId,
+          input: JSON.stringify({ job_id: jobId, owner: 'owner-1' }),
+        }),
+      );
+      return started.executionArn as string;
+    };
+    const answer = (sfnClient: SFNClient, message: { body: ChunkMessage }) =>
+      sfnClient.send(
+        new SendTaskSuccessCommand({
+          taskToken: message.body.task_token,
+          output: JSON.stringify({ chunk_key: message.body.chunk_key, status: 'completed', questions: 1 }),
+        }),
+      );
+    const assembled = (jobId: string) =>
+      staged.inputs.assembleResults?.find((input) => input.job_id === jobId) as
+        | { chunk_results: ChunkResult[][] }
+        | undefined;
+
+    test("sends a stage's chunks only after every chunk of the stage before has its answer", async () => {
+      const sfnClient = client();
+      const arn = await run(sfnClient, 'course-1', [['overview'], ['lesson_1', 'lesson_2', 'lesson_3']]);
+
+      const [overview, ...early] = await receive(stagedQueueUrl, 4, 1500);
+      assert.equal(overview?.body.chunk_key, 'overview');
+      assert.deepEqual(early, [], 'no lesson leaves before the overview is answered');
+      assert.equal(stagedService.pendingTaskCount(), 1);
+      assert.equal(overview.body.job_id, 'course-1');
+      assert.equal((overview.body as unknown as { owner: string }).owner, 'owner-1');
+
+      await answer(sfnClient, overview);
+      const lessons = await receive(stagedQueueUrl, 3);
+      assert.deepEqual(lessons.map((m) => m.body.chunk_key).sort(), ['lesson_1', 'lesson_2', 'lesson_3']);
+      assert.equal(stagedService.pendingTaskCount(), 3, 'the chunks of a stage run in parallel');
+      const [first, second, third] = lessons;
+      assert.ok(first && second && third);
+      await answer(sfnClient, first);
+      await answer(sfnClient, second);
+      await sfnClient.send(
+        new SendTaskFailureCommand({ taskToken: third.body.task_token, error: 'ChunkFailed', cause: 'no' }),
+      );
+
+      const finished = await stagedService.waitForExecution(arn);
+      assert.equal(finished.status, 'SUCCEEDED', finished.cause);
+      const input = assembled('course-1');
+      assert.ok(input);
+      assert.deepEqual(
+        input.chunk_results.map((stage) => stage.map((r) => r.chunk_key).sort()),
+        [['overview'], ['lesson_1', 'lesson_2', 'lesson_3']],
+        'one list of results per stage, in stage order',
+      );
+      const flat = flatChunkResults(input.chunk_results);
+      assert.equal(flat.length, 4);
+      assert.deepEqual(
+        flat.find((r) => r.chunk_key === third.body.chunk_key),
+        {
+          chunk_key: third.body.chunk_key,
+          status: 'failed',
+          error: 'no',
+        },
+      );
+      assert.equal(
+        staged.inputs.finalizeJob?.filter((i) => i.job_id === 'course-1').length,
+        1,
+        'Finalize job runs once, after the last stage',
+      );
+      sfnClient.destroy();
+    });
+
+    test('finishes a job with nothing left to generate, as one empty stage or none', async () => {
+      const sfnClient = client();
+      for (const [jobId, stages] of [
+        ['resumed-1', [[]]],
+        ['resumed-2', []],
+      ] as const) {
+        const arn = await run(sfnClient, jobId, stages as unknown as string[][]);
+        const finished = await stagedService.waitForExecution(arn);
+        assert.equal(finished.status, 'SUCCEEDED', `${jobId}: ${finished.cause}`);
+        assert.deepEqual(assembled(jobId)?.chunk_results, stages);
+        assert.deepEqual(flatChunkResults(assembled(jobId)?.chunk_results ?? []), []);
+      }
+      sfnClient.destroy();
+    });
   });
 });
