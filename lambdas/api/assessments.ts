@@ -11,7 +11,16 @@ import { z } from 'zod';
 import * as saved from '../assessments/saved-store.ts';
 import { s3 } from '../commons/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '../commons/config.ts';
-import { errorResponse, header, json, noContent, parseBody, parseQuery, validate } from '../commons/http.ts';
+import {
+  errorResponse,
+  header,
+  json,
+  noContent,
+  ownerOf,
+  parseBody,
+  parseQuery,
+  validate,
+} from '../commons/http.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import { boundaryOf, parseMultipart } from '../commons/multipart.ts';
 import { logger } from '../commons/powertools.ts';
@@ -440,10 +449,6 @@ const routes: Record<string, Route> = {
     return noContent();
   },
 };
-
-function ownerOf(event: APIGatewayProxyEvent): string {
-  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
-}
 
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { DEFAULTS, ENV, intEnv } from '../commons/config.ts';
-import { errorResponse, json, noContent, parseBody, parseQuery } from '../commons/http.ts';
+import { errorResponse, json, noContent, ownerOf, parseBody, parseQuery } from '../commons/http.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import { logger } from '../commons/powertools.ts';
 import {
@@ -336,11 +336,6 @@ const routes: Record<string, Route> = {
     });
   },
 };
-
-/** The API key's id is the owner of everything created with it. */
-function ownerOf(event: APIGatewayProxyEvent): string {
-  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
-}
 
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {

@@ -69,3 +69,8 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   }
   return undefined;
 }
+
+/** The API key's id: the owner of every job, document and result created with it. */
+export function ownerOf(event: APIGatewayProxyEvent): string {
+  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
+}

@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { DEFAULTS, ENV, generationSettings, intEnv } from '../commons/config.ts';
+import { ownerOf } from '../commons/http.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import {
   ContentRequestError,
@@ -391,11 +392,6 @@ async function saveTemplate(owner: string, body: unknown, name?: string) {
   }
   const input: TemplateInput = { ...parsed.data, ...(name ? { name } : {}) };
   return putTemplate(owner, input);
-}
-
-/** The API key's id: the owner of everything created with it. */
-function ownerOf(event: APIGatewayProxyEvent): string {
-  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
 }
 
 const PUBLIC = new Set(['GET /', 'GET /help']);
