@@ -16,6 +16,7 @@ import {
 } from '../content/request.ts';
 import { ownerWebhookSecret } from '../content-pipeline/signing-secret.ts';
 import { isTerminal } from '../domain/jobs.ts';
+import { geminiApiKey } from '../gemini/api-key.ts';
 import * as service from '../services/job-service.ts';
 import * as jobStore from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
@@ -103,6 +104,17 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
       `structureReference of type "${request.input.structureReference.type}" cannot be read by this service`,
       'Send the structure inline in input.structure, or an empty structure to have it outlined',
       { field: 'structureReference' },
+    );
+  }
+  if (!(await geminiApiKey())) {
+    throw new ContentApiError(
+      503,
+      'AI_PROVIDER_ERROR',
+      'GEMINI_API_KEY not configured',
+      'Put the Gemini API key in the secret the stack created (see the README)',
+      {
+        provider: 'google',
+      },
     );
   }
   const settings = generationSettings();

@@ -17,17 +17,29 @@
  */
 import { Type } from '@google/genai';
 import { z } from 'zod';
-import { contentParameters, type ExecuteRequest, type StructureType } from './request.ts';
-import { PART_WORDS, type SectionKind, type SectionSpec } from './structure.ts';
+import shippedJson from '../../data/templates.json' with { type: 'json' };
+import { contentParameters, type ExecuteRequest, STRUCTURE_TYPES, type StructureType } from './request.ts';
+import { PART_WORDS, SECTION_KINDS, type SectionKind, type SectionSpec } from './structure.ts';
+
+/** `data/templates.json`: the shipped templates, one per section kind (zod checks every kind has one). */
+const shippedTemplates = z
+  .object({
+    systemPrompt: z.string().min(1),
+    templates: z.record(
+      z.enum(SECTION_KINDS),
+      z.object({
+        name: z.string().regex(/^[a-z][a-z0-9_]+$/),
+        contentType: z.string().min(1),
+        structureType: z.enum(STRUCTURE_TYPES),
+        template: z.string().min(1),
+      }),
+    ),
+  })
+  .parse(shippedJson);
 
 export const PROMPT_VERSION = 'content-section/1';
 
-export const DEFAULT_SYSTEM_PROMPT = [
-  'You are an expert educational content creator and writer.',
-  'You write accurate, well-structured, engaging content for the audience named, in the language named.',
-  'You keep to the word counts asked for, because the content is assembled from many sections that must fit together.',
-  'Never invent facts; prefer concrete explanations and examples over filler.',
-].join(' ');
+export const DEFAULT_SYSTEM_PROMPT: string = shippedTemplates.systemPrompt;
 
 const JSON_RULE = 'Answer only with JSON that matches the response schema.';
 
@@ -48,9 +60,6 @@ export interface PromptTemplate {
 }
 
 interface KindInfo {
-  template: string;
-  contentType: string;
-  structureType: StructureType;
   label: string;
   temperature: number;
   /** Share of the section's words for each prose field (sums to 1). */
@@ -61,9 +70,6 @@ interface KindInfo {
 
 const KINDS: Record<SectionKind, KindInfo> = {
   overview: {
-    template: 'course_overview',
-    contentType: 'overview',
-    structureType: 'course',
     label: 'course overview',
     temperature: 0.7,
     fields: {
@@ -75,18 +81,12 @@ const KINDS: Record<SectionKind, KindInfo> = {
     digest: ['title', 'description', 'learningOutcomes', 'prerequisites', 'introduction'],
   },
   module_introduction: {
-    template: 'module_introduction',
-    contentType: 'module',
-    structureType: 'course',
     label: 'module introduction',
     temperature: 0.7,
     fields: { introduction: 1 },
     digest: ['introduction'],
   },
   lesson: {
-    template: 'lesson_content',
-    contentType: 'lesson',
-    structureType: 'course',
     label: 'lesson',
     temperature: 0.7,
     // Replaced per section by its `wordsByPart` (lessonContent / examples / exercises).
@@ -94,126 +94,84 @@ const KINDS: Record<SectionKind, KindInfo> = {
     digest: ['keyPoints', 'content', 'examples'],
   },
   module_summary: {
-    template: 'module_summary',
-    contentType: 'summary',
-    structureType: 'course',
     label: 'module summary',
     temperature: 0.6,
     fields: { summary: 1 },
     digest: ['summary'],
   },
   module_assessment: {
-    template: 'module_assessment',
-    contentType: 'assessment',
-    structureType: 'course',
     label: 'module assessment',
     temperature: 0.4,
     fields: { instructions: 150 / 950, questions: 800 / 950 },
     digest: ['questions'],
   },
   conclusion: {
-    template: 'course_conclusion',
-    contentType: 'conclusion',
-    structureType: 'course',
     label: 'course conclusion',
     temperature: 0.7,
     fields: { conclusion: 1 },
     digest: ['conclusion'],
   },
   quiz_instructions: {
-    template: 'quiz_instructions',
-    contentType: 'instructions',
-    structureType: 'quiz',
     label: 'quiz instructions',
     temperature: 0.5,
     fields: { instructions: 1 },
     digest: ['instructions'],
   },
   quiz_category: {
-    template: 'quiz_category',
-    contentType: 'questions',
-    structureType: 'quiz',
     label: 'quiz category',
     temperature: 0.4,
     fields: { description: 150 / 2850, questions: 2700 / 2850 },
     digest: ['description'],
   },
   workflow_overview: {
-    template: 'workflow_overview',
-    contentType: 'overview',
-    structureType: 'workflow',
     label: 'workflow overview',
     temperature: 0.6,
     fields: { description: 400 / 650, purpose: 250 / 650 },
     digest: ['name', 'description', 'purpose'],
   },
   workflow_step: {
-    template: 'workflow_step',
-    contentType: 'step',
-    structureType: 'workflow',
     label: 'workflow step',
     temperature: 0.5,
     fields: { description: 250 / 750, instructions: 500 / 750 },
     digest: ['description', 'outputs', 'instructions'],
   },
   novel_synopsis: {
-    template: 'novel_synopsis',
-    contentType: 'overview',
-    structureType: 'novel',
     label: 'novel synopsis',
     temperature: 0.9,
     fields: { synopsis: 0.6, setting: 0.15, characters: 0.25 },
     digest: ['title', 'synopsis', 'setting', 'characters'],
   },
   chapter: {
-    template: 'novel_chapter',
-    contentType: 'chapter',
-    structureType: 'novel',
     label: 'chapter',
     temperature: 0.9,
     fields: { summary: 0.1, content: 0.9 },
     digest: ['summary', 'content'],
   },
   map_overview: {
-    template: 'knowledge_map_overview',
-    contentType: 'overview',
-    structureType: 'knowledge_map',
     label: 'knowledge map overview',
     temperature: 0.6,
     fields: { description: 1 },
     digest: ['title', 'description'],
   },
   map_node: {
-    template: 'knowledge_map_node',
-    contentType: 'node',
-    structureType: 'knowledge_map',
     label: 'knowledge map node',
     temperature: 0.6,
     fields: { description: 0.6, keyConcepts: 0.15, examples: 0.15, relationships: 0.1 },
     digest: ['description', 'keyConcepts'],
   },
   path_overview: {
-    template: 'learning_path_overview',
-    contentType: 'overview',
-    structureType: 'learning_path',
     label: 'learning path overview',
     temperature: 0.7,
     fields: { description: 0.75, outcomes: 0.25 },
     digest: ['title', 'description', 'outcomes'],
   },
   path_stage: {
-    template: 'learning_path_stage',
-    contentType: 'stage',
-    structureType: 'learning_path',
     label: 'learning path stage',
     temperature: 0.7,
     fields: { description: 0.4, objectives: 0.15, activities: 0.3, resources: 0.05, milestone: 0.1 },
     digest: ['description', 'objectives', 'milestone'],
   },
   path_conclusion: {
-    template: 'learning_path_conclusion',
-    contentType: 'conclusion',
-    structureType: 'learning_path',
     label: 'learning path conclusion',
     temperature: 0.7,
     fields: { conclusion: 1 },
@@ -228,163 +186,12 @@ export function kindLabel(kind: SectionKind): string {
 // ---------------------------------------------------------------------------------------------
 // Templates
 
-const AUDIENCE = [
-  'Audience: {audience}. Tone: {tone}. Style: {style}. Granularity: {granularity}.',
-  'Write everything in {language}.',
-].join('\n');
 const LENGTH = 'Length: {wordTarget} words in total across the text fields, about:\n{fieldBudgets}';
-const CONTEXT = '{dependencies}';
 
-const TEMPLATE_TEXT: Record<SectionKind, string> = {
-  overview: [
-    'Write the overview of the course "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the course covers:\n{outline}',
-    'Give a title, a description of the course, a welcoming introduction, the prerequisites and the learning outcomes.',
-    LENGTH,
-  ].join('\n\n'),
-  module_introduction: [
-    'Write the introduction of the module "{title}" in the course on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the module should cover: {brief}',
-    'Say what the learner will learn in the module and why it matters, and lead into its lessons.',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  lesson: [
-    'Write the lesson "{title}" of the course on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the lesson should cover: {brief}',
-    'Teach the subject in "content"; give {keyPoints}, {examples} (with code when the topic is programming) and {exercises} with solutions. Stay within this lesson: other lessons cover the rest of the outline.',
-    'Course outline:\n{outline}',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  module_summary: [
-    'Write the summary that closes the module "{title}" of the course on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Recap what the lessons below taught and how it fits together; do not introduce new material.',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  module_assessment: [
-    'Write the assessment for the module "{title}" of the course on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Give instructions and exactly {questionCount} multiple_choice questions with four distinct options that test what the lessons below teach.',
-    'Give the index (0-3) of the correct option as correctOption; the explanation says why it is right.',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  conclusion: [
-    'Write the conclusion of the course "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Congratulate the learner, draw together what the modules taught, and suggest next steps.',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  quiz_instructions: [
-    'Write the instructions at the start of the quiz "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Explain what the quiz covers, how to answer, how hints work and how to use the explanations.',
-    LENGTH,
-  ].join('\n\n'),
-  quiz_category: [
-    'Write the quiz category "{title}" of the quiz on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the category covers: {brief}',
-    'Give a description of the category and exactly {questionCount} multiple-choice questions, each with four distinct options, the index (0-3) of the correct one as correctOption, an explanation and two hints that help without giving the answer away. Add context only when a question needs a scenario.',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  workflow_overview: [
-    'Write the overview of the workflow "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Steps of the workflow:\n{outline}',
-    'Give the workflow a name, a description of what it does end to end, and its purpose.',
-    LENGTH,
-  ].join('\n\n'),
-  workflow_step: [
-    'Write the step "{title}" of the workflow on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the step should do: {brief}',
-    'Describe the step, give instructions someone can follow, and list its inputs and outputs as short labels.',
-    'Steps of the workflow:\n{outline}',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  novel_synopsis: [
-    'Write the synopsis of the novel "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Chapters:\n{outline}',
-    'Give the title, a synopsis of the whole story that the chapters will follow, the setting and the main characters.',
-    LENGTH,
-  ].join('\n\n'),
-  chapter: [
-    'Write the chapter "{title}" of the novel on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What happens in this chapter: {brief}',
-    'Write the chapter as continuous prose in "content" and a short summary of it in "summary". Keep names, facts and voice consistent with the synopsis.',
-    'Chapters:\n{outline}',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  map_overview: [
-    'Write the overview of the knowledge map "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Nodes of the map:\n{outline}',
-    'Give a title and a description of the field and how its concepts relate.',
-    LENGTH,
-  ].join('\n\n'),
-  map_node: [
-    'Write the node "{title}" of the knowledge map on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the node covers: {brief}',
-    'Explain the concept, list its key concepts and examples, and relate it to other nodes of the map by their exact titles.',
-    'Nodes of the map:\n{outline}',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  path_overview: [
-    'Write the overview of the learning path "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Stages of the path:\n{outline}',
-    'Give a title, a description of the path and who it is for, and the outcomes a learner reaches at the end.',
-    LENGTH,
-  ].join('\n\n'),
-  path_stage: [
-    'Write the stage "{title}" of the learning path on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'What the stage covers: {brief}',
-    'Describe the stage, its objectives, activities, resources (by kind, e.g. "official tutorial", not invented links) and the milestone that completes it.',
-    'Stages of the path:\n{outline}',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-  path_conclusion: [
-    'Write the conclusion of the learning path "{title}" on {topic}.',
-    '{place}',
-    AUDIENCE,
-    'Draw together what the stages below achieve and suggest where to go next.',
-    LENGTH,
-    CONTEXT,
-  ].join('\n\n'),
-};
+/** The template text of each kind, from `data/templates.json` (checked at load: every kind has one). */
+const TEMPLATE_TEXT = Object.fromEntries(
+  SECTION_KINDS.map((kind) => [kind, shippedTemplates.templates[kind].template]),
+) as Record<SectionKind, string>;
 
 /** `{name}` placeholders of a template, in order of first use. */
 export function templateVariables(template: string): string[] {
@@ -426,11 +233,12 @@ const DEFAULT_WORDS: Record<SectionKind, number> = {
 /** The shipped templates: one per section kind, so at least one per structure and content type. */
 export const DEFAULT_TEMPLATES: PromptTemplate[] = (Object.keys(KINDS) as SectionKind[]).map((kind) => {
   const info = KINDS[kind];
+  const shipped = shippedTemplates.templates[kind];
   const template = TEMPLATE_TEXT[kind];
   return {
-    name: info.template,
-    contentType: info.contentType,
-    structureType: info.structureType,
+    name: shipped.name,
+    contentType: shipped.contentType,
+    structureType: shipped.structureType,
     template,
     variables: templateVariables(template),
     systemPrompt: DEFAULT_SYSTEM_PROMPT,
@@ -440,7 +248,7 @@ export const DEFAULT_TEMPLATES: PromptTemplate[] = (Object.keys(KINDS) as Sectio
 });
 
 export function defaultTemplateFor(kind: SectionKind): PromptTemplate {
-  const name = KINDS[kind].template;
+  const name = shippedTemplates.templates[kind].name;
   const found = DEFAULT_TEMPLATES.find((t) => t.name === name);
   if (!found) throw new Error(`No default template for section kind ${kind}`);
   return found;

@@ -402,6 +402,35 @@ describe('errors in the seed envelope', () => {
     assert.equal(response.body.metadata.details.code, 'QUALITY_THRESHOLD_NOT_MET');
   });
 
+  it('GENERATION_FAILED (500) when the model keeps failing, AI_PROVIDER_ERROR (503) without a key', async () => {
+    h.stack.simulator?.configure({ faults: { malformedJson: 1 } });
+    try {
+      const failed = await h.call('POST', '/api/execute', course('Failing'));
+      assert.equal(failed.status, 500, failed.text);
+      assert.equal(failed.body.metadata.details.code, 'GENERATION_FAILED');
+      assert.match(failed.body.metadata.details.context, /chunks failed/);
+    } finally {
+      h.stack.simulator?.configure({ faults: { malformedJson: 0 } });
+    }
+    const saved = process.env.GEMINI_API_KEY;
+    delete process.env.GEMINI_API_KEY;
+    try {
+      const noKey = await h.call('POST', '/api/execute', course('No key'));
+      assert.equal(noKey.status, 503);
+      assert.equal(noKey.body.metadata.details.code, 'AI_PROVIDER_ERROR');
+    } finally {
+      process.env.GEMINI_API_KEY = saved;
+    }
+  });
+
+  it('INVALID_STRUCTURE names the field for a structure reference this service cannot read', async () => {
+    const request = await fixture('content-request-full.json');
+    const response = await h.call('POST', '/api/execute', request);
+    assert.equal(response.status, 400, response.text);
+    assert.equal(response.body.metadata.details.code, 'INVALID_STRUCTURE');
+    assert.equal(response.body.metadata.details.field, 'structureReference');
+  });
+
   it('RATE_LIMIT_EXCEEDED (429) past the per-minute limit, with the headers', async () => {
     process.env.CONTENT_REQUESTS_PER_MINUTE = '1';
     try {
