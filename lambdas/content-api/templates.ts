@@ -134,25 +134,34 @@ export async function putTemplate(owner: string, input: TemplateInput) {
   return getTemplate(owner, input.name);
 }
 
-/** Counts one use of a template: its generation time, and the job's quality when known. */
-export async function recordTemplateUse(
-  owner: string,
-  name: string,
-  timeMs: number,
-  quality?: number,
-): Promise<void> {
+/** Counts one use of a template (one section generated with it) and how long it took. */
+export async function recordTemplateUse(owner: string, name: string, timeMs: number): Promise<void> {
   await dynamo.send(
     new UpdateCommand({
       TableName: table(),
       Key: { pk: `TPLSTAT#${owner}`, sk: name },
-      UpdateExpression:
-        quality === undefined
-          ? 'ADD uses :one, time_ms_sum :t'
-          : 'ADD uses :one, time_ms_sum :t, quality_sum :q, rated :one',
-      ExpressionAttributeValues:
-        quality === undefined
-          ? { ':one': 1, ':t': Math.round(timeMs) }
-          : { ':one': 1, ':t': Math.round(timeMs), ':q': quality },
+      UpdateExpression: 'ADD uses :one, time_ms_sum :t',
+      ExpressionAttributeValues: { ':one': 1, ':t': Math.round(timeMs) },
     }),
+  );
+}
+
+/** Counts a finished job's quality score once for each template its sections used. */
+export async function recordTemplateQuality(
+  owner: string,
+  names: Iterable<string>,
+  quality: number,
+): Promise<void> {
+  await Promise.all(
+    [...new Set(names)].map((name) =>
+      dynamo.send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: { pk: `TPLSTAT#${owner}`, sk: name },
+          UpdateExpression: 'ADD quality_sum :q, rated :one',
+          ExpressionAttributeValues: { ':q': quality, ':one': 1 },
+        }),
+      ),
+    ),
   );
 }

@@ -317,6 +317,8 @@ export interface AssembledContent {
   size: number;
   totalWords: number;
   quality: QualityMetrics;
+  /** The templates the sections were generated with, for their quality statistics. */
+  templates: string[];
 }
 
 /** The seed's content, summary and quality metrics, from whatever sections were generated. */
@@ -341,5 +343,6 @@ export async function assembleContentJob(job: JobRecord): Promise<AssembledConte
     model: plan.model,
     generatedAt: new Date().toISOString(),
   });
-  return { key, size, totalWords: summary.totalWords, quality };
+  const templates = plan.sections.map((section) => defaultTemplateFor(section.kind).name);
+  return { key, size, totalWords: summary.totalWords, quality, templates };
 }

@@ -12,6 +12,7 @@ import {
   type ChunkResult,
   flatChunkResults,
 } from '../commons/pipeline-contract.ts';
+import { recordTemplateQuality } from '../content-api/templates.ts';
 import { assembleContentJob, loadRequest } from '../content-pipeline/content-job.ts';
 import { buildSectorFile, buildSoftSkillsFile } from '../domain/assembly.ts';
 import type { AssessmentQuestion } from '../domain/assessment.ts';
@@ -97,6 +98,7 @@ async function assembleContentResults(job: JobRecord): Promise<AssembleOutput> {
       current_section: null,
     },
   });
+  await recordTemplateQuality(job.owner, assembled.templates, assembled.quality.overallScore);
   const request = await loadRequest(job.owner, job.job_id);
   const requirements = request.input.contentMetadata.qualityRequirements;
   const min = requirements?.minQualityScore;

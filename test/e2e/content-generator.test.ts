@@ -313,6 +313,8 @@ describe('templates, economy, stats', () => {
     const one = await h.call('GET', `/api/templates/${name}`);
     assert.equal(one.body.data.template.name, name);
     assert.ok(one.body.data.template.usageCount > 0, 'usage counted from the courses generated above');
+    assert.equal(typeof one.body.data.template.avgQualityScore, 'number', 'quality of the jobs that used it');
+    assert.ok(one.body.data.template.avgGenerationTimeMs >= 0);
     assert.equal(
       (await h.call('GET', '/api/templates/nope')).body.metadata.details.code,
       'TEMPLATE_NOT_FOUND',
