@@ -70,6 +70,8 @@ export interface AssembleOutput {
   files: string[];
   /** Content jobs whose quality requirements were not met: why, for "Finalize job" to fail them. */
   quality_failure?: string;
+  /** Content below its quality threshold with rounds left: plan the weakest sections again. */
+  regenerate?: boolean;
 }
 
 export interface FinalizeInput extends AssembleInput {
@@ -106,6 +108,8 @@ export const STATE_NAMES = {
   generate: 'Generate chunk',
   chunkFailed: 'Record chunk failure',
   assemble: 'Assemble results',
+  /** Loops back to "Plan chunks" when assembling asked for weak sections to be regenerated. */
+  qualityCheck: 'Quality met?',
   finalize: 'Finalize job',
   markFailed: 'Mark job failed',
   fail: 'Job failed',

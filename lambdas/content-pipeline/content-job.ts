@@ -11,9 +11,11 @@ import type { GenerationSettings } from '../commons/config.ts';
 import { logger } from '../commons/powertools.ts';
 import { assembleContent, summarizeSections } from '../content/assemble.ts';
 import {
+  proseOf,
   type QualityMetrics,
   qualityMetrics,
   revisionPrompt,
+  topicKeywords,
   wordsOf,
   wordTargetCheck,
 } from '../content/measure.ts';
@@ -63,7 +65,12 @@ export interface ContentPlan {
   structure: unknown;
   sections: SectionSpec[];
   notes: string[];
+  /** Sections to generate again although they have an output (weak for the quality threshold). */
+  redo?: string[];
 }
+
+/** Rounds of regenerating the weakest sections before a job fails its quality threshold. */
+export const MAX_QUALITY_ROUNDS = 2;
 
 export interface SectionFile {
   section_id: string;
@@ -175,7 +182,15 @@ export async function planContent(
   const existing = await Promise.all(
     plan.sections.map((s) => results.sizeOf(s3Keys.contentSection(job.owner, job.job_id, s.id))),
   );
-  const done = new Set(plan.sections.filter((_, i) => existing[i] !== undefined).map((s) => s.id));
+  const redo = new Set(plan.redo ?? []);
+  const done = new Set(
+    plan.sections.filter((s, i) => existing[i] !== undefined && !redo.has(s.id)).map((s) => s.id),
+  );
+  if (redo.size > 0) {
+    // The redo list is consumed by this plan: the sections it names are about to be generated.
+    const { redo: _consumed, ...rest } = plan;
+    await results.putJson(s3Keys.contentPlan(job.owner, job.job_id), rest);
+  }
   const stages = stagesOf(plan.sections)
     .map((stage) => stage.filter((s) => !done.has(s.id)).map((s) => sectionChunkKey(s.id)))
     .filter((stage) => stage.length > 0);
@@ -317,6 +332,8 @@ export interface AssembledContent {
   size: number;
   totalWords: number;
   quality: QualityMetrics;
+  /** The sections furthest from their word target or off the topic, weakest first. */
+  weakSections: string[];
   /** The templates the sections were generated with, for their quality statistics. */
   templates: string[];
 }
@@ -344,5 +361,40 @@ export async function assembleContentJob(job: JobRecord): Promise<AssembledConte
     generatedAt: new Date().toISOString(),
   });
   const templates = plan.sections.map((section) => defaultTemplateFor(section.kind).name);
-  return { key, size, totalWords: summary.totalWords, quality, templates };
+  return {
+    key,
+    size,
+    totalWords: summary.totalWords,
+    quality,
+    templates,
+    weakSections: weakSections(request, files),
+  };
+}
+
+/**
+ * The sections worth generating again for quality: those under 0.8 of their word target or
+ * not mentioning the topic, weakest first, at most a third of the sections (at least one), so
+ * a regeneration round stays a fraction of the job.
+ */
+export function weakSections(request: ExecuteRequest, files: (SectionFile | undefined)[]): string[] {
+  const keywords = topicKeywords(request.input.topic);
+  const scored = files
+    .filter((file): file is SectionFile => file !== undefined)
+    .map((file) => {
+      const ratio = file.words / Math.max(1, file.target_words);
+      const text = proseOf(file.output).join(' ').toLowerCase();
+      const onTopic = keywords.length === 0 || keywords.some((k) => text.includes(k));
+      return { id: file.section_id, score: Math.min(1, ratio / 0.8) + (onTopic ? 0 : -1) };
+    })
+    .filter((s) => s.score < 1)
+    .sort((a, b) => a.score - b.score || a.id.localeCompare(b.id));
+  return scored.slice(0, Math.max(1, Math.ceil(files.length / 3))).map((s) => s.id);
+}
+
+/** Marks sections to be generated again by the next "Plan chunks". */
+export async function requeueSections(job: JobRecord, sectionIds: string[]): Promise<void> {
+  const plan = await results.getJson<ContentPlan>(s3Keys.contentPlan(job.owner, job.job_id));
+  if (!plan) throw new Error(`The section plan of content job ${job.job_id} is missing`);
+  await results.putJson(s3Keys.contentPlan(job.owner, job.job_id), { ...plan, redo: sectionIds });
+  planCache.delete(`${job.owner}/${job.job_id}`);
 }

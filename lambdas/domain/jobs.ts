@@ -95,6 +95,8 @@ export interface ContentStats {
   current_section: string | null;
   content_size: number | null;
   retry_count: number;
+  /** Rounds of regenerating weak sections for the quality threshold so far. */
+  quality_rounds?: number;
   quality: {
     overallScore: number;
     readability: number;

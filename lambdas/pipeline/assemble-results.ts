@@ -13,7 +13,13 @@ import {
   flatChunkResults,
 } from '../commons/pipeline-contract.ts';
 import { recordTemplateQuality } from '../content-api/templates.ts';
-import { assembleContentJob, loadRequest } from '../content-pipeline/content-job.ts';
+import {
+  assembleContentJob,
+  loadRequest,
+  MAX_QUALITY_ROUNDS,
+  requeueSections,
+  sectionChunkKey,
+} from '../content-pipeline/content-job.ts';
 import { buildSectorFile, buildSoftSkillsFile } from '../domain/assembly.ts';
 import type { AssessmentQuestion } from '../domain/assessment.ts';
 import { sectorIds } from '../domain/catalog.ts';
@@ -85,27 +91,43 @@ export async function assembleAssessment(job: JobRecord, chunkResults: ChunkResu
 
 /**
  * A content job's content, summary and quality metrics. When the request asked for validation
- * and the content misses its quality threshold, says so for "Finalize job".
+ * and the content misses its quality threshold, the weakest sections are planned again (the
+ * state machine loops back to "Plan chunks"), at most MAX_QUALITY_ROUNDS times; after that
+ * the failure goes to "Finalize job".
  */
 async function assembleContentResults(job: JobRecord): Promise<AssembleOutput> {
   const assembled = await assembleContentJob(job);
-  await jobs.updateJob(job, {
-    content_stats: {
-      ...(job.content_stats ?? { current_section: null, retry_count: 0 }),
-      total_words: assembled.totalWords,
-      content_size: assembled.size,
-      quality: assembled.quality,
-      current_section: null,
-    },
-  });
-  await recordTemplateQuality(job.owner, assembled.templates, assembled.quality.overallScore);
+  const rounds = job.content_stats?.quality_rounds ?? 0;
   const request = await loadRequest(job.owner, job.job_id);
   const requirements = request.input.contentMetadata.qualityRequirements;
   const min = requirements?.minQualityScore;
-  const failure =
-    requirements?.validationRequired && min !== undefined && assembled.quality.overallScore < min
-      ? `QUALITY_THRESHOLD_NOT_MET: overall quality ${assembled.quality.overallScore} is below the required ${min} (readability ${assembled.quality.readability}, coherence ${assembled.quality.coherence}, completeness ${assembled.quality.completeness}, topic relevance ${assembled.quality.topicRelevance})`
-      : undefined;
+  const q = assembled.quality;
+  const belowThreshold =
+    Boolean(requirements?.validationRequired) && min !== undefined && q.overallScore < min;
+  const regenerate = belowThreshold && rounds < MAX_QUALITY_ROUNDS && assembled.weakSections.length > 0;
+  const stats = {
+    ...(job.content_stats ?? { retry_count: 0 }),
+    total_words: assembled.totalWords,
+    content_size: assembled.size,
+    quality: q,
+    current_section: null,
+    quality_rounds: regenerate ? rounds + 1 : rounds,
+  };
+  if (regenerate) {
+    await requeueSections(job, assembled.weakSections);
+    await jobs.restartChunkCounts(
+      job,
+      stats,
+      `Quality ${q.overallScore} is below ${min}: regenerating ${assembled.weakSections.length} sections (round ${rounds + 1} of ${MAX_QUALITY_ROUNDS})`,
+      assembled.weakSections.map(sectionChunkKey),
+    );
+    return { files: [assembled.key], regenerate: true };
+  }
+  await jobs.updateJob(job, { content_stats: stats });
+  await recordTemplateQuality(job.owner, assembled.templates, q.overallScore);
+  const failure = belowThreshold
+    ? `QUALITY_THRESHOLD_NOT_MET: overall quality ${q.overallScore} is below the required ${min} after ${rounds} regeneration rounds (readability ${q.readability}, coherence ${q.coherence}, completeness ${q.completeness}, topic relevance ${q.topicRelevance})`
+    : undefined;
   return { files: [assembled.key], ...(failure ? { quality_failure: failure } : {}) };
 }
 

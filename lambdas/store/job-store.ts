@@ -238,6 +238,52 @@ export async function resetForRetry(job: JobRecord, message: string): Promise<Jo
   return reset;
 }
 
+/**
+ * Starts another pass of a running job over some of its chunks (a content job regenerating
+ * weak sections): the counters start again as for a retry, and the chunks' records are marked
+ * requeued so the worker generates them instead of answering with the earlier outcome.
+ */
+export async function restartChunkCounts(
+  job: JobRecord,
+  contentStats: JobRecord['content_stats'],
+  message: string,
+  chunkKeys: string[],
+): Promise<void> {
+  await updateJob(job, {
+    content_stats: contentStats,
+    progress_message: message,
+    chunks_completed: 0,
+    chunks_failed: 0,
+    chunks_skipped: 0,
+    questions_generated: 0,
+  });
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: jobKey(job.job_id),
+      UpdateExpression: 'REMOVE counted_chunks',
+    }),
+  );
+  await Promise.all(
+    chunkKeys.map((key) =>
+      dynamo
+        .send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: chunkRecordKey(job.job_id, key),
+            UpdateExpression: 'SET #status = :requeued',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':requeued': 'requeued' },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        }),
+    ),
+  );
+}
+
 /** The section a content job is working on now, for its status views. */
 export async function setCurrentSection(jobId: string, sectionId: string): Promise<void> {
   try {

@@ -265,7 +265,23 @@ export class Pipeline extends Construct {
       comment:
         'One generation job: plan chunks in stages, generate the chunks of each stage through SQS, assemble, finalize',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(stages).next(assemble).next(finalize)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        plan
+          .next(stages)
+          .next(assemble)
+          .next(
+            new sfn.Choice(this, STATE_NAMES.qualityCheck)
+              // A Choice on a missing path is a runtime error, so the flag is checked for first.
+              .when(
+                sfn.Condition.and(
+                  sfn.Condition.isPresent('$.assembled.regenerate'),
+                  sfn.Condition.booleanEquals('$.assembled.regenerate', true),
+                ),
+                plan,
+              )
+              .otherwise(finalize),
+          ),
+      ),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

@@ -402,6 +402,8 @@ describe('errors in the seed envelope', () => {
     );
     assert.equal(response.status, 422, response.text);
     assert.equal(response.body.metadata.details.code, 'QUALITY_THRESHOLD_NOT_MET');
+    // The weakest sections were generated again, a bounded number of times, before giving up.
+    assert.match(response.body.metadata.details.context, /after 2 regeneration rounds/);
   });
 
   it('GENERATION_FAILED (500) when the model keeps failing, AI_PROVIDER_ERROR (503) without a key', async () => {

@@ -60,6 +60,7 @@ describe('the synthesized state machine definition', () => {
         STATE_NAMES.plan,
         STATE_NAMES.stages,
         STATE_NAMES.assemble,
+        STATE_NAMES.qualityCheck,
         STATE_NAMES.finalize,
         STATE_NAMES.markFailed,
         STATE_NAMES.fail,
@@ -69,12 +70,26 @@ describe('the synthesized state machine definition', () => {
     assert.deepEqual(Object.keys(iteration).sort(), [STATE_NAMES.generate, STATE_NAMES.chunkFailed].sort());
   });
 
-  it('runs Plan chunks, Generate stages, Assemble results, Finalize job in order', () => {
+  it('runs Plan chunks, Generate stages, Assemble results, Quality met?, Finalize job in order', () => {
     assert.equal(definition.StartAt, STATE_NAMES.plan);
     assert.equal(state(STATE_NAMES.plan).Next, STATE_NAMES.stages);
     assert.equal(stages.Next, STATE_NAMES.assemble);
-    assert.equal(state(STATE_NAMES.assemble).Next, STATE_NAMES.finalize);
+    assert.equal(state(STATE_NAMES.assemble).Next, STATE_NAMES.qualityCheck);
     assert.equal(state(STATE_NAMES.finalize).End, true);
+  });
+
+  it('loops back to Plan chunks only when assembling asks for a regeneration round', () => {
+    const choice = state(STATE_NAMES.qualityCheck) as any;
+    assert.equal(choice.Type, 'Choice');
+    assert.equal(choice.Default, STATE_NAMES.finalize);
+    assert.equal(choice.Choices.length, 1);
+    const [rule] = choice.Choices;
+    assert.equal(rule.Next, STATE_NAMES.plan);
+    // The flag is tested for presence first: a Choice on a missing path fails the execution.
+    assert.deepEqual(rule.And, [
+      { Variable: '$.assembled.regenerate', IsPresent: true },
+      { Variable: '$.assembled.regenerate', BooleanEquals: true },
+    ]);
   });
 
   it('calls each pipeline function by its ARN directly, so the task result is the payload', () => {
