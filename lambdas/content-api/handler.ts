@@ -42,6 +42,7 @@ import {
   rateLimitExceededDetails,
   rateLimitHeaders,
 } from './rate-limits.ts';
+import { fetchStructure } from './structure-reference.ts';
 import {
   getTemplate,
   listTemplates,
@@ -97,14 +98,31 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
     }
     throw error;
   }
-  if (request.input.structureReference && !request.input.structure) {
-    throw new ContentApiError(
-      400,
-      'INVALID_STRUCTURE',
-      `structureReference of type "${request.input.structureReference.type}" cannot be read by this service`,
-      'Send the structure inline in input.structure, or an empty structure to have it outlined',
-      { field: 'structureReference' },
-    );
+  const reference = request.input.structureReference;
+  if (reference && !request.input.structure) {
+    if (reference.type !== 'url') {
+      throw new ContentApiError(
+        400,
+        'INVALID_STRUCTURE',
+        `structureReference of type "${reference.type}" names storage this service cannot read`,
+        'Send the structure inline in input.structure, or a structureReference {"type": "url", "location": "https://..."} (a presigned S3 URL works)',
+        { field: 'structureReference' },
+      );
+    }
+    try {
+      request = {
+        ...request,
+        input: { ...request.input, structure: await fetchStructure(reference.location) },
+      };
+    } catch (error) {
+      throw new ContentApiError(
+        400,
+        'INVALID_STRUCTURE',
+        `structureReference could not be read: ${(error as Error).message}`,
+        'Check that the URL answers 200 with the structure as JSON',
+        { field: 'structureReference' },
+      );
+    }
   }
   if (!(await geminiApiKey())) {
     throw new ContentApiError(

@@ -64,7 +64,8 @@ export class ContentRequestError extends Error {
 }
 
 export interface StructureReference {
-  type: 'kv' | 'r2' | 's3';
+  /** `url` is read by this service (HTTPS, e.g. a presigned S3 URL); the others name storage it cannot read. */
+  type: 'kv' | 'r2' | 's3' | 'url';
   location: string;
 }
 
@@ -240,7 +241,7 @@ const configSchema = object({
 });
 
 const referenceSchema = object({
-  type: z.enum(['kv', 'r2', 's3'], { error: 'one of kv, r2, s3' }),
+  type: z.enum(['kv', 'r2', 's3', 'url'], { error: 'one of kv, r2, s3, url' }),
   location: text(1024),
 });
 

@@ -8,6 +8,7 @@ import { sfn } from '../commons/clients.ts';
 import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '../commons/config.ts';
 import type { ExecutionInput } from '../commons/pipeline-contract.ts';
 import { logger } from '../commons/powertools.ts';
+import { contentJobEnded } from '../content-pipeline/job-events.ts';
 import { chunksForJob } from '../domain/chunks.ts';
 import { GeminiNotConfigured, JobNotFound, JobStateConflict } from '../domain/errors.ts';
 import {
@@ -186,13 +187,14 @@ export async function timeOut(job: JobRecord, options: { stopExecution?: boolean
     ['pending', 'running'],
   );
   if (failed && options.stopExecution !== false) await stopExecution(job, 'Job timed out');
+  if (failed) await contentJobEnded(failed);
   return failed ?? (await jobs.getJob(job.job_id)) ?? job;
 }
 
 export async function markOrphaned(jobId: string, reason: string): Promise<JobRecord | undefined> {
   const job = await jobs.getJob(jobId);
   if (!job || isTerminal(job.status)) return job;
-  return jobs.updateJob(
+  const failed = await jobs.updateJob(
     job,
     {
       status: 'failed',
@@ -202,6 +204,8 @@ export async function markOrphaned(jobId: string, reason: string): Promise<JobRe
     },
     ['pending', 'running'],
   );
+  if (failed) await contentJobEnded(failed);
+  return failed;
 }
 
 export async function cancelJob(owner: string, jobId: string): Promise<JobRecord> {

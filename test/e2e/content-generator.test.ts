@@ -141,6 +141,43 @@ describe('POST /api/execute', () => {
   });
 });
 
+describe('structure references', () => {
+  it('reads a structure from a URL (the granulator output at a presigned URL, say)', async () => {
+    const structure = course('Referenced').input.structure;
+    const server = createServer((req, res) => {
+      if (req.url === '/structure.json')
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ structure }));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const request = course('Referenced');
+      const { structure: _inline, ...input } = request.input;
+      const ok = await h.call('POST', '/api/execute', {
+        ...request,
+        input: {
+          ...input,
+          structure: {},
+          structureReference: { type: 'url', location: `${base}/structure.json` },
+        },
+      });
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal(ok.body.output.summary.totalSections, 26, 'the referenced 3 × 5 course, not an outline');
+
+      const missing = await h.call('POST', '/api/execute', {
+        ...request,
+        input: { ...input, structureReference: { type: 'url', location: `${base}/nope.json` } },
+      });
+      assert.equal(missing.status, 400);
+      assert.equal(missing.body.metadata.details.code, 'INVALID_STRUCTURE');
+      assert.match(missing.body.error, /HTTP 404/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('jobs', () => {
   it('lists jobs with the seed pagination fields, newest first', async () => {
     const all = await h.call('GET', '/api/jobs?limit=2');
