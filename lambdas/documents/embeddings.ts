@@ -4,9 +4,8 @@
  * Gemini's `RetryInfo` asks, a 5xx or timeout backs off exponentially with full jitter, and a
  * permanent error (bad key, bad request) is thrown at once.
  */
-import { GoogleGenAI } from '@google/genai';
-import { ENV, optionalEnv } from '../commons/config.ts';
-import { classify, ModelCallError } from '../gemini/gemini-client.ts';
+import type { GoogleGenAI } from '@google/genai';
+import { classify, clientFor, ModelCallError } from '../gemini/gemini-client.ts';
 import { waitForSlot } from '../gemini/rate-limiter.ts';
 
 export type EmbeddingTaskType = 'RETRIEVAL_DOCUMENT' | 'RETRIEVAL_QUERY';
@@ -57,23 +56,6 @@ const DEFAULTS = {
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
 } as const;
-
-const clients = new Map<string, GoogleGenAI>();
-
-function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
-  const baseUrl = optionalEnv(ENV.geminiBaseUrl);
-  const cacheKey = `${apiKey}|${baseUrl ?? ''}|${timeoutMs}`;
-  let client = clients.get(cacheKey);
-  if (!client) {
-    // The SDK's own retries stay off: they ignore RetryInfo and the shared budget.
-    client = new GoogleGenAI({
-      apiKey,
-      httpOptions: { ...(baseUrl ? { baseUrl } : {}), timeout: timeoutMs, retryOptions: { attempts: 1 } },
-    });
-    clients.set(cacheKey, client);
-  }
-  return client;
-}
 
 /** Scales to unit length in place, so cosine similarity is a dot product. A zero vector stays zero. */
 export function normalise(vector: Float32Array): Float32Array {

@@ -44,7 +44,11 @@ export interface ModelAnswer {
 
 const clients = new Map<string, GoogleGenAI>();
 
-function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
+/**
+ * One SDK client per key, endpoint and timeout, reused across calls. The SDK's own retries stay
+ * off: they ignore RetryInfo and the shared requests-per-minute budget.
+ */
+export function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
   const baseUrl = optionalEnv(ENV.geminiBaseUrl);
   const cacheKey = `${apiKey}|${baseUrl ?? ''}|${timeoutMs}`;
   let client = clients.get(cacheKey);
