@@ -500,27 +500,39 @@ class AttemptTimeout extends Error {
   }
 }
 
-interface AttemptResponse {
+export interface PinnedResponse {
   status: number;
   retryAfter: string | undefined;
+  /** The body, when `readBodyMaxBytes` asked for it and the status was 200. */
+  body?: Buffer;
 }
 
-function post(
-  target: CheckedTarget,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<AttemptResponse> {
+export interface PinnedRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  /** Read a 200 answer's body, refusing one larger than this; otherwise the body is drained unread. */
+  readBodyMaxBytes?: number;
+}
+
+/**
+ * One HTTP exchange with a checked target, connected to the address that was checked rather
+ * than to whatever the name resolves to now (no DNS rebinding), on a fresh connection. The
+ * timeout covers the whole exchange (and the body, when it is read), not just socket idleness.
+ */
+export function pinnedRequest(target: CheckedTarget, request: PinnedRequest): Promise<PinnedResponse> {
   const secure = target.url.protocol === 'https:';
+  const headers: Record<string, string> = { ...request.headers, Host: target.url.host };
+  if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
   const options: https.RequestOptions = {
-    // Connect to the checked address, not to whatever the name resolves to now.
     host: target.address,
     family: target.family,
     port: target.url.port === '' ? (secure ? 443 : 80) : Number(target.url.port),
     path: `${target.url.pathname}${target.url.search}`,
-    method: 'POST',
-    headers: { ...headers, Host: target.url.host, 'Content-Length': String(Buffer.byteLength(body)) },
-    // One connection per attempt: a pooled socket could outlive the check that allowed it.
+    method: request.method,
+    headers,
+    // One connection per exchange: a pooled socket could outlive the check that allowed it.
     agent: false,
   };
   if (target.url.username !== '') {
@@ -530,22 +542,39 @@ function post(
   if (secure && isIP(target.hostname) === 0) options.servername = target.hostname;
 
   return new Promise((resolve, reject) => {
-    const request = (secure ? https.request : http.request)(options, (response) => {
-      clearTimeout(timer);
+    const outgoing = (secure ? https.request : http.request)(options, (response) => {
+      const status = response.statusCode ?? 0;
       const retryAfter = response.headers['retry-after'];
-      // The body is of no use; drain it so the socket closes, but never wait on it.
-      response.resume();
-      request.setTimeout(timeoutMs, () => request.destroy());
-      resolve({ status: response.statusCode ?? 0, retryAfter });
+      const maxBytes = request.readBodyMaxBytes;
+      if (maxBytes === undefined || status !== 200) {
+        clearTimeout(timer);
+        // The body is of no use; drain it so the socket closes, but never wait on it.
+        response.resume();
+        outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy());
+        resolve({ status, retryAfter });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) outgoing.destroy(new Error(`the answer is larger than ${maxBytes} bytes`));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status, retryAfter, body: Buffer.concat(chunks) });
+      });
     });
-    // Covers the whole exchange up to the response headers, not just socket idleness: a
-    // receiver trickling bytes cannot hold the attempt open.
-    const timer = setTimeout(() => request.destroy(new AttemptTimeout(timeoutMs)), timeoutMs);
-    request.on('error', (error) => {
+    const timer = setTimeout(
+      () => outgoing.destroy(new AttemptTimeout(request.timeoutMs)),
+      request.timeoutMs,
+    );
+    outgoing.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
-    request.end(body);
+    outgoing.end(request.body);
   });
 }
 
@@ -618,12 +647,12 @@ export async function deliver(
       // Checked on every attempt: what the name resolves to may have changed since the last.
       const target = await checkCallbackUrl(url, { allowPrivate, lookup: options.lookup });
       const signature = signPayload(options.secret, body, Math.floor(Date.now() / 1000));
-      const response = await post(
-        target,
+      const response = await pinnedRequest(target, {
+        method: 'POST',
+        headers: { ...fixed, [WEBHOOK_HEADERS.signature]: signature },
         body,
-        { ...fixed, [WEBHOOK_HEADERS.signature]: signature },
         timeoutMs,
-      );
+      });
       result.lastStatus = response.status;
       if (response.status >= 200 && response.status < 300) {
         result.delivered = true;
