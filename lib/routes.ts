@@ -56,8 +56,8 @@ export const CORS_EXPOSED_HEADERS = [
   'Retry-After',
 ] as const;
 
-/** Request headers a browser may send: the API key and a JSON body's type. */
-export const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-API-Key'] as const;
+/** Request headers a browser may send: the API key (either form), a worker id and a JSON body's type. */
+export const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-API-Key', 'Authorization', 'X-Worker-ID'] as const;
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', handler: 'healthApi', apiKeyRequired: false },

@@ -1,7 +1,9 @@
 /**
  * API Gateway (REST, v1 proxy integration) in front of the in-process handlers, built from the
- * synthesized template: resources and methods give the routes, `ApiKeyRequired` says where
- * `x-api-key` is enforced, the integration URI names the function, and the template's
+ * synthesized template: resources and methods give the routes, `ApiKeyRequired` says where a
+ * key is enforced, a method's Lambda REQUEST authorizer runs first (and, with the API's key
+ * source AUTHORIZER, says which key the request carries), the integration URI names the
+ * function, and the template's
  * GatewayResponses shape every answer the gateway gives itself (unknown route, bad key,
  * timeout, broken integration), so clients see locally what they will see in AWS. As in AWS, a
  * gateway response template gets `$context` variables substituted and nothing else: API Gateway
@@ -20,6 +22,7 @@ import {
   type CfnTemplate,
   isRecord,
   LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
   referencedLogicalIds,
   referenceOf,
   resourcesOfType,
@@ -44,6 +47,8 @@ export interface Route {
   httpMethod: string;
   apiKeyRequired: boolean;
   integration: RouteIntegration;
+  /** A Lambda REQUEST authorizer that runs before the key check. */
+  authorizer?: { functionLogicalId: string; identitySources: string[] };
   timeoutMs?: number;
 }
 
@@ -55,6 +60,8 @@ export interface GatewayResponseSpec {
 
 export interface ApiDefinition {
   routes: Route[];
+  /** Where the key comes from: the `x-api-key` header, or the authorizer's `usageIdentifierKey`. */
+  apiKeySource: 'HEADER' | 'AUTHORIZER';
   gatewayResponses: Record<string, GatewayResponseSpec>;
   stageName: string;
   binaryMediaTypes: string[];
@@ -88,6 +95,14 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const BUILT_IN_RESPONSES: Record<string, { status: number; family: '4XX' | '5XX'; message: string }> = {
   MISSING_AUTHENTICATION_TOKEN: { status: 403, family: '4XX', message: 'Missing Authentication Token' },
   INVALID_API_KEY: { status: 403, family: '4XX', message: 'Forbidden' },
+  UNAUTHORIZED: { status: 401, family: '4XX', message: 'Unauthorized' },
+  ACCESS_DENIED: {
+    status: 403,
+    family: '4XX',
+    message: 'User is not authorized to access this resource with an explicit deny',
+  },
+  AUTHORIZER_FAILURE: { status: 500, family: '5XX', message: 'Internal server error' },
+  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, family: '5XX', message: 'Internal server error' },
   REQUEST_TOO_LARGE: { status: 413, family: '4XX', message: 'Request Too Long' },
   INTEGRATION_TIMEOUT: { status: 504, family: '5XX', message: 'Endpoint request timed out' },
   INTEGRATION_FAILURE: { status: 504, family: '5XX', message: 'Internal server error' },
@@ -98,6 +113,10 @@ const BUILT_IN_RESPONSES: Record<string, { status: number; family: '4XX' | '5XX'
 const ERROR_TYPE_HEADERS: Record<string, string> = {
   MISSING_AUTHENTICATION_TOKEN: 'MissingAuthenticationTokenException',
   INVALID_API_KEY: 'ForbiddenException',
+  UNAUTHORIZED: 'UnauthorizedException',
+  ACCESS_DENIED: 'AccessDeniedException',
+  AUTHORIZER_FAILURE: 'AuthorizerFailureException',
+  AUTHORIZER_CONFIGURATION_ERROR: 'AuthorizerConfigurationException',
 };
 
 function stripQuotes(value: string): string {
@@ -159,6 +178,29 @@ function integrationOf(template: CfnTemplate, method: CfnResource, where: string
   throw new Error(`${where}: the integration URI names no Lambda function of this template`);
 }
 
+function authorizerOf(template: CfnTemplate, method: CfnResource, where: string): Route['authorizer'] {
+  const props = method.Properties ?? {};
+  if (props.AuthorizationType !== 'CUSTOM') return undefined;
+  const authorizerId = refId(props.AuthorizerId)?.logicalId;
+  const authorizer = authorizerId ? template.Resources[authorizerId] : undefined;
+  if (authorizer?.Type !== 'AWS::ApiGateway::Authorizer' || authorizer.Properties?.Type !== 'REQUEST') {
+    throw new Error(`${where}: only Lambda REQUEST authorizers of this template run locally`);
+  }
+  const functionLogicalId = [...referencedLogicalIds(authorizer.Properties?.AuthorizerUri)].find(
+    (id) => template.Resources[id]?.Type === 'AWS::Lambda::Function',
+  );
+  if (!functionLogicalId) throw new Error(`${where}: the authorizer URI names no Lambda function`);
+  const source = authorizer.Properties?.IdentitySource;
+  const identitySources =
+    typeof source === 'string'
+      ? source
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)
+      : [];
+  return { functionLogicalId, identitySources };
+}
+
 export function apiFromTemplate(template: CfnTemplate): ApiDefinition {
   const resources = new Map(resourcesOfType(template, 'AWS::ApiGateway::Resource'));
   const pathCache = new Map<string, string>();
@@ -186,6 +228,11 @@ export function apiFromTemplate(template: CfnTemplate): ApiDefinition {
       httpMethod: String(props.HttpMethod ?? 'ANY').toUpperCase(),
       apiKeyRequired: props.ApiKeyRequired === true || props.ApiKeyRequired === 'true',
       integration: integrationOf(
+        template,
+        method,
+        `${logicalId} (${String(props.HttpMethod)} ${resourcePath})`,
+      ),
+      authorizer: authorizerOf(
         template,
         method,
         `${logicalId} (${String(props.HttpMethod)} ${resourcePath})`,
@@ -219,6 +266,7 @@ export function apiFromTemplate(template: CfnTemplate): ApiDefinition {
   const binary = restApi?.Properties?.BinaryMediaTypes;
   return {
     routes,
+    apiKeySource: restApi?.Properties?.ApiKeySourceType === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
     gatewayResponses,
     stageName: String(stageName),
     binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll('~1', '/')) : [],
@@ -385,6 +433,41 @@ function parseProxyResult(result: unknown): ProxyResult {
   return { statusCode, headers, body };
 }
 
+type AuthorizerOutcome =
+  | { type: 'allowed'; principalId: string; context: Record<string, unknown>; usageIdentifierKey?: string }
+  | { type: 'refused'; responseType: string; reason: string };
+
+/** IAM resource matching: `*` any run of characters, `?` one. */
+function resourceMatches(pattern: string, arn: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
+  return new RegExp(`^${regex}$`).test(arn);
+}
+
+/** The policy's verdict for one method ARN: an explicit Deny wins, then an Allow, else none. */
+export function policyEffect(policy: Record<string, unknown>, methodArn: string): 'Allow' | 'Deny' | 'none' {
+  const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+  let allowed = false;
+  for (const statement of statements) {
+    if (!isRecord(statement)) continue;
+    const actions = ([] as unknown[]).concat(statement.Action ?? []);
+    if (
+      !actions.some((action) => typeof action === 'string' && resourceMatches(action, 'execute-api:Invoke'))
+    ) {
+      continue;
+    }
+    const resources = ([] as unknown[]).concat(statement.Resource ?? []);
+    if (!resources.some((resource) => typeof resource === 'string' && resourceMatches(resource, methodArn))) {
+      continue;
+    }
+    if (statement.Effect === 'Deny') return 'Deny';
+    if (statement.Effect === 'Allow') allowed = true;
+  }
+  return allowed ? 'Allow' : 'none';
+}
+
 export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway> {
   const api = options.api ?? (options.template ? apiFromTemplate(options.template) : undefined);
   if (!api) throw new Error('startApiGateway needs a template or an api definition');
@@ -454,6 +537,50 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     return { statusCode: custom?.statusCode ?? builtIn.status, headers, body: Buffer.from(body) };
   };
 
+  /**
+   * A Lambda REQUEST authorizer, the way API Gateway treats its answer: a missing identity
+   * source or the error "Unauthorized" is 401, a policy that does not allow the method is 403,
+   * and any other error or a malformed answer is a 500.
+   */
+  const runAuthorizer = async (
+    authorizer: NonNullable<Route['authorizer']>,
+    event: Record<string, unknown> & { methodArn: string; headers: Record<string, string> },
+  ): Promise<AuthorizerOutcome> => {
+    const missing = authorizer.identitySources.find((source) => {
+      const name = /^method\.request\.header\.(.+)$/.exec(source)?.[1];
+      return (
+        name !== undefined && !Object.keys(event.headers).some((h) => h.toLowerCase() === name.toLowerCase())
+      );
+    });
+    if (missing) return { type: 'refused', responseType: 'UNAUTHORIZED', reason: `no ${missing}` };
+    const invoke = options.functions[authorizer.functionLogicalId];
+    if (!invoke)
+      return { type: 'refused', responseType: 'AUTHORIZER_CONFIGURATION_ERROR', reason: 'no function' };
+    let result: unknown;
+    try {
+      result = await invoke(event);
+    } catch (error) {
+      const message = (error as Error).message;
+      return message === 'Unauthorized'
+        ? { type: 'refused', responseType: 'UNAUTHORIZED', reason: message }
+        : { type: 'refused', responseType: 'AUTHORIZER_FAILURE', reason: message };
+    }
+    if (!isRecord(result) || typeof result.principalId !== 'string' || !isRecord(result.policyDocument)) {
+      return { type: 'refused', responseType: 'AUTHORIZER_CONFIGURATION_ERROR', reason: 'malformed answer' };
+    }
+    const effect = policyEffect(result.policyDocument, event.methodArn);
+    if (effect !== 'Allow') {
+      return { type: 'refused', responseType: 'ACCESS_DENIED', reason: `policy effect ${effect}` };
+    }
+    return {
+      type: 'allowed',
+      principalId: result.principalId,
+      context: isRecord(result.context) ? result.context : {},
+      usageIdentifierKey:
+        typeof result.usageIdentifierKey === 'string' ? result.usageIdentifierKey : undefined,
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     const now = new Date();
@@ -475,7 +602,34 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     if (!match) return answer('MISSING_AUTHENTICATION_TOKEN');
     const { route } = match;
 
-    const presented = headerValue(req, 'x-api-key');
+    const { headers, multiValueHeaders } = collectHeaders(req);
+    const query = collectQuery(url);
+    let authorizerContext: Record<string, unknown> | undefined;
+    let usageIdentifierKey: string | undefined;
+    if (route.authorizer) {
+      const outcome = await runAuthorizer(route.authorizer, {
+        type: 'REQUEST',
+        methodArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${restApiId}/${api.stageName}/${method}${url.pathname}`,
+        resource: route.resourcePath,
+        path: url.pathname,
+        httpMethod: method,
+        headers,
+        multiValueHeaders,
+        queryStringParameters: query.single,
+        multiValueQueryStringParameters: query.multi,
+        pathParameters: Object.keys(match.pathParameters).length > 0 ? match.pathParameters : null,
+        stageVariables: null,
+        requestContext: { accountId: LOCAL_ACCOUNT_ID, apiId: restApiId, stage: api.stageName, requestId },
+      });
+      if (outcome.type === 'refused') {
+        log(`${method} ${url.pathname}: authorizer refused (${outcome.responseType}): ${outcome.reason}`);
+        return answer(outcome.responseType);
+      }
+      authorizerContext = { ...outcome.context, principalId: outcome.principalId };
+      usageIdentifierKey = outcome.usageIdentifierKey;
+    }
+
+    const presented = api.apiKeySource === 'AUTHORIZER' ? usageIdentifierKey : headerValue(req, 'x-api-key');
     const apiKey = presented === undefined ? undefined : keysByValue.get(presented);
     if (route.apiKeyRequired && !apiKey) return answer('INVALID_API_KEY');
 
@@ -491,8 +645,6 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       );
     }
 
-    const { headers, multiValueHeaders } = collectHeaders(req);
-    const query = collectQuery(url);
     const binary = isBinary(headerValue(req, 'content-type'), api.binaryMediaTypes);
     const event: APIGatewayProxyEvent = {
       resource: route.resourcePath,
@@ -507,7 +659,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       requestContext: {
         accountId: LOCAL_ACCOUNT_ID,
         apiId: restApiId,
-        authorizer: undefined,
+        authorizer: authorizerContext,
         domainName: headerValue(req, 'host') ?? 'localhost',
         domainPrefix: (headerValue(req, 'host') ?? 'localhost').split('.')[0],
         extendedRequestId: requestId.replaceAll('-', '').slice(0, 16),

@@ -70,7 +70,15 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
-/** The API key's id: the owner of every job, document and result created with it. */
+/**
+ * The API key's id: the owner of every job, document and result created with it. API Gateway
+ * sets it for every method that requires a key; the authorizer's principal (a hash of the key)
+ * stands in should it ever be absent, so two keys can never share an owner. Only the public
+ * routes, which keep no data, are 'anonymous'.
+ */
 export function ownerOf(event: APIGatewayProxyEvent): string {
-  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
+  const principal = event.requestContext?.authorizer?.principalId;
+  return (
+    event.requestContext?.identity?.apiKeyId ?? (typeof principal === 'string' ? principal : 'anonymous')
+  );
 }

@@ -96,6 +96,7 @@ export const HANDLER_ENTRIES = {
   assessmentsApi: 'lambdas/api/assessments.ts',
   ingestDocument: 'lambdas/documents/ingest-document.ts',
   contentApi: 'lambdas/content-api/handler.ts',
+  apiAuthorizer: 'lambdas/api/authorizer.ts',
 } as const;
 
 /** State names as they read in the Step Functions console. */

@@ -281,7 +281,8 @@ const estimateBody = z.object({
 
 const HELP = {
   service: 'quizgen content generator',
-  authentication: 'Send your API key in the X-API-Key header',
+  authentication:
+    'Send your API key as X-API-Key: <key> or Authorization: Bearer <key> (X-Worker-ID optional)',
   endpoints: [
     'POST /api/execute',
     'GET /api/templates',

@@ -69,10 +69,10 @@ interface GatewayError {
 
 /**
  * The gateway responses, with the content API's code for each. The status stays API Gateway's
- * own, except for an unknown path: 404 instead of "Missing Authentication Token" (403). A bad key
- * is 403 on every path, although the content API's specification says 401: a response type has
- * one status for the whole API, and the quiz and assessment APIs have answered 403 from the start
- * (their specifications define no authentication, so their clients know only that).
+ * own, except for an unknown path (404 instead of "Missing Authentication Token", 403) and a
+ * key API Gateway does not know (401 as the content API's specification says, instead of 403;
+ * the quiz and assessment specifications define no authentication, and 401 is the status HTTP
+ * means for it). No credentials at all is the authorizer's 401.
  */
 export const GATEWAY_ERRORS: readonly GatewayError[] = [
   {
@@ -101,9 +101,18 @@ export const GATEWAY_ERRORS: readonly GatewayError[] = [
     suggestion: 'Check the method and path; GET /help lists the endpoints',
   },
   {
+    id: 'MissingCredentials',
+    type: apigw.ResponseType.UNAUTHORIZED,
+    detail: JSON.stringify('Missing API key: send it as X-API-Key or Authorization: Bearer'),
+    error: JSON.stringify('Authentication failed'),
+    code: 'INVALID_AUTH',
+    suggestion: 'Send your API key as X-API-Key: <key> or Authorization: Bearer <key>',
+  },
+  {
     id: 'InvalidApiKey',
     type: apigw.ResponseType.INVALID_API_KEY,
-    detail: GATEWAY_MESSAGE,
+    statusCode: '401',
+    detail: JSON.stringify('Invalid API key'),
     error: JSON.stringify('Invalid API key'),
     code: 'INVALID_API_KEY',
     suggestion: 'Check your API key is correct and not expired',
@@ -151,6 +160,7 @@ export class Api extends Construct {
     healthApi: QuizgenFunction;
     assessmentsApi: QuizgenFunction;
     contentApi: QuizgenFunction;
+    apiAuthorizer: QuizgenFunction;
   };
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -221,7 +231,23 @@ export class Api extends Construct {
     pipeline.useStateMachine(contentApi);
     geminiSecret.useKey(contentApi);
 
-    this.functions = { quizGeneratorApi, healthApi, assessmentsApi, contentApi };
+    // Reads the key from X-API-Key or Authorization: Bearer; API Gateway still validates it
+    // against the usage plan. Not cached: with two alternative headers there is no identity
+    // source every request has, and API Gateway caches only by identity sources.
+    const apiAuthorizer = new QuizgenFunction(this, 'ApiAuthorizerFunction', {
+      role: 'apiAuthorizer',
+      description: 'Finds the API key in X-API-Key or Authorization: Bearer for API Gateway',
+      timeout: cdk.Duration.seconds(5),
+      memorySize: 256,
+      // It reads request headers only: no environment, no grants.
+    });
+    const authorizer = new apigw.RequestAuthorizer(this, 'KeyAuthorizer', {
+      handler: apiAuthorizer,
+      identitySources: [],
+      resultsCacheTtl: cdk.Duration.seconds(0),
+    });
+
+    this.functions = { quizGeneratorApi, healthApi, assessmentsApi, contentApi, apiAuthorizer };
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -232,7 +258,8 @@ export class Api extends Construct {
       description: 'Quiz generation service',
       binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      // The authorizer hands API Gateway the key, wherever the client put it.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // API Gateway writes access and execution logs only with an account-level CloudWatch role;
       // creating it here lets a first deployment in a fresh account succeed.
       cloudWatchRole: true,
@@ -284,14 +311,15 @@ export class Api extends Construct {
       const resource = this.restApi.root.resourceForPath(route.path);
       const method = resource.addMethod(route.method, integrations[route.handler], {
         apiKeyRequired: route.apiKeyRequired,
+        ...(route.apiKeyRequired ? { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM } : {}),
       });
-      acknowledge(
-        method,
-        'AwsSolutions-APIG4',
-        route.apiKeyRequired
-          ? 'Clients authenticate with API keys (x-api-key) as the service specification defines; each key has its own usage plan.'
-          : 'Health check, root page and help are public by design: uptime probes and new users call them without a key, and they return no user data.',
-      );
+      if (!route.apiKeyRequired) {
+        acknowledge(
+          method,
+          'AwsSolutions-APIG4',
+          'Health check, root page and help are public by design: uptime probes and new users call them without a key, and they return no user data.',
+        );
+      }
       acknowledge(
         method,
         'AwsSolutions-COG4',

@@ -60,10 +60,20 @@ after(async () => {
 });
 
 describe('POST /api/execute', () => {
-  it("answers the seed's cURL request (an empty structure, outlined first) with the seed's success body", async () => {
-    const response = await h.call('POST', '/api/execute', await fixture('content-request-curl.json'));
+  it("answers the seed's cURL request (its headers, an empty structure outlined first) with the seed's success body", async () => {
+    // The seed's example authenticates the worker way; only the token is this service's key.
+    const raw = await fetch(`${h.url}/api/execute`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${h.key}`,
+        'X-Worker-ID': 'your-worker',
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify(await fixture('content-request-curl.json')),
+    });
+    const response = { status: raw.status, headers: raw.headers, text: await raw.text() };
     assert.equal(response.status, 200, response.text);
-    const body = response.body;
+    const body = JSON.parse(response.text);
     assert.equal(body.success, true);
     assert.deepEqual(Object.keys(body), ['success', 'output', 'usage', 'duration', 'cost', 'metadata']);
     assert.equal(body.output.topic, 'Python Basics');
@@ -84,6 +94,47 @@ describe('POST /api/execute', () => {
     assert.ok(response.headers.get('x-ratelimit-limit'));
     assert.ok(response.headers.get('x-ratelimit-remaining'));
     assert.ok(response.headers.get('x-ratelimit-reset'));
+  });
+
+  it("runs the seed's JavaScript example unchanged but for host and key (OpenAI config, granulator output)", async () => {
+    const granulatorOutput = {
+      structure: course('Python Basics').input.structure,
+      wordCountEstimates: {
+        total: 3000,
+        bySection: { lessonContent: 2400, assessments: 600 },
+        byPriority: {},
+      },
+      contentMetadata: { targetAudience: 'beginners' },
+    };
+    const response = await fetch(`${h.url}/api/execute`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${h.key}`,
+        'X-Worker-ID': 'your-worker',
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({
+        action: 'generate',
+        input: {
+          granulatorJobId: 123,
+          topic: 'Python Basics',
+          structureType: 'course',
+          structure: granulatorOutput.structure,
+          wordCountEstimates: granulatorOutput.wordCountEstimates,
+          contentMetadata: granulatorOutput.contentMetadata,
+        },
+        config: { aiProvider: 'openai', aiModel: 'gpt-4o-mini', temperature: 0.7 },
+      }),
+    });
+    const result = (await response.json()) as any;
+    assert.equal(response.status, 200, JSON.stringify(result));
+    assert.equal(result.success, true);
+    assert.equal(result.output.granulatorJobId, 123);
+    assert.equal(result.output.summary.totalSections > 0, true);
+    // Only Gemini is called; the answer says which model did the work.
+    assert.equal(result.metadata.aiProvider, 'google');
+    const job = await h.call('GET', `/api/jobs/${result.output.jobId}`);
+    assert.equal(job.status, 200, 'the Bearer key owns the job, as X-API-Key does');
   });
 
   it('generates a 15-lesson course in parallel stages, never above the concurrency setting', async () => {
@@ -504,12 +555,16 @@ describe('errors in the seed envelope', () => {
     }
   });
 
-  it('answers / and /help without a key, and 403 on /api/* without one', async () => {
+  it('answers / and /help without a key; INVALID_AUTH (401) without one, INVALID_API_KEY (401) for a wrong one', async () => {
     assert.equal((await h.call('GET', '/', undefined, null)).status, 200);
     assert.equal((await h.call('GET', '/help', undefined, null)).body.success, true);
     const noKey = await h.call('GET', '/api/jobs', undefined, null);
-    assert.equal(noKey.status, 403);
-    assert.equal(noKey.body.metadata.details.code, 'INVALID_API_KEY');
+    assert.equal(noKey.status, 401);
+    assert.equal(noKey.body.success, false);
+    assert.equal(noKey.body.metadata.details.code, 'INVALID_AUTH');
+    const wrongKey = await h.call('GET', '/api/jobs', undefined, 'not-a-key');
+    assert.equal(wrongKey.status, 401);
+    assert.equal(wrongKey.body.metadata.details.code, 'INVALID_API_KEY');
   });
 
   it("another key cannot see this key's jobs", async () => {

@@ -26,7 +26,7 @@ describe('keys', () => {
   it('rejects a missing or wrong key on every other route with the seed envelope', async () => {
     for (const key of [null, 'not-a-key']) {
       const response = await h.call('GET', `${BASE}/api-status`, undefined, key);
-      assert.equal(response.status, 403);
+      assert.equal(response.status, 401);
       assert.equal(typeof response.body.detail, 'string');
     }
   });

@@ -463,11 +463,30 @@ describe('api', () => {
     assert.ok(!BINARY_MEDIA_TYPES.some((type) => type.includes('*') || type.includes('json')));
   });
 
-  it('gives each API function one invoke permission for the whole API', () => {
+  it('gives each API function one invoke permission for the whole API, and the authorizer its own', () => {
     const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties?.Principal === 'apigateway.amazonaws.com',
     );
-    assert.equal(permissions.length, 4);
+    assert.equal(permissions.length, 5);
+  });
+
+  it('checks every keyed method through the key authorizer, which hands API Gateway the key', () => {
+    const [authorizerId, authorizer] = resourcesOfType(json, 'AWS::ApiGateway::Authorizer')[0] ?? [];
+    assert.ok(authorizerId && authorizer);
+    assert.equal(authorizer.Properties?.Type, 'REQUEST');
+    // Cached results would be keyed by identity sources, and no single header is always present.
+    assert.equal(authorizer.Properties?.AuthorizerResultTtlInSeconds, 0);
+    const [, restApi] = resourcesOfType(json, 'AWS::ApiGateway::RestApi')[0] ?? [];
+    assert.equal(restApi?.Properties?.ApiKeySourceType, 'AUTHORIZER');
+    for (const [, method] of resourcesOfType(json, 'AWS::ApiGateway::Method')) {
+      const props = method.Properties ?? {};
+      if (props.ApiKeyRequired === true) {
+        assert.equal(props.AuthorizationType, 'CUSTOM');
+        assert.deepEqual(props.AuthorizerId, { Ref: authorizerId });
+      } else {
+        assert.notEqual(props.AuthorizationType, 'CUSTOM', 'public routes and preflights run no authorizer');
+      }
+    }
   });
 
   it("serves the Content Generator's routes at the API root through the content function", () => {
@@ -651,6 +670,7 @@ describe('api', () => {
         'MISSING_AUTHENTICATION_TOKEN',
         'QUOTA_EXCEEDED',
         'THROTTLED',
+        'UNAUTHORIZED',
       ],
     );
     for (const response of Object.values(responses)) {
@@ -679,13 +699,22 @@ describe('api', () => {
     }
   });
 
-  it("answers a bad API key with 403, the seed's INVALID_API_KEY code and its suggestion", () => {
+  it('answers a missing key with 401 INVALID_AUTH, naming both ways to send one', () => {
+    const missing = GATEWAY_ERRORS.find((e) => e.type === apigw.ResponseType.UNAUTHORIZED);
+    assert.ok(missing);
+    assert.equal(missing.statusCode, undefined, "API Gateway's own 401");
+    const body = JSON.parse(render(gatewayErrorTemplate(missing), 'Unauthorized'));
+    assert.equal(body.metadata.details.code, 'INVALID_AUTH');
+    assert.match(body.detail, /X-API-Key or Authorization: Bearer/);
+  });
+
+  it("answers a bad API key with 401, the seed's INVALID_API_KEY code and its suggestion", () => {
     const invalidKey = GATEWAY_ERRORS.find((e) => e.type === apigw.ResponseType.INVALID_API_KEY);
     assert.ok(invalidKey);
-    assert.equal(invalidKey.statusCode, undefined, "API Gateway's 403 for every path");
+    assert.equal(invalidKey.statusCode, '401', "the content seed's status instead of API Gateway's 403");
     const body = JSON.parse(render(gatewayErrorTemplate(invalidKey), 'Forbidden'));
     assert.deepEqual(body, {
-      detail: 'Forbidden',
+      detail: 'Invalid API key',
       success: false,
       error: 'Invalid API key',
       metadata: {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { authorize } from '../../lambdas/api/authorizer.ts';
 import { createApp } from '../../lib/app.ts';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
 import { functionEntries } from '../../lib/definition.ts';
@@ -396,12 +397,13 @@ describe('local API Gateway on the synthesized template', () => {
 
   before(async () => {
     // Every function answers with what it was given, through the local Lambda runtime, so the
-    // payload limit applies as it does in AWS.
+    // payload limit applies as it does in AWS; the authorizer is the real one.
     const functions: Record<string, Invoke> = {};
     for (const [logicalId, role] of Object.entries(roles)) {
       functions[logicalId] = createLocalLambda(
         { functionName: logicalId, entry: 'fixture', timeoutSeconds: 5 },
         async (raw) => {
+          if (role === 'apiAuthorizer') return authorize(raw as APIGatewayRequestAuthorizerEvent);
           const event = raw as APIGatewayProxyEvent;
           calls.push({ role, event });
           return { statusCode: 200, body: JSON.stringify({ role, resource: event.resource }) };
@@ -448,8 +450,8 @@ describe('local API Gateway on the synthesized template', () => {
     assert.deepEqual((await call('/job_status?job_id=j-1')).event?.queryStringParameters, { job_id: 'j-1' });
 
     const withoutKey = await call('/job_status?job_id=j-1', {}, null);
-    assert.equal(withoutKey.response.status, 403);
-    assert.equal((await errorBody(withoutKey.response)).detail, 'Forbidden');
+    assert.equal(withoutKey.response.status, 401);
+    assert.match((await errorBody(withoutKey.response)).detail, /Missing API key/);
     const unknownMethod = await call('/assessments/a-1', { method: 'PATCH' });
     assert.equal(unknownMethod.response.status, 404);
     assert.equal((await call('/health', {}, null)).role, 'healthApi');
@@ -566,7 +568,7 @@ describe('local API Gateway on the synthesized template', () => {
       assert.deepEqual(event?.pathParameters, pathParameters, `${method} ${path}`);
       assert.equal(
         (await call(path, { method }, null)).response.status,
-        403,
+        401,
         `${method} ${path} without a key`,
       );
     }
@@ -579,12 +581,42 @@ describe('local API Gateway on the synthesized template', () => {
     assert.equal((await call('/health', {}, null)).role, 'healthApi');
   });
 
+  test("takes the key as Authorization: Bearer too (the content seed's worker form), with X-Worker-ID", async () => {
+    const bearer = (token: string) => ({
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'X-Worker-ID': 'granulator-7' },
+    });
+    const accepted = await call('/api/execute', bearer(apiKey.value), null);
+    assert.equal(accepted.response.status, 200);
+    assert.equal(accepted.role, 'contentApi');
+    assert.equal(accepted.event?.requestContext.identity.apiKeyId, apiKey.id, 'the same owner as X-API-Key');
+    assert.equal(accepted.event?.requestContext.authorizer?.authScheme, 'bearer');
+    assert.equal(accepted.event?.requestContext.authorizer?.workerId, 'granulator-7');
+    assert.doesNotMatch(
+      String(accepted.event?.requestContext.authorizer?.principalId),
+      /k{10}/,
+      'no key in logs',
+    );
+
+    const wrong = await call('/api/execute', bearer('not-a-key'), null);
+    assert.equal(wrong.response.status, 401);
+    assert.equal((await errorBody(wrong.response)).metadata.details.code, 'INVALID_API_KEY');
+
+    const none = await call('/api/v1/quiz-generator/jobs', { headers: { 'X-Worker-ID': 'w' } }, null);
+    assert.equal(none.response.status, 401);
+    const body = await errorBody(none.response);
+    assert.equal(body.metadata.details.code, 'INVALID_AUTH');
+    assert.match(body.metadata.details.suggestion, /Authorization: Bearer/);
+    const notBearer = await call('/api/jobs', { headers: { Authorization: `Basic ${apiKey.value}` } }, null);
+    assert.equal(notBearer.response.status, 401, 'only the Bearer scheme carries a key');
+  });
+
   test('answers a bad key, an unknown path and a crash in an envelope both API families read', async () => {
     const badKey = await call('/api/execute', { method: 'POST' }, 'not-a-key');
-    assert.equal(badKey.response.status, 403);
+    assert.equal(badKey.response.status, 401);
     assert.equal(badKey.response.headers.get('access-control-allow-origin'), '*');
     const body = await errorBody(badKey.response);
-    assert.equal(body.detail, 'Forbidden');
+    assert.equal(body.detail, 'Invalid API key');
     assert.equal(body.success, false);
     assert.equal(body.error, 'Invalid API key');
     assert.equal(body.metadata.details.code, 'INVALID_API_KEY');

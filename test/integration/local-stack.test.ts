@@ -55,7 +55,7 @@ describe('local stack', () => {
     assert.ok((table.Table?.GlobalSecondaryIndexes ?? []).length > 0);
     dynamo.destroy();
 
-    assert.equal((await get('/api-status')).status, 403);
+    assert.equal((await get('/api-status')).status, 401);
     const status = await get('/api-status', key.value);
     assert.equal(status.status, 200);
 
@@ -81,7 +81,7 @@ describe('local stack', () => {
     const key = stack.apiKeys[0]?.value ?? '';
     const root = (path: string, headers: Record<string, string> = { 'x-api-key': key }) =>
       fetch(`${stack?.apiUrl}${path}`, { headers });
-    assert.equal((await root('/job_status?job_id=no-such-job', {})).status, 403);
+    assert.equal((await root('/job_status?job_id=no-such-job', {})).status, 401);
     const unknownJob = await root('/job_status?job_id=no-such-job');
     assert.equal(unknownJob.status, 200);
     assert.deepEqual(await unknownJob.json(), { status: null });
