@@ -54,6 +54,7 @@ export const CORS_EXPOSED_HEADERS = [
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
   'Retry-After',
+  'Content-Disposition',
 ] as const;
 
 /** Request headers a browser may send: the API key (either form), a worker id and a JSON body's type. */
@@ -68,6 +69,10 @@ export const ROUTES: readonly Route[] = [
   api('GET', 'jobs/{job_id}'),
   api('DELETE', 'jobs/{job_id}'),
   api('POST', 'jobs/{job_id}/cancel'),
+  // Not in the seed: the quality gate's report of a job, and the key's monthly budget.
+  api('GET', 'jobs/{job_id}/quality'),
+  api('GET', 'budget'),
+  api('PUT', 'budget'),
   api('POST', 'generate/career-level'),
   api('POST', 'generate/soft-skills'),
   api('POST', 'generate/sector'),

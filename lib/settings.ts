@@ -58,6 +58,10 @@ export interface Settings {
   contentRequestsPerMinute: number;
   /** Content generation jobs one API key may have pending or running at once. */
   contentMaxConcurrentJobs: number;
+  /** Similarity (Jaccard of 5-character shingles) at or above which two questions of a bank are one. */
+  nearDuplicateThreshold: number;
+  /** Whether "all/none of the above" options pass the quality gate. */
+  allowAllNoneOfAbove: boolean;
   /** Generated content under this many bytes is answered inline, larger by S3 reference. */
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
@@ -110,6 +114,8 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   contentMaxConcurrentJobs: DEFAULTS.contentMaxConcurrentJobs,
   contentInlineMaxBytes: DEFAULTS.contentInlineMaxBytes,
   webhookTimeoutSeconds: DEFAULTS.webhookTimeoutSeconds,
+  nearDuplicateThreshold: DEFAULTS.nearDuplicateThreshold,
+  allowAllNoneOfAbove: DEFAULTS.allowAllNoneOfAbove,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -209,6 +215,16 @@ const CHECKS: Check[] = [
   intIn('assessmentRetentionHours', 1, 87_600),
   intIn('contentRequestsPerMinute', 1, 1_000_000),
   intIn('contentMaxConcurrentJobs', 1, 10_000),
+  (s) =>
+    typeof s.nearDuplicateThreshold === 'number' &&
+    s.nearDuplicateThreshold > 0 &&
+    s.nearDuplicateThreshold <= 1
+      ? undefined
+      : `nearDuplicateThreshold must be a similarity in (0, 1], such as 0.7, got ${JSON.stringify(s.nearDuplicateThreshold)}`,
+  (s) =>
+    typeof s.allowAllNoneOfAbove === 'boolean'
+      ? undefined
+      : `allowAllNoneOfAbove must be true or false, got ${JSON.stringify(s.allowAllNoneOfAbove)}`,
   intIn(
     'contentInlineMaxBytes',
     1,
@@ -296,5 +312,7 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.contentMaxConcurrentJobs]: String(s.contentMaxConcurrentJobs),
     [ENV.contentInlineMaxBytes]: String(s.contentInlineMaxBytes),
     [ENV.webhookTimeoutSeconds]: String(s.webhookTimeoutSeconds),
+    [ENV.nearDuplicateThreshold]: String(s.nearDuplicateThreshold),
+    [ENV.allowAllNoneOfAbove]: String(s.allowAllNoneOfAbove),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A loopback stand-in for the Gemini REST API (the subset `@google/genai` uses for
- * `models.generateContent` and `models.embedContent`), so the real client code runs unchanged in
- * local mode, tests and benchmarks. Everything it generates is a placeholder and says so.
+ * `models.generateContent`, `models.embedContent` and `batches.*` with inlined requests), so the
+ * real client code runs unchanged in local mode, tests and benchmarks. Everything it generates is
+ * a placeholder and says so.
  *
  * Run alone: `npx node local/gemini-simulator.ts --port 8089 --rpm 60 --latency 200-800`.
  */
@@ -19,6 +20,7 @@ export const FAULT_KINDS = [
   'truncated',
   'safety',
   'badItems',
+  'nearDuplicate',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -49,6 +51,11 @@ export interface SimulatorConfig {
   injected429DelayMs?: number;
   /** thoughtsTokenCount reported per answer (capped by the request's thinkingBudget). */
   thoughtsTokens?: number;
+  /**
+   * How long a batch (batchGenerateContent) takes from creation to done, scaled by latencyScale:
+   * pending for its first fifth, then running, its requests answered in proportion to the time.
+   */
+  batchLatencyMs?: number;
 }
 
 export type Outcome =
@@ -62,6 +69,7 @@ export type Outcome =
   | 'safety'
   | 'hang'
   | 'bad_items'
+  | 'near_duplicate'
   | 'auth'
   | 'bad_request'
   /** The client went away while the answer was being delayed. */
@@ -78,6 +86,7 @@ const OUTCOMES: readonly Outcome[] = [
   'safety',
   'hang',
   'bad_items',
+  'near_duplicate',
   'auth',
   'bad_request',
   'aborted',
@@ -97,6 +106,22 @@ export interface SimulatorStats {
   totalTokens: number;
   callsByModel: Record<string, number>;
   embeddings: { requests: number; texts: number; rejected: number; failed: number };
+  /** Batch mode; its requests count here only, not in the generateContent fields above. */
+  batches: BatchStats;
+}
+
+export interface BatchStats {
+  created: number;
+  cancelled: number;
+  /** Inlined requests received in created batches. */
+  requests: number;
+  /** Of those, answered so far: with a response or with a per-request error. */
+  answered: number;
+  /** Answered with a per-request error (an injected 429, 500, 503 or hang). */
+  failed: number;
+  promptTokens: number;
+  candidatesTokens: number;
+  thoughtsTokens: number;
 }
 
 export interface GeminiSimulator {
@@ -124,6 +149,7 @@ const DEFAULT_CONFIG: EffectiveConfig = {
   embeddingLatencyMs: 0,
   injected429DelayMs: 2000,
   thoughtsTokens: 0,
+  batchLatencyMs: 2000,
 };
 
 const QUOTA_WINDOW_MS = 60_000;
@@ -178,6 +204,7 @@ function mergeConfig(current: EffectiveConfig, patch: Record<string, unknown>): 
       case 'hangMs':
       case 'injected429DelayMs':
       case 'thoughtsTokens':
+      case 'batchLatencyMs':
         next[key] = unset ? DEFAULT_CONFIG[key] : finiteNumber(key, value);
         break;
       case 'embeddingDimensions':
@@ -474,6 +501,38 @@ function corrupt(ctx: GenContext): void {
   if (site) site.holder[site.key] = '[simulated] not-in-enum';
 }
 
+/** The outermost list of items with a text (the questions of an answer), if any. */
+function outerTextSite(ctx: GenContext): (ArraySite & { textKey: string }) | undefined {
+  const site = ctx.sites.arrays.at(-1);
+  return site?.textKey ? (site as ArraySite & { textKey: string }) : undefined;
+}
+
+const RECENT_TEXTS = 200;
+
+function rememberTexts(ctx: GenContext, recent: string[]): void {
+  const site = outerTextSite(ctx);
+  for (const item of site?.items ?? []) {
+    const text = site ? item[site.textKey] : undefined;
+    if (typeof text === 'string') recent.push(text);
+  }
+  recent.splice(0, Math.max(0, recent.length - RECENT_TEXTS));
+}
+
+/**
+ * nearDuplicate: the last item's text becomes a light rewording of an earlier answer's item
+ * (another chunk of the same run, as a model repeating itself would), or of this answer's first
+ * item when there is no earlier answer. Valid JSON; only a near-duplicate check catches it.
+ */
+function echoEarlier(ctx: GenContext, recent: string[]): void {
+  const site = outerTextSite(ctx);
+  const last = site?.items.at(-1);
+  if (!site || !last) return;
+  const earlier =
+    recent.length > 0 ? recent[Math.floor(ctx.rand() * recent.length)] : site.items[0]?.[site.textKey];
+  if (typeof earlier === 'string' && site.items.length + recent.length >= 2)
+    last[site.textKey] = `Briefly, ${earlier}`;
+}
+
 function generateNumber(schema: Schema, ctx: GenContext): number {
   const integer = typeOf(schema) === 'integer';
   const step = integer ? 1 : 0.01;
@@ -499,6 +558,22 @@ function generateNumber(schema: Schema, ctx: GenContext): number {
   return Math.min(high, Math.max(low, Math.round((low + ctx.rand() * (high - low)) * 100) / 100));
 }
 
+const VOCABULARY = (
+  'amber basil cedar delta ember fjord garnet harbor indigo juniper kelvin lumen meadow nectar ' +
+  'onyx prism quartz raven sierra tundra umber velvet willow xenon yarrow zephyr anchor beacon ' +
+  'canyon dune echo falcon glacier hollow island jasper kettle lagoon mosaic nimbus orchid ' +
+  'pepper quiver ripple saffron timber ultra vortex walnut yonder zenith atlas bramble cobalt ' +
+  'drift ferris gossamer'
+).split(' ');
+
+/** Ten words picked by the bytes of a hash. */
+function wordsOf(hex: string): string {
+  const words: string[] = [];
+  for (let i = 0; i < 20; i += 2)
+    words.push(VOCABULARY[Number.parseInt(hex.slice(i, i + 2), 16) % VOCABULARY.length] ?? '');
+  return words.join(' ');
+}
+
 function generateString(schema: Schema, ctx: GenContext, label: string): string {
   const name = humanize(label) || 'text';
   const n = (ctx.counters.get(name) ?? 0) + 1;
@@ -519,7 +594,9 @@ function generateString(schema: Schema, ctx: GenContext, label: string): string 
     case 'uuid':
       return `${unique.slice(0, 8)}-${unique.slice(8, 12)}-4${unique.slice(13, 16)}-a${unique.slice(17, 20)}-${unique.slice(20, 32)}`;
   }
-  let text = `[simulated] Placeholder ${name} ${n} about "${ctx.excerpt}" (ref ${ctx.ref})`;
+  // Words of its own make each text far from its siblings, as real questions and options are:
+  // a quality gate that flags near-duplicates must not see every placeholder as one.
+  let text = `[simulated] Placeholder ${name} ${n}: ${wordsOf(unique)} about "${ctx.excerpt}" (ref ${ctx.ref})`;
   const maxLength = asCount(schema.maxLength);
   const minLength = asCount(schema.minLength) ?? 0;
   if (maxLength !== undefined && text.length > maxLength) {
@@ -626,12 +703,109 @@ function quotaError(model: string, metric: 'requests' | 'input_token_count', lim
 
 const UNAVAILABLE = () =>
   errorBody(503, 'UNAVAILABLE', '[simulated] The model is overloaded. Please try again later.');
+const DEADLINE_EXCEEDED = () =>
+  errorBody(504, 'DEADLINE_EXCEEDED', '[simulated] Deadline expired before operation could complete.');
 const INTERNAL = () =>
   errorBody(
     500,
     'INTERNAL',
     '[simulated] An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
   );
+
+// ---------------------------------------------------------------------------------------------
+// Batch mode
+
+/** google.rpc.Status as it appears inside a resource: a gRPC code, not an HTTP status. */
+interface RpcStatus {
+  code: number;
+  message: string;
+  details?: unknown[];
+}
+
+const GRPC_CODES: Record<string, number> = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+};
+
+type BatchState =
+  | 'BATCH_STATE_PENDING'
+  | 'BATCH_STATE_RUNNING'
+  | 'BATCH_STATE_SUCCEEDED'
+  | 'BATCH_STATE_CANCELLED';
+
+interface BatchItem {
+  /** A GenerateContentRequest, as generateContent would receive it. */
+  request: Record<string, unknown>;
+  metadata: unknown;
+  fault: FaultKind | undefined;
+}
+
+interface BatchJob {
+  id: string;
+  model: string;
+  displayName: string;
+  createdAt: number;
+  durationMs: number;
+  requests: BatchItem[];
+  /** InlinedResponses produced so far, in request order. */
+  results: Record<string, unknown>[];
+  succeeded: number;
+  failed: number;
+  cancelledAt: number | undefined;
+}
+
+/** The share of a batch's time it spends pending before requests start being answered. */
+const BATCH_PENDING_SHARE = 0.2;
+const BATCH_PAGE_SIZE = 50;
+const BATCH_TYPE_PREFIX = 'type.googleapis.com/google.ai.generativelanguage.v1main';
+
+function invalidBatch(detail: string): HttpError {
+  return new HttpError(errorBody(400, 'INVALID_ARGUMENT', `[simulated] Invalid batch: ${detail}`));
+}
+
+/**
+ * Reads a BatchGenerateContentRequest as `@google/genai` sends it:
+ * `{ batch: { displayName, inputConfig: { requests: { requests: [{ request, metadata? }] } } } }`.
+ */
+function parseBatch(
+  body: Record<string, unknown>,
+  model: string,
+): { displayName: string; requests: Omit<BatchItem, 'fault'>[] } {
+  const batch = body.batch;
+  if (!isRecord(batch)) throw invalidBatch('the body must be { "batch": { ... } }.');
+  const displayName = field(batch, 'displayName');
+  if (typeof displayName !== 'string' || displayName.trim() === '')
+    throw invalidBatch('batch.displayName is required.');
+  const input = field(batch, 'inputConfig');
+  if (!isRecord(input)) throw invalidBatch('batch.inputConfig is required.');
+  if (field(input, 'fileName') !== undefined)
+    throw invalidBatch('input files are not supported by the simulator; send inlined requests.');
+  const wrapper = input.requests;
+  const list = isRecord(wrapper) ? wrapper.requests : undefined;
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalidBatch('batch.inputConfig.requests.requests must be a non-empty list.');
+  const requests = list.map((item, i) => {
+    const at = `batch.inputConfig.requests.requests[${i}]`;
+    if (!isRecord(item) || !isRecord(item.request)) throw invalidBatch(`${at}.request is required.`);
+    const { request } = item;
+    const contents = request.contents;
+    if (!(Array.isArray(contents) ? contents.length > 0 : isRecord(contents)))
+      throw invalidBatch(`${at}.request.contents is required.`);
+    const own = request.model;
+    if (own !== undefined && own !== `models/${model}` && own !== model)
+      throw invalidBatch(`${at}.request.model "${String(own)}" is not the batch's model models/${model}.`);
+    if (item.metadata !== undefined && !isRecord(item.metadata))
+      throw invalidBatch(`${at}.metadata must be an object.`);
+    return { request, metadata: item.metadata };
+  });
+  return { displayName, requests };
+}
 
 // ---------------------------------------------------------------------------------------------
 // The server
@@ -657,10 +831,40 @@ function emptyStats(inFlight: number): SimulatorStats {
     totalTokens: 0,
     callsByModel: {},
     embeddings: { requests: 0, texts: 0, rejected: 0, failed: 0 },
+    batches: {
+      created: 0,
+      cancelled: 0,
+      requests: 0,
+      answered: 0,
+      failed: 0,
+      promptTokens: 0,
+      candidatesTokens: 0,
+      thoughtsTokens: 0,
+    },
   };
 }
 
 const ROUTE = /^\/(v1|v1beta|v1alpha)\/(?:models|tunedModels)\/([^/:]+):([A-Za-z]+)$/;
+/** `batches`, `batches/{id}` and `batches/{id}:{action}`. */
+const BATCH_ROUTE = /^\/(?:v1|v1beta|v1alpha)\/batches(?:\/([^/:]+)(?::([A-Za-z]+))?)?$/;
+
+interface Answered {
+  outcome: Outcome;
+  response: Record<string, unknown>;
+  promptTokens: number;
+  candidatesTokens: number;
+  thoughtsTokens: number;
+}
+
+function notServed(req: IncomingMessage, url: URL): HttpError {
+  return new HttpError(
+    errorBody(
+      404,
+      'NOT_FOUND',
+      `[simulated] ${req.method} ${url.pathname} is not served by the Gemini simulator.`,
+    ),
+  );
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.writableEnded || res.destroyed) return;
@@ -717,11 +921,15 @@ export async function startGeminiSimulator(
 ): Promise<GeminiSimulator> {
   const { port: wantedPort = 0, host = '127.0.0.1', ...initial } = options;
   let config = mergeConfig(DEFAULT_CONFIG, initial as Record<string, unknown>);
+  /** Question-like texts of recent answers, for nearDuplicate to echo in a later one. */
+  const recentTexts: string[] = [];
   let inFlight = 0;
   let stats = emptyStats(0);
   // Counts admitted-for-processing calls; fault and latency draws are keyed by it.
   let callIndex = 0;
   let window: { at: number; tokens: number }[] = [];
+  const batches = new Map<string, BatchJob>();
+  let batchCount = 0;
   const closing = new AbortController();
 
   const count = (outcome: Outcome) => {
@@ -757,7 +965,11 @@ export async function startGeminiSimulator(
   }
 
   function chooseFault(index: number): FaultKind | undefined {
-    const u = unitFrom(config.seed, 'fault', index);
+    return faultFor(unitFrom(config.seed, 'fault', index));
+  }
+
+  /** The fault a uniform draw `u` lands on under the configured rates, if any. */
+  function faultFor(u: number): FaultKind | undefined {
     let edge = 0;
     for (const kind of FAULT_KINDS) {
       edge += config.faults[kind] ?? 0;
@@ -794,81 +1006,16 @@ export async function startGeminiSimulator(
     return undefined;
   }
 
-  async function generateContent(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
+  /** The generateContent answer to a request; `fault` may shape its content (not an HTTP error). */
+  function answerFor(
+    body: Record<string, unknown>,
     model: string,
-    signal: AbortSignal,
-  ): Promise<void> {
-    stats.totalCalls += 1;
-    stats.callsByModel[model] = (stats.callsByModel[model] ?? 0) + 1;
-    const authError = checkKey(req, url);
-    if (authError) {
-      count('auth');
-      return sendJson(res, authError.error.code, authError);
-    }
-    let body: Record<string, unknown>;
-    try {
-      body = await readJson(req);
-    } catch (err) {
-      count('bad_request');
-      throw err;
-    }
+    fault: FaultKind | undefined,
+    responseKey: string | number,
+  ): Answered {
     const request = body as GenerateRequest;
     const { all, lastUser } = promptTexts(body);
     const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));
-    const index = callIndex++;
-
-    if (index < config.failFirstCalls) {
-      count('503');
-      return sendJson(res, 503, UNAVAILABLE());
-    }
-    const overQuota = checkQuota(Date.now(), promptTokens, model);
-    if (overQuota) {
-      count('429_quota');
-      return sendJson(res, 429, overQuota);
-    }
-    const fault = chooseFault(index);
-    if (fault === 'error429') {
-      count('429_injected');
-      const body429 = quotaError(model, 'requests', config.rpm ?? 60, config.injected429DelayMs);
-      return sendJson(res, 429, body429);
-    }
-    window.push({ at: Date.now(), tokens: promptTokens });
-    stats.acceptedCalls += 1;
-
-    if (fault === 'hang') {
-      count('hang');
-      if (await wait(config.hangMs, signal)) {
-        sendJson(
-          res,
-          504,
-          errorBody(
-            504,
-            'DEADLINE_EXCEEDED',
-            '[simulated] Deadline expired before operation could complete.',
-          ),
-        );
-      }
-      return;
-    }
-    const { min, max } = config.latencyMs;
-    const latency = (min + unitFrom(config.seed, 'latency', index) * (max - min)) * config.latencyScale;
-    if (!(await wait(latency, signal))) {
-      count('aborted');
-      return;
-    }
-
-    if (fault === 'error500') {
-      count('500');
-      return sendJson(res, 500, INTERNAL());
-    }
-    if (fault === 'error503') {
-      count('503');
-      return sendJson(res, 503, UNAVAILABLE());
-    }
-
     const generationConfig = isRecord(request.generationConfig)
       ? request.generationConfig
       : isRecord(body.generation_config)
@@ -892,12 +1039,15 @@ export async function startGeminiSimulator(
     if (schema) {
       const answer = generate(schema, ctx, 'response');
       if (fault === 'badItems') corrupt(ctx);
+      if (fault === 'nearDuplicate') echoEarlier(ctx, recentTexts);
+      rememberTexts(ctx, recentTexts);
       text = JSON.stringify(answer);
     } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });
     else text = generateString({}, ctx, 'response');
 
     let finishReason = 'STOP';
-    let outcome: Outcome = fault === 'badItems' ? 'bad_items' : 'ok';
+    let outcome: Outcome =
+      fault === 'badItems' ? 'bad_items' : fault === 'nearDuplicate' ? 'near_duplicate' : 'ok';
     let parts: { text: string }[] | undefined = [{ text }];
     if (fault === 'malformedJson') {
       outcome = 'malformed';
@@ -911,7 +1061,6 @@ export async function startGeminiSimulator(
       finishReason = 'SAFETY';
       parts = undefined;
     }
-    count(outcome);
 
     const candidatesTokens = parts ? tokensFor(parts.reduce((n, p) => n + p.text.length, 0)) : 0;
     const thinkingBudget = asCount(
@@ -919,10 +1068,6 @@ export async function startGeminiSimulator(
     );
     const thoughtsTokens = Math.max(0, Math.min(config.thoughtsTokens, thinkingBudget ?? Infinity));
     const totalTokens = promptTokens + candidatesTokens + thoughtsTokens;
-    stats.promptTokens += promptTokens;
-    stats.candidatesTokens += candidatesTokens;
-    stats.thoughtsTokens += thoughtsTokens;
-    stats.totalTokens += totalTokens;
 
     const candidate: Record<string, unknown> = { finishReason, index: 0 };
     if (parts) candidate.content = { parts, role: 'model' };
@@ -934,18 +1079,289 @@ export async function startGeminiSimulator(
         { category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', probability: 'NEGLIGIBLE' },
       ];
     }
-    sendJson(res, 200, {
-      candidates: [candidate],
-      usageMetadata: {
-        promptTokenCount: promptTokens,
-        candidatesTokenCount: candidatesTokens,
-        totalTokenCount: totalTokens,
-        promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
-        thoughtsTokenCount: thoughtsTokens,
+    return {
+      outcome,
+      promptTokens,
+      candidatesTokens,
+      thoughtsTokens,
+      response: {
+        candidates: [candidate],
+        usageMetadata: {
+          promptTokenCount: promptTokens,
+          candidatesTokenCount: candidatesTokens,
+          totalTokenCount: totalTokens,
+          promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+          thoughtsTokenCount: thoughtsTokens,
+        },
+        modelVersion: model,
+        responseId: sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22),
       },
-      modelVersion: model,
-      responseId: sha256(config.seed, 'response', index, ref).toString('base64url').slice(0, 22),
-    });
+    };
+  }
+
+  async function generateContent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    model: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    stats.totalCalls += 1;
+    stats.callsByModel[model] = (stats.callsByModel[model] ?? 0) + 1;
+    const authError = checkKey(req, url);
+    if (authError) {
+      count('auth');
+      return sendJson(res, authError.error.code, authError);
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = await readJson(req);
+    } catch (err) {
+      count('bad_request');
+      throw err;
+    }
+    const { all } = promptTexts(body);
+    const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));
+    const index = callIndex++;
+
+    if (index < config.failFirstCalls) {
+      count('503');
+      return sendJson(res, 503, UNAVAILABLE());
+    }
+    const overQuota = checkQuota(Date.now(), promptTokens, model);
+    if (overQuota) {
+      count('429_quota');
+      return sendJson(res, 429, overQuota);
+    }
+    const fault = chooseFault(index);
+    if (fault === 'error429') {
+      count('429_injected');
+      return sendJson(res, 429, injected429(model));
+    }
+    window.push({ at: Date.now(), tokens: promptTokens });
+    stats.acceptedCalls += 1;
+
+    if (fault === 'hang') {
+      count('hang');
+      if (await wait(config.hangMs, signal)) sendJson(res, 504, DEADLINE_EXCEEDED());
+      return;
+    }
+    const { min, max } = config.latencyMs;
+    const latency = (min + unitFrom(config.seed, 'latency', index) * (max - min)) * config.latencyScale;
+    if (!(await wait(latency, signal))) {
+      count('aborted');
+      return;
+    }
+
+    if (fault === 'error500') {
+      count('500');
+      return sendJson(res, 500, INTERNAL());
+    }
+    if (fault === 'error503') {
+      count('503');
+      return sendJson(res, 503, UNAVAILABLE());
+    }
+
+    const answer = answerFor(body, model, fault, index);
+    count(answer.outcome);
+    stats.promptTokens += answer.promptTokens;
+    stats.candidatesTokens += answer.candidatesTokens;
+    stats.thoughtsTokens += answer.thoughtsTokens;
+    stats.totalTokens += answer.promptTokens + answer.candidatesTokens + answer.thoughtsTokens;
+    sendJson(res, 200, answer.response);
+  }
+
+  function injected429(model: string): ApiErrorBody {
+    return quotaError(model, 'requests', config.rpm ?? 60, config.injected429DelayMs);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Batch mode: `batches/{id}` resources answered as long-running Operations, the shape
+  // `@google/genai` parses in `batchJobFromMldev` (state and output under `metadata`).
+
+  async function createBatch(req: IncomingMessage, res: ServerResponse, url: URL, model: string) {
+    const authError = checkKey(req, url);
+    if (authError) return sendJson(res, authError.error.code, authError);
+    const body = await readJson(req);
+    const { displayName, requests } = parseBatch(body, model);
+    const now = Date.now();
+    const id = hashHex(config.seed, 'batch', batchCount++, now).slice(0, 24);
+    const job: BatchJob = {
+      id,
+      model,
+      displayName,
+      createdAt: now,
+      durationMs: config.batchLatencyMs * config.latencyScale,
+      // Drawn now, per request, so a batch keeps the faults it was submitted under.
+      requests: requests.map((r, i) => ({
+        ...r,
+        fault: faultFor(unitFrom(config.seed, 'batch-fault', id, i)),
+      })),
+      results: [],
+      succeeded: 0,
+      failed: 0,
+      cancelledAt: undefined,
+    };
+    batches.set(id, job);
+    stats.batches.created += 1;
+    stats.batches.requests += job.requests.length;
+    // Answered as created, before any time passes: pending, whatever batchLatencyMs says.
+    return sendJson(res, 200, batchOperation(job, now, 'BATCH_STATE_PENDING'));
+  }
+
+  /** Answers the requests whose time has come, in request order. */
+  function advance(job: BatchJob, now: number): void {
+    if (job.cancelledAt !== undefined) return;
+    const total = job.requests.length;
+    const elapsed = now - job.createdAt;
+    const pendingFor = job.durationMs * BATCH_PENDING_SHARE;
+    const due =
+      elapsed >= job.durationMs
+        ? total
+        : elapsed < pendingFor
+          ? 0
+          : Math.floor((total * (elapsed - pendingFor)) / (job.durationMs - pendingFor));
+    while (job.results.length < due) {
+      const index = job.results.length;
+      const item = job.requests[index];
+      if (!item) break;
+      job.results.push(answerBatchRequest(job, item, index));
+    }
+  }
+
+  function answerBatchRequest(job: BatchJob, item: BatchItem, index: number): Record<string, unknown> {
+    const withMetadata = (out: Record<string, unknown>) =>
+      item.metadata === undefined ? out : { ...out, metadata: item.metadata };
+    stats.batches.answered += 1;
+    const failure = batchFailure(item.fault, job.model);
+    if (failure) {
+      job.failed += 1;
+      stats.batches.failed += 1;
+      return withMetadata({ error: failure });
+    }
+    const answer = answerFor(item.request, job.model, item.fault, `${job.id}/${index}`);
+    job.succeeded += 1;
+    stats.batches.promptTokens += answer.promptTokens;
+    stats.batches.candidatesTokens += answer.candidatesTokens;
+    stats.batches.thoughtsTokens += answer.thoughtsTokens;
+    return withMetadata({ response: answer.response });
+  }
+
+  /** An HTTP fault of generateContent becomes the request's google.rpc.Status (gRPC code). */
+  function batchFailure(fault: FaultKind | undefined, model: string): RpcStatus | undefined {
+    const http =
+      fault === 'error429'
+        ? injected429(model)
+        : fault === 'error500'
+          ? INTERNAL()
+          : fault === 'error503'
+            ? UNAVAILABLE()
+            : fault === 'hang'
+              ? DEADLINE_EXCEEDED()
+              : undefined;
+    if (!http) return undefined;
+    const { status, message, details } = http.error;
+    return { code: GRPC_CODES[status] ?? 2, message, ...(details ? { details } : {}) };
+  }
+
+  function batchState(job: BatchJob, now: number): BatchState {
+    if (job.cancelledAt !== undefined) return 'BATCH_STATE_CANCELLED';
+    if (job.results.length === job.requests.length && now - job.createdAt >= job.durationMs)
+      return 'BATCH_STATE_SUCCEEDED';
+    return now - job.createdAt < job.durationMs * BATCH_PENDING_SHARE
+      ? 'BATCH_STATE_PENDING'
+      : 'BATCH_STATE_RUNNING';
+  }
+
+  function batchOperation(job: BatchJob, now: number, state = batchState(job, now)): Record<string, unknown> {
+    const name = `batches/${job.id}`;
+    const endedAt =
+      job.cancelledAt ?? (state === 'BATCH_STATE_SUCCEEDED' ? job.createdAt + job.durationMs : undefined);
+    const total = job.requests.length;
+    // int64 fields travel as strings in proto3 JSON, and zero counts are left out.
+    const batchStats: Record<string, string> = { requestCount: String(total) };
+    const counts = {
+      successfulRequestCount: job.succeeded,
+      failedRequestCount: job.failed,
+      pendingRequestCount: total - job.succeeded - job.failed,
+    };
+    for (const [key, value] of Object.entries(counts)) if (value > 0) batchStats[key] = String(value);
+    const output =
+      state === 'BATCH_STATE_SUCCEEDED' ? { inlinedResponses: { inlinedResponses: job.results } } : undefined;
+    const operation: Record<string, unknown> = {
+      name,
+      metadata: {
+        '@type': `${BATCH_TYPE_PREFIX}.GenerateContentBatch`,
+        model: `models/${job.model}`,
+        displayName: job.displayName,
+        ...(output ? { output } : {}),
+        createTime: new Date(job.createdAt).toISOString(),
+        ...(endedAt !== undefined ? { endTime: new Date(endedAt).toISOString() } : {}),
+        updateTime: new Date(endedAt ?? now).toISOString(),
+        batchStats,
+        state,
+        name,
+      },
+    };
+    if (endedAt !== undefined) operation.done = true;
+    if (output)
+      operation.response = { '@type': `${BATCH_TYPE_PREFIX}.GenerateContentBatchOutput`, ...output };
+    // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED).
+    if (job.cancelledAt !== undefined) operation.error = { code: 1, message: 'Operation cancelled.' };
+    return operation;
+  }
+
+  async function batchEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    id: string | undefined,
+    action: string | undefined,
+  ): Promise<void> {
+    const authError = checkKey(req, url);
+    if (authError) return sendJson(res, authError.error.code, authError);
+    const now = Date.now();
+    if (id === undefined) {
+      if (req.method !== 'GET') throw notServed(req, url);
+      return sendJson(res, 200, listBatches(url, now));
+    }
+    const job = batches.get(id);
+    const route = `${req.method} ${action ?? ''}`;
+    if (!['GET ', 'DELETE ', 'POST cancel'].includes(route)) throw notServed(req, url);
+    if (!job) {
+      throw new HttpError(
+        errorBody(404, 'NOT_FOUND', `Requested entity was not found. [simulated] No batch batches/${id}.`),
+      );
+    }
+    advance(job, now);
+    if (route === 'DELETE ') {
+      // As at Google: deleting says the result is no longer wanted; it does not cancel first.
+      batches.delete(id);
+      return sendJson(res, 200, {});
+    }
+    if (route === 'POST cancel') {
+      // Cancelling a batch that has ended changes nothing; one that has not ends it at once.
+      const state = batchState(job, now);
+      if (state === 'BATCH_STATE_PENDING' || state === 'BATCH_STATE_RUNNING') {
+        job.cancelledAt = now;
+        stats.batches.cancelled += 1;
+      }
+      return sendJson(res, 200, {});
+    }
+    return sendJson(res, 200, batchOperation(job, now));
+  }
+
+  function listBatches(url: URL, now: number): Record<string, unknown> {
+    const size = Number(url.searchParams.get('pageSize') ?? BATCH_PAGE_SIZE);
+    const pageSize = Number.isInteger(size) && size > 0 ? Math.min(size, 1000) : BATCH_PAGE_SIZE;
+    const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
+    const jobs = [...batches.values()];
+    const page = jobs.slice(start, start + pageSize);
+    for (const job of page) advance(job, now);
+    const operations = page.map((job) => batchOperation(job, now));
+    return start + pageSize < jobs.length
+      ? { operations, nextPageToken: String(start + pageSize) }
+      : { operations };
   }
 
   function embeddingFor(text: string, dimensions: number): number[] {
@@ -1026,6 +1442,9 @@ export async function startGeminiSimulator(
   }
 
   function snapshot(): SimulatorStats {
+    // Batches progress with time, not with calls: bring them up to now before counting.
+    const now = Date.now();
+    for (const job of batches.values()) advance(job, now);
     return structuredClone({ ...stats, inFlight });
   }
 
@@ -1039,18 +1458,16 @@ export async function startGeminiSimulator(
   async function route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     if (url.pathname.startsWith('/__simulator/')) return admin(req, res, url.pathname);
+    const batchMatch = BATCH_ROUTE.exec(url.pathname);
+    if (batchMatch) {
+      const id = batchMatch[1] === undefined ? undefined : decodeURIComponent(batchMatch[1]);
+      return batchEndpoint(req, res, url, id, batchMatch[2]);
+    }
     const match = ROUTE.exec(url.pathname);
     const model = match?.[2] ? decodeURIComponent(match[2]) : undefined;
     const method = match?.[3];
-    if (req.method !== 'POST' || model === undefined || method === undefined) {
-      throw new HttpError(
-        errorBody(
-          404,
-          'NOT_FOUND',
-          `[simulated] ${req.method} ${url.pathname} is not served by the Gemini simulator.`,
-        ),
-      );
-    }
+    if (req.method !== 'POST' || model === undefined || method === undefined) throw notServed(req, url);
+    if (method === 'batchGenerateContent') return createBatch(req, res, url, model);
     if (method === 'generateContent') {
       inFlight += 1;
       stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
@@ -1126,6 +1543,7 @@ function parseCli(argv: string[]): SimulatorConfig & { port?: number; host?: str
       'fail-first': { type: 'string' },
       'hang-ms': { type: 'string' },
       'embedding-dimensions': { type: 'string' },
+      'batch-latency-ms': { type: 'string' },
       fault: { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
@@ -1134,7 +1552,8 @@ function parseCli(argv: string[]): SimulatorConfig & { port?: number; host?: str
     console.log(
       'Usage: node local/gemini-simulator.ts [--port 8089] [--host 127.0.0.1] [--seed 42] [--api-key KEY]\n' +
         '  [--rpm N] [--tpm N] [--latency MIN-MAX] [--latency-scale X] [--fail-first N] [--hang-ms MS]\n' +
-        `  [--embedding-dimensions N] [--fault KIND=RATE ...]   kinds: ${FAULT_KINDS.join(', ')}`,
+        '  [--embedding-dimensions N] [--batch-latency-ms MS]\n' +
+        `  [--fault KIND=RATE ...]   kinds: ${FAULT_KINDS.join(', ')}`,
     );
     process.exit(0);
   }
@@ -1153,6 +1572,7 @@ function parseCli(argv: string[]): SimulatorConfig & { port?: number; host?: str
   set('failFirstCalls', num(values['fail-first']));
   set('hangMs', num(values['hang-ms']));
   set('embeddingDimensions', num(values['embedding-dimensions']));
+  set('batchLatencyMs', num(values['batch-latency-ms']));
   if (values.latency !== undefined) {
     const [min = 0, max = min] = values.latency.split('-').map(Number);
     out.latencyMs = { min, max };

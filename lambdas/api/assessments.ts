@@ -1,7 +1,8 @@
 /**
  * Document-grounded assessments: upload documents, generate an assessment with a Bloom's mix,
- * poll `GET /job_status?job_id=…` (the seed's exact bodies), save and edit assessments.
- * Thin: each route validates, calls the stores and services, answers.
+ * poll `GET /job_status?job_id=…` (the seed's exact bodies), save and edit assessments, and
+ * export a finished or saved one for an LMS (`?format=`). Thin: each route validates, calls the
+ * stores and services, answers.
  */
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import * as saved from '../assessments/saved-store.ts';
 import { s3 } from '../commons/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '../commons/config.ts';
+import { exportResponse, requestedFormat } from '../commons/export-response.ts';
 import {
   errorResponse,
   header,
@@ -41,8 +43,15 @@ import {
 import { DocumentRejected, detectContentType } from '../documents/extract.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from '../domain/assessment.ts';
 import { parseBloomMix, totalOf } from '../domain/bloom.ts';
-import { DomainError, InvalidRequest, JobNotFound, JobStateConflict } from '../domain/errors.ts';
+import {
+  DomainError,
+  InvalidRequest,
+  JobNotFound,
+  JobStateConflict,
+  ResultNotFound,
+} from '../domain/errors.ts';
 import type { JobRecord, JobStatus } from '../domain/jobs.ts';
+import { bankFromAssessment, type ExportFormat, isExportFormat } from '../exports/index.ts';
 import * as service from '../services/job-service.ts';
 import * as jobStore from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
@@ -91,6 +100,31 @@ async function jobStatusBody(job: JobRecord) {
       return { status };
   }
 }
+
+/**
+ * A finished assessment job's MCQs as an export. Unlike the seed's job_status bodies, a job
+ * that is not there or not finished is an error: there is no file to send.
+ */
+async function exportJob(owner: string, jobId: string, format: ExportFormat) {
+  const found = uuid.safeParse(jobId).success ? await jobStore.getJob(jobId) : undefined;
+  if (!found || found.owner !== owner) throw new JobNotFound(jobId);
+  const job = await service.reconcile(found);
+  if (job.job_type !== 'assessment') throw new InvalidRequest(`Job ${jobId} is not an assessment job`);
+  if (job.status !== 'completed') {
+    throw new JobStateConflict(
+      `Job ${jobId} is ${SEED_STATUS[job.status]}; only a finished assessment can be exported`,
+    );
+  }
+  const result = await results.getJson<{ mcqs: AssessmentQuestion[] }>(s3Keys.assessmentResult(owner, jobId));
+  if (!result) throw new ResultNotFound(`The questions of job ${jobId} are no longer kept`);
+  const title = job.parameters.title ?? job.parameters.query ?? 'Assessment';
+  // Without a grant to write exports anywhere, one too large for a response is a 413; an
+  // assessment has at most MAX_ASSESSMENT_QUESTIONS questions, far below that.
+  return exportResponse(bankFromAssessment(title, result.mcqs), format);
+}
+
+/** `?format=` of job_status and a saved assessment: the JSON as ever, or an export. */
+const assessmentFormat = (event: APIGatewayProxyEvent) => requestedFormat(event, ['json']);
 
 const jobStatusQuery = z.object({
   job_id: z
@@ -335,6 +369,8 @@ function assessmentView(a: saved.SavedAssessment) {
 const routes: Record<string, Route> = {
   'GET /job_status': async (event, owner) => {
     const { job_id: jobId } = parseQuery(event, jobStatusQuery);
+    const format = assessmentFormat(event);
+    if (isExportFormat(format)) return exportJob(owner, jobId, format);
     const job = uuid.safeParse(jobId).success ? await jobStore.getJob(jobId) : undefined;
     // Unknown, expired, or another key's: the seed's "not found" body.
     if (!job || job.owner !== owner) return json(200, { status: null });
@@ -429,8 +465,13 @@ const routes: Record<string, Route> = {
     await saved.putAssessment(assessment);
     return json(201, assessmentView(assessment), { location: `/assessments/${assessment.assessment_id}` });
   },
-  'GET /assessments/{assessment_id}': async (event, owner) =>
-    json(200, assessmentView(await ownedAssessment(owner, event))),
+  'GET /assessments/{assessment_id}': async (event, owner) => {
+    const format = assessmentFormat(event);
+    const assessment = await ownedAssessment(owner, event);
+    if (!isExportFormat(format)) return json(200, assessmentView(assessment));
+    // A saved assessment fits in one table item (MAX_SAVED_BYTES), so its export fits a response.
+    return exportResponse(bankFromAssessment(assessment.title, assessment.mcqs), format);
+  },
   'PUT /assessments/{assessment_id}': async (event, owner) => {
     const current = await ownedAssessment(owner, event);
     const body = parseBody(event, updateBody);

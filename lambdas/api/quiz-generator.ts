@@ -1,14 +1,17 @@
 /**
  * The Quiz Generator API, `/api/v1/quiz-generator/...`: the seed's endpoints plus job
- * cancellation and result downloads. Thin: each route validates, calls a service, answers.
+ * cancellation and result downloads, as JSON or exported for an LMS (`?format=`). Thin: each
+ * route validates, calls a service, answers.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { DEFAULTS, ENV, intEnv } from '../commons/config.ts';
+import { exportResponse, requestedFormat } from '../commons/export-response.ts';
 import { errorResponse, json, noContent, ownerOf, parseBody, parseQuery } from '../commons/http.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import { logger } from '../commons/powertools.ts';
 import {
+  catalog,
   LEVELS,
   levelDescription,
   requireCareer,
@@ -28,6 +31,7 @@ import {
   jobTitle,
   toApiJob,
 } from '../domain/jobs.ts';
+import { bankFromResult, isExportFormat } from '../exports/index.ts';
 import { geminiApiKey } from '../gemini/api-key.ts';
 import * as service from '../services/job-service.ts';
 import * as jobStore from '../store/job-store.ts';
@@ -41,20 +45,40 @@ const PRESIGNED_URL_SECONDS = 900;
 type Route = (event: APIGatewayProxyEvent, owner: string) => Promise<APIGatewayProxyResult>;
 
 const regenerate = z.boolean({ error: 'must be true or false' }).optional();
+/** Not in the seed: cost control on every generate request. */
+const costControl = {
+  /** Answer what the job would do (chunks, tokens, cost, time) without starting it. */
+  dry_run: z.boolean({ error: 'must be true or false' }).optional(),
+  max_cost_usd: z
+    .number({ error: 'must be a number of US dollars, such as 2.5' })
+    .positive('must be more than 0')
+    .max(100_000, 'must be at most 100000')
+    .optional(),
+};
 const careerLevelBody = z.strictObject({
   sector: z.string({ error: 'must be a sector id such as "technology"' }).default('technology'),
   career: z.string({ error: 'is required: a career id such as "FRONTEND_DEVELOPER" (see GET /sectors)' }),
   level: z.number({ error: 'is required: an integer from 1 to 5' }),
   regenerate,
+  ...costControl,
 });
 const sectorBody = z.strictObject({
   sector: z.string({ error: 'is required: a sector id such as "finance" (see GET /sectors)' }),
   regenerate,
+  ...costControl,
 });
-const softSkillsBody = z.strictObject({ regenerate });
+const softSkillsBody = z.strictObject({ regenerate, ...costControl });
 const fullBody = z.strictObject({
   include_soft_skills: z.boolean({ error: 'must be true or false' }).default(true),
   regenerate,
+  ...costControl,
+});
+const budgetBody = z.strictObject({
+  monthly_usd: z
+    .number({ error: 'must be a number of US dollars, or null for no budget' })
+    .positive('must be more than 0 (or null for no budget)')
+    .max(1_000_000, 'must be at most 1000000')
+    .nullable(),
 });
 const listQuery = z.object({
   status: z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` }).optional(),
@@ -70,9 +94,11 @@ const listQuery = z.object({
     .min(0, 'must be 0 or more')
     .default(0),
 });
-const resultQuery = z.object({
-  format: z.enum(['inline', 'url'], { error: 'must be "inline" or "url"' }).optional(),
-});
+/** The results routes' own `?format=`s besides the exports; `inline`, json's old name, still works. */
+const RESULT_FORMATS = ['json', 'url'] as const;
+const RESULT_FORMAT_ALIASES = { inline: 'json' } as const;
+const resultFormat = (event: APIGatewayProxyEvent) =>
+  requestedFormat(event, RESULT_FORMATS, RESULT_FORMAT_ALIASES);
 const uuid = z.uuid();
 
 /** The quiz-bank job types this API starts (assessments have their own API). */
@@ -81,7 +107,14 @@ type QuizJobType = Exclude<JobType, 'assessment' | 'content'>;
 interface ParsedRequest {
   type: QuizJobType;
   parameters: JobParameters;
+  dryRun: boolean;
+  maxCostUsd?: number;
 }
+
+const costOptions = (body: { dry_run?: boolean | undefined; max_cost_usd?: number | undefined }) => ({
+  dryRun: body.dry_run === true,
+  ...(body.max_cost_usd !== undefined ? { maxCostUsd: body.max_cost_usd } : {}),
+});
 
 function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRequest {
   switch (type) {
@@ -93,6 +126,7 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
       return {
         type,
         parameters: { sector, career, level, ...(body.regenerate ? { regenerate: true } : {}) },
+        ...costOptions(body),
       };
     }
     case 'sector': {
@@ -100,11 +134,16 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
       return {
         type,
         parameters: { sector: requireSector(body.sector), ...(body.regenerate ? { regenerate: true } : {}) },
+        ...costOptions(body),
       };
     }
     case 'soft_skills': {
       const body = parseBody(event, softSkillsBody);
-      return { type, parameters: { type: 'soft_skills', ...(body.regenerate ? { regenerate: true } : {}) } };
+      return {
+        type,
+        parameters: { type: 'soft_skills', ...(body.regenerate ? { regenerate: true } : {}) },
+        ...costOptions(body),
+      };
     }
     case 'full': {
       const body = parseBody(event, fullBody);
@@ -114,6 +153,7 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
           include_soft_skills: body.include_soft_skills,
           ...(body.regenerate ? { regenerate: true } : {}),
         },
+        ...costOptions(body),
       };
     }
   }
@@ -173,10 +213,16 @@ function syncSuccess(job: JobRecord) {
   return { success: true, message, questions_generated: n, details: { ...details, job_id: job.job_id } };
 }
 
+const dryRun = (owner: string, request: ParsedRequest) =>
+  service.dryRun(owner, request.type, request.parameters, { maxCostUsd: request.maxCostUsd });
+const start = (owner: string, request: ParsedRequest) =>
+  service.startJob(owner, request.type, request.parameters, { maxCostUsd: request.maxCostUsd });
+
 function generateAsync(type: QuizJobType): Route {
   return async (event, owner) => {
     const request = parseGenerate(event, type);
-    const job = await service.startJob(owner, request.type, request.parameters);
+    if (request.dryRun) return json(200, await dryRun(owner, request));
+    const job = await start(owner, request);
     const location = jobLocation(event, job.job_id);
     return json(
       202,
@@ -193,7 +239,8 @@ function generateAsync(type: QuizJobType): Route {
 function generateSync(type: QuizJobType): Route {
   return async (event, owner) => {
     const request = parseGenerate(event, type);
-    const started = await service.startJob(owner, request.type, request.parameters);
+    if (request.dryRun) return json(200, await dryRun(owner, request));
+    const started = await start(owner, request);
     const waitSeconds = intEnv(ENV.syncWaitSeconds, DEFAULTS.syncWaitSeconds, 0);
     const job = await service.waitForJob(owner, started.job_id, waitSeconds * 1000);
     const location = jobLocation(event, job.job_id);
@@ -224,12 +271,34 @@ function jobIdOf(event: APIGatewayProxyEvent): string {
   return id;
 }
 
+/**
+ * Where an export too large for a response goes: beside the owner's results, under the prefix
+ * the function may write, one object per source and format (each request replaces it).
+ */
+const exportKey = (owner: string, source: string) => (filename: string) =>
+  `results/${owner}/exports/${source}/${filename}`;
+
+interface ResultFile {
+  key: string;
+  /** The bank's title in exports, which also names the file. */
+  title: string;
+  /** Names the file's exports in S3. */
+  source: string;
+  /** The 404's message while the file does not exist. */
+  missing: string;
+}
+
 async function sendResult(
   event: APIGatewayProxyEvent,
-  key: string,
-  missing: string,
+  owner: string,
+  { key, title, source, missing }: ResultFile,
 ): Promise<APIGatewayProxyResult> {
-  const { format } = parseQuery(event, resultQuery);
+  const format = resultFormat(event);
+  if (isExportFormat(format)) {
+    const result = await results.getJson<unknown>(key);
+    if (result === undefined) throw new ResultNotFound(missing);
+    return exportResponse(bankFromResult(title, result), format, exportKey(owner, source));
+  }
   const size = await results.sizeOf(key);
   if (size === undefined) throw new ResultNotFound(missing);
   const inlineMax = intEnv(ENV.resultInlineMaxBytes, DEFAULTS.resultInlineMaxBytes, 0);
@@ -283,6 +352,11 @@ const routes: Record<string, Route> = {
     await service.deleteJob(owner, jobIdOf(event));
     return noContent();
   },
+  'GET /budget': async (_event, owner) => json(200, await service.getBudget(owner)),
+  'PUT /budget': async (event, owner) =>
+    json(200, await service.setBudget(owner, parseBody(event, budgetBody).monthly_usd)),
+  'GET /jobs/{job_id}/quality': async (event, owner) =>
+    json(200, await service.qualityReport(owner, jobIdOf(event))),
   'POST /jobs/{job_id}/cancel': async (event, owner) =>
     json(200, toApiJob(await service.cancelJob(owner, jobIdOf(event)))),
   'POST /generate/career-level': generateSync('career_level'),
@@ -293,47 +367,55 @@ const routes: Record<string, Route> = {
   'POST /generate/sector/async': generateAsync('sector'),
   'POST /generate/full/async': generateAsync('full'),
   'GET /results/combined': async (event, owner) =>
-    sendResult(
-      event,
-      s3Keys.combined(owner),
-      'No combined quiz bank yet; it is written when a generation job finishes',
-    ),
+    sendResult(event, owner, {
+      key: s3Keys.combined(owner),
+      title: 'All sectors quiz bank',
+      source: 'combined',
+      missing: 'No combined quiz bank yet; it is written when a generation job finishes',
+    }),
   'GET /results/soft-skills': async (event, owner) =>
-    sendResult(
-      event,
-      s3Keys.groupFile(owner, SOFT_SKILLS),
-      'No soft skills questions yet; start POST /generate/soft-skills/async',
-    ),
+    sendResult(event, owner, {
+      key: s3Keys.groupFile(owner, SOFT_SKILLS),
+      title: `${catalog.soft_skills.title} quiz bank`,
+      source: SOFT_SKILLS,
+      missing: 'No soft skills questions yet; start POST /generate/soft-skills/async',
+    }),
   'GET /results/sectors/{sector}': async (event, owner) => {
     const sector = requireSector(event.pathParameters?.sector ?? '');
-    return sendResult(
-      event,
-      s3Keys.groupFile(owner, sector),
-      `No questions for sector '${sector}' yet; start POST /generate/sector/async with {"sector": "${sector}"}`,
-    );
+    return sendResult(event, owner, {
+      key: s3Keys.groupFile(owner, sector),
+      title: `${catalog.sectors[sector]?.title ?? sector} quiz bank`,
+      source: sector,
+      missing: `No questions for sector '${sector}' yet; start POST /generate/sector/async with {"sector": "${sector}"}`,
+    });
   },
   'GET /results/sectors/{sector}/careers/{career}/levels/{level}': async (event, owner) => {
     const sector = requireSector(event.pathParameters?.sector ?? '');
-    const career = requireCareer(sector, event.pathParameters?.career ?? '').id;
+    const career = requireCareer(sector, event.pathParameters?.career ?? '');
     const levelText = event.pathParameters?.level ?? '';
     const level = requireLevel(/^\d+$/.test(levelText) ? Number(levelText) : levelText);
-    const chunkKey = careerLevelKey(sector, career, level);
+    // A career level is always answered inline (it is small), so `url` answers as `json` does.
+    const format = resultFormat(event);
+    const chunkKey = careerLevelKey(sector, career.id, level);
     const file = await results.getJson<ChunkFile>(s3Keys.chunk(owner, chunkKey));
     if (!file) {
       throw new ResultNotFound(
-        `No questions for ${sector}/${career} Level ${level} yet; start POST /generate/career-level/async`,
+        `No questions for ${sector}/${career.id} Level ${level} yet; start POST /generate/career-level/async`,
       );
     }
-    return json(200, {
+    const body = {
       sector,
-      career,
+      career: career.id,
       level,
       chunk_key: chunkKey,
       generated_at: file.generated_at,
       job_id: file.job_id,
       model: file.model,
       quiz_pool: file.questions,
-    });
+    };
+    if (!isExportFormat(format)) return json(200, body);
+    const title = `${catalog.sectors[sector]?.title ?? sector}: ${career.title}, Level ${level}`;
+    return exportResponse(bankFromResult(title, body), format, exportKey(owner, chunkKey));
   },
 };
 

@@ -23,7 +23,15 @@ export const ENV = {
   syncWaitSeconds: 'SYNC_WAIT_SECONDS',
   jobRetentionDays: 'JOB_RETENTION_DAYS',
   chunkMaxReceives: 'CHUNK_MAX_RECEIVES',
+  nearDuplicateThreshold: 'NEAR_DUPLICATE_THRESHOLD',
+  allowAllNoneOfAbove: 'ALLOW_ALL_NONE_OF_ABOVE',
   resultInlineMaxBytes: 'RESULT_INLINE_MAX_BYTES',
+  /**
+   * Exports up to this size are answered in the response, larger ones through S3. Not a
+   * deployment setting: it defaults to (and is capped at) what a Lambda response can carry;
+   * tests lower it to reach the S3 path.
+   */
+  exportInlineMaxBytes: 'EXPORT_INLINE_MAX_BYTES',
   geminiTimeoutSeconds: 'GEMINI_TIMEOUT_SECONDS',
   /** How long a job may go without an update before its execution is checked. */
   jobReconcileAfterSeconds: 'JOB_RECONCILE_AFTER_SECONDS',
@@ -102,6 +110,8 @@ export const DEFAULTS = {
   contentMaxConcurrentJobs: 10,
   contentInlineMaxBytes: 25 * 1024,
   webhookTimeoutSeconds: 10,
+  nearDuplicateThreshold: 0.7,
+  allowAllNoneOfAbove: false,
 } as const;
 
 export interface GenerationSettings {
@@ -112,6 +122,27 @@ export interface GenerationSettings {
   questionsPerSoftSkillsJob: number;
   geminiTimeoutSeconds: number;
   chunkMaxReceives: number;
+  /** The quality gate's near-duplicate threshold and "all/none of the above" rule. */
+  gate: { nearDuplicateThreshold: number; allowAllNoneOfAbove: boolean };
+}
+
+function fractionEnv(name: EnvName, fallback: number): number {
+  const value = raw(name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!(parsed > 0 && parsed <= 1)) {
+    throw new Error(`Environment variable ${name} must be a number in (0, 1], got "${value}"`);
+  }
+  return parsed;
+}
+
+function boolEnv(name: EnvName, fallback: boolean): boolean {
+  const value = raw(name);
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') {
+    throw new Error(`Environment variable ${name} must be true or false, got "${value}"`);
+  }
+  return value === 'true';
 }
 
 export function generationSettings(): GenerationSettings {
@@ -123,5 +154,9 @@ export function generationSettings(): GenerationSettings {
     questionsPerSoftSkillsJob: intEnv(ENV.questionsPerSoftSkillsJob, DEFAULTS.questionsPerSoftSkillsJob, 1),
     geminiTimeoutSeconds: intEnv(ENV.geminiTimeoutSeconds, DEFAULTS.geminiTimeoutSeconds, 1),
     chunkMaxReceives: intEnv(ENV.chunkMaxReceives, DEFAULTS.chunkMaxReceives, 1),
+    gate: {
+      nearDuplicateThreshold: fractionEnv(ENV.nearDuplicateThreshold, DEFAULTS.nearDuplicateThreshold),
+      allowAllNoneOfAbove: boolEnv(ENV.allowAllNoneOfAbove, DEFAULTS.allowAllNoneOfAbove),
+    },
   };
 }

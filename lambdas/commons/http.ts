@@ -17,6 +17,37 @@ export function json(
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** A file to download: its bytes, media type and the name a browser saves it under. */
+export interface DownloadFile {
+  body: Uint8Array;
+  contentType: string;
+  filename: string;
+}
+
+const TEXT_TYPE = /^(text\/|application\/(xml|json)\b|[^;]*\+(xml|json)\b)/i;
+
+/**
+ * 200 with the file as an attachment. Text goes out as text; anything else base64-encoded with
+ * `isBase64Encoded`, the only way a Lambda proxy response carries bytes (API Gateway decodes it
+ * for clients whose Accept header names one of the API's binary media types). Characters a
+ * quoted header parameter cannot carry as they are become `_` (`exportBank`'s names have none).
+ */
+export function fileResponse(file: DownloadFile): APIGatewayProxyResult {
+  const bytes = Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength);
+  const text = TEXT_TYPE.test(file.contentType);
+  const filename = file.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': file.contentType,
+      'content-disposition': `attachment; filename="${filename}"`,
+    },
+    // Buffer keeps a byte order mark (TextDecoder would drop it, and CSV needs it for Excel).
+    body: text ? bytes.toString('utf8') : bytes.toString('base64'),
+    ...(text ? {} : { isBase64Encoded: true }),
+  };
+}
+
 export function noContent(): APIGatewayProxyResult {
   return { statusCode: 204, headers: {}, body: '' };
 }

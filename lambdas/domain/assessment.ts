@@ -6,6 +6,7 @@
 import { Type } from '@google/genai';
 import { z } from 'zod';
 import { BLOOM_GUIDANCE } from './bloom.ts';
+import type { Provenance } from './quality-report.ts';
 import {
   BLOOM_LEVELS,
   type BloomLevel,
@@ -28,6 +29,8 @@ export interface AssessmentQuestion {
   bloom_level: BloomLevel;
   explanation: string;
   source?: { document_id: string; passage_id: string; page: number; excerpt?: string };
+  /** How the question was made and checked (absent on questions edited by hand). */
+  provenance?: Provenance;
 }
 
 export const ASSESSMENT_PROMPT_VERSION = 'assessment-chunk/1';

@@ -43,3 +43,13 @@ export class GeminiNotConfigured extends DomainError {
     super('GEMINI_API_KEY not configured', 503);
   }
 }
+
+/**
+ * A job or an API key has spent its budget: the chunk is not generated. 402 where an API
+ * answers it (a dry run or start refused for an exhausted monthly budget).
+ */
+export class BudgetReached extends DomainError {
+  constructor(message: string) {
+    super(message, 402);
+  }
+}

@@ -88,6 +88,12 @@ export interface JobRecord extends TokenUsage {
   deadline_at?: string | null;
   /** Content jobs: what the seed's job views show beyond the counters. */
   content_stats?: ContentStats | null;
+  /** The most the job may spend; chunks stop being generated once the next would pass it. */
+  max_cost_usd?: number | null;
+  /** The API key's monthly budget when the job started. */
+  monthly_budget_usd?: number | null;
+  /** Why a job stopped before generating everything, when it was not an error. */
+  stop_reason?: 'budget' | null;
 }
 
 export interface ContentStats {
@@ -129,6 +135,8 @@ export function toApiJob(job: JobRecord) {
     questions_generated: job.questions_generated,
     tokens: tokenTotals(job),
     cost_usd: roundCost(job.cost_usd),
+    ...(job.max_cost_usd != null ? { max_cost_usd: job.max_cost_usd } : {}),
+    ...(job.stop_reason ? { stop_reason: job.stop_reason } : {}),
     model: job.model,
     execution_arn: job.execution_arn,
     execution_console_url: job.execution_arn ? executionConsoleUrl(job.execution_arn) : null,

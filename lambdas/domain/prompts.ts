@@ -31,6 +31,9 @@ const BLOOM_BY_LEVEL: Record<number, BloomLevel[]> = {
   5: ['evaluate', 'create'],
 };
 
+/** Soft skills are about judgement: understanding, applying, analysing and evaluating. */
+export const SOFT_SKILLS_BLOOM_LEVELS: readonly BloomLevel[] = ['understand', 'apply', 'analyze', 'evaluate'];
+
 export function bloomLevelsFor(level: number): BloomLevel[] {
   return BLOOM_BY_LEVEL[level] ?? ['understand', 'apply'];
 }
@@ -62,7 +65,7 @@ export function chunkPrompt(input: PromptInput, cat: Catalog = defaultCatalog): 
     lines.push(
       `Write exactly ${count} multiple-choice questions assessing the soft skill "${topic?.title ?? chunk.topic}" in a workplace setting.`,
       `Cover: ${(topic?.focus ?? []).join('; ')}. Prefer realistic workplace scenarios over definitions.`,
-      'Mix Bloom levels understand, apply, analyze and evaluate, and set bloom_level on each question.',
+      `Mix Bloom levels ${SOFT_SKILLS_BLOOM_LEVELS.join(', ')}, and set bloom_level on each question.`,
       `Set category to "${chunk.topic.toLowerCase()}" and tags to two to four lower-case keywords.`,
     );
   }

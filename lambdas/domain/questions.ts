@@ -5,6 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@google/genai';
 import { z } from 'zod';
+import type { Provenance } from './quality-report.ts';
+import { NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
 
 export const OPTION_IDS = ['a', 'b', 'c', 'd'] as const;
 export type OptionId = (typeof OPTION_IDS)[number];
@@ -39,10 +41,15 @@ export interface Question {
   category: string;
   tags: string[];
   bloom_level: BloomLevel;
+  /** How the question was made and checked (absent on questions edited by hand). */
+  provenance?: Provenance;
 }
 
-/** The response schema sent to Gemini (OpenAPI subset), asking for exactly `count` questions. */
-export function questionsResponseSchema(count: number) {
+/**
+ * The response schema sent to Gemini (OpenAPI subset), asking for exactly `count` questions,
+ * each at one of the Bloom levels asked for (all six when none are given).
+ */
+export function questionsResponseSchema(count: number, bloomLevels: readonly BloomLevel[] = BLOOM_LEVELS) {
   return {
     type: Type.OBJECT,
     properties: {
@@ -79,7 +86,7 @@ export function questionsResponseSchema(count: number) {
             },
             category: { type: Type.STRING, description: 'Short lower-case topic, e.g. "css".' },
             tags: { type: Type.ARRAY, items: { type: Type.STRING } },
-            bloom_level: { type: Type.STRING, enum: [...BLOOM_LEVELS] },
+            bloom_level: { type: Type.STRING, enum: [...bloomLevels] },
           },
           required: [
             'question',
@@ -106,23 +113,47 @@ export function questionsResponseSchema(count: number) {
   };
 }
 
-/** Lower case, punctuation and repeated spaces removed: what "the same text" means here. */
-export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+export { normalizeText } from './similarity.ts';
 
 export function fingerprint(text: string): string {
   return createHash('sha256').update(normalizeText(text)).digest('hex').slice(0, 32);
+}
+
+/** The checks of the quality gate, as they are counted in a job's quality report. */
+export const QUALITY_CHECKS = [
+  'schema',
+  'stem',
+  'options',
+  'duplicate_options',
+  'answer',
+  'answer_near_copy',
+  'all_none_of_above',
+  'explanation',
+  'length',
+  'bloom_level',
+  'grounding',
+  'duplicate',
+  'near_duplicate',
+  'unusable_answer',
+  'too_few_returned',
+] as const;
+export type QualityCheck = (typeof QUALITY_CHECKS)[number];
+
+export interface Problem {
+  check: QualityCheck;
+  reason: string;
 }
 
 export interface Rejection {
   index: number;
   question: string;
   reasons: string[];
+  /** The check behind each reason, in the same order. */
+  checks: QualityCheck[];
+}
+
+export function rejectionOf(index: number, question: string, problems: Problem[]): Rejection {
+  return { index, question, reasons: problems.map((p) => p.reason), checks: problems.map((p) => p.check) };
 }
 
 export interface CheckResult {
@@ -132,43 +163,82 @@ export interface CheckResult {
   rejected: Rejection[];
 }
 
+/** How close a question may come to another of its bank, and an option to the answer. */
+export interface GateSettings {
+  /** Jaccard similarity of 5-character shingles at or above which two questions are one. */
+  nearDuplicateThreshold: number;
+  /** "All of the above" / "None of the above" (and both/neither) as an option. */
+  allowAllNoneOfAbove: boolean;
+}
+
+export const DEFAULT_GATE: GateSettings = { nearDuplicateThreshold: 0.7, allowAllNoneOfAbove: false };
+
+/** A wrong option this similar to the correct one (3-character shingles) is a near-copy of it. */
+export const ANSWER_NEAR_COPY_THRESHOLD = 0.8;
+
 export interface CheckContext {
   difficulty: number;
   defaultCategory: string;
   /** Fingerprints of questions already kept in the same career or topic. */
   seen: ReadonlySet<string>;
+  /** Questions already kept in the bank (career, topic or assessment), for near-duplicates. */
+  bank?: NearDuplicateIndex;
+  gate?: GateSettings;
+  /** The Bloom levels asked for; another one is rejected. */
+  bloomLevels?: readonly BloomLevel[];
   /** More checks on the raw item (e.g. a cited passage); each string is a reason to reject. */
   extraCheck?: (item: ModelQuestion & Record<string, unknown>) => string[];
 }
 
 /**
- * Checks each raw item: shape, four distinct options a–d, an answer that is one of them,
- * an explanation, sane lengths, and no duplicate of a question already seen.
+ * Checks each raw item: shape, four distinct options a–d with none a near-copy of the answer,
+ * no "all/none of the above" (unless allowed), an answer that resolves to exactly one option,
+ * an explanation, sane lengths, the Bloom level asked for, and no duplicate or near-duplicate
+ * of a question of the bank or of this batch.
  */
 export function checkQuestions(items: unknown[], ctx: CheckContext): CheckResult {
+  const gate = ctx.gate ?? DEFAULT_GATE;
   const accepted: Question[] = [];
   const acceptedIndexes: number[] = [];
   const rejected: Rejection[] = [];
   const seen = new Set(ctx.seen);
+  const bank = ctx.bank ?? new NearDuplicateIndex();
   items.forEach((item, index) => {
     const parsed = modelQuestionSchema.safeParse(item);
     if (!parsed.success) {
-      rejected.push({ index, question: questionText(item), reasons: ['does not match the question schema'] });
+      rejected.push(
+        rejectionOf(index, questionText(item), [
+          { check: 'schema', reason: 'does not match the question schema' },
+        ]),
+      );
       return;
     }
-    const q = parsed.data;
-    const reasons = [
-      ...problemsOf(q),
-      ...(ctx.extraCheck?.(item as ModelQuestion & Record<string, unknown>) ?? []),
+    const q = { ...parsed.data, correct_answer: resolveAnswer(parsed.data) ?? parsed.data.correct_answer };
+    const problems = [
+      ...problemsOf(q, gate, ctx.bloomLevels),
+      ...(ctx.extraCheck?.(item as ModelQuestion & Record<string, unknown>) ?? []).map(
+        (reason): Problem => ({ check: 'grounding', reason }),
+      ),
     ];
     const print = fingerprint(q.question);
-    if (reasons.length === 0 && seen.has(print))
-      reasons.push('duplicates another question of the same career');
-    if (reasons.length > 0) {
-      rejected.push({ index, question: q.question, reasons });
+    if (problems.length === 0 && seen.has(print)) {
+      problems.push({ check: 'duplicate', reason: 'duplicates another question of the same bank' });
+    }
+    if (problems.length === 0) {
+      const near = bank.nearest(q.question, gate.nearDuplicateThreshold);
+      if (near) {
+        problems.push({
+          check: 'near_duplicate',
+          reason: `nearly duplicates "${near.text.slice(0, 120)}" (similarity ${near.similarity.toFixed(2)}); ask something else`,
+        });
+      }
+    }
+    if (problems.length > 0) {
+      rejected.push(rejectionOf(index, q.question, problems));
       return;
     }
     seen.add(print);
+    bank.add(q.question);
     accepted.push(toQuestion(q, ctx));
     acceptedIndexes.push(index);
   });
@@ -182,33 +252,77 @@ function questionText(item: unknown): string {
   return '';
 }
 
-function problemsOf(q: ModelQuestion): string[] {
-  const reasons: string[] = [];
+/**
+ * The option the answer names, after normalising case, spacing and punctuation: an option id
+ * ("b", "B", "(b)", "b.", "Option B") or an option's text. Undefined when it names none, or
+ * more than one.
+ */
+export function resolveAnswer(q: Pick<ModelQuestion, 'options' | 'correct_answer'>): OptionId | undefined {
+  const raw = normalizeText(q.correct_answer).replace(/^(option|answer) /, '');
+  const ids = q.options.map((o) => normalizeText(o.id));
+  if (ids.includes(raw) && (OPTION_IDS as readonly string[]).includes(raw)) return raw as OptionId;
+  const byText = q.options.filter((o) => normalizeText(o.text) === raw && raw !== '');
+  if (byText.length === 1) {
+    const id = normalizeText(byText[0]?.id ?? '');
+    if ((OPTION_IDS as readonly string[]).includes(id)) return id as OptionId;
+  }
+  return undefined;
+}
+
+const ALL_NONE_OF_ABOVE = /^(all|none|both|neither) (of )?(the )?(above|options|answers|previous)\b/;
+
+function problemsOf(q: ModelQuestion, gate: GateSettings, bloomLevels?: readonly BloomLevel[]): Problem[] {
+  const problems: Problem[] = [];
+  const add = (check: QualityCheck, reason: string) => problems.push({ check, reason });
   const stem = q.question.trim();
-  if (stem.length < 10) reasons.push('question text is empty or too short');
+  if (stem.length < 10) add('stem', 'question text is empty or too short');
   if (stem.length > LIMITS.questionChars)
-    reasons.push(`question text longer than ${LIMITS.questionChars} characters`);
+    add('length', `question text longer than ${LIMITS.questionChars} characters`);
   const ids = q.options.map((o) => o.id);
   if (q.options.length !== 4 || OPTION_IDS.some((id) => !ids.includes(id))) {
-    reasons.push('options must be exactly four, with ids a, b, c and d');
+    add('options', 'options must be exactly four, with ids a, b, c and d');
   }
   const texts = q.options.map((o) => normalizeText(o.text));
-  if (texts.some((t) => t.length === 0)) reasons.push('an option is empty');
-  if (new Set(texts).size !== texts.length) reasons.push('two options have the same text');
+  if (texts.some((t) => t.length === 0)) add('options', 'an option is empty');
+  if (new Set(texts).size !== texts.length) add('duplicate_options', 'two options have the same text');
   if (q.options.some((o) => o.text.length > LIMITS.optionChars)) {
-    reasons.push(`an option is longer than ${LIMITS.optionChars} characters`);
+    add('length', `an option is longer than ${LIMITS.optionChars} characters`);
   }
-  if (!(OPTION_IDS as readonly string[]).includes(q.correct_answer) || !ids.includes(q.correct_answer)) {
-    reasons.push(`correct_answer "${q.correct_answer}" is not one of the option ids`);
+  if (!gate.allowAllNoneOfAbove && texts.some((t) => ALL_NONE_OF_ABOVE.test(t))) {
+    add('all_none_of_above', 'an option is "all/none of the above"; every option must stand on its own');
   }
-  if (q.explanation.trim().length === 0) reasons.push('explanation is empty');
+  const answer = q.options.find((o) => o.id === q.correct_answer);
+  if (!(OPTION_IDS as readonly string[]).includes(q.correct_answer) || !answer) {
+    add('answer', `correct_answer "${q.correct_answer}" is not one of the option ids`);
+  } else if (new Set(texts).size === texts.length) {
+    for (const other of q.options) {
+      if (other.id === answer.id) continue;
+      const score = similarity(other.text, answer.text, 3);
+      if (score >= ANSWER_NEAR_COPY_THRESHOLD) {
+        add(
+          'answer_near_copy',
+          `option ${other.id} nearly copies the correct answer (similarity ${score.toFixed(2)})`,
+        );
+      }
+    }
+  }
+  if (q.explanation.trim().length === 0) add('explanation', 'explanation is empty');
   if (q.explanation.length > LIMITS.explanationChars) {
-    reasons.push(`explanation longer than ${LIMITS.explanationChars} characters`);
+    add('length', `explanation longer than ${LIMITS.explanationChars} characters`);
   }
   if (q.bloom_level !== undefined && !(BLOOM_LEVELS as readonly string[]).includes(q.bloom_level)) {
-    reasons.push(`bloom_level "${q.bloom_level}" is not one of ${BLOOM_LEVELS.join(', ')}`);
+    add('bloom_level', `bloom_level "${q.bloom_level}" is not one of ${BLOOM_LEVELS.join(', ')}`);
+  } else if (
+    bloomLevels &&
+    q.bloom_level !== undefined &&
+    !bloomLevels.includes(q.bloom_level as BloomLevel)
+  ) {
+    add(
+      'bloom_level',
+      `bloom_level "${q.bloom_level}" is not the level asked for (${bloomLevels.join(' or ')})`,
+    );
   }
-  return reasons;
+  return problems;
 }
 
 function toQuestion(q: ModelQuestion, ctx: CheckContext): Question {

@@ -27,8 +27,27 @@ export function summarize(
   };
 }
 
+/** What a chunk's error starts with when a budget, not a fault, stopped it. */
+export const BUDGET_REACHED = 'Budget reached';
+
+/** The budget that stopped the job, when one did. */
+export function budgetStop(summary: ResultSummary): string | undefined {
+  return summary.failed_chunks.find((f) => f.error.startsWith(BUDGET_REACHED))?.error;
+}
+
 /** Names the failed chunks and says how to resume with only those. */
 export function failureMessage(summary: ResultSummary): string {
+  const budget = budgetStop(summary);
+  if (budget) {
+    const stopped = summary.failed_chunks.filter((f) => f.error.startsWith(BUDGET_REACHED)).length;
+    const others = summary.chunks_failed - stopped;
+    return (
+      `Stopped at its budget: ${budget.slice(BUDGET_REACHED.length + 2)}. ` +
+      `${stopped} of ${summary.chunks_total} chunks were not generated` +
+      (others > 0 ? ` and ${others} failed` : '') +
+      '; finished chunks are kept. Start the same generation with a higher max_cost_usd (or monthly budget) to generate only the rest.'
+    );
+  }
   const listed = summary.failed_chunks
     .slice(0, 10)
     .map((f) => `${f.chunk_key} (${f.error.slice(0, 200)})`)

@@ -3,7 +3,12 @@
  * what the caller can do about them. The SDK's own retries are off: it neither reads
  * `RetryInfo` nor knows about our shared requests-per-minute budget (see `callModel`).
  */
-import { ApiError, GoogleGenAI } from '@google/genai';
+import {
+  ApiError,
+  type GenerateContentConfig,
+  type GenerateContentResponse,
+  GoogleGenAI,
+} from '@google/genai';
 import { ENV, optionalEnv } from '../commons/config.ts';
 import type { TokenUsage } from '../domain/jobs.ts';
 import { waitForSlot } from './rate-limiter.ts';
@@ -95,37 +100,50 @@ function summarize(body: string): string {
   return body.slice(0, 500);
 }
 
+/** The generateContent config of a request; batch requests (`batch-client.ts`) use it too. */
+export function generationConfigFor(
+  request: Pick<ModelRequest, 'temperature' | 'maxOutputTokens'> &
+    Partial<Pick<ModelRequest, 'systemInstruction' | 'responseSchema'>>,
+): GenerateContentConfig {
+  return {
+    systemInstruction: request.systemInstruction,
+    responseMimeType: 'application/json',
+    responseSchema: request.responseSchema as never,
+    temperature: request.temperature ?? 0.7,
+    ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
+  };
+}
+
+/** Reads a generateContent response, interactive or from a batch, into a ModelAnswer. */
+export function answerFrom(response: GenerateContentResponse): ModelAnswer {
+  const usage = response.usageMetadata;
+  return {
+    text: response.text ?? '',
+    finishReason: response.candidates?.[0]?.finishReason,
+    usage: {
+      input_tokens: usage?.promptTokenCount ?? 0,
+      output_tokens: usage?.candidatesTokenCount ?? 0,
+      thinking_tokens: usage?.thoughtsTokenCount ?? 0,
+      cached_tokens: usage?.cachedContentTokenCount ?? 0,
+    },
+    raw: {
+      candidates: response.candidates,
+      usageMetadata: usage,
+      modelVersion: response.modelVersion,
+      responseId: response.responseId,
+    },
+  };
+}
+
 /** One generateContent call. Content problems (bad JSON, safety stop) are the caller's to judge. */
 export async function callModel(request: ModelRequest): Promise<ModelAnswer> {
   try {
     const response = await clientFor(request.apiKey, request.timeoutMs).models.generateContent({
       model: request.model,
       contents: request.prompt,
-      config: {
-        systemInstruction: request.systemInstruction,
-        responseMimeType: 'application/json',
-        responseSchema: request.responseSchema as never,
-        temperature: request.temperature ?? 0.7,
-        ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
-      },
+      config: generationConfigFor(request),
     });
-    const usage = response.usageMetadata;
-    return {
-      text: response.text ?? '',
-      finishReason: response.candidates?.[0]?.finishReason,
-      usage: {
-        input_tokens: usage?.promptTokenCount ?? 0,
-        output_tokens: usage?.candidatesTokenCount ?? 0,
-        thinking_tokens: usage?.thoughtsTokenCount ?? 0,
-        cached_tokens: usage?.cachedContentTokenCount ?? 0,
-      },
-      raw: {
-        candidates: response.candidates,
-        usageMetadata: usage,
-        modelVersion: response.modelVersion,
-        responseId: response.responseId,
-      },
-    };
+    return answerFrom(response);
   } catch (error) {
     throw classify(error);
   }

@@ -3,7 +3,7 @@ import { withPowertools } from '../commons/middleware.ts';
 import { type FinalizeInput, flatChunkResults } from '../commons/pipeline-contract.ts';
 import { logger } from '../commons/powertools.ts';
 import { contentJobEnded } from '../content-pipeline/job-events.ts';
-import { failureMessage, summarize } from '../domain/summary.ts';
+import { budgetStop, failureMessage, summarize } from '../domain/summary.ts';
 import { timeOut } from '../services/job-service.ts';
 import * as jobs from '../store/job-store.ts';
 
@@ -25,9 +25,11 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
           status: 'failed',
           result_summary: summary,
           error_message: summary.chunks_failed > 0 ? failureMessage(summary) : (qualityFailure ?? null),
+          ...(budgetStop(summary) ? { stop_reason: 'budget' as const } : {}),
           progress_percent: 100,
-          progress_message:
-            summary.chunks_failed > 0
+          progress_message: budgetStop(summary)
+            ? 'Stopped at its budget'
+            : summary.chunks_failed > 0
               ? `Finished with ${summary.chunks_failed} failed chunks`
               : 'Finished below the quality threshold',
           completed_at: now.toISOString(),

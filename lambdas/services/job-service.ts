@@ -10,7 +10,8 @@ import type { ExecutionInput } from '../commons/pipeline-contract.ts';
 import { logger } from '../commons/powertools.ts';
 import { contentJobEnded } from '../content-pipeline/job-events.ts';
 import { chunksForJob } from '../domain/chunks.ts';
-import { GeminiNotConfigured, JobNotFound, JobStateConflict } from '../domain/errors.ts';
+import { BudgetReached, GeminiNotConfigured, JobNotFound, JobStateConflict } from '../domain/errors.ts';
+import { type Estimate, estimateChunks, historyOf, roundUsd } from '../domain/estimate.ts';
 import {
   type ContentStats,
   isTerminal,
@@ -19,7 +20,9 @@ import {
   type JobStatus,
   type JobType,
 } from '../domain/jobs.ts';
+import { jobQualityReport } from '../domain/quality-report.ts';
 import { geminiApiKey } from '../gemini/api-key.ts';
+import * as budgets from '../store/budget-store.ts';
 import * as jobs from '../store/job-store.ts';
 
 export interface StartOptions {
@@ -32,6 +35,8 @@ export interface StartOptions {
   /** The model, when the request chose one; the configured model otherwise. */
   model?: string;
   contentStats?: ContentStats;
+  /** The most the job may spend (USD). */
+  maxCostUsd?: number;
 }
 
 export async function startJob(
@@ -44,6 +49,12 @@ export async function startJob(
   // Validates sector, career and level against the catalog (400 with the valid choices).
   chunksForJob(jobType, parameters, settings);
   if (!(await geminiApiKey())) throw new GeminiNotConfigured();
+  const budget = await budgets.getMonthlyBudget(owner);
+  if (budget.monthly_usd !== null && budget.committed_usd >= budget.monthly_usd) {
+    throw new BudgetReached(
+      `This API key's monthly budget of $${budget.monthly_usd} for ${budget.month} is used up ($${roundUsd(budget.committed_usd)} spent); raise it with PUT /budget or wait for next month`,
+    );
+  }
   const now = new Date();
   const retentionSeconds =
     options.retentionSeconds ?? intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1) * 86_400;
@@ -76,6 +87,8 @@ export async function startJob(
     cost_usd: 0,
     expires_at: Math.floor(now.getTime() / 1000) + retentionSeconds,
     ...(options.contentStats ? { content_stats: options.contentStats } : {}),
+    max_cost_usd: options.maxCostUsd ?? null,
+    monthly_budget_usd: budget.monthly_usd,
     deadline_at: options.timeoutSeconds
       ? new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString()
       : null,
@@ -122,6 +135,120 @@ export async function getJob(owner: string, jobId: string): Promise<JobRecord> {
   const job = await jobs.getJob(jobId);
   if (!job || job.owner !== owner) throw new JobNotFound(jobId);
   return reconcile(job);
+}
+
+/** Finished jobs a dry run learns tokens per question from. */
+const HISTORY_JOBS = 20;
+
+export interface DryRun {
+  dry_run: true;
+  job_type: JobType;
+  parameters: JobParameters;
+  chunks_total: number;
+  chunks_from_checkpoint: number;
+  estimate: Estimate;
+  max_cost_usd: number | null;
+  monthly_budget: {
+    monthly_usd: number | null;
+    month: string;
+    spent_usd: number;
+    remaining_usd: number | null;
+  };
+  /** Chunks the job would generate before its max_cost_usd or the monthly budget stops it. */
+  chunks_within_budget: number;
+}
+
+/**
+ * What a generation would do, without calling the model or starting anything: the chunks
+ * still missing from the checkpoint, their tokens, cost and least time, and the budgets.
+ */
+export async function dryRun(
+  owner: string,
+  jobType: JobType,
+  parameters: JobParameters,
+  options: { maxCostUsd?: number; model?: string } = {},
+): Promise<DryRun> {
+  const settings = generationSettings();
+  const all = chunksForJob(jobType, parameters, settings);
+  const done = parameters.regenerate
+    ? new Set<string>()
+    : await jobs.checkpointedKeys(
+        owner,
+        all.map((c) => c.key),
+      );
+  const remaining = all.filter((chunk) => !done.has(chunk.key));
+  const [recent, budget] = await Promise.all([
+    jobs.listJobs(owner, 'completed', HISTORY_JOBS, 0, 'quiz'),
+    budgets.getMonthlyBudget(owner),
+  ]);
+  const estimate = estimateChunks(remaining, {
+    model: options.model ?? settings.model,
+    requestsPerMinute: settings.requestsPerMinute,
+    // Assessments carry passages in their prompts: learn from jobs of the same kind only.
+    history: historyOf(
+      recent.jobs.filter((job) => (job.job_type === 'assessment') === (jobType === 'assessment')),
+    ),
+  });
+  const remainingUsd =
+    budget.monthly_usd === null ? null : Math.max(0, budget.monthly_usd - budget.committed_usd);
+  const limit = Math.min(options.maxCostUsd ?? Infinity, remainingUsd ?? Infinity);
+  const perChunk = estimate.chunks > 0 ? estimate.cost_usd / estimate.chunks : 0;
+  return {
+    dry_run: true,
+    job_type: jobType,
+    parameters,
+    chunks_total: all.length,
+    chunks_from_checkpoint: all.length - remaining.length,
+    estimate,
+    max_cost_usd: options.maxCostUsd ?? null,
+    monthly_budget: {
+      monthly_usd: budget.monthly_usd,
+      month: budget.month,
+      spent_usd: roundUsd(budget.committed_usd),
+      remaining_usd: remainingUsd === null ? null : roundUsd(remainingUsd),
+    },
+    chunks_within_budget:
+      limit === Infinity || perChunk === 0
+        ? remaining.length
+        : Math.min(remaining.length, Math.floor(limit / perChunk)),
+  };
+}
+
+export async function getBudget(owner: string) {
+  const budget = await budgets.getMonthlyBudget(owner);
+  return {
+    monthly_usd: budget.monthly_usd,
+    month: budget.month,
+    spent_usd: roundUsd(budget.committed_usd),
+    remaining_usd:
+      budget.monthly_usd === null ? null : roundUsd(Math.max(0, budget.monthly_usd - budget.committed_usd)),
+  };
+}
+
+export async function setBudget(owner: string, monthlyUsd: number | null) {
+  await budgets.setMonthlyBudget(owner, monthlyUsd);
+  return getBudget(owner);
+}
+
+/**
+ * The quality gate's report of a job: counts summed over its chunks (those not generated yet,
+ * or resumed from the checkpoint, have nothing to report) and the chunks that failed.
+ */
+export async function qualityReport(owner: string, jobId: string) {
+  const job = await getJob(owner, jobId);
+  const records = await jobs.listChunkRecords(jobId);
+  return {
+    job_id: job.job_id,
+    status: job.status,
+    ...jobQualityReport(
+      records.map((r) => ({
+        chunk_key: r.chunk_key,
+        status: r.status,
+        quality: r.quality ?? undefined,
+        error: r.last_error,
+      })),
+    ),
+  };
 }
 
 export async function listJobs(

@@ -21,7 +21,10 @@ import {
   type ResultSummary,
   type TokenUsage,
 } from '../domain/jobs.ts';
+import type { ChunkQuality } from '../domain/quality-report.ts';
 import {
+  bankKey,
+  bankPk,
   checkpointKey,
   checkpointPk,
   chunkRecordKey,
@@ -362,6 +365,8 @@ export interface ChunkOutcome extends TokenUsage {
   error?: string;
   s3Key?: string;
   message: string;
+  /** The quality gate's counts, for chunks of questions. */
+  quality?: ChunkQuality;
 }
 
 /**
@@ -406,7 +411,7 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
       TableName: table(),
       Key: chunkRecordKey(outcome.jobId, outcome.chunkKey),
       UpdateExpression:
-        'SET #status = :status, chunk_key = :key, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost, expires_at = :exp',
+        'SET #status = :status, chunk_key = :key, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost, expires_at = :exp, quality = :quality',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':status': outcome.status,
@@ -417,6 +422,7 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
         ':now': now,
         ':cost': outcome.costUsd,
         ':exp': updated.expires_at,
+        ':quality': outcome.quality ?? null,
       },
     }),
   );
@@ -476,6 +482,7 @@ export interface ChunkRecord {
   questions?: number;
   last_error?: string | null;
   s3_key?: string | null;
+  quality?: ChunkQuality | null;
 }
 
 export async function getChunkRecord(jobId: string, chunkKey: string): Promise<ChunkRecord | undefined> {
@@ -493,6 +500,7 @@ function toChunkRecord(item: Record<string, unknown>): ChunkRecord {
     questions: item.questions as number | undefined,
     last_error: item.last_error as string | null | undefined,
     s3_key: item.s3_key as string | null | undefined,
+    quality: item.quality as ChunkQuality | null | undefined,
   };
 }
 
@@ -620,6 +628,62 @@ export async function claimQuestion(
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
+  }
+}
+
+/** A question kept in a bank (a career, a soft-skills topic or an assessment), and its chunk. */
+export interface BankEntry {
+  chunk_key: string;
+  question_id: string;
+  text: string;
+}
+
+/**
+ * Every question of a bank, read consistently: a chunk that has just added its questions and
+ * then reads the bank sees every question another chunk added before it. That order is what
+ * makes the near-duplicate check safe across chunks running at once (see question-bank.ts).
+ */
+export async function listBank(owner: string, scope: string): Promise<BankEntry[]> {
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': bankPk(owner, scope) },
+    ProjectionExpression: 'chunk_key, question_id, #text',
+    ExpressionAttributeNames: { '#text': 'text' },
+    ConsistentRead: true,
+  });
+  return items as unknown as BankEntry[];
+}
+
+export async function addToBank(
+  owner: string,
+  scope: string,
+  chunkKey: string,
+  entries: { question_id: string; text: string }[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += 25) {
+    await writeBatch(
+      entries.slice(i, i + 25).map((entry) => ({
+        PutRequest: {
+          Item: { ...bankKey(owner, scope, chunkKey, entry.question_id), chunk_key: chunkKey, ...entry },
+        },
+      })),
+    );
+  }
+}
+
+export async function removeFromBank(
+  owner: string,
+  scope: string,
+  chunkKey: string,
+  questionIds: string[],
+): Promise<void> {
+  for (let i = 0; i < questionIds.length; i += 25) {
+    await writeBatch(
+      questionIds
+        .slice(i, i + 25)
+        .map((id) => ({ DeleteRequest: { Key: bankKey(owner, scope, chunkKey, id) } })),
+    );
   }
 }
 

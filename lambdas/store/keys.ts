@@ -6,7 +6,9 @@
  *   chunk record   JOB#<job_id>           / CHUNK#<chunk_key>
  *   checkpoint     CKPT#<owner>           / <chunk_key>
  *   question claim QCLAIM#<owner>#<scope> / <fingerprint>
+ *   question bank  QBANK#<owner>#<scope>  / <chunk_key>#<question_id>   (near-duplicate checks)
  *   rate limiter   RATE#<name>            / RATE
+ *   budget         BUDGET#<owner>         / LIMIT (the monthly limit) and MONTH#<yyyy-mm> (committed)
  *   counter        COUNTER#<name>         / COUNTER   (the Content API's numeric job ids)
  * Jobs are listed newest first through gsi1 (all of an owner's jobs) and gsi2 (an owner's
  * jobs in one status), both sorted by `<created_at>#<job_id>`, so listing never scans.
@@ -32,6 +34,16 @@ export const checkpointKey = (owner: string, chunkKey: string) => ({ pk: checkpo
 export const claimKey = (owner: string, scope: string, print: string) => ({
   pk: `QCLAIM#${owner}#${scope}`,
   sk: print,
+});
+export const bankPk = (owner: string, scope: string) => `QBANK#${owner}#${scope}`;
+export const bankKey = (owner: string, scope: string, chunkKey: string, questionId: string) => ({
+  pk: bankPk(owner, scope),
+  sk: `${chunkKey}#${questionId}`,
+});
+export const budgetLimitKey = (owner: string) => ({ pk: `BUDGET#${owner}`, sk: 'LIMIT' });
+export const budgetMonthKey = (owner: string, month: string) => ({
+  pk: `BUDGET#${owner}`,
+  sk: `MONTH#${month}`,
 });
 export const rateKey = (name: string) => ({ pk: `RATE#${name}`, sk: 'RATE' });
 

@@ -21,7 +21,6 @@ import { BLOOM_GUIDANCE } from '../domain/bloom.ts';
 import { type ChunkSpec, dedupeScopeOf, findChunk } from '../domain/chunks.ts';
 import { costOf } from '../domain/pricing.ts';
 import { checkQuestions, fingerprint } from '../domain/questions.ts';
-import * as jobs from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
 import * as results from '../store/results-store.ts';
 import {
@@ -31,7 +30,9 @@ import {
   type GeneratedChunk,
   MAX_CALLS_PER_CHUNK,
   modelCaller,
+  provenanceOf,
 } from './chunk-common.ts';
+import { openQuestionBank } from './question-bank.ts';
 import { runRepairLoop } from './repair-loop.ts';
 
 type AssessmentChunk = Extract<ChunkSpec, { kind: 'assessment' }>;
@@ -93,7 +94,15 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
   const byId = new Map(passages.map((p) => [p.id, p]));
   const scope = dedupeScopeOf(chunk, input.jobId);
 
-  type Kept = AssessmentQuestion & { fingerprint: string };
+  type Kept = AssessmentQuestion & { fingerprint: string; id: string };
+  const bank = await openQuestionBank({
+    owner: input.owner,
+    scope,
+    chunkKey: chunk.key,
+    gate: input.settings.gate,
+    label: 'this assessment',
+  });
+  const index = bank.index();
   const outcome = await runRepairLoop<Kept>({
     count: chunk.questionCount,
     maxCalls: MAX_CALLS_PER_CHUNK,
@@ -111,7 +120,10 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       const checked = checkQuestions(items, {
         difficulty: 0,
         defaultCategory: 'assessment',
-        seen: new Set(kept.map((q) => q.fingerprint)),
+        seen: new Set([...bank.others.map((text) => fingerprint(text)), ...kept.map((q) => q.fingerprint)]),
+        bank: index,
+        gate: input.settings.gate,
+        bloomLevels: [chunk.bloomLevel],
         extraCheck: (item) => assessmentProblems(item, chunk.bloomLevel, new Set(passageIds)),
       });
       const accepted = checked.accepted.map((question, i) => {
@@ -121,18 +133,17 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
         return {
           ...toAssessmentQuestion(question, chunk.bloomLevel, source),
           fingerprint: fingerprint(question.question),
+          id: question.id,
         };
       });
       return { accepted, rejected: checked.rejected };
     },
-    claim: (q) => jobs.claimQuestion(input.owner, scope, q.fingerprint, chunk.key),
-    textOf: (q) => q.question,
-    duplicateReason: 'duplicates another question of this assessment',
+    admit: (questions) => bank.admit(questions),
     ask: modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION),
   });
-  const { kept, calls, usage } = outcome;
+  const { kept, calls, usage, quality } = outcome;
   if (kept.length < chunk.questionCount)
-    throw failureOf(chunk, kept.length, calls, outcome.lastRejected, usage);
+    throw failureOf(chunk, kept.length, calls, outcome.lastRejected, usage, quality);
 
   const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
   const file: ChunkFile<AssessmentQuestion> = {
@@ -144,9 +155,18 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     question_count: kept.length,
     calls,
     rejected: outcome.rejected,
+    quality,
     usage,
-    questions: kept.map(({ fingerprint: _f, ...question }) => question),
+    questions: kept.map(({ fingerprint: _f, id: _id, ...question }, i) => ({
+      ...question,
+      provenance: provenanceOf(
+        input,
+        'assessment-chunk',
+        ASSESSMENT_PROMPT_VERSION,
+        outcome.keptCalls[i] ?? 1,
+      ),
+    })),
   };
   await results.putJson(s3Key, file);
-  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
+  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage), quality };
 }

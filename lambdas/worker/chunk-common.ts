@@ -6,6 +6,7 @@ import type { GenerationSettings } from '../commons/config.ts';
 import { logger } from '../commons/powertools.ts';
 import { type ChunkSpec, describeChunk } from '../domain/chunks.ts';
 import type { JobParameters, JobType, TokenUsage } from '../domain/jobs.ts';
+import { type ChunkQuality, GATE_VERSION, type Provenance } from '../domain/quality-report.ts';
 import type { Question, Rejection } from '../domain/questions.ts';
 import { callModelWithRetries, type ModelAnswer } from '../gemini/gemini-client.ts';
 import { s3Keys } from '../store/keys.ts';
@@ -23,6 +24,8 @@ export interface ChunkFile<Q = Question> {
   question_count: number;
   calls: number;
   rejected: Rejection[];
+  /** The quality gate's counts for this chunk. */
+  quality?: ChunkQuality;
   usage: TokenUsage;
   questions: Q[];
 }
@@ -30,10 +33,12 @@ export interface ChunkFile<Q = Question> {
 /** The chunk could not be completed with valid questions; retrying the same way will not help. */
 export class ChunkGenerationFailed extends Error {
   readonly usage: TokenUsage;
-  constructor(message: string, usage: TokenUsage) {
+  readonly quality?: ChunkQuality;
+  constructor(message: string, usage: TokenUsage, quality?: ChunkQuality) {
     super(message);
     this.name = 'ChunkGenerationFailed';
     this.usage = usage;
+    this.quality = quality;
   }
 }
 
@@ -56,6 +61,8 @@ export interface GeneratedChunk {
   s3Key: string;
   usage: TokenUsage;
   costUsd: number;
+  /** The quality gate's counts, for chunks of questions. */
+  quality?: ChunkQuality;
 }
 
 /** A model call with the retry policy, its raw answer kept under `raw/`. */
@@ -116,10 +123,30 @@ export function failureOf(
   calls: number,
   lastRejected: Rejection[],
   usage: TokenUsage,
+  quality?: ChunkQuality,
 ) {
   const reasons = [...new Set(lastRejected.flatMap((r) => r.reasons))].join('; ');
   return new ChunkGenerationFailed(
     `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${describeChunk(chunk)}. Last problems: ${reasons || 'none recorded'}`,
     usage,
+    quality,
   );
+}
+
+/** What a kept question records of how it was made and checked. */
+export function provenanceOf(
+  input: GenerateChunkInput,
+  template: string,
+  promptVersion: string,
+  call: number,
+): Provenance {
+  return {
+    model: input.settings.model,
+    prompt_template: template,
+    prompt_version: promptVersion,
+    gate_version: GATE_VERSION,
+    attempt: input.attempt,
+    call,
+    validation: call === 1 ? 'passed_first_time' : 'repaired',
+  };
 }

@@ -9,7 +9,13 @@ import { generateContentSection } from '../content-pipeline/content-job.ts';
 import { careerFamilyOf } from '../domain/catalog.ts';
 import { chunkFromKey, dedupeScopeOf, type QuizChunk } from '../domain/chunks.ts';
 import { costOf } from '../domain/pricing.ts';
-import { chunkPrompt, PROMPT_VERSION, SYSTEM_INSTRUCTION } from '../domain/prompts.ts';
+import {
+  bloomLevelsFor,
+  chunkPrompt,
+  PROMPT_VERSION,
+  SOFT_SKILLS_BLOOM_LEVELS,
+  SYSTEM_INSTRUCTION,
+} from '../domain/prompts.ts';
 import { checkQuestions, fingerprint, type Question, questionsResponseSchema } from '../domain/questions.ts';
 import * as jobs from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
@@ -22,17 +28,10 @@ import {
   type GeneratedChunk,
   MAX_CALLS_PER_CHUNK,
   modelCaller,
+  provenanceOf,
 } from './chunk-common.ts';
+import { openQuestionBank } from './question-bank.ts';
 import { runRepairLoop } from './repair-loop.ts';
-
-/** Questions already kept for the same career (other levels) or topic, from the checkpoint. */
-async function siblingQuestions(owner: string, chunk: QuizChunk, scope: string): Promise<Question[]> {
-  const entries = await jobs.listCheckpoint(owner, `${scope}__`);
-  const files = await Promise.all(
-    entries.filter((e) => e.chunk_key !== chunk.key).map((e) => results.getJson<ChunkFile>(e.s3_key)),
-  );
-  return files.flatMap((file) => file?.questions ?? []);
-}
 
 async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): Promise<GeneratedChunk> {
   const scope = dedupeScopeOf(chunk, input.jobId);
@@ -41,29 +40,50 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
     chunk.kind === 'career_level'
       ? careerFamilyOf(chunk.sector, chunk.career).toLowerCase().replace(/\s+/g, '_')
       : chunk.topic.toLowerCase();
-  const siblings = await siblingQuestions(input.owner, chunk, scope);
-  const seen = new Set(siblings.map((q) => fingerprint(q.question)));
+  const label = chunk.kind === 'career_level' ? 'the same career' : 'the same topic';
+  const bank = await openQuestionBank({
+    owner: input.owner,
+    scope,
+    chunkKey: chunk.key,
+    gate: input.settings.gate,
+    label,
+  });
+  const seen = new Set(bank.others.map((text) => fingerprint(text)));
+  const bloomLevels = chunk.kind === 'career_level' ? bloomLevelsFor(chunk.level) : SOFT_SKILLS_BLOOM_LEVELS;
+  const index = bank.index();
 
   const outcome = await runRepairLoop<Question>({
     count: chunk.questionCount,
     maxCalls: MAX_CALLS_PER_CHUNK,
     prompt: (need, rejections, kept) =>
-      chunkPrompt({ chunk, count: need, avoid: [...siblings, ...kept].map((q) => q.question), rejections }),
-    schema: questionsResponseSchema,
+      chunkPrompt({
+        chunk,
+        count: need,
+        avoid: [...bank.others, ...kept.map((q) => q.question)],
+        rejections,
+      }),
+    schema: (need) => questionsResponseSchema(need, bloomLevels),
     check: (items, kept) =>
       checkQuestions(items, {
         difficulty,
         defaultCategory,
         seen: new Set([...seen, ...kept.map((q) => fingerprint(q.question))]),
+        bank: index,
+        gate: input.settings.gate,
+        bloomLevels,
       }),
-    claim: (q) => jobs.claimQuestion(input.owner, scope, fingerprint(q.question), chunk.key),
-    textOf: (q) => q.question,
-    duplicateReason: 'duplicates another question of the same career',
+    admit: (questions) => bank.admit(questions),
     ask: modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION),
   });
-  const { kept, calls, usage } = outcome;
-  if (kept.length < chunk.questionCount)
-    throw failureOf(chunk, kept.length, calls, outcome.lastRejected, usage);
+  const { calls, usage, quality } = outcome;
+  if (outcome.kept.length < chunk.questionCount)
+    throw failureOf(chunk, outcome.kept.length, calls, outcome.lastRejected, usage, quality);
+  const kept = outcome.kept.map(
+    (question, i): Question => ({
+      ...question,
+      provenance: provenanceOf(input, 'quiz-chunk', PROMPT_VERSION, outcome.keptCalls[i] ?? 1),
+    }),
+  );
 
   const s3Key = s3Keys.chunk(input.owner, chunk.key);
   const file: ChunkFile = {
@@ -75,6 +95,7 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
     question_count: kept.length,
     calls,
     rejected: outcome.rejected,
+    quality,
     usage,
     questions: kept,
   };
@@ -86,7 +107,7 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
     job_id: input.jobId,
     completed_at: file.generated_at,
   });
-  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage) };
+  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage), quality };
 }
 
 export {

@@ -17,12 +17,14 @@ import { logger, metrics } from '../commons/powertools.ts';
 import { sectionIdOf, sectionTitle } from '../content-pipeline/content-job.ts';
 import { contentProgress } from '../content-pipeline/job-events.ts';
 import { describeChunk, findChunk } from '../domain/chunks.ts';
-import { DomainError } from '../domain/errors.ts';
+import { BudgetReached, DomainError } from '../domain/errors.ts';
 import { isTerminal, type JobRecord } from '../domain/jobs.ts';
 import { costOf } from '../domain/pricing.ts';
 import { geminiApiKey } from '../gemini/api-key.ts';
 import { ModelCallError } from '../gemini/gemini-client.ts';
+import * as budgets from '../store/budget-store.ts';
 import * as jobs from '../store/job-store.ts';
+import { chunkReserveUsd } from './chunk-budget.ts';
 import { ChunkGenerationFailed, generateChunk } from './chunk-generator.ts';
 import { answerToken, type ChunkMessageBody, chunkMessageSchema } from './task-token.ts';
 
@@ -115,9 +117,24 @@ async function runChunk(
   await jobs.setProgressMessage(message.job_id, `Generating ${label}...`);
   if (job.job_type === 'content') await jobs.setCurrentSection(job.job_id, sectionIdOf(message.chunk_key));
   const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
+  let reservation: budgets.Reservation | undefined;
+  /** Replaces the chunk's reservation by what it really cost, once. */
+  const settle = async (costUsd: number) => {
+    if (!reservation) return;
+    const held = reservation;
+    reservation = undefined;
+    await budgets.settle(job.job_id, job.owner, held, costUsd);
+  };
   try {
     const apiKey = await geminiApiKey();
     if (!apiKey) throw new ChunkGenerationFailed('GEMINI_API_KEY not configured', zeroUsage());
+    const reserved = await budgets.reserve(
+      job,
+      chunkReserveUsd(job, message.chunk_key, settings),
+      job.monthly_budget_usd ?? null,
+    );
+    if (!reserved.ok) throw new BudgetReached(reserved.reason);
+    reservation = reserved.reservation;
     const generated = await generateChunk({
       jobId: message.job_id,
       owner: message.owner,
@@ -128,6 +145,7 @@ async function runChunk(
       deadline,
       job,
     });
+    await settle(generated.costUsd);
     const counted = await jobs.recordChunkOutcome({
       jobId: message.job_id,
       chunkKey: message.chunk_key,
@@ -136,6 +154,7 @@ async function runChunk(
       costUsd: generated.costUsd,
       s3Key: generated.s3Key,
       message: `Generated ${label}`,
+      ...(generated.quality ? { quality: generated.quality } : {}),
       ...generated.usage,
     });
     if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
@@ -161,6 +180,8 @@ async function runChunk(
       error instanceof DomainError ||
       (error instanceof ModelCallError && error.kind === 'permanent')
     );
+    const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
+    await settle(costOf(settings.model, usage));
     if (retryable && receiveCount < settings.chunkMaxReceives) {
       // Back to the queue; it comes back after a delay that grows with each delivery.
       const delaySeconds = Math.min(900, 15 * 2 ** (receiveCount - 1));
@@ -178,8 +199,8 @@ async function runChunk(
       throw error;
     }
     const reason = error instanceof Error ? error.message : String(error);
-    const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
-    logger.error('Chunk failed', { error: reason, attempts: attempt });
+    if (error instanceof BudgetReached) logger.warn('Chunk not generated: budget reached', { reason });
+    else logger.error('Chunk failed', { error: reason, attempts: attempt });
     await jobs.recordChunkOutcome({
       jobId: message.job_id,
       chunkKey: message.chunk_key,
@@ -188,6 +209,7 @@ async function runChunk(
       costUsd: costOf(settings.model, usage),
       error: reason,
       message: `Failed ${label}`,
+      ...(error instanceof ChunkGenerationFailed && error.quality ? { quality: error.quality } : {}),
       ...usage,
     });
     metrics.addMetric('ChunksFailed', MetricUnit.Count, 1);

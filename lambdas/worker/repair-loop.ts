@@ -1,10 +1,11 @@
 /**
  * The generate–check–replace loop shared by every kind of chunk: ask the model for what is
- * still missing, keep what passes the checks and can be claimed as new, and ask again for
- * replacements of the rest, telling the model why each was rejected, up to a bound.
+ * still missing, keep what passes the checks and is admitted to its bank as new, and ask again
+ * for replacements of the rest, telling the model why each was rejected, up to a bound.
  */
 import type { TokenUsage } from '../domain/jobs.ts';
-import { modelAnswerSchema, type Rejection } from '../domain/questions.ts';
+import { type ChunkQuality, chunkQualityOf } from '../domain/quality-report.ts';
+import { modelAnswerSchema, type Rejection, rejectionOf } from '../domain/questions.ts';
 import type { ModelAnswer } from '../gemini/gemini-client.ts';
 
 export interface RepairLoop<Q> {
@@ -14,17 +15,20 @@ export interface RepairLoop<Q> {
   schema(need: number): unknown;
   /** Checks raw items, given the questions kept so far. */
   check(items: unknown[], kept: Q[]): { accepted: Q[]; rejected: Rejection[] };
-  /** Atomically reserves a question as new within its scope; false when another chunk has it. */
-  claim(question: Q): Promise<boolean>;
-  textOf(question: Q): string;
-  /** Why a question that could not be claimed was rejected. */
-  duplicateReason: string;
+  /**
+   * Adds questions that passed the checks to their bank, refusing those another chunk already
+   * has (or has a near-copy of); see question-bank.ts.
+   */
+  admit(questions: Q[]): Promise<{ kept: Q[]; refused: Rejection[] }>;
   /** One model call (with its own retries); `call` counts from 1. */
   ask(prompt: string, schema: unknown, call: number): Promise<ModelAnswer>;
 }
 
 export interface RepairOutcome<Q> {
   kept: Q[];
+  /** The model call each kept question came from (1 = the first answer). */
+  keptCalls: number[];
+  quality: ChunkQuality;
   calls: number;
   rejected: Rejection[];
   lastRejected: Rejection[];
@@ -61,6 +65,7 @@ export function itemsOf(answer: ModelAnswer): { items: unknown[]; problem?: stri
 
 export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutcome<Q>> {
   const kept: Q[] = [];
+  const keptCalls: number[] = [];
   const rejected: Rejection[] = [];
   let lastRejected: Rejection[] = [];
   const usage = zeroUsage();
@@ -72,31 +77,35 @@ export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutco
     addUsage(usage, answer.usage);
     const { items, problem } = itemsOf(answer);
     if (problem) {
-      lastRejected = [{ index: -1, question: '', reasons: [problem] }];
+      lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: problem }])];
       rejected.push(...lastRejected);
       continue;
     }
     const checked = loop.check(items.slice(0, need), kept);
     const round = [...checked.rejected];
     if (items.length < need) {
-      round.push({
-        index: -1,
-        question: '',
-        reasons: [`only ${items.length} of ${need} questions were returned`],
-      });
+      round.push(
+        rejectionOf(-1, '', [
+          { check: 'too_few_returned', reason: `only ${items.length} of ${need} questions were returned` },
+        ]),
+      );
     }
-    for (const question of checked.accepted) {
-      if (await loop.claim(question)) kept.push(question);
-      else {
-        round.push({
-          index: -1,
-          question: loop.textOf(question),
-          reasons: [loop.duplicateReason],
-        });
-      }
+    const admitted = await loop.admit(checked.accepted);
+    for (const question of admitted.kept) {
+      kept.push(question);
+      keptCalls.push(calls);
     }
+    round.push(...admitted.refused);
     lastRejected = round;
     rejected.push(...round);
   }
-  return { kept, calls, rejected, lastRejected, usage };
+  return {
+    kept,
+    keptCalls,
+    quality: chunkQualityOf(loop.count, keptCalls, rejected),
+    calls,
+    rejected,
+    lastRejected,
+    usage,
+  };
 }

@@ -22,7 +22,9 @@ export interface ApiProps {
 /**
  * Request bodies API Gateway hands to the function base64-encoded (`isBase64Encoded: true`):
  * the document types `POST /documents` accepts, a form upload (`curl -F`) and raw bytes.
- * `application/json` is not among them, so JSON bodies still arrive as text.
+ * `application/json` is not among them, so JSON bodies still arrive as text. The same list
+ * decides which base64 answers go out as bytes: a zip export, to a client that sends
+ * `Accept: application/zip`.
  */
 export const BINARY_MEDIA_TYPES = [
   'application/pdf',
@@ -30,6 +32,8 @@ export const BINARY_MEDIA_TYPES = [
   'multipart/form-data',
   'text/markdown',
   'text/plain',
+  // QTI exports are zips; API Gateway sends a base64 answer as bytes when Accept names this.
+  'application/zip',
 ] as const;
 
 /**
@@ -175,7 +179,7 @@ export class Api extends Construct {
       environment: settingsEnvironment(settings),
     });
     storage.useTable(quizGeneratorApi);
-    storage.useBucket(quizGeneratorApi, { read: ['checkpoints', 'results'] });
+    storage.useBucket(quizGeneratorApi, { read: ['checkpoints', 'results'], write: ['results'] });
     pipeline.useStateMachine(quizGeneratorApi);
     geminiSecret.useKey(quizGeneratorApi);
 

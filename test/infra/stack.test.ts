@@ -329,7 +329,11 @@ describe('s3 grants', () => {
       's3:GetObject': ['content/*'],
       's3:PutObject': ['content/*'],
     });
-    assert.deepEqual(s3ObjectGrants('quizGeneratorApi'), { 's3:GetObject': ['checkpoints/*', 'results/*'] });
+    // results/: exports too large for a response, under results/<owner>/exports/.
+    assert.deepEqual(s3ObjectGrants('quizGeneratorApi'), {
+      's3:GetObject': ['checkpoints/*', 'results/*'],
+      's3:PutObject': ['results/*'],
+    });
     assert.deepEqual(s3ObjectGrants('assessmentsApi'), {
       's3:GetObject': ['assessments/*', 'documents/*'],
       's3:PutObject': ['documents/*'],
@@ -451,11 +455,12 @@ describe('api', () => {
     ]);
   });
 
-  it('hands document uploads to the function base64-encoded, and JSON as text', () => {
+  it('hands document uploads to the function base64-encoded, JSON as text, and zip exports out as bytes', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: [...BINARY_MEDIA_TYPES] });
     assert.deepEqual([...BINARY_MEDIA_TYPES].sort(), [
       'application/octet-stream',
       'application/pdf',
+      'application/zip',
       'multipart/form-data',
       'text/markdown',
       'text/plain',

@@ -475,3 +475,294 @@ async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The Operation the simulator answers for a batch, as the REST API sends it (before the SDK). */
+interface BatchOperation {
+  name: string;
+  done?: boolean;
+  error?: { code: number };
+  metadata: {
+    '@type': string;
+    model: string;
+    displayName: string;
+    state: string;
+    batchStats: Record<string, string>;
+    endTime?: string;
+    output?: { inlinedResponses: { inlinedResponses: unknown[] } };
+  };
+  response?: { '@type': string; inlinedResponses: { inlinedResponses: unknown[] } };
+}
+
+/** `displayName` null sends none (Gemini requires one). */
+function quizBatch(ai: GoogleGenAI, count: number, displayName: string | null = 'quiz batch') {
+  return ai.batches.create({
+    model: MODEL,
+    src: Array.from({ length: count }, (_, i) => ({
+      contents: `Write questions for FRONTEND_DEVELOPER level ${i + 1}`,
+      metadata: { key: `chunk-${i}` },
+      config: {
+        systemInstruction: 'You write multiple-choice quizzes.',
+        responseMimeType: 'application/json',
+        responseSchema: QUIZ_SCHEMA,
+      },
+    })),
+    ...(displayName === null ? {} : { config: { displayName } }),
+  });
+}
+
+async function rawBatch(sim: GeminiSimulator, name: string): Promise<BatchOperation> {
+  const response = await fetch(`${sim.url}/v1beta/${name}`, { headers: { 'x-goog-api-key': KEY } });
+  assert.equal(response.status, 200);
+  return (await response.json()) as BatchOperation;
+}
+
+async function pollUntilDone(ai: GoogleGenAI, name: string, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await ai.batches.get({ name });
+    if (job.state !== 'JOB_STATE_PENDING' && job.state !== 'JOB_STATE_RUNNING') return job;
+    if (Date.now() > deadline) throw new Error(`batch still ${job.state}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('batch mode', () => {
+  it('creates a pending batch, then answers every request from its schema, in order and keyed', async () => {
+    await withSimulator({ batchLatencyMs: 100 }, async (sim, ai) => {
+      const created = await quizBatch(ai, 3);
+
+      assert.match(created.name ?? '', /^batches\/[a-z0-9]+$/);
+      assert.equal(created.state, 'JOB_STATE_PENDING');
+      assert.equal(created.displayName, 'quiz batch');
+      assert.equal(created.model, `models/${MODEL}`);
+
+      const done = await pollUntilDone(ai, created.name ?? '');
+      assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+      assert.ok(done.endTime);
+      const responses = done.dest?.inlinedResponses ?? [];
+      assert.deepEqual(
+        responses.map((r) => r.metadata?.key),
+        ['chunk-0', 'chunk-1', 'chunk-2'],
+      );
+      for (const [i, inlined] of responses.entries()) {
+        const candidate = inlined.response?.candidates?.[0];
+        assert.equal(candidate?.finishReason, 'STOP');
+        const { questions } = JSON.parse(candidate?.content?.parts?.[0]?.text ?? '') as {
+          questions: Question[];
+        };
+        assert.ok(questions.length >= 5 && questions.length <= 8);
+        for (const q of questions)
+          assert.deepEqual(
+            q.options.map((o) => o.id),
+            ['a', 'b', 'c', 'd'],
+          );
+        assert.match(questions[0]?.question ?? '', new RegExp(`level ${i + 1}`));
+        assert.ok((inlined.response?.usageMetadata?.promptTokenCount ?? 0) > 0);
+        assert.ok((inlined.response?.usageMetadata?.candidatesTokenCount ?? 0) > 0);
+      }
+
+      const stats = sim.stats();
+      assert.equal(stats.batches.created, 1);
+      assert.equal(stats.batches.requests, 3);
+      assert.equal(stats.batches.answered, 3);
+      assert.equal(stats.batches.failed, 0);
+      assert.ok(stats.batches.candidatesTokens > 0);
+      assert.equal(stats.totalCalls, 0, 'batch requests are not generateContent calls');
+    });
+  });
+
+  it('mirrors the output in metadata.output and response, with int64 batchStats as strings', async () => {
+    await withSimulator({ batchLatencyMs: 0 }, async (sim, ai) => {
+      const created = await quizBatch(ai, 2);
+      const op = await rawBatch(sim, created.name ?? '');
+
+      assert.equal(op.done, true);
+      assert.equal(op.metadata.state, 'BATCH_STATE_SUCCEEDED');
+      assert.match(op.metadata['@type'], /GenerateContentBatch$/);
+      assert.match(op.response?.['@type'] ?? '', /GenerateContentBatchOutput$/);
+      assert.deepEqual(op.response?.inlinedResponses, op.metadata.output?.inlinedResponses);
+      assert.deepEqual(op.metadata.batchStats, { requestCount: '2', successfulRequestCount: '2' });
+    });
+  });
+
+  it('progresses with time: pending, then running with growing counts, then succeeded', async () => {
+    await withSimulator({ batchLatencyMs: 1000 }, async (sim, ai) => {
+      const created = await quizBatch(ai, 5);
+      const seen: { state: string; succeeded: number; pending: number }[] = [];
+      for (;;) {
+        const op = await rawBatch(sim, created.name ?? '');
+        const { state, batchStats } = op.metadata;
+        seen.push({
+          state,
+          succeeded: Number(batchStats.successfulRequestCount ?? 0),
+          pending: Number(batchStats.pendingRequestCount ?? 0),
+        });
+        if (op.done) break;
+        assert.equal(op.metadata.output, undefined, 'no output before the batch is done');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+
+      assert.equal(seen[0]?.state, 'BATCH_STATE_PENDING');
+      assert.deepEqual(seen[0], { state: 'BATCH_STATE_PENDING', succeeded: 0, pending: 5 });
+      assert.ok(seen.some((s) => s.state === 'BATCH_STATE_RUNNING'));
+      assert.ok(
+        seen.some((s) => s.succeeded > 0 && s.succeeded < 5),
+        `no partial progress in ${JSON.stringify(seen)}`,
+      );
+      for (const [i, s] of seen.entries()) {
+        assert.equal(s.succeeded + s.pending, 5);
+        assert.ok(s.succeeded >= (seen[i - 1]?.succeeded ?? 0), 'counts never go back');
+      }
+      assert.deepEqual(seen.at(-1), { state: 'BATCH_STATE_SUCCEEDED', succeeded: 5, pending: 0 });
+    });
+  });
+
+  it('scales batchLatencyMs by latencyScale, and takes it from the admin config', async () => {
+    await withSimulator({ batchLatencyMs: 60_000, latencyScale: 0 }, async (sim, ai) => {
+      const quick = await quizBatch(ai, 1);
+      assert.equal((await ai.batches.get({ name: quick.name ?? '' })).state, 'JOB_STATE_SUCCEEDED');
+
+      await fetch(`${sim.url}/__simulator/config`, {
+        method: 'POST',
+        body: JSON.stringify({ latencyScale: 1 }),
+      });
+      const slow = await quizBatch(ai, 1);
+      assert.equal((await ai.batches.get({ name: slow.name ?? '' })).state, 'JOB_STATE_PENDING');
+    });
+  });
+
+  it('turns injected HTTP faults into per-request errors with gRPC codes', async () => {
+    for (const [fault, code] of [
+      ['error429', 8],
+      ['error500', 13],
+      ['error503', 14],
+      ['hang', 4],
+    ] as const) {
+      await withSimulator({ batchLatencyMs: 0, faults: { [fault]: 1 } }, async (sim, ai) => {
+        const created = await quizBatch(ai, 2);
+        const done = await ai.batches.get({ name: created.name ?? '' });
+
+        assert.equal(done.state, 'JOB_STATE_SUCCEEDED', 'per-request errors do not fail the batch');
+        for (const inlined of done.dest?.inlinedResponses ?? []) {
+          assert.equal(inlined.response, undefined);
+          assert.equal(inlined.error?.code, code, fault);
+          assert.match(inlined.error?.message ?? '', /\[simulated\]/);
+          assert.ok(inlined.metadata?.key);
+        }
+        const op = await rawBatch(sim, created.name ?? '');
+        assert.deepEqual(op.metadata.batchStats, { requestCount: '2', failedRequestCount: '2' });
+        assert.equal(sim.stats().batches.failed, 2);
+      });
+    }
+  });
+
+  it('applies content faults per request, as generateContent does', async () => {
+    await withSimulator({ batchLatencyMs: 0, faults: { truncated: 0.5, safety: 0.5 } }, async (_sim, ai) => {
+      const created = await quizBatch(ai, 6);
+      const done = await ai.batches.get({ name: created.name ?? '' });
+      const reasons = (done.dest?.inlinedResponses ?? []).map(
+        (r) => r.response?.candidates?.[0]?.finishReason,
+      );
+
+      assert.equal(reasons.length, 6);
+      assert.ok(
+        reasons.every((r) => r === 'MAX_TOKENS' || r === 'SAFETY'),
+        String(reasons),
+      );
+    });
+  });
+
+  it('does not count batch requests against the interactive rpm quota', async () => {
+    await withSimulator({ rpm: 1, batchLatencyMs: 0 }, async (sim, ai) => {
+      const created = await quizBatch(ai, 4);
+      const done = await ai.batches.get({ name: created.name ?? '' });
+      assert.equal(done.dest?.inlinedResponses?.filter((r) => r.response).length, 4);
+
+      assert.ok((await askQuiz(ai)).text, 'the interactive quota is untouched');
+      assert.equal((await apiError(askQuiz(ai))).status, 429);
+      assert.equal(sim.stats().acceptedCalls, 1);
+    });
+  });
+
+  it('cancels a running batch: cancelled, no responses; cancelling again changes nothing', async () => {
+    await withSimulator({ batchLatencyMs: 60_000 }, async (sim, ai) => {
+      const created = await quizBatch(ai, 3);
+      await ai.batches.cancel({ name: created.name ?? '' });
+      await ai.batches.cancel({ name: created.name ?? '' });
+
+      const job = await ai.batches.get({ name: created.name ?? '' });
+      assert.equal(job.state, 'JOB_STATE_CANCELLED');
+      assert.equal(job.dest, undefined);
+      assert.ok(job.endTime);
+      const op = await rawBatch(sim, created.name ?? '');
+      assert.equal(op.done, true);
+      assert.equal(op.error?.code, 1);
+      assert.equal(sim.stats().batches.cancelled, 1);
+    });
+  });
+
+  it('lists batches page by page and deletes them', async () => {
+    await withSimulator({ batchLatencyMs: 0 }, async (_sim, ai) => {
+      const names: string[] = [];
+      for (let i = 0; i < 3; i++) names.push((await quizBatch(ai, 1, `batch ${i}`)).name ?? '');
+
+      const pager = await ai.batches.list({ config: { pageSize: 2 } });
+      const listed: string[] = [];
+      for await (const job of pager) listed.push(job.name ?? '');
+      assert.deepEqual(listed, names);
+
+      await ai.batches.delete({ name: names[0] ?? '' });
+      const { status, body } = await apiError(ai.batches.get({ name: names[0] ?? '' }));
+      assert.equal(status, 404);
+      assert.equal(body.error.status, 'NOT_FOUND');
+    });
+  });
+
+  it('answers 404 NOT_FOUND for an unknown batch on get, cancel and delete', async () => {
+    await withSimulator({}, async (_sim, ai) => {
+      for (const call of [
+        ai.batches.get({ name: 'batches/unknown' }),
+        ai.batches.cancel({ name: 'batches/unknown' }),
+        ai.batches.delete({ name: 'batches/unknown' }),
+      ]) {
+        const { status, body } = await apiError(call);
+        assert.equal(status, 404);
+        assert.equal(body.error.status, 'NOT_FOUND');
+        assert.match(body.error.message, /batches\/unknown/);
+      }
+    });
+  });
+
+  it('rejects a malformed batch with 400 INVALID_ARGUMENT, and a missing key with 403', async () => {
+    await withSimulator({}, async (sim, ai) => {
+      const noName = await apiError(quizBatch(ai, 1, null));
+      assert.equal(noName.status, 400);
+      assert.equal(noName.body.error.status, 'INVALID_ARGUMENT');
+      assert.match(noName.body.error.message, /displayName/);
+
+      const post = (body: unknown, headers: Record<string, string> = { 'x-goog-api-key': KEY }) =>
+        fetch(`${sim.url}/v1beta/models/${MODEL}:batchGenerateContent`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+        });
+      const batch = (requests: unknown) => ({
+        batch: { displayName: 'x', inputConfig: { requests: { requests } } },
+      });
+      for (const body of [
+        {},
+        { batch: { displayName: 'x' } },
+        batch([]),
+        batch([{ metadata: { key: 'a' } }]),
+        batch([{ request: { contents: [] } }]),
+        batch([{ request: { model: 'models/other', contents: [{ parts: [{ text: 'hi' }] }] } }]),
+      ]) {
+        const response = await post(body);
+        assert.equal(response.status, 400, JSON.stringify(body));
+        assert.equal(((await response.json()) as GeminiErrorBody).error.status, 'INVALID_ARGUMENT');
+      }
+      assert.equal((await post(batch([{ request: { contents: [] } }]), {})).status, 403);
+      assert.equal(sim.stats().batches.created, 0);
+    });
+  });
+});

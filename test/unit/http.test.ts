@@ -142,3 +142,42 @@ describe('errorResponse', () => {
     assert.deepEqual(JSON.parse(response.body), { detail: 'Internal server error' });
   });
 });
+
+describe('fileResponse', () => {
+  it('answers text as UTF-8 text, keeping a byte order mark', () => {
+    const body = new TextEncoder().encode('\uFEFFid,question\r\n1,café\r\n');
+
+    const response = http.fileResponse({
+      body,
+      contentType: 'text/csv; charset=utf-8',
+      filename: 'bank-csv.csv',
+    });
+
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.isBase64Encoded, undefined);
+    assert.equal(response.body, '\uFEFFid,question\r\n1,café\r\n');
+    assert.deepEqual(response.headers, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="bank-csv.csv"',
+    });
+  });
+
+  it('answers bytes base64-encoded with isBase64Encoded', () => {
+    const body = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0xff, 0x00]);
+
+    const response = http.fileResponse({ body, contentType: 'application/zip', filename: 'bank-qti21.zip' });
+
+    assert.equal(response.isBase64Encoded, true);
+    assert.deepEqual(new Uint8Array(Buffer.from(response.body, 'base64')), body);
+  });
+
+  it('keeps a file name from breaking out of the quoted header parameter', () => {
+    const response = http.fileResponse({
+      body: new Uint8Array(),
+      contentType: 'application/xml',
+      filename: 'a"b\\c\r\né.xml',
+    });
+
+    assert.equal(response.headers?.['content-disposition'], 'attachment; filename="a_b_c___.xml"');
+  });
+});

@@ -60,8 +60,13 @@ describe('chunkPrompt', () => {
       count: 2,
       avoid: [],
       rejections: [
-        { index: 0, question: 'What does CSS stand for?', reasons: ['two options have the same text'] },
-        { index: -1, question: '', reasons: ['the answer was not valid JSON'] },
+        {
+          index: 0,
+          question: 'What does CSS stand for?',
+          reasons: ['two options have the same text'],
+          checks: ['duplicate_options'],
+        },
+        { index: -1, question: '', reasons: ['the answer was not valid JSON'], checks: ['unusable_answer'] },
       ],
     });
 

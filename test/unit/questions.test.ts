@@ -3,11 +3,13 @@ import { describe, it } from 'node:test';
 import {
   type CheckContext,
   checkQuestions,
+  DEFAULT_GATE,
   fingerprint,
   LIMITS,
   type ModelQuestion,
   questionsResponseSchema,
 } from '../../lambdas/domain/questions.ts';
+import { NearDuplicateIndex, similarity } from '../../lambdas/domain/similarity.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -150,7 +152,7 @@ describe('checkQuestions', () => {
 
   it('rejects a correct_answer that is not one of a–d', () => {
     assertRejectedFor({ ...valid(), correct_answer: 'e' }, /correct_answer "e"/);
-    assertRejectedFor({ ...valid(), correct_answer: 'B' }, /correct_answer "B"/);
+    assertRejectedFor({ ...valid(), correct_answer: 'Layout' }, /correct_answer "Layout"/);
   });
 
   it('rejects an item missing one of the option ids', () => {
@@ -280,5 +282,87 @@ describe('questionsResponseSchema', () => {
     assert.deepEqual(items.properties.options.items.properties.id.enum, ['a', 'b', 'c', 'd']);
     assert.deepEqual(items.properties.correct_answer.enum, ['a', 'b', 'c', 'd']);
     assert.ok(items.required.includes('explanation'));
+  });
+});
+
+describe('the quality gate', () => {
+  const checksOf = (item: unknown, ctx: CheckContext = context()) =>
+    checkQuestions([item], ctx).rejected.flatMap((r) => r.checks);
+
+  it('resolves the answer after normalising case, spacing and punctuation, or from the option text', () => {
+    for (const answer of ['B', ' b ', '(b)', 'b.', 'Option B', 'layout CONTROL', 'Layout control.']) {
+      const { accepted, rejected } = checkQuestions([{ ...valid(), correct_answer: answer }], context());
+      assert.deepEqual(rejected, [], answer);
+      assert.equal(accepted[0]?.correct_answer, 'b', answer);
+    }
+  });
+
+  it('rejects "all/none of the above" options unless the setting allows them', () => {
+    for (const text of [
+      'All of the above',
+      'None of the above.',
+      'both of the above',
+      'Neither of the options',
+    ]) {
+      const item = valid();
+      item.options[3] = { id: 'd', text };
+      assert.deepEqual(checksOf(item), ['all_none_of_above'], text);
+      const allowed = checkQuestions(
+        [item],
+        context({ gate: { ...DEFAULT_GATE, allowAllNoneOfAbove: true } }),
+      );
+      assert.equal(allowed.accepted.length, 1, text);
+    }
+  });
+
+  it('rejects a wrong option that nearly copies the correct answer', () => {
+    const item = valid();
+    item.options[0] = { id: 'a', text: 'Layout controls' };
+    assert.deepEqual(checksOf(item), ['answer_near_copy']);
+    const fine = valid();
+    fine.options[0] = { id: 'a', text: 'Layout engines' };
+    assert.deepEqual(checksOf(fine), []);
+  });
+
+  it('rejects a Bloom level other than the ones asked for', () => {
+    const reasons = reasonsFor(valid(), context({ bloomLevels: ['analyze', 'evaluate'] }));
+    assert.match(reasons.join(), /not the level asked for \(analyze or evaluate\)/);
+    assert.equal(checkQuestions([valid()], context({ bloomLevels: ['remember'] })).accepted.length, 1);
+  });
+
+  it('rejects a near-duplicate of a question of the bank, and within one answer', () => {
+    const bank = new NearDuplicateIndex(['What is the purpose of CSS flexbox?']);
+    const rejection = checkQuestions([valid()], context({ bank })).rejected[0];
+    assert.deepEqual(rejection?.checks, ['near_duplicate']);
+    assert.match(
+      rejection?.reasons[0] ?? '',
+      /nearly duplicates "What is the purpose of CSS flexbox\?" \(similarity 0\.7\d\)/,
+    );
+
+    const other = { ...valid(), question: 'Which CSS property sets the gap between grid tracks?' };
+    const twin = { ...valid(), question: 'What is the main purpose of the CSS flexbox?' };
+    const result = checkQuestions([valid(), other, twin], context());
+    assert.equal(result.accepted.length, 2);
+    assert.deepEqual(
+      result.rejected.map((r) => [r.index, r.checks]),
+      [[2, ['near_duplicate']]],
+    );
+  });
+
+  it('keeps questions on one topic that ask different things, at the default threshold', () => {
+    const bank = new NearDuplicateIndex(['Which HTTP status code means the request was forbidden?']);
+    const item = { ...valid(), question: 'Which HTTP status code means Not Found?' };
+    assert.equal(checkQuestions([item], context({ bank })).accepted.length, 1);
+  });
+});
+
+describe('similarity', () => {
+  it('is 1 for texts equal after normalising, 0 for unrelated ones, and symmetric', () => {
+    assert.equal(similarity('CSS Flexbox!', 'css   flexbox'), 1);
+    assert.equal(similarity('abcdefgh', 'zyxwvuts'), 0);
+    const a = 'What is the main purpose of CSS flexbox?';
+    const b = 'What is the purpose of CSS flexbox?';
+    assert.equal(similarity(a, b), similarity(b, a));
+    assert.ok(similarity(a, b) >= DEFAULT_GATE.nearDuplicateThreshold);
   });
 });

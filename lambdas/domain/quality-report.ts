@@ -1,0 +1,109 @@
+/**
+ * The quality gate's accounting: per chunk, how many questions passed the checks the first
+ * time, how many were regenerated after a rejection (with its reasons in the prompt) and then
+ * passed, how many are still missing, and what the rejections were; per job, the sum, with the
+ * chunks that could not be filled named. Nothing that failed is silently kept or dropped: a
+ * chunk short of questions fails and is listed here with its last reasons.
+ */
+import type { QualityCheck, Rejection } from './questions.ts';
+
+/** Bumped when the checks change, and recorded in every question's provenance. */
+export const GATE_VERSION = 'quality-gate/2';
+
+export interface ChunkQuality {
+  requested: number;
+  passed_first_time: number;
+  repaired: number;
+  missing: number;
+  /** Items rejected (and answers that could not be used), over all calls. */
+  rejected: number;
+  by_check: Partial<Record<QualityCheck, number>>;
+}
+
+/** Where a kept question came from and what it passed. */
+export interface Provenance {
+  model: string;
+  prompt_template: string;
+  prompt_version: string;
+  gate_version: string;
+  /** The chunk's delivery attempt and the model call within it (1 = the first answer). */
+  attempt: number;
+  call: number;
+  validation: 'passed_first_time' | 'repaired';
+}
+
+export function chunkQualityOf(
+  requested: number,
+  keptCalls: number[],
+  rejections: Rejection[],
+): ChunkQuality {
+  const byCheck: Partial<Record<QualityCheck, number>> = {};
+  for (const rejection of rejections) {
+    for (const check of new Set(rejection.checks)) byCheck[check] = (byCheck[check] ?? 0) + 1;
+  }
+  const first = keptCalls.filter((call) => call === 1).length;
+  return {
+    requested,
+    passed_first_time: first,
+    repaired: keptCalls.length - first,
+    missing: Math.max(0, requested - keptCalls.length),
+    rejected: rejections.length,
+    by_check: byCheck,
+  };
+}
+
+export interface QualityReportChunk {
+  chunk_key: string;
+  status: string;
+  quality?: ChunkQuality;
+  error?: string | null;
+}
+
+export interface JobQualityReport {
+  gate_version: string;
+  chunks_reported: number;
+  requested: number;
+  passed_first_time: number;
+  repaired: number;
+  failed: number;
+  rejected: number;
+  by_check: Partial<Record<QualityCheck, number>>;
+  /** Chunks that ended without all their questions, and why. */
+  failed_chunks: { chunk_key: string; missing: number; reason: string }[];
+}
+
+export function jobQualityReport(chunks: QualityReportChunk[]): JobQualityReport {
+  const report: JobQualityReport = {
+    gate_version: GATE_VERSION,
+    chunks_reported: 0,
+    requested: 0,
+    passed_first_time: 0,
+    repaired: 0,
+    failed: 0,
+    rejected: 0,
+    by_check: {},
+    failed_chunks: [],
+  };
+  for (const chunk of chunks) {
+    const quality = chunk.quality;
+    if (quality) {
+      report.chunks_reported += 1;
+      report.requested += quality.requested;
+      report.passed_first_time += quality.passed_first_time;
+      report.repaired += quality.repaired;
+      report.failed += quality.missing;
+      report.rejected += quality.rejected;
+      for (const [check, count] of Object.entries(quality.by_check) as [QualityCheck, number][]) {
+        report.by_check[check] = (report.by_check[check] ?? 0) + count;
+      }
+    }
+    if (chunk.status === 'failed') {
+      report.failed_chunks.push({
+        chunk_key: chunk.chunk_key,
+        missing: quality?.missing ?? 0,
+        reason: chunk.error ?? 'no reason recorded',
+      });
+    }
+  }
+  return report;
+}

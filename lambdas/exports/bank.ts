@@ -1,0 +1,171 @@
+/**
+ * The bank every export format reads, and converters from the service's result files.
+ * Texts are plain text, never HTML: each format does its own escaping.
+ */
+import { z } from 'zod';
+import type { AssessmentQuestion } from '../domain/assessment.ts';
+import { InvalidRequest } from '../domain/errors.ts';
+import { normalizeText, OPTION_IDS, type OptionId } from '../domain/questions.ts';
+
+export interface ExportQuestion {
+  id: string;
+  question: string;
+  options: { id: OptionId; text: string }[];
+  correct_answer: OptionId;
+  explanation: string;
+  difficulty?: number;
+  bloom_level?: string;
+  category?: string;
+  tags?: string[];
+}
+
+export interface ExportBank {
+  title: string;
+  questions: ExportQuestion[];
+}
+
+const optionId = z.enum(OPTION_IDS);
+
+const quizQuestionSchema = z.object({
+  id: z.string(),
+  question: z.string(),
+  options: z.array(z.object({ id: optionId, text: z.string() })),
+  correct_answer: optionId,
+  explanation: z.string().default(''),
+  difficulty: z.number().optional(),
+  bloom_level: z.string().optional(),
+  category: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+});
+
+const assessmentQuestionSchema = z.object({
+  question: z.string(),
+  options: z.array(z.string()),
+  correct_answer: z.string(),
+  explanation: z.string().default(''),
+  bloom_level: z.string().optional(),
+});
+
+/**
+ * Every question in a result file, in file order: a career level
+ * (`{ sector, career, level, quiz_pool }`), a sector file (`{ CAREER: { level_N: { quiz_pool } } }`),
+ * the soft-skills file (`{ TOPIC: { quiz_pool } }`), the combined bank (`{ group: file, ... }`),
+ * or an assessment result (`{ mcqs }`). Other fields are ignored.
+ */
+export function bankFromResult(title: string, result: unknown): ExportBank {
+  const questions: ExportQuestion[] = [];
+  collect(result, '', questions);
+  return { title, questions };
+}
+
+function collect(value: unknown, path: string, into: ExportQuestion[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  const record = value as Record<string, unknown>;
+  if (Array.isArray(record.quiz_pool)) {
+    record.quiz_pool.forEach((item, i) => {
+      into.push(parseOrThrow(quizQuestionSchema, item, `${path}quiz_pool[${i}]`));
+    });
+    return;
+  }
+  if (Array.isArray(record.mcqs)) {
+    record.mcqs.forEach((item, i) => {
+      const parsed = parseOrThrow(assessmentQuestionSchema, item, `${path}mcqs[${i}]`);
+      into.push(fromAssessmentQuestion(parsed, `mcq-${i + 1}`));
+    });
+    return;
+  }
+  for (const [key, child] of Object.entries(record)) collect(child, `${path}${key}.`, into);
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, item: unknown, path: string): T {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? `.${issue.path.join('.')}` : '';
+  throw new InvalidRequest(`${path}${field}: ${issue?.message ?? 'is not a question'}`);
+}
+
+/** Assessments in the seed's shape, ids `mcq-1`, `mcq-2`, ... by position. */
+export function bankFromAssessment(title: string, questions: AssessmentQuestion[]): ExportBank {
+  return { title, questions: questions.map((q, i) => fromAssessmentQuestion(q, `mcq-${i + 1}`)) };
+}
+
+/**
+ * Options get ids a–d by position. The answer is the option with the same text; failing that,
+ * the one that is the same text as `normalizeText` sees it (what the assessment editor accepts).
+ */
+export function fromAssessmentQuestion(
+  q: Omit<AssessmentQuestion, 'bloom_level' | 'source'> & { bloom_level?: string },
+  id: string,
+): ExportQuestion {
+  if (q.options.length > OPTION_IDS.length) {
+    throw new InvalidRequest(`${id}: has ${q.options.length} options; exports carry at most four`);
+  }
+  const options = q.options.map((text, i) => ({ id: OPTION_IDS[i] as OptionId, text }));
+  const exact = options.filter((o) => o.text.trim() === q.correct_answer.trim());
+  const loose = options.filter((o) => normalizeText(o.text) === normalizeText(q.correct_answer));
+  const answer = exact.length === 1 ? exact[0] : loose.length === 1 ? loose[0] : undefined;
+  if (!answer) throw new InvalidRequest(`${id}: correct_answer is not exactly one of the options`);
+  return {
+    id,
+    question: q.question,
+    options,
+    correct_answer: answer.id,
+    explanation: q.explanation,
+    ...(q.bloom_level ? { bloom_level: q.bloom_level } : {}),
+  };
+}
+
+/**
+ * Line breaks as `\n` and no white space at either end: the GIFT, Aiken and Moodle importers
+ * trim texts anyway, so every format gets the same trimmed text rather than some keeping it.
+ */
+export function cleanText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').trim();
+}
+
+/**
+ * The bank as every writer expects it: texts cleaned, options sorted a, b, c, d with no gap
+ * (Aiken letters and CSV columns are positions), two to four of them, none empty, and an
+ * answer that is one of them. Throws `InvalidRequest` naming the first question that is not.
+ */
+export function prepareBank(bank: ExportBank): ExportBank {
+  if (bank.questions.length === 0) throw new InvalidRequest('The bank has no questions to export');
+  return {
+    title: cleanText(bank.title).replace(/\s+/g, ' ') || 'Question bank',
+    questions: bank.questions.map(prepareQuestion),
+  };
+}
+
+function prepareQuestion(q: ExportQuestion, index: number): ExportQuestion {
+  const fail = (problem: string) => new InvalidRequest(`Question ${index + 1} (${q.id}): ${problem}`);
+  const options = [...q.options]
+    .sort((x, y) => x.id.localeCompare(y.id))
+    .map((o) => ({ id: o.id, text: cleanText(o.text) }));
+  if (options.length < 2 || options.some((o, i) => o.id !== OPTION_IDS[i])) {
+    throw fail('needs two to four options with ids a, b, c, d and no gaps');
+  }
+  if (options.some((o) => o.text === '')) throw fail('has an empty option');
+  if (!options.some((o) => o.id === q.correct_answer)) throw fail('correct_answer is not one of the options');
+  const question = cleanText(q.question);
+  if (question === '') throw fail('has no question text');
+  return {
+    ...q,
+    question,
+    options,
+    explanation: cleanText(q.explanation ?? ''),
+    ...(q.tags ? { tags: q.tags.map(cleanText).filter(Boolean) } : {}),
+  };
+}
+
+/** A one-line name for LMS question lists (Moodle shows it; it is not the question). */
+export function shortName(text: string, max = 60): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(line);
+  return chars.length <= max
+    ? line
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
+}

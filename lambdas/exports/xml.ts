@@ -1,0 +1,76 @@
+/**
+ * XML text shared by the QTI and Moodle writers, and the QTI package layout.
+ */
+import { strToU8, zipSync } from 'fflate';
+import type { ExportBank, ExportQuestion } from './bank.ts';
+
+/**
+ * XML 1.0 allows only tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD and U+10000–U+10FFFF, even
+ * as character references, so anything else (other C0 controls, lone surrogates, U+FFFE/FFFF)
+ * is dropped rather than producing a file no parser will read.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Safe in element content and in attributes of either quote style. */
+export function escapeXml(text: string): string {
+  return text.replace(NOT_XML_CHAR, '').replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+/**
+ * Escaped text with its line breaks as `<br/>`: QTI bodies and Moodle's HTML collapse white
+ * space, so a bare newline would be kept in the file but lost on screen.
+ */
+export function escapeLines(text: string): string {
+  return escapeXml(text).replace(/\n/g, '<br/>\n');
+}
+
+/** `]]>` cannot appear inside a CDATA section, so it is split across two. */
+export function cdata(text: string): string {
+  return `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+}
+
+/**
+ * One NCName per id (`prefix` + the id's letters, digits, `.`, `-`, `_`), unique across the
+ * list: QTI identifiers and IMS CP resource identifiers must be NCNames, and the item ids also
+ * name the files in the package, so plain ASCII keeps every LMS's unzip happy.
+ */
+export function uniqueNcNames(ids: readonly string[], prefix: string): string[] {
+  const taken = new Set<string>();
+  return ids.map((id) => {
+    const base = `${prefix}${id.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 80);
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    taken.add(name);
+    return name;
+  });
+}
+
+/** A QTI content package's parts, as one QTI version writes them. */
+export interface QtiRenderer {
+  item(question: ExportQuestion, identifier: string): string;
+  test(title: string, itemIds: string[]): string;
+  manifest(itemIds: string[]): string;
+}
+
+/** The package layout both QTI versions share: items under `items/`, the test, the manifest. */
+export function qtiPackage(bank: ExportBank, render: QtiRenderer, testFile: string): Uint8Array {
+  const ids = uniqueNcNames(
+    bank.questions.map((q) => q.id),
+    'item-',
+  );
+  const files: Record<string, Uint8Array> = {};
+  for (const [i, id] of ids.entries()) {
+    files[`items/${id}.xml`] = strToU8(render.item(bank.questions[i] as ExportQuestion, id));
+  }
+  files[testFile] = strToU8(render.test(bank.title, ids));
+  files['imsmanifest.xml'] = strToU8(render.manifest(ids));
+  return zipSync(files);
+}

@@ -1,0 +1,285 @@
+/**
+ * Gemini Batch Mode through `@google/genai`: many generateContent requests answered
+ * asynchronously, at half the price of interactive calls and outside their rate limits.
+ * Requests are built and answers read by the same helpers as `callModel`, so a batch answer is
+ * a `ModelAnswer` like any other.
+ *
+ * Two things the SDK (3.x, Gemini API mode) does not do for us, handled here:
+ * - `batches.get` drops `metadata.batchStats` and the batch's own `error`, so the raw body is
+ *   kept on the way through (a fetch wrapper passed as the call's `httpOptions.fetch`);
+ * - the inlined responses it returns are plain objects typed as `GenerateContentResponse`,
+ *   without the `text` getter, so they are rebuilt as instances before being read.
+ */
+import {
+  ApiError,
+  type BatchJob,
+  GenerateContentResponse,
+  type InlinedResponse,
+  JobState,
+} from '@google/genai';
+import {
+  answerFrom,
+  classify,
+  clientFor,
+  type FailureKind,
+  generationConfigFor,
+  type ModelAnswer,
+  ModelCallError,
+} from './gemini-client.ts';
+
+/** Each batch call is a small control-plane request; the work itself happens at Google. */
+const CALL_TIMEOUT_MS = 60_000;
+
+export interface BatchRequest {
+  /** Names the request's result; unique within a batch. */
+  key: string;
+  systemInstruction?: string;
+  prompt: string;
+  responseSchema?: unknown;
+  temperature?: number;
+  maxOutputTokens?: number;
+}
+
+export interface SubmitBatchInput {
+  apiKey: string;
+  model: string;
+  /** Required by Gemini. */
+  displayName: string;
+  requests: BatchRequest[];
+}
+
+export type BatchState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+
+export interface BatchProgress {
+  total: number;
+  succeeded: number;
+  failed: number;
+  pending: number;
+}
+
+export interface BatchResultError {
+  /** HTTP status equivalent (429, 500, 503, 504, ...), as `ModelCallError.status` would carry. */
+  code: number;
+  message: string;
+  /** What a caller can do about it, as `classify` sorts interactive failures. */
+  kind: FailureKind;
+}
+
+export interface BatchResult {
+  key: string;
+  answer?: ModelAnswer;
+  error?: BatchResultError;
+}
+
+export interface BatchStatus {
+  name: string;
+  state: BatchState;
+  stats: BatchProgress;
+  /** Once succeeded: one per request, in request order. */
+  results?: BatchResult[];
+  /** Why the batch as a whole failed, when it did. */
+  error?: { code: number; message: string };
+}
+
+export async function submitBatch(input: SubmitBatchInput): Promise<{ name: string }> {
+  if (input.requests.length === 0) throw new ModelCallError('permanent', 'submitBatch: no requests');
+  const keys = new Set(input.requests.map((r) => r.key));
+  if (keys.size !== input.requests.length || keys.has(''))
+    throw new ModelCallError('permanent', 'submitBatch: request keys must be non-empty and unique');
+  const job = await call('submitBatch', () =>
+    clientFor(input.apiKey, CALL_TIMEOUT_MS).batches.create({
+      model: input.model,
+      src: input.requests.map((request) => ({
+        contents: request.prompt,
+        // Results are matched by key: Gemini does not promise to keep request order.
+        metadata: { key: request.key },
+        config: generationConfigFor(request),
+      })),
+      config: { displayName: input.displayName },
+    }),
+  );
+  if (!job.name) throw new ModelCallError('permanent', 'submitBatch: Gemini answered a batch without a name');
+  return { name: job.name };
+}
+
+export async function getBatch(apiKey: string, name: string): Promise<BatchStatus> {
+  const batchName = toBatchName(name);
+  let raw: unknown;
+  const job = await call(`getBatch ${batchName}`, () =>
+    clientFor(apiKey, CALL_TIMEOUT_MS).batches.get({
+      name: batchName,
+      config: {
+        httpOptions: {
+          fetch: keepingBody((body) => {
+            raw = body;
+          }),
+        },
+      },
+    }),
+  );
+  const state = stateOf(job.state);
+  const results = state === 'succeeded' ? resultsOf(job, batchName) : undefined;
+  const status: BatchStatus = { name: job.name ?? batchName, state, stats: progressOf(raw, results) };
+  if (results) status.results = results;
+  const error = field(raw, 'error');
+  if (state === 'failed' && isRecord(error))
+    status.error = { code: httpStatusOf(error.code), message: String(error.message ?? '') };
+  return status;
+}
+
+export async function cancelBatch(apiKey: string, name: string): Promise<void> {
+  const batchName = toBatchName(name);
+  await call(`cancelBatch ${batchName}`, () =>
+    clientFor(apiKey, CALL_TIMEOUT_MS).batches.cancel({ name: batchName }),
+  );
+}
+
+export async function deleteBatch(apiKey: string, name: string): Promise<void> {
+  const batchName = toBatchName(name);
+  await call(`deleteBatch ${batchName}`, () =>
+    clientFor(apiKey, CALL_TIMEOUT_MS).batches.delete({ name: batchName }),
+  );
+}
+
+/** Runs one SDK call, failures classified like interactive ones and saying which call failed. */
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const failure = classify(error);
+    throw new ModelCallError(
+      failure.kind,
+      `${what}: ${failure.message}`,
+      failure.status,
+      failure.retryAfterMs,
+    );
+  }
+}
+
+/** `batches/{id}`, or a bare id; anything else fails here rather than as a vague SDK error. */
+function toBatchName(name: string): string {
+  const full = name.startsWith('batches/') ? name : `batches/${name}`;
+  if (!/^batches\/[^/]+$/.test(full))
+    throw new ModelCallError('permanent', `"${name}" is not a Gemini batch name (batches/{id})`);
+  return full;
+}
+
+/** A fetch that hands the JSON body of a successful answer to `onBody`, leaving it readable. */
+function keepingBody(onBody: (body: unknown) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.ok)
+      onBody(
+        await response
+          .clone()
+          .json()
+          .catch(() => undefined),
+      );
+    return response;
+  };
+}
+
+function stateOf(state: JobState | undefined): BatchState {
+  switch (state) {
+    case JobState.JOB_STATE_SUCCEEDED:
+    case JobState.JOB_STATE_PARTIALLY_SUCCEEDED:
+      return 'succeeded';
+    case JobState.JOB_STATE_FAILED:
+      return 'failed';
+    case JobState.JOB_STATE_CANCELLED:
+      return 'cancelled';
+    case JobState.JOB_STATE_EXPIRED:
+      return 'expired';
+    case JobState.JOB_STATE_RUNNING:
+    case JobState.JOB_STATE_CANCELLING:
+    case JobState.JOB_STATE_UPDATING:
+    case JobState.JOB_STATE_PAUSED:
+      return 'running';
+    default:
+      // Queued, pending, unspecified or a state this code does not know yet: keep polling.
+      return 'pending';
+  }
+}
+
+function resultsOf(job: BatchJob, batchName: string): BatchResult[] {
+  const responses = job.dest?.inlinedResponses;
+  if (!responses) {
+    const where = job.dest?.fileName ? `in the file ${job.dest.fileName}` : 'missing';
+    throw new ModelCallError('permanent', `getBatch ${batchName}: results are ${where}, not inlined`);
+  }
+  return responses.map(resultOf);
+}
+
+function resultOf(inlined: InlinedResponse, index: number): BatchResult {
+  const key = inlined.metadata?.key ?? String(index);
+  if (inlined.error) {
+    const code = httpStatusOf(inlined.error.code);
+    const message = inlined.error.message ?? '';
+    const { kind } = classify(new ApiError({ message, status: code }));
+    return { key, error: { code, message, kind } };
+  }
+  if (inlined.response) {
+    // A plain object at runtime, despite its type: `text` is a getter of the class.
+    return { key, answer: answerFrom(Object.assign(new GenerateContentResponse(), inlined.response)) };
+  }
+  return {
+    key,
+    error: { code: 500, message: 'Gemini returned neither a response nor an error', kind: 'transient' },
+  };
+}
+
+/** From `metadata.batchStats` (int64 counts as strings, zeros left out), else from the results. */
+function progressOf(raw: unknown, results: BatchResult[] | undefined): BatchProgress {
+  const stats = field(field(raw, 'metadata'), 'batchStats');
+  if (isRecord(stats)) {
+    const count = (key: string) => Number(stats[key] ?? 0) || 0;
+    const total = count('requestCount');
+    const succeeded = count('successfulRequestCount');
+    const failed = count('failedRequestCount');
+    const pending =
+      stats.pendingRequestCount === undefined
+        ? Math.max(0, total - succeeded - failed)
+        : count('pendingRequestCount');
+    return { total, succeeded, failed, pending };
+  }
+  const failed = results?.filter((r) => r.error).length ?? 0;
+  const total = results?.length ?? 0;
+  return { total, succeeded: total - failed, failed, pending: 0 };
+}
+
+/**
+ * gRPC codes of google.rpc.Status, as a batch reports per-request errors, to the HTTP statuses
+ * an interactive call would have answered; a code that already is an HTTP status is kept.
+ */
+const HTTP_OF_GRPC: Record<number, number> = {
+  1: 499,
+  2: 500,
+  3: 400,
+  4: 504,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  10: 409,
+  11: 400,
+  12: 501,
+  13: 500,
+  14: 503,
+  15: 500,
+  16: 401,
+};
+
+function httpStatusOf(code: unknown): number {
+  const n = typeof code === 'number' ? code : Number(code);
+  if (!Number.isInteger(n)) return 500;
+  return n >= 100 ? n : (HTTP_OF_GRPC[n] ?? 500);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field(value: unknown, key: string): unknown {
+  return isRecord(value) ? value[key] : undefined;
+}

@@ -1,0 +1,99 @@
+/**
+ * A chunk's view of its bank (the career, soft-skills topic or assessment its questions join)
+ * and the admission of new questions to it, so that no two chunks keep the same question or a
+ * near-copy of one, even when they run at the same moment.
+ *
+ * Exact copies: a conditional put of the question's fingerprint (first chunk wins).
+ * Near-copies: the chunk adds its questions to the bank, then reads the whole bank
+ * (consistently) and withdraws each of its questions that is a near-duplicate of another
+ * chunk's. Of two chunks racing, the one that reads second always sees the other's questions,
+ * because each wrote before it read; so at most one of a near-duplicate pair is kept (both
+ * withdrawing, the rare worst case, costs a replacement call, never a duplicate).
+ */
+import type { GateSettings, Rejection } from '../domain/questions.ts';
+import { fingerprint, rejectionOf } from '../domain/questions.ts';
+import { jaccard, NearDuplicateIndex, shingles } from '../domain/similarity.ts';
+import * as jobs from '../store/job-store.ts';
+
+export interface BankQuestion {
+  id: string;
+  question: string;
+}
+
+export interface QuestionBank {
+  /** Questions other chunks have kept, when this chunk started. */
+  readonly others: string[];
+  /** An index of those, for checking new questions in memory first. */
+  index(): NearDuplicateIndex;
+  admit<Q extends BankQuestion>(questions: Q[]): Promise<{ kept: Q[]; refused: Rejection[] }>;
+}
+
+export async function openQuestionBank(options: {
+  owner: string;
+  scope: string;
+  chunkKey: string;
+  gate: GateSettings;
+  /** How the bank is named in a rejection ("the same career", "this assessment"). */
+  label: string;
+}): Promise<QuestionBank> {
+  const { owner, scope, chunkKey, gate, label } = options;
+  const entries = await jobs.listBank(owner, scope);
+  // What an earlier, unfinished attempt of this chunk left is not part of any result.
+  const stale = entries.filter((e) => e.chunk_key === chunkKey).map((e) => e.question_id);
+  if (stale.length > 0) await jobs.removeFromBank(owner, scope, chunkKey, stale);
+  const others = entries.filter((e) => e.chunk_key !== chunkKey).map((e) => e.text);
+
+  return {
+    others,
+    index: () => new NearDuplicateIndex(others),
+    async admit<Q extends BankQuestion>(questions: Q[]) {
+      const refused: Rejection[] = [];
+      const claimed = await Promise.all(
+        questions.map(async (q) => ({
+          q,
+          ok: await jobs.claimQuestion(owner, scope, fingerprint(q.question), chunkKey),
+        })),
+      );
+      const fresh = claimed.filter((c) => c.ok).map((c) => c.q);
+      for (const { q } of claimed.filter((c) => !c.ok)) {
+        refused.push(
+          rejectionOf(-1, q.question, [
+            { check: 'duplicate', reason: `duplicates another question of ${label}` },
+          ]),
+        );
+      }
+      if (fresh.length === 0) return { kept: [], refused };
+
+      await jobs.addToBank(
+        owner,
+        scope,
+        chunkKey,
+        fresh.map((q) => ({ question_id: q.id, text: q.question })),
+      );
+      const rivals = (await jobs.listBank(owner, scope))
+        .filter((e) => e.chunk_key !== chunkKey)
+        .map((e) => ({ text: e.text, grams: shingles(e.text) }));
+      const kept: Q[] = [];
+      const withdrawn: string[] = [];
+      for (const q of fresh) {
+        const grams = shingles(q.question);
+        const rival = rivals.find((r) => jaccard(grams, r.grams) >= gate.nearDuplicateThreshold);
+        if (!rival) {
+          kept.push(q);
+          continue;
+        }
+        withdrawn.push(q.id);
+        refused.push(
+          rejectionOf(-1, q.question, [
+            {
+              check: 'near_duplicate',
+              reason: `nearly duplicates "${rival.text.slice(0, 120)}", already in ${label}; ask something else`,
+            },
+          ]),
+        );
+      }
+      if (withdrawn.length > 0) await jobs.removeFromBank(owner, scope, chunkKey, withdrawn);
+      return { kept, refused };
+    },
+  };
+}
