@@ -14,11 +14,19 @@ import { normalizeUrl, readConfig, type StoredConfig, writeConfig } from './conf
 import { CliError, EXIT } from './errors.ts';
 import { type JobStatusBody, snapshotOfJob, snapshotOfJobStatus, type WatchedJob } from './watch.ts';
 
-export type GenerateRequest =
+/** Cost control a generate request may carry (see the README's "Cost control"). */
+export interface CostControl {
+  dryRun?: boolean;
+  maxCostUsd?: number;
+  batch?: boolean;
+}
+
+export type GenerateRequest = (
   | { kind: 'career-level'; sector: string; career: string; level: number; regenerate?: boolean }
   | { kind: 'sector'; sector: string; regenerate?: boolean }
   | { kind: 'soft-skills'; regenerate?: boolean }
-  | { kind: 'full'; includeSoftSkills: boolean; regenerate?: boolean };
+  | { kind: 'full'; includeSoftSkills: boolean; regenerate?: boolean }
+) & { cost?: CostControl };
 
 export interface AssessRequest {
   query: string;
@@ -53,7 +61,13 @@ const jobPath = (id: string) => `${QUIZ_API}/jobs/${encodeURIComponent(id)}`;
 
 /** The route and body that start a generation. */
 export function generationCall(request: GenerateRequest): { path: string; body: Record<string, unknown> } {
-  const regenerate = request.regenerate ? { regenerate: true } : {};
+  const cost = request.cost ?? {};
+  const regenerate = {
+    ...(request.regenerate ? { regenerate: true } : {}),
+    ...(cost.dryRun ? { dry_run: true } : {}),
+    ...(cost.maxCostUsd !== undefined ? { max_cost_usd: cost.maxCostUsd } : {}),
+    ...(cost.batch ? { mode: 'batch' } : {}),
+  };
   switch (request.kind) {
     case 'career-level':
       return {
@@ -86,6 +100,53 @@ export async function startAssessment(client: Client, request: AssessRequest): P
       ...(request.title ? { title: request.title } : {}),
     },
   });
+}
+
+/** What `"dry_run": true` answers (see `DryRun` in the job service). */
+export interface DryRunAnswer {
+  dry_run: true;
+  chunks_total: number;
+  chunks_from_checkpoint: number;
+  estimate: {
+    chunks: number;
+    questions: number;
+    calls: number;
+    input_tokens: number;
+    output_tokens: number;
+    cost_usd: number;
+    minimum_seconds: number;
+    model: string;
+    basis: string;
+  };
+  max_cost_usd: number | null;
+  monthly_budget: {
+    monthly_usd: number | null;
+    month: string;
+    spent_usd: number;
+    remaining_usd: number | null;
+  };
+  chunks_within_budget: number;
+}
+
+export async function dryRunGeneration(client: Client, request: GenerateRequest): Promise<DryRunAnswer> {
+  const { path, body } = generationCall({ ...request, cost: { ...request.cost, dryRun: true } });
+  return client.json<DryRunAnswer>('POST', path, { body });
+}
+
+export async function qualityReport(client: Client, jobId: string): Promise<Record<string, unknown>> {
+  return client.json('GET', `${jobPath(jobId)}/quality`);
+}
+
+export interface Budget {
+  monthly_usd: number | null;
+  month: string;
+  spent_usd: number;
+  remaining_usd: number | null;
+}
+
+export async function budget(client: Client, change?: { monthlyUsd: number | null }): Promise<Budget> {
+  if (!change) return client.json<Budget>('GET', `${QUIZ_API}/budget`);
+  return client.json<Budget>('PUT', `${QUIZ_API}/budget`, { body: { monthly_usd: change.monthlyUsd } });
 }
 
 export async function getJob(client: Client, jobId: string): Promise<ApiJob> {

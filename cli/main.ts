@@ -10,14 +10,19 @@ import { type Invocation, parseCommandLine } from './args.ts';
 import { type Client, createClient } from './client.ts';
 import {
   type AssessRequest,
+  budget,
+  type CostControl,
   cancelJob,
+  type DryRunAnswer,
   download,
+  dryRunGeneration,
   type GenerateRequest,
   getJob,
   getSectors,
   listJobs,
   pollAssessment,
   pollJob,
+  qualityReport,
   resumePlanOf,
   saveAssessment,
   startAssessment,
@@ -264,7 +269,40 @@ function reportJobEnd(ctx: Context, end: WatchedJob): number {
 
 // --- commands --------------------------------------------------------------------------------
 
+/** The cost-control flags of a generate command. */
+function costOf(values: Context['values']): CostControl {
+  return {
+    ...(values['dry-run'] === true ? { dryRun: true } : {}),
+    ...(typeof values['max-cost'] === 'number' ? { maxCostUsd: values['max-cost'] } : {}),
+    ...(values.batch === true ? { batch: true } : {}),
+  };
+}
+
+function dryRunText(answer: DryRunAnswer): string {
+  const e = answer.estimate;
+  const lines = [
+    `Would generate ${e.chunks} of ${answer.chunks_total} chunks (${answer.chunks_from_checkpoint} already in the checkpoint): ${e.questions} questions`,
+    `  ${e.calls} model calls, ${e.input_tokens} input and ${e.output_tokens} output tokens with ${e.model}`,
+    `  about ${formatCost(e.cost_usd)}; at least ${formatDuration(e.minimum_seconds)} at the configured quota`,
+    `  (${e.basis})`,
+  ];
+  const b = answer.monthly_budget;
+  if (b.monthly_usd !== null) {
+    lines.push(
+      `Monthly budget ${formatCost(b.monthly_usd)} for ${b.month}: ${formatCost(b.spent_usd)} spent`,
+    );
+  }
+  if (answer.chunks_within_budget < e.chunks) {
+    lines.push(`Only about ${answer.chunks_within_budget} chunks fit the budget; the job would stop there.`);
+  }
+  return lines.join('\n');
+}
+
 async function generateCommand(ctx: Context, request: GenerateRequest, intro?: string): Promise<number> {
+  if (request.cost?.dryRun) {
+    const answer = await dryRunGeneration(ctx.client, request);
+    return emit(ctx, answer, dryRunText(answer));
+  }
   const started = await startGeneration(ctx.client, request);
   if (ctx.values.watch === false) {
     if (ctx.json) return emit(ctx, started, '');
@@ -336,21 +374,53 @@ const HANDLERS: Record<string, Handler> = {
       career: str(ctx.values, 'career'),
       level: ctx.values.level as number,
       regenerate: ctx.values.regenerate === true,
+      cost: costOf(ctx.values),
     }),
   'generate sector': (ctx) =>
     generateCommand(ctx, {
       kind: 'sector',
       sector: str(ctx.values, 'sector'),
       regenerate: ctx.values.regenerate === true,
+      cost: costOf(ctx.values),
     }),
   'generate soft-skills': (ctx) =>
-    generateCommand(ctx, { kind: 'soft-skills', regenerate: ctx.values.regenerate === true }),
+    generateCommand(ctx, {
+      kind: 'soft-skills',
+      regenerate: ctx.values.regenerate === true,
+      cost: costOf(ctx.values),
+    }),
   'generate full': (ctx) =>
     generateCommand(ctx, {
       kind: 'full',
       includeSoftSkills: ctx.values['soft-skills'] !== false,
       regenerate: ctx.values.regenerate === true,
+      cost: costOf(ctx.values),
     }),
+  quality: async (ctx) => {
+    const report = await qualityReport(ctx.client, ctx.args[0] ?? '');
+    const byCheck = Object.entries((report.by_check ?? {}) as Record<string, number>)
+      .sort((a, b) => b[1] - a[1])
+      .map(([check, count]) => `  ${check}: ${count}`);
+    const failed = (report.failed_chunks ?? []) as { chunk_key: string; reason: string }[];
+    const text = [
+      `Quality gate (${report.gate_version}) over ${report.chunks_reported} chunks: ${report.requested} questions asked for`,
+      `  passed first time ${report.passed_first_time}, repaired ${report.repaired}, failed ${report.failed}; ${report.rejected} items rejected`,
+      ...(byCheck.length > 0 ? ['Rejections by check:', ...byCheck] : []),
+      ...(failed.length > 0 ? ['Failed chunks:', ...failed.map((f) => `  ${f.chunk_key}: ${f.reason}`)] : []),
+    ].join('\n');
+    return emit(ctx, report, text);
+  },
+  budget: async (ctx) => {
+    const v = ctx.values;
+    const change =
+      v.clear === true ? { monthlyUsd: null } : typeof v.set === 'number' ? { monthlyUsd: v.set } : undefined;
+    const b = await budget(ctx.client, change);
+    const text =
+      b.monthly_usd === null
+        ? `No monthly budget; ${formatCost(b.spent_usd)} spent in ${b.month}.`
+        : `Monthly budget ${formatCost(b.monthly_usd)} for ${b.month}: ${formatCost(b.spent_usd)} spent, ${formatCost(b.remaining_usd ?? 0)} left.`;
+    return emit(ctx, b, text);
+  },
   assess: (ctx) => {
     const v = ctx.values;
     const title = optStr(v, 'title');

@@ -84,6 +84,28 @@ const REGENERATE: OptionSpec = {
   help: 'generate everything again, ignoring chunks already in the checkpoint',
 };
 
+/** Cost control on every generate command. */
+const COST_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'dry-run',
+    type: 'boolean',
+    help: 'print what the job would generate and cost (chunks, tokens, USD, time) without starting it',
+  },
+  {
+    name: 'max-cost',
+    type: 'number',
+    value: 'USD',
+    min: 0.000001,
+    max: 100_000,
+    help: 'stop the job before it spends more than USD; finished chunks are kept',
+  },
+  {
+    name: 'batch',
+    type: 'boolean',
+    help: "use Gemini's Batch API: half the price, finished within hours instead of minutes",
+  },
+];
+
 const JOB_ARGUMENT = [{ name: 'JOB', help: 'the job id (a UUID, as printed when the job started)' }] as const;
 
 export const GROUPS: Record<string, { summary: string; usage: string }> = {
@@ -142,6 +164,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: 'difficulty level, 1 to 5',
       },
       REGENERATE,
+      ...COST_OPTIONS,
       ...WATCH_OPTIONS,
     ],
     examples: ['quizgen generate career-level --sector technology --career FRONTEND_DEVELOPER --level 1'],
@@ -154,16 +177,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: 'sector', type: 'string', value: 'S', required: true, help: 'sector id, e.g. finance' },
       REGENERATE,
+      ...COST_OPTIONS,
       ...WATCH_OPTIONS,
     ],
-    examples: ['quizgen generate sector --sector finance --no-watch'],
+    examples: [
+      'quizgen generate sector --sector finance --no-watch',
+      'quizgen generate sector --sector finance --dry-run',
+      'quizgen generate sector --sector finance --max-cost 2.5 --batch',
+    ],
     api: true,
   },
   {
     name: 'generate soft-skills',
     usage: 'generate soft-skills [options]',
     summary: 'Generate the soft-skills questions',
-    options: [REGENERATE, ...WATCH_OPTIONS],
+    options: [REGENERATE, ...COST_OPTIONS, ...WATCH_OPTIONS],
     api: true,
   },
   {
@@ -178,6 +206,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: 'leave the soft-skills questions out (--no-soft-skills)',
       },
       REGENERATE,
+      ...COST_OPTIONS,
       ...WATCH_OPTIONS,
     ],
     api: true,
@@ -248,6 +277,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     examples: ['quizgen jobs --status running', 'quizgen jobs --status failed --limit 5 --json'],
     api: true,
+  },
+  {
+    name: 'quality',
+    usage: 'quality JOB',
+    summary: "Show the quality gate's report of a job: passed first time, repaired, failed, and why",
+    positionals: JOB_ARGUMENT,
+    options: [],
+    api: true,
+  },
+  {
+    name: 'budget',
+    usage: 'budget [--set USD | --clear]',
+    summary: "Show this key's monthly budget and spend, or set it",
+    options: [
+      {
+        name: 'set',
+        type: 'number',
+        value: 'USD',
+        min: 0.000001,
+        max: 1_000_000,
+        help: 'set the monthly budget; jobs stop when it is reached',
+      },
+      { name: 'clear', type: 'boolean', help: 'remove the monthly budget' },
+    ],
+    examples: ['quizgen budget', 'quizgen budget --set 50', 'quizgen budget --clear'],
+    api: true,
+    check: (v) => (v.set !== undefined && v.clear === true ? 'give --set or --clear, not both' : undefined),
   },
   {
     name: 'status',

@@ -62,14 +62,14 @@ export class QuizGenStack extends cdk.Stack {
     });
     this.functions = { ...this.pipeline.functions, ...this.ingestion.functions, ...this.api.functions };
 
-    // Content jobs' webhooks: sent by the worker (progress), "Finalize job" and "Mark job
-    // failed" (completion), and the content API (cancellation); they read the job's request
-    // (its callback URL) from the job's content folder.
+    // Content jobs' webhooks: sent by the worker (progress), "Finalize job", "Mark job failed"
+    // and the execution-ended rule's function (completion or failure), and the content API
+    // (cancellation); they read the job's request (its callback URL) from its content folder.
     const webhookSecret = new WebhookSecret(this, 'WebhookSigningSecret');
-    const { generateChunkWorker, finalizeJob, markJobFailed, contentApi } = this.functions;
-    for (const fn of [generateChunkWorker, finalizeJob, markJobFailed, contentApi])
+    const { generateChunkWorker, finalizeJob, markJobFailed, executionEnded, contentApi } = this.functions;
+    for (const fn of [generateChunkWorker, finalizeJob, markJobFailed, executionEnded, contentApi])
       webhookSecret.useSecret(fn);
-    for (const fn of [finalizeJob, markJobFailed])
+    for (const fn of [finalizeJob, markJobFailed, executionEnded])
       this.storage.useBucket(fn, { read: ['content'], write: [] });
 
     const output = (name: string, value: string, description: string) =>

@@ -62,6 +62,8 @@ export interface Settings {
   nearDuplicateThreshold: number;
   /** Whether "all/none of the above" options pass the quality gate. */
   allowAllNoneOfAbove: boolean;
+  /** Seconds between looks at a batch-mode job's Gemini batch. */
+  batchPollSeconds: number;
   /** Generated content under this many bytes is answered inline, larger by S3 reference. */
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
@@ -116,6 +118,7 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   webhookTimeoutSeconds: DEFAULTS.webhookTimeoutSeconds,
   nearDuplicateThreshold: DEFAULTS.nearDuplicateThreshold,
   allowAllNoneOfAbove: DEFAULTS.allowAllNoneOfAbove,
+  batchPollSeconds: DEFAULTS.batchPollSeconds,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -221,6 +224,7 @@ const CHECKS: Check[] = [
     s.nearDuplicateThreshold <= 1
       ? undefined
       : `nearDuplicateThreshold must be a similarity in (0, 1], such as 0.7, got ${JSON.stringify(s.nearDuplicateThreshold)}`,
+  intIn('batchPollSeconds', 1, 3600),
   (s) =>
     typeof s.allowAllNoneOfAbove === 'boolean'
       ? undefined
@@ -314,5 +318,6 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.webhookTimeoutSeconds]: String(s.webhookTimeoutSeconds),
     [ENV.nearDuplicateThreshold]: String(s.nearDuplicateThreshold),
     [ENV.allowAllNoneOfAbove]: String(s.allowAllNoneOfAbove),
+    [ENV.batchPollSeconds]: String(s.batchPollSeconds),
   };
 }

@@ -150,6 +150,14 @@ const generateBody = z.strictObject({
   document_id: z.string().optional(),
   bloom_mix: z.unknown(),
   title: z.string().trim().min(1).max(200).optional(),
+  /** Not in the seed: answer what the assessment would cost, without starting it. */
+  dry_run: z.boolean({ error: 'must be true or false' }).optional(),
+  /** Not in the seed: the most the assessment may spend. */
+  max_cost_usd: z
+    .number({ error: 'must be a number of US dollars, such as 0.5' })
+    .positive('must be more than 0')
+    .max(100_000, 'must be at most 100000')
+    .optional(),
 });
 
 async function requireReadyDocument(owner: string, id: string): Promise<DocumentRecord> {
@@ -390,20 +398,23 @@ const routes: Record<string, Route> = {
     }
     const mix = parseBloomMix(body.bloom_mix, MAX_ASSESSMENT_QUESTIONS);
     if (body.document_id !== undefined) await requireReadyDocument(owner, body.document_id);
-    const job = await service.startJob(
-      owner,
-      'assessment',
-      {
-        query,
-        bloom_mix: mix,
-        ...(body.document_id ? { document_id: body.document_id } : {}),
-        ...(body.title ? { title: body.title } : {}),
-      },
-      {
-        retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
-        timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
-      },
-    );
+    const parameters = {
+      query,
+      bloom_mix: mix,
+      ...(body.document_id ? { document_id: body.document_id } : {}),
+      ...(body.title ? { title: body.title } : {}),
+    };
+    if (body.dry_run) {
+      return json(
+        200,
+        await service.dryRun(owner, 'assessment', parameters, { maxCostUsd: body.max_cost_usd }),
+      );
+    }
+    const job = await service.startJob(owner, 'assessment', parameters, {
+      retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
+      timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
+      maxCostUsd: body.max_cost_usd,
+    });
     return json(
       202,
       { job_id: job.job_id, status: SEED_STATUS[job.status], total_questions: totalOf(mix), bloom_mix: mix },

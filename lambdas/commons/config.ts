@@ -24,6 +24,7 @@ export const ENV = {
   jobRetentionDays: 'JOB_RETENTION_DAYS',
   chunkMaxReceives: 'CHUNK_MAX_RECEIVES',
   nearDuplicateThreshold: 'NEAR_DUPLICATE_THRESHOLD',
+  batchPollSeconds: 'BATCH_POLL_SECONDS',
   allowAllNoneOfAbove: 'ALLOW_ALL_NONE_OF_ABOVE',
   resultInlineMaxBytes: 'RESULT_INLINE_MAX_BYTES',
   /**
@@ -112,6 +113,7 @@ export const DEFAULTS = {
   webhookTimeoutSeconds: 10,
   nearDuplicateThreshold: 0.7,
   allowAllNoneOfAbove: false,
+  batchPollSeconds: 60,
 } as const;
 
 export interface GenerationSettings {
@@ -124,6 +126,8 @@ export interface GenerationSettings {
   chunkMaxReceives: number;
   /** The quality gate's near-duplicate threshold and "all/none of the above" rule. */
   gate: { nearDuplicateThreshold: number; allowAllNoneOfAbove: boolean };
+  /** How long batch mode waits between looks at a Gemini batch. */
+  batchPollSeconds: number;
 }
 
 function fractionEnv(name: EnvName, fallback: number): number {
@@ -154,6 +158,7 @@ export function generationSettings(): GenerationSettings {
     questionsPerSoftSkillsJob: intEnv(ENV.questionsPerSoftSkillsJob, DEFAULTS.questionsPerSoftSkillsJob, 1),
     geminiTimeoutSeconds: intEnv(ENV.geminiTimeoutSeconds, DEFAULTS.geminiTimeoutSeconds, 1),
     chunkMaxReceives: intEnv(ENV.chunkMaxReceives, DEFAULTS.chunkMaxReceives, 1),
+    batchPollSeconds: intEnv(ENV.batchPollSeconds, DEFAULTS.batchPollSeconds, 1),
     gate: {
       nearDuplicateThreshold: fractionEnv(ENV.nearDuplicateThreshold, DEFAULTS.nearDuplicateThreshold),
       allowAllNoneOfAbove: boolEnv(ENV.allowAllNoneOfAbove, DEFAULTS.allowAllNoneOfAbove),

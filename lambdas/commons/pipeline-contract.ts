@@ -27,7 +27,11 @@ export interface PlanOutput extends ExecutionInput {
    */
   stages: string[][];
   skipped_from_checkpoint: number;
+  /** `batch`: the chunks go to Gemini's Batch API in rounds ("Run batch round"), not the queue. */
+  mode: JobMode;
 }
+
+export type JobMode = 'interactive' | 'batch';
 
 /** One iteration of "Generate stages": the chunks of one stage. */
 export interface StageItem extends ExecutionInput {
@@ -96,12 +100,19 @@ export const HANDLER_ENTRIES = {
   assessmentsApi: 'lambdas/api/assessments.ts',
   ingestDocument: 'lambdas/documents/ingest-document.ts',
   contentApi: 'lambdas/content-api/handler.ts',
+  batchRound: 'lambdas/pipeline/batch-round.ts',
   apiAuthorizer: 'lambdas/api/authorizer.ts',
 } as const;
 
 /** State names as they read in the Step Functions console. */
 export const STATE_NAMES = {
   plan: 'Plan chunks',
+  /** Batch-mode jobs go to Gemini's Batch API instead of the chunk queue. */
+  batchMode: 'Batch mode?',
+  batchRound: 'Run batch round',
+  batchDone: 'Batch done?',
+  batchWait: 'Wait for batch',
+  batchResults: 'Collect batch results',
   /** Outer Map over the stages, one at a time. */
   stages: 'Generate stages',
   /** Inner Map over one stage's chunks, mapMaxConcurrency at a time. */

@@ -3,8 +3,10 @@
  * (`data/pricing.json`): only the Gemini models this service can call, each priced per 1k
  * tokens the way the seed shows prices.
  */
-import { DEFAULTS, ENV, optionalEnv } from '../commons/config.ts';
-import { priceTable } from '../domain/pricing.ts';
+import { DEFAULTS, ENV, generationSettings, optionalEnv } from '../commons/config.ts';
+import { chooseModel, type ExecuteRequest } from '../content/request.ts';
+import { needsOutline, type OutlineSize, outlineSize, planSections, stagesOf } from '../content/structure.ts';
+import { costOf, priceTable } from '../domain/pricing.ts';
 
 /** The seed's rule of thumb: about 750 words per 1 000 tokens. */
 export const WORDS_PER_TOKEN = 0.75;
@@ -95,6 +97,61 @@ export function pricing() {
     },
     lastUpdated: priceTable.as_of,
   };
+}
+
+/** The prompt of one section: instructions, the outline, what earlier sections said. */
+const SECTION_PROMPT_TOKENS = 1500;
+
+/**
+ * `config.dryRun`: the sections the request would generate (or, for an empty structure, the
+ * outline its word total supports plus the call that writes it), their tokens from the word
+ * targets, the cost and the least time the requests-per-minute quota allows. Nothing starts.
+ */
+export function contentDryRun(request: ExecuteRequest) {
+  const settings = generationSettings();
+  const { model, note } = chooseModel(request.config, settings.model);
+  const outline = needsOutline(request);
+  const sections = outline ? undefined : planSections(request);
+  const size = outline
+    ? outlineSize(request.input.structureType, request.input.wordCountEstimates.total)
+    : undefined;
+  const count = sections?.length ?? estimatedSections(size);
+  const calls = count + (outline ? 1 : 0);
+  const usage = {
+    input_tokens: calls * SECTION_PROMPT_TOKENS,
+    output_tokens: Math.round(request.input.wordCountEstimates.total / WORDS_PER_TOKEN),
+    thinking_tokens: 0,
+    cached_tokens: 0,
+  };
+  return {
+    dryRun: true,
+    structureType: request.input.structureType,
+    sections: count,
+    stages: sections ? stagesOf(sections).length : null,
+    outlineCall: outline,
+    estimate: {
+      provider: 'google',
+      model,
+      calls,
+      tokens: {
+        prompt: usage.input_tokens,
+        completion: usage.output_tokens,
+        total: usage.input_tokens + usage.output_tokens,
+      },
+      cost: Number(costOf(model, usage).toFixed(6)),
+      minimumSeconds: Math.ceil((calls / settings.requestsPerMinute) * 60),
+      basis: `completion tokens from wordCountEstimates.total (${WORDS_PER_TOKEN} words a token), ${SECTION_PROMPT_TOKENS} prompt tokens a call, prices of ${priceTable.as_of}, time at ${settings.requestsPerMinute} requests a minute`,
+    },
+    ...(request.config.maxCostUsd !== undefined ? { maxCostUsd: request.config.maxCostUsd } : {}),
+    ...(note ? { notes: [note] } : {}),
+  };
+}
+
+/** Sections of an outline of this size: its items, their lessons, and the fixed sections around them. */
+function estimatedSections(size: OutlineSize | undefined): number {
+  if (!size) return 0;
+  const perItem = 1 + (size.lessonsPerItem ?? 0);
+  return size.items * perItem + 2;
 }
 
 export interface EstimateRequest {

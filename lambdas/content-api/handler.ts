@@ -21,7 +21,7 @@ import * as service from '../services/job-service.ts';
 import * as jobStore from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
 import * as results from '../store/results-store.ts';
-import { estimate, pricing } from './economy.ts';
+import { contentDryRun, estimate, pricing } from './economy.ts';
 import { ContentApiError, errorResult, failure, ok, raw } from './envelope.ts';
 import { recordIdOf, seedStatus } from './job-views.ts';
 import {
@@ -124,6 +124,7 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
       );
     }
   }
+  if (request.config.dryRun) return ok(contentDryRun(request));
   if (!(await geminiApiKey())) {
     throw new ContentApiError(
       503,
@@ -170,7 +171,7 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
       topic: request.input.topic,
       structure_type: request.input.structureType,
     },
-    { jobId, model, contentStats: emptyStats() },
+    { jobId, model, contentStats: emptyStats(), maxCostUsd: request.config.maxCostUsd },
   );
   await recordJobEvent(owner, {
     type: 'created',
@@ -186,6 +187,15 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
       'QUALITY_THRESHOLD_NOT_MET',
       'Generated content below quality threshold',
       'Lower qualityRequirements.minQualityScore, or retry with another model or temperature',
+      { jobId: contentJobId, context: finished.error_message },
+    );
+  }
+  if (finished.status === 'failed' && finished.stop_reason === 'budget') {
+    throw new ContentApiError(
+      429,
+      'RESOURCE_LIMIT_EXCEEDED',
+      'Cost limit reached',
+      'Raise config.maxCostUsd (or the monthly budget) and retry the job with POST /api/jobs/{id}/retry; finished sections are kept',
       { jobId: contentJobId, context: finished.error_message },
     );
   }
@@ -352,15 +362,19 @@ const routes: Record<string, Route> = {
     if (!body.success) throw invalid('config', 'config: must be an object of settings to override');
     return ok(
       await retryContentJob(job, async () => {
-        if (!body.data.config) return;
+        if (!body.data.config) return undefined;
         // The override is validated like a new request's config, then kept for the retried run.
         const request = await results.getJson<ExecuteRequest>(s3Keys.contentRequest(owner, job.job_id));
-        if (!request) return;
+        if (!request) return undefined;
         const merged = parseExecuteRequest({
           ...request,
           config: { ...request.config, ...body.data.config },
         });
         await results.putJson(s3Keys.contentRequest(owner, job.job_id), merged);
+        // A raised cost limit lets a job stopped at its budget go on (its spend so far counts).
+        return merged.config.maxCostUsd === undefined
+          ? undefined
+          : { max_cost_usd: merged.config.maxCostUsd };
       }),
     );
   },

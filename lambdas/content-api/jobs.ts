@@ -156,7 +156,11 @@ export async function cancelContentJob(owner: string, job: JobRecord) {
   return { success: true, jobId: job.parameters.content_job_id, message: 'Job cancelled successfully' };
 }
 
-export async function retryContentJob(job: JobRecord, applyConfig: (job: JobRecord) => Promise<void>) {
+/** `applyConfig` keeps a config override for the retried run and says what changes on the job. */
+export async function retryContentJob(
+  job: JobRecord,
+  applyConfig: (job: JobRecord) => Promise<Partial<JobRecord> | undefined>,
+) {
   if (job.status !== 'failed') {
     throw new ContentApiError(
       400,
@@ -170,8 +174,9 @@ export async function retryContentJob(job: JobRecord, applyConfig: (job: JobReco
     );
   }
   const retryCount = (job.content_stats?.retry_count ?? 0) + 1;
-  await applyConfig(job);
+  const changes = await applyConfig(job);
   const updated = await jobStore.updateJob(job, {
+    ...changes,
     content_stats: { ...(job.content_stats ?? emptyStats()), retry_count: retryCount },
   });
   await service.retryJob(updated ?? job, retryCount);

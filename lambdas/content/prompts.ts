@@ -18,6 +18,9 @@
 import { Type } from '@google/genai';
 import { z } from 'zod';
 import shippedJson from '../../data/templates.json' with { type: 'json' };
+import { generationSettings as runtimeSettings } from '../commons/config.ts';
+import { optionProblems } from '../domain/questions.ts';
+import { NearDuplicateIndex } from '../domain/similarity.ts';
 import { contentParameters, type ExecuteRequest, STRUCTURE_TYPES, type StructureType } from './request.ts';
 import { PART_WORDS, SECTION_KINDS, type SectionKind, type SectionSpec } from './structure.ts';
 
@@ -771,6 +774,27 @@ export type OutputCheck = { ok: true; output: SectionOutput } | { ok: false; pro
  * own spelling when they differ only in case or spacing). Problems are phrased so they can be
  * sent back to the model.
  */
+/** The quality gate's option rules for question `i` of a section (see questions.ts). */
+function gateProblems(options: string[], answer: string | undefined, i: number): string[] {
+  const gate = runtimeSettings().gate;
+  return optionProblems(options, answer === undefined ? -1 : options.indexOf(answer), gate).map(
+    (p) => `questions[${i}]: ${p.reason}`,
+  );
+}
+
+/** Questions of one section that nearly repeat an earlier one of it, at the gate's threshold. */
+function nearDuplicatesWithin(questions: string[]): string[] {
+  const { nearDuplicateThreshold } = runtimeSettings().gate;
+  const seen = new NearDuplicateIndex();
+  const problems: string[] = [];
+  questions.forEach((question, i) => {
+    const near = seen.nearest(question, nearDuplicateThreshold);
+    if (near) problems.push(`questions[${i}] nearly repeats "${near.text.slice(0, 80)}"; ask something else`);
+    seen.add(question);
+  });
+  return problems;
+}
+
 export function checkSectionOutput(section: SectionSpec, answer: unknown): OutputCheck {
   let value = answer;
   if (typeof answer === 'string') {
@@ -801,6 +825,7 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
       if (match === undefined)
         problems.push(`questions[${i}].answer "${q.answer}" is not one of its options`);
       else q.answer = match;
+      if (q.type === 'multiple_choice') problems.push(...gateProblems(q.options, match, i));
       if (q.type === 'multiple_choice' && q.options.length < 3) {
         problems.push(`questions[${i}] is multiple_choice with fewer than three options`);
       }
@@ -819,10 +844,12 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
       else q.correctAnswer = match;
       if (new Set(q.options.map(normalize)).size !== q.options.length)
         problems.push(`questions[${i}] repeats an option`);
+      else problems.push(...gateProblems(q.options, match, i));
     });
   }
   if (section.kind === 'module_assessment' || section.kind === 'quiz_category') {
     const questions = (output as { questions: unknown[] }).questions;
+    problems.push(...nearDuplicatesWithin((questions as { question: string }[]).map((q) => q.question)));
     const want = section.questionCount;
     if (want !== undefined && questions.length < want) {
       problems.push(`only ${questions.length} of ${want} questions were written`);

@@ -131,6 +131,10 @@ export interface GenerationConfig {
   progressCallbackUrl?: string;
   callbackHeaders?: Record<string, string>;
   callbackRetries?: number;
+  /** Not in the seed: what the request would do and cost, without starting it. */
+  dryRun?: boolean;
+  /** Not in the seed: the most the job may spend, in US dollars. */
+  maxCostUsd?: number;
 }
 
 export interface ExecuteRequest {
@@ -238,6 +242,10 @@ const configSchema = object({
     })
     .optional(),
   callbackRetries: intIn(0, 10).optional(),
+  /** Not in the seed: answer what the request would cost and do, without starting it. */
+  dryRun: bool.optional(),
+  /** Not in the seed: the most the job may spend, in US dollars. */
+  maxCostUsd: numIn(0.000001, 100_000).optional(),
 });
 
 const referenceSchema = object({

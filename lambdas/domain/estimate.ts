@@ -85,9 +85,9 @@ export function historyOf(
 
 export function estimateChunks(
   chunks: ChunkSpec[],
-  options: { model: string; requestsPerMinute: number; history?: UsageHistory },
+  options: { model: string; requestsPerMinute: number; history?: UsageHistory; batch?: boolean },
 ): Estimate {
-  const { model, requestsPerMinute, history } = options;
+  const { model, requestsPerMinute, history, batch } = options;
   let input = 0;
   let output = 0;
   for (const chunk of chunks) {
@@ -111,15 +111,18 @@ export function estimateChunks(
     calls,
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,
-    cost_usd: roundUsd(costOf(model, usage)),
-    minimum_seconds: Math.ceil((calls / requestsPerMinute) * 60),
+    cost_usd: roundUsd(costOf(model, usage, { batch })),
+    // Batch mode is not bound by the interactive quota: Gemini answers within 24 hours, mostly far sooner.
+    minimum_seconds: batch ? 0 : Math.ceil((calls / requestsPerMinute) * 60),
     model,
     basis: [
       history
         ? `tokens per question measured on your last ${history.jobs} finished job(s)`
         : `tokens from the prompts (${CHARS_PER_TOKEN} characters a token) and ${DEFAULT_OUTPUT_TOKENS_PER_QUESTION} output tokens a question, plus ${DEFAULT_REPAIR_OVERHEAD * 100}% for replacing rejected questions`,
       priced ? `prices of ${priceTable.as_of}` : `${model} is not in the price table, so its cost shows as 0`,
-      `time at ${requestsPerMinute} requests a minute`,
+      batch
+        ? `batch mode at ${priceTable.batch_price_share * 100}% of the price, answered within 24 hours`
+        : `time at ${requestsPerMinute} requests a minute`,
     ].join('; '),
   };
 }

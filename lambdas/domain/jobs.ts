@@ -94,6 +94,8 @@ export interface JobRecord extends TokenUsage {
   monthly_budget_usd?: number | null;
   /** Why a job stopped before generating everything, when it was not an error. */
   stop_reason?: 'budget' | null;
+  /** `batch`: generated through Gemini's Batch API, at its price, within hours. */
+  mode?: 'interactive' | 'batch';
 }
 
 export interface ContentStats {
@@ -137,6 +139,7 @@ export function toApiJob(job: JobRecord) {
     cost_usd: roundCost(job.cost_usd),
     ...(job.max_cost_usd != null ? { max_cost_usd: job.max_cost_usd } : {}),
     ...(job.stop_reason ? { stop_reason: job.stop_reason } : {}),
+    ...(job.mode === 'batch' ? { mode: job.mode } : {}),
     model: job.model,
     execution_arn: job.execution_arn,
     execution_console_url: job.execution_arn ? executionConsoleUrl(job.execution_arn) : null,

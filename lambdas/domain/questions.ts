@@ -271,6 +271,40 @@ export function resolveAnswer(q: Pick<ModelQuestion, 'options' | 'correct_answer
 
 const ALL_NONE_OF_ABOVE = /^(all|none|both|neither) (of )?(the )?(above|options|answers|previous)\b/;
 
+/**
+ * The gate's option rules, for any multiple-choice question (quiz banks, assessments, the
+ * content API's quizzes): no "all/none of the above" unless allowed, and no wrong option that
+ * nearly copies the correct one (`answerIndex` < 0: the answer is checked elsewhere).
+ */
+export function optionProblems(
+  options: string[],
+  answerIndex: number,
+  gate: GateSettings,
+  name: (index: number) => string = (i) => `option ${i + 1}`,
+): Problem[] {
+  const problems: Problem[] = [];
+  const texts = options.map((o) => normalizeText(o));
+  if (!gate.allowAllNoneOfAbove && texts.some((t) => ALL_NONE_OF_ABOVE.test(t))) {
+    problems.push({
+      check: 'all_none_of_above',
+      reason: 'an option is "all/none of the above"; every option must stand on its own',
+    });
+  }
+  const answer = options[answerIndex];
+  if (answer === undefined || new Set(texts).size !== texts.length) return problems;
+  options.forEach((other, i) => {
+    if (i === answerIndex) return;
+    const score = similarity(other, answer, 3);
+    if (score >= ANSWER_NEAR_COPY_THRESHOLD) {
+      problems.push({
+        check: 'answer_near_copy',
+        reason: `${name(i)} nearly copies the correct answer (similarity ${score.toFixed(2)})`,
+      });
+    }
+  });
+  return problems;
+}
+
 function problemsOf(q: ModelQuestion, gate: GateSettings, bloomLevels?: readonly BloomLevel[]): Problem[] {
   const problems: Problem[] = [];
   const add = (check: QualityCheck, reason: string) => problems.push({ check, reason });
@@ -288,24 +322,18 @@ function problemsOf(q: ModelQuestion, gate: GateSettings, bloomLevels?: readonly
   if (q.options.some((o) => o.text.length > LIMITS.optionChars)) {
     add('length', `an option is longer than ${LIMITS.optionChars} characters`);
   }
-  if (!gate.allowAllNoneOfAbove && texts.some((t) => ALL_NONE_OF_ABOVE.test(t))) {
-    add('all_none_of_above', 'an option is "all/none of the above"; every option must stand on its own');
-  }
-  const answer = q.options.find((o) => o.id === q.correct_answer);
-  if (!(OPTION_IDS as readonly string[]).includes(q.correct_answer) || !answer) {
+  const answerIndex = q.options.findIndex((o) => o.id === q.correct_answer);
+  if (!(OPTION_IDS as readonly string[]).includes(q.correct_answer) || answerIndex < 0) {
     add('answer', `correct_answer "${q.correct_answer}" is not one of the option ids`);
-  } else if (new Set(texts).size === texts.length) {
-    for (const other of q.options) {
-      if (other.id === answer.id) continue;
-      const score = similarity(other.text, answer.text, 3);
-      if (score >= ANSWER_NEAR_COPY_THRESHOLD) {
-        add(
-          'answer_near_copy',
-          `option ${other.id} nearly copies the correct answer (similarity ${score.toFixed(2)})`,
-        );
-      }
-    }
   }
+  problems.push(
+    ...optionProblems(
+      q.options.map((o) => o.text),
+      answerIndex,
+      gate,
+      (i) => `option ${q.options[i]?.id}`,
+    ),
+  );
   if (q.explanation.trim().length === 0) add('explanation', 'explanation is empty');
   if (q.explanation.length > LIMITS.explanationChars) {
     add('length', `explanation longer than ${LIMITS.explanationChars} characters`);

@@ -69,7 +69,14 @@ export async function planChunks(input: ExecutionInput, context?: Context): Prom
   );
   if (!started) throw new Error(`Job ${input.job_id} is no longer pending (cancelled or deleted)`);
   logger.info('Planned job', { job_id: input.job_id, chunks: chunks.length, stages: stages.length, skipped });
-  return { job_id: input.job_id, owner: input.owner, chunks, stages, skipped_from_checkpoint: skipped };
+  return {
+    job_id: input.job_id,
+    owner: input.owner,
+    chunks,
+    stages,
+    skipped_from_checkpoint: skipped,
+    mode: job.mode === 'batch' ? 'batch' : 'interactive',
+  };
 }
 
 export const handler = withPowertools(planChunks);

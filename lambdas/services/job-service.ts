@@ -37,6 +37,8 @@ export interface StartOptions {
   contentStats?: ContentStats;
   /** The most the job may spend (USD). */
   maxCostUsd?: number;
+  /** Quiz banks only: through Gemini's Batch API. */
+  mode?: 'interactive' | 'batch';
 }
 
 export async function startJob(
@@ -88,6 +90,7 @@ export async function startJob(
     expires_at: Math.floor(now.getTime() / 1000) + retentionSeconds,
     ...(options.contentStats ? { content_stats: options.contentStats } : {}),
     max_cost_usd: options.maxCostUsd ?? null,
+    ...(options.mode === 'batch' ? { mode: 'batch' as const } : {}),
     monthly_budget_usd: budget.monthly_usd,
     deadline_at: options.timeoutSeconds
       ? new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString()
@@ -166,7 +169,7 @@ export async function dryRun(
   owner: string,
   jobType: JobType,
   parameters: JobParameters,
-  options: { maxCostUsd?: number; model?: string } = {},
+  options: { maxCostUsd?: number; model?: string; mode?: 'interactive' | 'batch' } = {},
 ): Promise<DryRun> {
   const settings = generationSettings();
   const all = chunksForJob(jobType, parameters, settings);
@@ -185,6 +188,7 @@ export async function dryRun(
     model: options.model ?? settings.model,
     requestsPerMinute: settings.requestsPerMinute,
     // Assessments carry passages in their prompts: learn from jobs of the same kind only.
+    batch: options.mode === 'batch',
     history: historyOf(
       recent.jobs.filter((job) => (job.job_type === 'assessment') === (jobType === 'assessment')),
     ),

@@ -227,6 +227,7 @@ export async function resetForRetry(job: JobRecord, message: string): Promise<Jo
       chunks_failed: 0,
       chunks_skipped: 0,
       questions_generated: 0,
+      stop_reason: null,
     },
     ['failed'],
   );

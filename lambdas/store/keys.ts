@@ -22,6 +22,7 @@
  *   assessments/<owner>/<job_id>/result.json                 its assembled MCQs
  *   content/<owner>/<job_id>/{request,plan,content}.json      a content job's request, section plan, result
  *   content/<owner>/<job_id>/sections/<section_id>.json      its generated sections
+ *   batches/<owner>/<job_id>.json                            a batch-mode job's rounds and chunk states
  */
 
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
@@ -65,6 +66,7 @@ export const s3Keys = {
   contentSection: (owner: string, jobId: string, sectionId: string) =>
     `content/${owner}/${jobId}/sections/${sectionId}.json`,
   contentResult: (owner: string, jobId: string) => `content/${owner}/${jobId}/content.json`,
+  batchState: (owner: string, jobId: string) => `batches/${owner}/${jobId}.json`,
 };
 
 export const counterKey = (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' });

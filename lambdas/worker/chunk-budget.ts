@@ -23,10 +23,13 @@ export function chunkReserveUsd(
   job: JobRecord,
   chunkKey: string,
   settings: GenerationSettings & QuestionCounts,
+  pricing: { batch?: boolean } = {},
 ): number {
   const counted = job.chunks_completed + job.chunks_failed;
   if (counted > 0 && job.cost_usd > 0) return (job.cost_usd / counted) * SPREAD;
-  return costOf(job.model, firstGuess(job, chunkKey, settings)) * (1 + DEFAULT_REPAIR_OVERHEAD) * SPREAD;
+  return (
+    costOf(job.model, firstGuess(job, chunkKey, settings), pricing) * (1 + DEFAULT_REPAIR_OVERHEAD) * SPREAD
+  );
 }
 
 function firstGuess(job: JobRecord, chunkKey: string, settings: QuestionCounts): TokenUsage {

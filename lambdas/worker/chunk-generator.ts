@@ -31,9 +31,17 @@ import {
   provenanceOf,
 } from './chunk-common.ts';
 import { openQuestionBank } from './question-bank.ts';
-import { runRepairLoop } from './repair-loop.ts';
+import { type RepairOutcome, type RepairSpec, runRepairLoop } from './repair-loop.ts';
 
-async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): Promise<GeneratedChunk> {
+/**
+ * A quiz chunk's questions: what to ask, how to check, and the bank that admits them. Batch
+ * mode opens the same chunk once per round, keeping the questions it already holds in the bank.
+ */
+export async function openQuizChunk(
+  input: GenerateChunkInput,
+  chunk: QuizChunk,
+  holding: string[] = [],
+): Promise<RepairSpec<Question>> {
   const scope = dedupeScopeOf(chunk, input.jobId);
   const difficulty = chunk.kind === 'career_level' ? chunk.level : 0;
   const defaultCategory =
@@ -47,12 +55,12 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
     chunkKey: chunk.key,
     gate: input.settings.gate,
     label,
+    holding,
   });
   const seen = new Set(bank.others.map((text) => fingerprint(text)));
   const bloomLevels = chunk.kind === 'career_level' ? bloomLevelsFor(chunk.level) : SOFT_SKILLS_BLOOM_LEVELS;
   const index = bank.index();
-
-  const outcome = await runRepairLoop<Question>({
+  return {
     count: chunk.questionCount,
     maxCalls: MAX_CALLS_PER_CHUNK,
     prompt: (need, rejections, kept) =>
@@ -73,8 +81,20 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
         bloomLevels,
       }),
     admit: (questions) => bank.admit(questions),
-    ask: modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION),
-  });
+  };
+}
+
+/**
+ * Keeps a quiz chunk whose questions are all there: the chunk file (with each question's
+ * provenance and the gate's counts) and its checkpoint entry. A chunk still short of questions
+ * fails, naming the last reasons.
+ */
+export async function finishQuizChunk(
+  input: GenerateChunkInput,
+  chunk: QuizChunk,
+  outcome: RepairOutcome<Question>,
+  pricing: { batch?: boolean } = {},
+): Promise<GeneratedChunk> {
   const { calls, usage, quality } = outcome;
   if (outcome.kept.length < chunk.questionCount)
     throw failureOf(chunk, outcome.kept.length, calls, outcome.lastRejected, usage, quality);
@@ -107,7 +127,22 @@ async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): P
     job_id: input.jobId,
     completed_at: file.generated_at,
   });
-  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage), quality };
+  return {
+    questions: kept.length,
+    s3Key,
+    usage,
+    costUsd: costOf(input.settings.model, usage, pricing),
+    quality,
+  };
+}
+
+async function generateQuizChunk(input: GenerateChunkInput, chunk: QuizChunk): Promise<GeneratedChunk> {
+  const spec = await openQuizChunk(input, chunk);
+  const outcome = await runRepairLoop<Question>({
+    ...spec,
+    ask: modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION),
+  });
+  return finishQuizChunk(input, chunk, outcome);
 }
 
 export {

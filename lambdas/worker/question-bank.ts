@@ -35,11 +35,16 @@ export async function openQuestionBank(options: {
   gate: GateSettings;
   /** How the bank is named in a rejection ("the same career", "this assessment"). */
   label: string;
+  /** Ids of questions this chunk already holds (batch mode, between rounds). */
+  holding?: string[];
 }): Promise<QuestionBank> {
   const { owner, scope, chunkKey, gate, label } = options;
+  const holding = new Set(options.holding ?? []);
   const entries = await jobs.listBank(owner, scope);
   // What an earlier, unfinished attempt of this chunk left is not part of any result.
-  const stale = entries.filter((e) => e.chunk_key === chunkKey).map((e) => e.question_id);
+  const stale = entries
+    .filter((e) => e.chunk_key === chunkKey && !holding.has(e.question_id))
+    .map((e) => e.question_id);
   if (stale.length > 0) await jobs.removeFromBank(owner, scope, chunkKey, stale);
   const others = entries.filter((e) => e.chunk_key !== chunkKey).map((e) => e.text);
 

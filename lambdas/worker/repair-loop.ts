@@ -8,7 +8,8 @@ import { type ChunkQuality, chunkQualityOf } from '../domain/quality-report.ts';
 import { modelAnswerSchema, type Rejection, rejectionOf } from '../domain/questions.ts';
 import type { ModelAnswer } from '../gemini/gemini-client.ts';
 
-export interface RepairLoop<Q> {
+/** What a chunk of questions asks and checks; `RepairLoop` adds how to call the model. */
+export interface RepairSpec<Q> {
   count: number;
   maxCalls: number;
   prompt(need: number, lastRejected: Rejection[], kept: Q[]): string;
@@ -20,8 +21,21 @@ export interface RepairLoop<Q> {
    * has (or has a near-copy of); see question-bank.ts.
    */
   admit(questions: Q[]): Promise<{ kept: Q[]; refused: Rejection[] }>;
+}
+
+export interface RepairLoop<Q> extends RepairSpec<Q> {
   /** One model call (with its own retries); `call` counts from 1. */
   ask(prompt: string, schema: unknown, call: number): Promise<ModelAnswer>;
+}
+
+/** Where a chunk stands between model calls; plain data, so batch mode can keep it in S3. */
+export interface RepairState<Q> {
+  kept: Q[];
+  keptCalls: number[];
+  rejected: Rejection[];
+  lastRejected: Rejection[];
+  usage: TokenUsage;
+  calls: number;
 }
 
 export interface RepairOutcome<Q> {
@@ -63,49 +77,72 @@ export function itemsOf(answer: ModelAnswer): { items: unknown[]; problem?: stri
   }
 }
 
-export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutcome<Q>> {
-  const kept: Q[] = [];
-  const keptCalls: number[] = [];
-  const rejected: Rejection[] = [];
-  let lastRejected: Rejection[] = [];
-  const usage = zeroUsage();
-  let calls = 0;
-  while (kept.length < loop.count && calls < loop.maxCalls) {
-    calls += 1;
-    const need = loop.count - kept.length;
-    const answer = await loop.ask(loop.prompt(need, lastRejected, kept), loop.schema(need), calls);
-    addUsage(usage, answer.usage);
-    const { items, problem } = itemsOf(answer);
-    if (problem) {
-      lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: problem }])];
-      rejected.push(...lastRejected);
-      continue;
-    }
-    const checked = loop.check(items.slice(0, need), kept);
-    const round = [...checked.rejected];
-    if (items.length < need) {
-      round.push(
-        rejectionOf(-1, '', [
-          { check: 'too_few_returned', reason: `only ${items.length} of ${need} questions were returned` },
-        ]),
-      );
-    }
-    const admitted = await loop.admit(checked.accepted);
-    for (const question of admitted.kept) {
-      kept.push(question);
-      keptCalls.push(calls);
-    }
-    round.push(...admitted.refused);
-    lastRejected = round;
-    rejected.push(...round);
-  }
+export const newRepairState = <Q>(): RepairState<Q> => ({
+  kept: [],
+  keptCalls: [],
+  rejected: [],
+  lastRejected: [],
+  usage: zeroUsage(),
+  calls: 0,
+});
+
+/** Whether the chunk still lacks questions and may make another call. */
+export const wantsCall = <Q>(spec: RepairSpec<Q>, state: RepairState<Q>) =>
+  state.kept.length < spec.count && state.calls < spec.maxCalls;
+
+/** The next call's prompt and schema: the questions still missing, and why the last were rejected. */
+export function nextCall<Q>(spec: RepairSpec<Q>, state: RepairState<Q>) {
+  const need = spec.count - state.kept.length;
   return {
-    kept,
-    keptCalls,
-    quality: chunkQualityOf(loop.count, keptCalls, rejected),
-    calls,
-    rejected,
-    lastRejected,
-    usage,
+    prompt: spec.prompt(need, state.lastRejected, state.kept),
+    schema: spec.schema(need),
+    call: state.calls + 1,
   };
+}
+
+/** One answer into the state: checked, admitted to the bank, its rejections kept with their reasons. */
+export async function applyAnswer<Q>(
+  spec: RepairSpec<Q>,
+  state: RepairState<Q>,
+  answer: ModelAnswer,
+): Promise<void> {
+  state.calls += 1;
+  const need = spec.count - state.kept.length;
+  addUsage(state.usage, answer.usage);
+  const { items, problem } = itemsOf(answer);
+  if (problem) {
+    state.lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: problem }])];
+    state.rejected.push(...state.lastRejected);
+    return;
+  }
+  const checked = spec.check(items.slice(0, need), state.kept);
+  const round = [...checked.rejected];
+  if (items.length < need) {
+    round.push(
+      rejectionOf(-1, '', [
+        { check: 'too_few_returned', reason: `only ${items.length} of ${need} questions were returned` },
+      ]),
+    );
+  }
+  const admitted = await spec.admit(checked.accepted);
+  for (const question of admitted.kept) {
+    state.kept.push(question);
+    state.keptCalls.push(state.calls);
+  }
+  round.push(...admitted.refused);
+  state.lastRejected = round;
+  state.rejected.push(...round);
+}
+
+export function outcomeOf<Q>(spec: RepairSpec<Q>, state: RepairState<Q>): RepairOutcome<Q> {
+  return { ...state, quality: chunkQualityOf(spec.count, state.keptCalls, state.rejected) };
+}
+
+export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutcome<Q>> {
+  const state = newRepairState<Q>();
+  while (wantsCall(loop, state)) {
+    const { prompt, schema, call } = nextCall(loop, state);
+    await applyAnswer(loop, state, await loop.ask(prompt, schema, call));
+  }
+  return outcomeOf(loop, state);
 }

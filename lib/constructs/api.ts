@@ -205,7 +205,8 @@ export class Api extends Construct {
         AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       },
     });
-    storage.useTable(assessmentsApi);
+    // DeleteItem: DELETE of a document or a saved assessment.
+    storage.useTable(assessmentsApi, { delete: true });
     // documents/: inline uploads, presigned upload URLs and deleting a document's objects;
     // assessments/: the MCQs job_status returns and a saved assessment is made from.
     storage.useBucket(assessmentsApi, {

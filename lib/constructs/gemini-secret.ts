@@ -1,4 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -33,6 +34,12 @@ export class GeminiSecret extends Construct {
   /** GEMINI_API_KEY_SECRET_ARN and permission to read the key. */
   useKey(fn: lambda.Function): void {
     fn.addEnvironment(ENV.geminiApiKeySecretArn, this.secret.secretArn);
-    this.secret.grantRead(fn);
+    // GetSecretValue only: grantRead adds DescribeSecret, which the handlers never call.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secret.secretArn],
+      }),
+    );
   }
 }

@@ -58,7 +58,9 @@ export class Ingestion extends Construct {
     });
     this.functions = { ingestDocument };
 
-    storage.useTable(ingestDocument);
+    // The document store only, no job store (so no batch calls); DeleteItem for a document
+    // deleted while it was being ingested.
+    storage.useTable(ingestDocument, { batch: false, delete: true });
     // Delete: a document deleted while it was being ingested loses the index just written.
     storage.useBucket(ingestDocument, { read: ['documents'], write: ['documents'], delete: ['documents'] });
     geminiSecret.useKey(ingestDocument);
@@ -80,6 +82,7 @@ export class Ingestion extends Construct {
   /** DOCUMENT_QUEUE_URL and the right to queue documents for ingestion. */
   useQueue(fn: lambda.Function): void {
     fn.addEnvironment(ENV.documentQueueUrl, this.queue.queueUrl);
-    this.queue.grantSendMessages(fn);
+    // SendMessage only: the URL comes from the environment, so no GetQueueUrl or GetQueueAttributes.
+    this.queue.grant(fn, 'sqs:SendMessage');
   }
 }

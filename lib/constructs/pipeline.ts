@@ -43,6 +43,7 @@ export class Pipeline extends Construct {
     executionEnded: QuizgenFunction;
     generateChunkWorker: QuizgenFunction;
     deadLetter: QuizgenFunction;
+    batchRound: QuizgenFunction;
   };
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
@@ -107,8 +108,15 @@ export class Pipeline extends Construct {
         'Fails the waiting Map iteration of a chunk whose worker died on every delivery',
         DEAD_LETTER_TIMEOUT_SECONDS,
       ),
+      // Taking in a finished batch checks and keeps every chunk's answer: up to a full bank's.
+      batchRound: fn(
+        'batchRound',
+        "Batch mode: submits a round of chunk requests to Gemini's Batch API, or takes in its answers",
+        900,
+      ),
     };
-    const { assembleResults, executionEnded, generateChunkWorker, deadLetter, planChunks } = this.functions;
+    const { assembleResults, executionEnded, generateChunkWorker, deadLetter, planChunks, batchRound } =
+      this.functions;
 
     // Least privilege from what each handler calls: only the worker and "Assemble results" touch
     // S3 in the pipeline; the others read and write job records only. The worker grounds
@@ -117,7 +125,7 @@ export class Pipeline extends Construct {
     // reading the sections of earlier stages they build on); nothing in the pipeline deletes.
     for (const f of Object.values(this.functions)) storage.useTable(f);
     storage.useBucket(generateChunkWorker, {
-      read: ['checkpoints', 'documents', 'content'],
+      read: ['documents', 'content'],
       write: ['checkpoints', 'assessments', 'content', 'raw'],
     });
     storage.useBucket(assembleResults, {
@@ -127,8 +135,14 @@ export class Pipeline extends Construct {
     // Planning a content job reads its request, may ask Gemini for an outline, and writes the
     // section plan; it also checks which sections a retried job already has.
     storage.useBucket(planChunks, { read: ['content'], write: ['content'] });
+    // Batch mode does the worker's job for quiz chunks, round by round, keeping its state in batches/.
+    storage.useBucket(batchRound, {
+      read: ['batches'],
+      write: ['checkpoints', 'batches', 'raw'],
+    });
     geminiSecret.useKey(generateChunkWorker);
     geminiSecret.useKey(planChunks);
+    geminiSecret.useKey(batchRound);
 
     this.stateMachine = this.buildStateMachine(settings);
 
@@ -143,12 +157,14 @@ export class Pipeline extends Construct {
         maxConcurrency: settings.llmMaxConcurrency,
       }),
     );
-    this.stateMachine.grantTaskResponse(generateChunkWorker);
+    // Success or failure for its chunk; grantTaskResponse would add SendTaskHeartbeat, never sent.
+    this.stateMachine.grant(generateChunkWorker, 'states:SendTaskSuccess', 'states:SendTaskFailure');
 
     deadLetter.addEventSource(
       new eventSources.SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
-    this.stateMachine.grantTaskResponse(deadLetter);
+    // It only ever fails the waiting iteration.
+    this.stateMachine.grant(deadLetter, 'states:SendTaskFailure');
 
     new events.Rule(this, 'ExecutionEndedRule', {
       description: 'A job execution failed, timed out or was aborted: make sure the job is not left running',
@@ -165,7 +181,7 @@ export class Pipeline extends Construct {
   }
 
   private buildStateMachine(settings: Settings): sfn.StateMachine {
-    const { planChunks, assembleResults, finalizeJob, markJobFailed } = this.functions;
+    const { planChunks, assembleResults, finalizeJob, markJobFailed, batchRound } = this.functions;
     const catchAll = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
 
     const plan = new tasks.LambdaInvoke(this, STATE_NAMES.plan, {
@@ -241,7 +257,38 @@ export class Pipeline extends Construct {
     markFailed.next(
       new sfn.Fail(this, STATE_NAMES.fail, { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
     );
-    for (const step of [plan, stages, assemble, finalize]) step.addCatch(markFailed, catchAll);
+    // Batch mode: a loop of "Run batch round" and a wait, until every chunk has an outcome; its
+    // results take the place of the stages' for "Assemble results".
+    const round = new tasks.LambdaInvoke(this, STATE_NAMES.batchRound, {
+      lambdaFunction: batchRound,
+      payloadResponseOnly: true,
+      resultPath: '$.batch',
+    });
+    // A round is idempotent (its state is in S3), so a failed call is simply made again.
+    round.addRetry({
+      errors: [sfn.Errors.ALL],
+      interval: cdk.Duration.seconds(10),
+      maxAttempts: 5,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const collect = new sfn.Pass(this, STATE_NAMES.batchResults, {
+      inputPath: '$.batch.chunk_results',
+      resultPath: '$.chunk_results',
+    });
+    const wait = new sfn.Wait(this, STATE_NAMES.batchWait, {
+      time: sfn.WaitTime.secondsPath('$.batch.wait_seconds'),
+    });
+    round.next(
+      new sfn.Choice(this, STATE_NAMES.batchDone)
+        .when(sfn.Condition.booleanEquals('$.batch.done', true), collect.next(assemble))
+        .otherwise(wait.next(round)),
+    );
+    const byMode = new sfn.Choice(this, STATE_NAMES.batchMode)
+      .when(sfn.Condition.stringEquals('$.mode', 'batch'), round)
+      .otherwise(stages);
+
+    for (const step of [plan, stages, round, assemble, finalize]) step.addCatch(markFailed, catchAll);
     // Lambda's own throttling is not in the default service-error retry, and a burst of jobs
     // finishing together can hit it.
     for (const task of [plan, assemble, finalize, markFailed]) {
@@ -254,6 +301,20 @@ export class Pipeline extends Construct {
       });
     }
 
+    stages.next(assemble);
+    assemble.next(
+      new sfn.Choice(this, STATE_NAMES.qualityCheck)
+        // A Choice on a missing path is a runtime error, so the flag is checked for first.
+        .when(
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.assembled.regenerate'),
+            sfn.Condition.booleanEquals('$.assembled.regenerate', true),
+          ),
+          plan,
+        )
+        .otherwise(finalize),
+    );
+
     const logGroup = new logs.LogGroup(this, 'StateMachineLogGroup', {
       // Vended-logs names keep the CloudWatch Logs resource policy small as state machines grow.
       logGroupName: `/aws/vendedlogs/states/${cdk.Stack.of(this).stackName}-pipeline`,
@@ -263,25 +324,9 @@ export class Pipeline extends Construct {
 
     const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment:
-        'One generation job: plan chunks in stages, generate the chunks of each stage through SQS, assemble, finalize',
+        'One generation job: plan chunks in stages, generate the chunks of each stage through SQS (or in rounds of Gemini batches), assemble, finalize',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        plan
-          .next(stages)
-          .next(assemble)
-          .next(
-            new sfn.Choice(this, STATE_NAMES.qualityCheck)
-              // A Choice on a missing path is a runtime error, so the flag is checked for first.
-              .when(
-                sfn.Condition.and(
-                  sfn.Condition.isPresent('$.assembled.regenerate'),
-                  sfn.Condition.booleanEquals('$.assembled.regenerate', true),
-                ),
-                plan,
-              )
-              .otherwise(finalize),
-          ),
-      ),
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(byMode)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
@@ -291,10 +336,12 @@ export class Pipeline extends Construct {
       {
         resources: [
           '*',
-          ...[planChunks, assembleResults, finalizeJob, markJobFailed].map((f) => `${f.functionArn}:*`),
+          ...[planChunks, assembleResults, finalizeJob, markJobFailed, batchRound].map(
+            (f) => `${f.functionArn}:*`,
+          ),
         ],
       },
-      'Resource * is required by X-Ray (PutTraceSegments, GetSampling*) and by CloudWatch Logs delivery (CreateLogDelivery and friends), which have no resource-level permissions; <function>:* are the versions and aliases of the four pipeline functions the tasks invoke.',
+      'Resource * is required by X-Ray (PutTraceSegments, GetSampling*) and by CloudWatch Logs delivery (CreateLogDelivery and friends), which have no resource-level permissions; <function>:* are the versions and aliases of the five pipeline functions the tasks invoke.',
     );
     return stateMachine;
   }

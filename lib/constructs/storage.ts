@@ -31,6 +31,8 @@ export const BUCKET_PREFIXES = {
    * structures and templates too large for a record.
    */
   content: 'content/',
+  /** A batch-mode job's rounds and the state of each chunk between them. */
+  batches: 'batches/',
 } as const;
 export type BucketPrefix = keyof typeof BUCKET_PREFIXES;
 
@@ -44,16 +46,18 @@ export interface BucketGrant {
 /** How long a browser may cache a CORS preflight answer. */
 const CORS_MAX_AGE_SECONDS = 3000;
 const ACCESS_LOG_RETENTION_DAYS = 90;
-const TABLE_ITEM_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
+/** Single-item reads and writes and queries: every store module. */
+const TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** The job store's checkpoint lookups, question-bank writes and job deletion (BatchWriteItem). */
+const TABLE_BATCH_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'];
+
+/** What a function does with the table's items beyond reading, writing and querying them. */
+export interface TableGrant {
+  /** BatchGetItem and BatchWriteItem, which the job store uses. @default true */
+  batch?: boolean;
+  /** DeleteItem: deleting a document or a saved assessment (jobs go by BatchWriteItem). @default false */
+  delete?: boolean;
+}
 
 export interface StorageProps {
   settings: Settings;
@@ -146,11 +150,17 @@ export class Storage extends Construct {
   }
 
   /** TABLE_NAME and read/write access to items of the table and its indexes. */
-  useTable(fn: lambda.Function): void {
+  useTable(fn: lambda.Function, grant: TableGrant = {}): void {
     fn.addEnvironment(ENV.tableName, this.table.tableName);
-    // The item actions the store uses; unlike grantReadWriteData, no Scan (listings must use the
-    // indexes) and no stream reads.
-    this.table.grant(fn, ...TABLE_ITEM_ACTIONS);
+    // The item actions the stores call; unlike grantReadWriteData, no Scan (listings must use the
+    // indexes), no stream reads, no ConditionCheckItem (no transactions), and DeleteItem only
+    // where a handler deletes an item.
+    this.table.grant(
+      fn,
+      ...TABLE_ITEM_ACTIONS,
+      ...(grant.batch === false ? [] : TABLE_BATCH_ACTIONS),
+      ...(grant.delete ? ['dynamodb:DeleteItem'] : []),
+    );
     acknowledgeWildcards(
       fn.role ?? fn,
       { resources: [`${this.table.tableArn}/index/*`] },

@@ -1,4 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -28,6 +29,12 @@ export class WebhookSecret extends Construct {
   /** WEBHOOK_SIGNING_SECRET_ARN and permission to read it. */
   useSecret(fn: lambda.Function): void {
     fn.addEnvironment('WEBHOOK_SIGNING_SECRET_ARN', this.secret.secretArn);
-    this.secret.grantRead(fn);
+    // GetSecretValue only: grantRead adds DescribeSecret, which the handlers never call.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secret.secretArn],
+      }),
+    );
   }
 }

@@ -89,6 +89,30 @@ describe('quizgen configure', () => {
   });
 });
 
+describe('quizgen cost control', () => {
+  it('prints a dry run without starting a job, and reads, sets and clears the monthly budget', async () => {
+    const before = (await h.call('GET', '/api/v1/quiz-generator/jobs')).body.total;
+    const dry = parse(
+      await quizgen(['generate', 'sector', '--sector', 'finance', '--dry-run', '--batch', '--json']),
+    );
+    assert.equal(dry.dry_run, true);
+    assert.equal(dry.chunks_total, 45);
+    assert.match(dry.estimate.basis, /batch mode/);
+    assert.equal((await h.call('GET', '/api/v1/quiz-generator/jobs')).body.total, before, 'no job started');
+
+    const text = await quizgen(['generate', 'sector', '--sector', 'finance', '--dry-run']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Would generate 45 of 45 chunks/);
+
+    assert.equal(parse(await quizgen(['budget', '--set', '12.5', '--json'])).monthly_usd, 12.5);
+    assert.match((await quizgen(['budget'])).stdout, /Monthly budget \$12\.50 for \d{4}-\d{2}/);
+    assert.equal(parse(await quizgen(['budget', '--clear', '--json'])).monthly_usd, null);
+    const both = await quizgen(['budget', '--set', '1', '--clear']);
+    assert.equal(both.code, 64);
+    assert.match(both.stderr, /--set or --clear, not both/);
+  });
+});
+
 describe('a career level from start to download', () => {
   let jobId: string;
 
@@ -120,6 +144,14 @@ describe('a career level from start to download', () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^JOB\s+STATUS/);
     assert.match(table.stdout, new RegExp(`${jobId}\\s+completed\\s+100%\\s+3`));
+  });
+
+  it("shows the job's quality report", async () => {
+    const report = parse(await quizgen(['quality', jobId, '--json']));
+    assert.equal(report.job_id, jobId);
+    assert.equal(report.passed_first_time + report.repaired, FAST_SETTINGS.questionsPerCareerLevel);
+    const text = await quizgen(['quality', jobId]);
+    assert.match(text.stdout, /^Quality gate \(quality-gate\/\d+\) over 1 chunks: 3 questions asked for/);
   });
 
   it('watches a finished job in plain lines when stdout is not a terminal, exit 0', async () => {

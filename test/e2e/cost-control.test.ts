@@ -156,3 +156,79 @@ describe('monthly budget', () => {
     assert.equal(cleared.body.remaining_usd, null);
   });
 });
+
+describe('dry runs and budgets of the other generation requests', () => {
+  const course = (extra: Record<string, unknown> = {}) => ({
+    action: 'generate',
+    input: {
+      topic: 'Cloud computing',
+      structureType: 'course',
+      structure: {
+        modules: [1, 2, 3].map((m) => ({
+          title: `Module ${m}`,
+          lessons: [1, 2, 3, 4, 5].map((l) => ({ title: `Lesson ${m}.${l}` })),
+        })),
+      },
+      wordCountEstimates: { total: 6000 },
+      contentMetadata: {},
+    },
+    ...extra,
+  });
+
+  it('an assessment dry run answers its chunks and cost without starting a job', async () => {
+    const calls = h.stack.simulator?.stats().totalCalls;
+    const response = await h.call('POST', '/generate_assessment', {
+      query: 'photosynthesis',
+      bloom_mix: '5 remember, 12 apply',
+      dry_run: true,
+    });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.job_type, 'assessment');
+    assert.equal(response.body.estimate.chunks, 3, 'batches of 10 per Bloom level');
+    assert.equal(response.body.estimate.questions, 17);
+    assert.ok(response.body.estimate.cost_usd > 0);
+    assert.equal(h.stack.simulator?.stats().totalCalls, calls);
+  });
+
+  it('a content dry run counts the sections (or the outline call) and prices them', async () => {
+    const calls = h.stack.simulator?.stats().totalCalls;
+    const planned = await h.call('POST', '/api/execute', course({ config: { dryRun: true } }));
+    assert.equal(planned.status, 200, planned.text);
+    assert.equal(planned.body.success, true);
+    assert.equal(planned.body.data.dryRun, true);
+    assert.equal(
+      planned.body.data.sections,
+      26,
+      'overview, 3 x (introduction, 5 lessons, summary, assessment), conclusion',
+    );
+    assert.equal(planned.body.data.outlineCall, false);
+    assert.ok(planned.body.data.estimate.cost > 0);
+    assert.equal(planned.body.data.estimate.tokens.completion, 8000, '6000 words at 0.75 words a token');
+
+    const empty = course({ config: { dryRun: true } });
+    (empty.input as any).structure = {};
+    const outlined = await h.call('POST', '/api/execute', empty);
+    assert.equal(outlined.status, 200, outlined.text);
+    assert.equal(outlined.body.data.outlineCall, true);
+    assert.ok(outlined.body.data.sections > 2);
+    assert.equal(h.stack.simulator?.stats().totalCalls, calls, 'no model call');
+  });
+
+  it('a content job over its maxCostUsd answers RESOURCE_LIMIT_EXCEEDED; a retry with a raised one finishes', async () => {
+    const stopped = await h.call('POST', '/api/execute', course({ config: { maxCostUsd: 0.000001 } }));
+    assert.equal(stopped.status, 429, stopped.text);
+    assert.equal(stopped.body.metadata.details.code, 'RESOURCE_LIMIT_EXCEEDED');
+    assert.match(stopped.body.metadata.details.context, /Stopped at its budget/);
+    const id = stopped.body.metadata.details.jobId;
+
+    const retried = await h.call('POST', `/api/jobs/${id}/retry`, { config: { maxCostUsd: 100 } });
+    assert.equal(retried.status, 200, retried.text);
+    let status: any;
+    for (let i = 0; i < 600; i++) {
+      status = (await h.call('GET', `/api/jobs/${id}/status`)).body.data;
+      if (['completed', 'failed'].includes(status.status)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status.status, 'completed', JSON.stringify(status));
+  });
+});

@@ -318,7 +318,7 @@ describe('ingestion', () => {
 describe('s3 grants', () => {
   it('scope every function to the key prefixes its handler uses', () => {
     assert.deepEqual(s3ObjectGrants('generateChunkWorker'), {
-      's3:GetObject': ['checkpoints/*', 'content/*', 'documents/*'],
+      's3:GetObject': ['content/*', 'documents/*'],
       's3:PutObject': ['assessments/*', 'checkpoints/*', 'content/*', 'raw/*'],
     });
     assert.deepEqual(s3ObjectGrants('assembleResults'), {
@@ -339,16 +339,16 @@ describe('s3 grants', () => {
       's3:PutObject': ['documents/*'],
       's3:DeleteObject': ['documents/*'],
     });
-    // Planning a content job reads its request and writes the section plan; "Finalize job"
-    // and "Mark job failed" read the request for the webhook URL.
+    // Planning a content job reads its request and writes the section plan; "Finalize job",
+    // "Mark job failed" and the execution-ended function read the request for the webhook URL.
     assert.deepEqual(s3ObjectGrants('planChunks'), {
       's3:GetObject': ['content/*'],
       's3:PutObject': ['content/*'],
     });
-    for (const role of ['finalizeJob', 'markJobFailed'] as const) {
+    for (const role of ['finalizeJob', 'markJobFailed', 'executionEnded'] as const) {
       assert.deepEqual(s3ObjectGrants(role), { 's3:GetObject': ['content/*'] }, role);
     }
-    for (const role of ['executionEnded', 'deadLetter', 'healthApi'] as const) {
+    for (const role of ['deadLetter', 'healthApi'] as const) {
       assert.deepEqual(s3ObjectGrants(role), {}, role);
     }
   });

@@ -58,6 +58,11 @@ describe('the synthesized state machine definition', () => {
       Object.keys(states).sort(),
       [
         STATE_NAMES.plan,
+        STATE_NAMES.batchMode,
+        STATE_NAMES.batchRound,
+        STATE_NAMES.batchDone,
+        STATE_NAMES.batchWait,
+        STATE_NAMES.batchResults,
         STATE_NAMES.stages,
         STATE_NAMES.assemble,
         STATE_NAMES.qualityCheck,
@@ -72,10 +77,36 @@ describe('the synthesized state machine definition', () => {
 
   it('runs Plan chunks, Generate stages, Assemble results, Quality met?, Finalize job in order', () => {
     assert.equal(definition.StartAt, STATE_NAMES.plan);
-    assert.equal(state(STATE_NAMES.plan).Next, STATE_NAMES.stages);
+    assert.equal(state(STATE_NAMES.plan).Next, STATE_NAMES.batchMode);
+    const byMode = state(STATE_NAMES.batchMode) as any;
+    assert.equal(byMode.Default, STATE_NAMES.stages, 'interactive jobs go through the chunk queue');
     assert.equal(stages.Next, STATE_NAMES.assemble);
     assert.equal(state(STATE_NAMES.assemble).Next, STATE_NAMES.qualityCheck);
     assert.equal(state(STATE_NAMES.finalize).End, true);
+  });
+
+  it('runs batch-mode jobs in rounds of "Run batch round" and "Wait for batch", then assembles their results', () => {
+    const byMode = state(STATE_NAMES.batchMode) as any;
+    assert.deepEqual(byMode.Choices, [
+      { Variable: '$.mode', StringEquals: 'batch', Next: STATE_NAMES.batchRound },
+    ]);
+    const round = state(STATE_NAMES.batchRound);
+    assert.equal(round.Resource, functionArnOf('batchRound'));
+    assert.equal(round.ResultPath, '$.batch');
+    assert.equal(round.Next, STATE_NAMES.batchDone);
+    assert.ok((round.Catch as any[]).some((c) => c.Next === STATE_NAMES.markFailed));
+    const done = state(STATE_NAMES.batchDone) as any;
+    assert.deepEqual(done.Choices, [
+      { Variable: '$.batch.done', BooleanEquals: true, Next: STATE_NAMES.batchResults },
+    ]);
+    assert.equal(done.Default, STATE_NAMES.batchWait);
+    const wait = state(STATE_NAMES.batchWait) as any;
+    assert.equal(wait.SecondsPath, '$.batch.wait_seconds');
+    assert.equal(wait.Next, STATE_NAMES.batchRound);
+    const collect = state(STATE_NAMES.batchResults) as any;
+    assert.equal(collect.InputPath, '$.batch.chunk_results');
+    assert.equal(collect.ResultPath, '$.chunk_results');
+    assert.equal(collect.Next, STATE_NAMES.assemble);
   });
 
   it('loops back to Plan chunks only when assembling asks for a regeneration round', () => {

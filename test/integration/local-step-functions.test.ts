@@ -436,6 +436,7 @@ describe('local Step Functions service', () => {
       chunks: stages.flat(),
       stages,
       skipped_from_checkpoint: 0,
+      mode: 'interactive',
     });
     const run = async (sfnClient: SFNClient, jobId: string, stages: string[][]) => {
       staged.plans.set(jobId, plan(jobId, stages));

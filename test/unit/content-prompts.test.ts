@@ -406,8 +406,9 @@ describe('answers given as an option index', () => {
   it('fills the seed’s answer fields from correctOption', () => {
     const assessment = section('module_1_assessment');
     const count = assessment.questionCount ?? 1;
+    const topics = ['loops', 'functions', 'modules', 'classes', 'exceptions', 'generators', 'decorators'];
     const questions = Array.from({ length: count }, (_, i) => ({
-      question: `Question ${i}?`,
+      question: `Which statement about Python ${topics[i % topics.length]} (${i}) is true?`,
       type: 'multiple_choice',
       options: ['Alpha', 'Beta', 'Gamma', 'Delta'],
       correctOption: 2,
@@ -418,5 +419,32 @@ describe('answers given as an option index', () => {
     const first = (checked.output as any).questions[0];
     assert.equal(first.answer, 'Gamma');
     assert.equal('correctOption' in first, false);
+  });
+
+  it('applies the quality gate: no near-copied answer, no "all of the above", no near-repeated question', () => {
+    const assessment = section('module_1_assessment');
+    const count = assessment.questionCount ?? 1;
+    const questions = Array.from({ length: count }, (_, i) => ({
+      question:
+        i === 1
+          ? 'Which statement about Python loops (0) is true, really?'
+          : `Which of these is item ${'xyzw'.repeat(i + 1)}?`,
+      type: 'multiple_choice',
+      options: ['Alpha', 'Beta', 'Gamma', i === 0 ? 'All of the above' : 'Delta'],
+      correctOption: 2,
+      explanation: 'Because.',
+    }));
+    questions[0] = { ...questions[0], question: 'Which statement about Python loops (0) is true?' } as never;
+    const checked = checkSectionOutput(assessment, { instructions: 'Answer all.', questions });
+    assert.equal(checked.ok, false);
+    const problems = checked.ok ? [] : checked.problems;
+    assert.ok(
+      problems.some((p) => /questions\[0\]: an option is "all\/none of the above"/.test(p)),
+      problems.join('; '),
+    );
+    assert.ok(
+      problems.some((p) => /questions\[1\] nearly repeats/.test(p)),
+      problems.join('; '),
+    );
   });
 });
