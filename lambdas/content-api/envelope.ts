@@ -3,9 +3,11 @@
  * `{"success": false, "error", "metadata": {"timestamp", "details": {"code", "suggestion", ...}}}`
  * for errors, with the seed's error codes, in one place.
  */
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../commons/powertools.ts';
-import { DomainError } from '../domain/errors.ts';
+import { BudgetReached, DomainError } from '../domain/errors.ts';
 
 export type ErrorCode =
   | 'INVALID_API_KEY'
@@ -22,6 +24,8 @@ export type ErrorCode =
   | 'RATE_LIMIT_EXCEEDED'
   | 'AI_PROVIDER_ERROR'
   | 'NOT_FOUND'
+  | 'DATABASE_ERROR'
+  | 'STORAGE_ERROR'
   | 'INTERNAL_ERROR';
 
 /** An error the API answers in the seed's envelope. */
@@ -93,6 +97,16 @@ export function errorResult(error: unknown, headers: Record<string, string> = {}
   if (error instanceof ContentApiError) {
     return failure(error.status, error.code, error.message, error.suggestion, error.details, headers);
   }
+  if (error instanceof BudgetReached) {
+    return failure(
+      429,
+      'RESOURCE_LIMIT_EXCEEDED',
+      error.message,
+      'Raise the monthly budget (PUT /api/v1/quiz-generator/budget) or wait for next month',
+      {},
+      headers,
+    );
+  }
   if (error instanceof DomainError) {
     const code: ErrorCode =
       error.statusCode === 404
@@ -101,6 +115,29 @@ export function errorResult(error: unknown, headers: Record<string, string> = {}
           ? 'AI_PROVIDER_ERROR'
           : 'INVALID_REQUEST';
     return failure(error.statusCode, code, error.message, 'Check the request against GET /help', {}, headers);
+  }
+  // The seed's codes for the service's own stores failing: the request did nothing, try again.
+  if (error instanceof DynamoDBServiceException) {
+    logger.error('Database operation failed', { error });
+    return failure(
+      500,
+      'DATABASE_ERROR',
+      'Database operation failed',
+      'Try again in a moment; nothing was changed',
+      { retryable: error.$retryable !== undefined },
+      headers,
+    );
+  }
+  if (error instanceof S3ServiceException) {
+    logger.error('Storage operation failed', { error });
+    return failure(
+      500,
+      'STORAGE_ERROR',
+      'Failed to store or read content',
+      'Try again in a moment; if it persists, contact the operator',
+      { retryable: error.$retryable !== undefined },
+      headers,
+    );
   }
   logger.error('Unhandled error', { error: error as Error });
   return failure(
