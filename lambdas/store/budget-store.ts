@@ -107,22 +107,21 @@ export async function reserve(
       reason: `Budget reached: the job's max_cost_usd of $${jobLimit} would be passed by the next chunk (about $${amount.toFixed(4)}; $${job.cost_usd.toFixed(4)} spent)`,
     };
   }
-  if (monthlyUsd !== null) {
-    if (!(await commit(budgetMonthKey(job.owner, month), amount, monthlyUsd))) {
-      if (jobReserved) await commit(jobKey(job.job_id), -amount, null);
-      return {
-        ok: false,
-        reason: `Budget reached: this API key's monthly budget of $${monthlyUsd} for ${month} would be passed by the next chunk (about $${amount.toFixed(4)})`,
-      };
-    }
-  } else {
-    // Spend is counted per month even without a budget, so setting one later sees this month.
-    await commit(budgetMonthKey(job.owner, month), amount, null);
+  if (monthlyUsd !== null && !(await commit(budgetMonthKey(job.owner, month), amount, monthlyUsd))) {
+    if (jobReserved) await commit(jobKey(job.job_id), -amount, null);
+    return {
+      ok: false,
+      reason: `Budget reached: this API key's monthly budget of $${monthlyUsd} for ${month} would be passed by the next chunk (about $${amount.toFixed(4)})`,
+    };
   }
-  return { ok: true, reservation: { month, amount, job: jobReserved, monthly: true } };
+  return { ok: true, reservation: { month, amount, job: jobReserved, monthly: monthlyUsd !== null } };
 }
 
-/** Replaces a reservation by the chunk's real cost. */
+/**
+ * Replaces a reservation by the chunk's real cost. Without a monthly budget nothing was reserved
+ * for the month, and the real cost is simply added: spend is counted per month either way, so a
+ * budget set later sees this month's.
+ */
 export async function settle(
   jobId: string,
   owner: string,
@@ -130,9 +129,9 @@ export async function settle(
   actualUsd: number,
 ): Promise<void> {
   const delta = actualUsd - reservation.amount;
-  if (delta === 0) return;
+  const monthly = reservation.monthly ? delta : actualUsd;
   await Promise.all([
-    reservation.job ? commit(jobKey(jobId), delta, null) : undefined,
-    reservation.monthly ? commit(budgetMonthKey(owner, reservation.month), delta, null) : undefined,
+    reservation.job && delta !== 0 ? commit(jobKey(jobId), delta, null) : undefined,
+    monthly !== 0 ? commit(budgetMonthKey(owner, reservation.month), monthly, null) : undefined,
   ]);
 }

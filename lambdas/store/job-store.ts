@@ -1,5 +1,5 @@
 /**
- * Jobs, chunk records, the checkpoint and question claims in DynamoDB.
+ * Jobs, chunk records, the checkpoint and the question banks in DynamoDB.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -28,7 +28,6 @@ import {
   checkpointKey,
   checkpointPk,
   chunkRecordKey,
-  claimKey,
   counterKey,
   createdSortKey,
   jobKey,
@@ -603,33 +602,6 @@ export async function checkpointedKeys(owner: string, chunkKeys: string[]): Prom
     }
   }
   return found;
-}
-
-/**
- * Claims a question fingerprint within a career or topic for one chunk. The conditional put
- * makes the claim atomic, so two chunks of the same career generated at the same moment
- * cannot both keep the same question. A chunk may reclaim its own fingerprints (regeneration).
- */
-export async function claimQuestion(
-  owner: string,
-  scope: string,
-  print: string,
-  chunkKey: string,
-): Promise<boolean> {
-  try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: table(),
-        Item: { ...claimKey(owner, scope, print), chunk_key: chunkKey, claimed_at: nowIso() },
-        ConditionExpression: 'attribute_not_exists(pk) OR chunk_key = :me',
-        ExpressionAttributeValues: { ':me': chunkKey },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
 }
 
 /** A question kept in a bank (a career, a soft-skills topic or an assessment), and its chunk. */

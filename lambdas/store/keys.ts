@@ -5,7 +5,6 @@
  *   job            JOB#<job_id>           / JOB
  *   chunk record   JOB#<job_id>           / CHUNK#<chunk_key>
  *   checkpoint     CKPT#<owner>           / <chunk_key>
- *   question claim QCLAIM#<owner>#<scope> / <fingerprint>
  *   question bank  QBANK#<owner>#<scope>  / <chunk_key>#<question_id>   (near-duplicate checks)
  *   rate limiter   RATE#<name>            / RATE
  *   budget         BUDGET#<owner>         / LIMIT (the monthly limit) and MONTH#<yyyy-mm> (committed)
@@ -32,10 +31,6 @@ export const chunkRecordKey = (jobId: string, chunkKey: string) => ({
 });
 export const checkpointPk = (owner: string) => `CKPT#${owner}`;
 export const checkpointKey = (owner: string, chunkKey: string) => ({ pk: checkpointPk(owner), sk: chunkKey });
-export const claimKey = (owner: string, scope: string, print: string) => ({
-  pk: `QCLAIM#${owner}#${scope}`,
-  sk: print,
-});
 export const bankPk = (owner: string, scope: string) => `QBANK#${owner}#${scope}`;
 export const bankKey = (owner: string, scope: string, chunkKey: string, questionId: string) => ({
   pk: bankPk(owner, scope),

@@ -3,12 +3,12 @@
  * and the admission of new questions to it, so that no two chunks keep the same question or a
  * near-copy of one, even when they run at the same moment.
  *
- * Exact copies: a conditional put of the question's fingerprint (first chunk wins).
- * Near-copies: the chunk adds its questions to the bank, then reads the whole bank
- * (consistently) and withdraws each of its questions that is a near-duplicate of another
- * chunk's. Of two chunks racing, the one that reads second always sees the other's questions,
- * because each wrote before it read; so at most one of a near-duplicate pair is kept (both
- * withdrawing, the rare worst case, costs a replacement call, never a duplicate).
+ * The chunk adds its questions to the bank, then reads the whole bank (consistently) and
+ * withdraws each of its questions that is the same as, or a near-duplicate of, another chunk's.
+ * Of two chunks racing, the one that reads second always sees the other's questions, because
+ * each wrote before it read; so at most one of a pair is kept (both withdrawing, the rare worst
+ * case, costs a replacement call, never a duplicate). Two requests per admission, whatever the
+ * number of questions: one batch write and one query.
  */
 import type { GateSettings, Rejection } from '../domain/questions.ts';
 import { fingerprint, rejectionOf } from '../domain/questions.ts';
@@ -52,49 +52,42 @@ export async function openQuestionBank(options: {
     others,
     index: () => new NearDuplicateIndex(others),
     async admit<Q extends BankQuestion>(questions: Q[]) {
-      const refused: Rejection[] = [];
-      const claimed = await Promise.all(
-        questions.map(async (q) => ({
-          q,
-          ok: await jobs.claimQuestion(owner, scope, fingerprint(q.question), chunkKey),
-        })),
-      );
-      const fresh = claimed.filter((c) => c.ok).map((c) => c.q);
-      for (const { q } of claimed.filter((c) => !c.ok)) {
-        refused.push(
-          rejectionOf(-1, q.question, [
-            { check: 'duplicate', reason: `duplicates another question of ${label}` },
-          ]),
-        );
-      }
-      if (fresh.length === 0) return { kept: [], refused };
-
+      if (questions.length === 0) return { kept: [], refused: [] };
       await jobs.addToBank(
         owner,
         scope,
         chunkKey,
-        fresh.map((q) => ({ question_id: q.id, text: q.question })),
+        questions.map((q) => ({ question_id: q.id, text: q.question })),
       );
       const rivals = (await jobs.listBank(owner, scope))
         .filter((e) => e.chunk_key !== chunkKey)
-        .map((e) => ({ text: e.text, grams: shingles(e.text) }));
+        .map((e) => ({ text: e.text, print: fingerprint(e.text), grams: shingles(e.text) }));
       const kept: Q[] = [];
+      const refused: Rejection[] = [];
       const withdrawn: string[] = [];
-      for (const q of fresh) {
+      for (const q of questions) {
+        const print = fingerprint(q.question);
         const grams = shingles(q.question);
-        const rival = rivals.find((r) => jaccard(grams, r.grams) >= gate.nearDuplicateThreshold);
-        if (!rival) {
+        const same = rivals.find((r) => r.print === print);
+        const near = same ?? rivals.find((r) => jaccard(grams, r.grams) >= gate.nearDuplicateThreshold);
+        if (!near) {
           kept.push(q);
           continue;
         }
         withdrawn.push(q.id);
         refused.push(
-          rejectionOf(-1, q.question, [
-            {
-              check: 'near_duplicate',
-              reason: `nearly duplicates "${rival.text.slice(0, 120)}", already in ${label}; ask something else`,
-            },
-          ]),
+          rejectionOf(
+            -1,
+            q.question,
+            same
+              ? [{ check: 'duplicate', reason: `duplicates another question of ${label}` }]
+              : [
+                  {
+                    check: 'near_duplicate',
+                    reason: `nearly duplicates "${near.text.slice(0, 120)}", already in ${label}; ask something else`,
+                  },
+                ],
+          ),
         );
       }
       if (withdrawn.length > 0) await jobs.removeFromBank(owner, scope, chunkKey, withdrawn);

@@ -493,73 +493,48 @@ describe('job store', () => {
     });
   });
 
-  describe('claimQuestion', () => {
-    it('lets exactly one of two chunks racing for the same fingerprint win', async () => {
-      const owner = uniqueOwner('race');
-      for (let round = 0; round < 10; round++) {
-        const print = `fingerprint-${round}`;
+  describe('question banks', () => {
+    const scope = 'technology__FRONTEND_DEVELOPER';
 
-        const results = await Promise.all([
-          store.claimQuestion(
-            owner,
-            'technology__FRONTEND_DEVELOPER',
-            print,
-            'technology__FRONTEND_DEVELOPER__1',
-          ),
-          store.claimQuestion(
-            owner,
-            'technology__FRONTEND_DEVELOPER',
-            print,
-            'technology__FRONTEND_DEVELOPER__2',
-          ),
-        ]);
+    it("lists what every chunk added, with its chunk, and removes a chunk's own entries", async () => {
+      const owner = uniqueOwner('bank');
+      await store.addToBank(owner, scope, 'technology__FRONTEND_DEVELOPER__1', [
+        { question_id: 'q1', text: 'What is a closure?' },
+        { question_id: 'q2', text: 'What does CSS stand for?' },
+      ]);
+      await store.addToBank(owner, scope, 'technology__FRONTEND_DEVELOPER__2', [
+        { question_id: 'q3', text: 'What is the DOM?' },
+      ]);
 
-        assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${results}`);
-      }
+      await store.removeFromBank(owner, scope, 'technology__FRONTEND_DEVELOPER__1', ['q2']);
+
+      const entries = await store.listBank(owner, scope);
+      assert.deepEqual(entries.map((e) => [e.chunk_key, e.question_id, e.text]).sort(), [
+        ['technology__FRONTEND_DEVELOPER__1', 'q1', 'What is a closure?'],
+        ['technology__FRONTEND_DEVELOPER__2', 'q3', 'What is the DOM?'],
+      ]);
     });
 
-    it('lets the same chunk claim its fingerprint again, and not another chunk', async () => {
-      const owner = uniqueOwner('reclaim');
-      const scope = 'technology__FRONTEND_DEVELOPER';
-      assert.equal(await store.claimQuestion(owner, scope, 'abc', 'technology__FRONTEND_DEVELOPER__1'), true);
+    it('keeps banks apart per scope and per owner', async () => {
+      const owner = uniqueOwner('bank-scopes');
+      await store.addToBank(owner, scope, 'technology__FRONTEND_DEVELOPER__1', [
+        { question_id: 'q', text: 'A?' },
+      ]);
 
-      assert.equal(await store.claimQuestion(owner, scope, 'abc', 'technology__FRONTEND_DEVELOPER__1'), true);
-      assert.equal(
-        await store.claimQuestion(owner, scope, 'abc', 'technology__FRONTEND_DEVELOPER__2'),
-        false,
-      );
+      assert.equal((await store.listBank(owner, 'technology__BACKEND_DEVELOPER')).length, 0);
+      assert.equal((await store.listBank(uniqueOwner('other'), scope)).length, 0);
+      assert.equal((await store.listBank(owner, scope)).length, 1);
     });
 
-    it('keeps claims apart per scope and per owner', async () => {
-      const owner = uniqueOwner('scopes');
-      assert.equal(
-        await store.claimQuestion(
-          owner,
-          'technology__FRONTEND_DEVELOPER',
-          'abc',
-          'technology__FRONTEND_DEVELOPER__1',
-        ),
-        true,
-      );
+    it('writes and reads more than one batch (25) of entries', async () => {
+      const owner = uniqueOwner('bank-many');
+      const entries = Array.from({ length: 60 }, (_, i) => ({
+        question_id: `q${i}`,
+        text: `Question ${i}?`,
+      }));
+      await store.addToBank(owner, scope, 'technology__FRONTEND_DEVELOPER__1', entries);
 
-      assert.equal(
-        await store.claimQuestion(
-          owner,
-          'technology__BACKEND_DEVELOPER',
-          'abc',
-          'technology__BACKEND_DEVELOPER__1',
-        ),
-        true,
-      );
-      assert.equal(
-        await store.claimQuestion(
-          uniqueOwner('other'),
-          'technology__FRONTEND_DEVELOPER',
-          'abc',
-          'technology__FRONTEND_DEVELOPER__2',
-        ),
-        true,
-      );
+      assert.equal((await store.listBank(owner, scope)).length, 60);
     });
   });
 
