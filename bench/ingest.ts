@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (second of two), or `npx node bench/ingest.ts` alone: ingests a generated
+ * Part of `npm run bench` (bench/run.ts), or `npx node bench/ingest.ts` alone: ingests a generated
  * 300-page PDF the way the ingestion worker does
  * (read from S3, extract, split, embed, store the index, mark the document ready) and reports
  * time per phase and peak memory against the ingest function's limits (2048 MB, 900 s).
@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { recordFigures } from './support.ts';
 
 const LAMBDA = { memoryMb: 2048, timeoutSeconds: 900 } as const;
 
@@ -253,6 +254,20 @@ async function parent(): Promise<void> {
     console.log(`\nDocument ingestion benchmark (Node ${process.version}, ${process.arch})`);
     for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
     console.log(`\n  command: ${command}\n`);
+    recordFigures([
+      {
+        figure: `ingest: ${pages}-page PDF (${mib(pdf.byteLength)}), total time`,
+        value:
+          `${(report.totalMs / 1000).toFixed(1)} s (extract ${(t.extractMs / 1000).toFixed(1)} s, embed ` +
+          `${(t.embedMs / 1000).toFixed(1)} s; status ${report.status}); limit ${LAMBDA.timeoutSeconds} s`,
+        command,
+      },
+      {
+        figure: 'ingest: peak RSS',
+        value: `${mib(peakRss)}; limit ${LAMBDA.memoryMb} MB`,
+        command,
+      },
+    ]);
     if (report.status !== 'ready') process.exitCode = 1;
   } finally {
     await proxy.close();
