@@ -1,9 +1,17 @@
 /**
  * A requests-per-minute limit shared by every concurrent worker, kept in DynamoDB.
- * Each call reserves the next free slot (`next_at`), slots `60 000 / rpm` ms apart, with an
- * optimistic conditional update; so no 60-second window ever holds more than `rpm` calls,
- * whatever the number of workers, and the caller sleeps until its slot.
+ * Each call reserves the next free slot (`next_at`), slots `(60 000 + guard) / rpm` ms apart,
+ * with an optimistic conditional update; so no 60-second window ever holds more than `rpm`
+ * calls, whatever the number of workers, and the caller sleeps until its slot.
+ *
+ * The guard: Gemini counts a call when it arrives, not when its slot began, and arrivals
+ * jitter. With slots exactly 60 s / rpm apart, a window's first call arriving late and the
+ * next window's first arriving early puts rpm + 1 calls in one minute: a 429. Spreading rpm
+ * slots over 60 s plus the guard absorbs that much jitter for a fraction of a percent of
+ * throughput.
  */
+export const WINDOW_GUARD_MS = 250;
+
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../commons/clients.ts';
@@ -17,7 +25,7 @@ export interface SlotReservation {
 }
 
 export async function reserveSlot(name: string, requestsPerMinute: number): Promise<SlotReservation> {
-  const interval = 60_000 / requestsPerMinute;
+  const interval = (60_000 + WINDOW_GUARD_MS) / requestsPerMinute;
   const TableName = requireEnv(ENV.tableName);
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Item } = await dynamo.send(

@@ -52,6 +52,17 @@ describe('rate limiter', () => {
     assert.equal(busiestMinute(slots.map((s) => s.at)), rpm);
   });
 
+  it('spreads rpm slots over 60 s plus the guard, so arrival jitter up to the guard cannot cause a 429', async () => {
+    const name = `x-${randomUUID()}`;
+    const rpm = 12;
+
+    const slots = await Promise.all(Array.from({ length: rpm + 1 }, () => limiter.reserveSlot(name, rpm)));
+
+    const starts = slots.map((s) => s.at).sort((a, b) => a - b);
+    const span = (starts[rpm] ?? 0) - (starts[0] ?? 0);
+    assert.ok(span >= 60_000 + limiter.WINDOW_GUARD_MS - 1, `rpm + 1 slots span ${span} ms`);
+  });
+
   it('tells each caller how long to wait for its slot', async () => {
     const name = `x-${randomUUID()}`;
     const before = Date.now();
