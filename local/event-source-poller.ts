@@ -13,6 +13,13 @@
  * One liberty: with `holdVisibilitySeconds` it renews the visibility of a batch while its
  * invocation runs (see the option). A handler that changes a message's visibility should do
  * so as its last step, as the chunk worker does, so no renewal follows.
+ *
+ * One correction: local-aws-sqs counts every ChangeMessageVisibility as a receive, so both its
+ * ApproximateReceiveCount and its redrive to the dead-letter queue run ahead of SQS (a chunk
+ * whose worker backed off once, or whose invocation was held visible a few times, reached the
+ * DLQ after one delivery). With `redrive`, the poller counts receives itself, shows handlers
+ * that count, and moves a message received more than `maxReceiveCount` times to the
+ * dead-letter queue, as SQS does; the local queue's own redrive is set out of reach.
  */
 
 import {
@@ -21,6 +28,7 @@ import {
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
@@ -49,6 +57,8 @@ export interface EventSourcePollerOptions {
   holdVisibilitySeconds?: number;
   /** Long-poll wait per receive; short in tests so stop() returns fast. */
   waitTimeSeconds?: number;
+  /** The queue's RedrivePolicy, applied here with the poller's own receive counts (see above). */
+  redrive?: { deadLetterQueueUrl: string; maxReceiveCount: number };
   log?: (line: string) => void;
 }
 
@@ -63,6 +73,12 @@ export interface EventSourcePoller {
 }
 
 const MAX_RECEIVE = 10;
+
+/**
+ * Receives a message had when it was moved to a dead-letter queue, by its id there: it keeps
+ * counting on, as a moved message does (and as local-aws-sqs's own redrive did).
+ */
+const carriedReceives = new Map<string, number>();
 
 function toRecordAttributes(attributes: MessageAttributeValue): SQSMessageAttributes[string] {
   return {
@@ -140,6 +156,8 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
   let running = 0;
   let peak = 0;
   let invocations = 0;
+  /** Receives of each message not yet deleted or dead-lettered, by message id. */
+  const receives = new Map<string, number>();
 
   const receive = async (max: number, wait: number): Promise<Message[]> => {
     const response = await options.sqs.send(
@@ -214,7 +232,41 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
     return () => clearInterval(timer);
   };
 
-  const invoke = async (messages: Message[]) => {
+  /** What SQS does on the receive past maxReceiveCount: the message goes to the dead-letter queue instead. */
+  const deadLetter = async (message: Message) => {
+    const redrive = options.redrive;
+    if (!redrive) return;
+    const moved = await options.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: redrive.deadLetterQueueUrl,
+        MessageBody: message.Body ?? '',
+        ...(message.MessageAttributes && Object.keys(message.MessageAttributes).length > 0
+          ? { MessageAttributes: message.MessageAttributes }
+          : {}),
+      }),
+    );
+    const id = message.MessageId ?? '';
+    if (moved.MessageId) carriedReceives.set(moved.MessageId, (receives.get(id) ?? 1) - 1);
+    receives.delete(id);
+    await deleteMessages([message]);
+  };
+
+  const invoke = async (received: Message[]) => {
+    const messages: Message[] = [];
+    for (const message of received) {
+      const id = message.MessageId ?? '';
+      const count = (receives.get(id) ?? carriedReceives.get(id) ?? 0) + 1;
+      carriedReceives.delete(id);
+      receives.set(id, count);
+      if (options.redrive && count > options.redrive.maxReceiveCount) await deadLetter(message);
+      else {
+        messages.push({
+          ...message,
+          Attributes: { ...message.Attributes, ApproximateReceiveCount: String(count) },
+        });
+      }
+    }
+    if (messages.length === 0) return;
     const records = messages.map((message) => toSqsRecord(message, options.queueArn, region));
     const release = holdVisibility(messages);
     running++;
@@ -234,6 +286,7 @@ export function startEventSourcePoller(options: EventSourcePollerOptions): Event
     }
     if (keep === undefined) return;
     const done = messages.filter((message) => !keep.has(message.MessageId ?? ''));
+    for (const message of done) receives.delete(message.MessageId ?? '');
     if (done.length > 0) await deleteMessages(done);
   };
 

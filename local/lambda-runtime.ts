@@ -6,7 +6,10 @@
  * Functions, the event source mapping, API Gateway).
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -58,6 +61,8 @@ export interface LocalLambda {
   invoke: Invoke;
   /** Invocations currently running, for tests and diagnostics. */
   inFlight(): number;
+  /** With hooks: kills every running invocation (a stopping stack ends its sandboxes). */
+  killAll(): void;
 }
 
 type HandlerFn = (event: unknown, context: Context) => unknown;
@@ -68,6 +73,136 @@ export interface LoadLambdaOptions {
   accountId?: string;
   /** Called with each failed invocation; the local stack prints these unless quiet. */
   onError?: (functionName: string, error: LambdaErrorPayload) => void;
+  /** Observation and fault injection for chaos tests (see InvocationHooks); `npm start` sets none. */
+  hooks?: InvocationHooks;
+}
+
+/** A running invocation, as chaos hooks see it. */
+export interface InvocationInfo {
+  functionName: string;
+  logicalId: string | undefined;
+  requestId: string;
+  /** The event as the handler received it (after the JSON boundary). */
+  event: unknown;
+}
+
+/** An outbound HTTP request of an invocation: an AWS SDK call (node:http) or a fetch (Gemini). */
+export interface OutboundRequest {
+  via: 'http' | 'fetch';
+  method: string;
+  host: string;
+  path: string;
+  /** `x-amz-target`: the operation of a JSON-protocol AWS call (DynamoDB, SQS, Step Functions). */
+  target: string | undefined;
+}
+
+export type InvocationEnd = 'succeeded' | 'failed' | 'timed_out' | 'killed';
+
+/**
+ * Chaos testing: see every invocation and every request it makes, and crash one at a chosen
+ * request, as a Lambda whose process dies (out of memory, a runtime crash, a killed sandbox)
+ * would. Lambda reports such an invocation as failed with `Runtime.ExitError`; its caller (the
+ * SQS event source mapping) leaves the batch to come back after the visibility timeout.
+ *
+ * A handler cannot be stopped in-process, so with hooks each invocation runs in its own async
+ * context and is cut off from the world once it is dead: the request it was about to send is
+ * never sent, requests in flight are destroyed, and every later request fails unsent. What
+ * goes on in its memory no longer matters, exactly as for a dead sandbox. The same holds for an
+ * invocation that outlives its timeout, which Lambda also ends by killing the sandbox.
+ */
+export interface InvocationHooks {
+  onStart?(invocation: InvocationInfo): void;
+  /** Before each outbound request of a live invocation; `'kill'` crashes the invocation there, unsent. */
+  onRequest?(request: OutboundRequest, invocation: InvocationInfo): 'kill' | undefined;
+  /** A request a dead (killed or timed-out) invocation tried to make; it was not sent. */
+  onBlocked?(request: OutboundRequest, invocation: InvocationInfo): void;
+  onEnd?(invocation: InvocationInfo, outcome: InvocationEnd): void;
+}
+
+interface LiveInvocation {
+  info: InvocationInfo;
+  hooks: InvocationHooks;
+  /** Set once the invocation is dead; every request after that is refused. */
+  dead: boolean;
+  /** Aborts the invocation's fetches when it dies. */
+  controller: AbortController;
+  requests: Set<ClientRequest>;
+  kill(): void;
+}
+
+const currentInvocation = new AsyncLocalStorage<LiveInvocation>();
+let guardsInstalled = false;
+
+/**
+ * Runs `fn` outside any invocation: a hook that itself calls a local service (a test reading
+ * S3 when it kills an invocation) must not have its requests counted as, or cut off with, the
+ * invocation's.
+ */
+export function outsideInvocation<T>(fn: () => T): T {
+  return currentInvocation.exit(fn);
+}
+
+function cutOffError(): Error {
+  return Object.assign(new Error('The invocation is no longer running (killed or timed out)'), {
+    code: 'ECONNRESET',
+  });
+}
+
+/**
+ * Watches every HTTP request made in this process and acts on those made inside a hooked
+ * invocation. Installed once and never removed: a dead invocation may try again long after its
+ * stack stopped, and must not reach the next stack started on the same ports.
+ */
+function installGuards(): void {
+  if (guardsInstalled) return;
+  guardsInstalled = true;
+  subscribe('http.client.request.created', (message) => {
+    const invocation = currentInvocation.getStore();
+    if (!invocation) return;
+    const request = (message as { request: ClientRequest }).request;
+    const target = request.getHeader('x-amz-target');
+    const outbound: OutboundRequest = {
+      via: 'http',
+      method: request.method,
+      host: String(request.getHeader('host') ?? request.host),
+      path: request.path,
+      target: typeof target === 'string' ? target : undefined,
+    };
+    if (!invocation.dead && invocation.hooks.onRequest?.(outbound, invocation.info) === 'kill') {
+      invocation.kill();
+    }
+    if (invocation.dead) {
+      invocation.hooks.onBlocked?.(outbound, invocation.info);
+      request.destroy(cutOffError());
+      return;
+    }
+    invocation.requests.add(request);
+    request.once('close', () => invocation.requests.delete(request));
+  });
+  const original = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const invocation = currentInvocation.getStore();
+    if (!invocation) return original(input, init);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const outbound: OutboundRequest = {
+      via: 'fetch',
+      method: init?.method ?? (input instanceof Request ? input.method : 'GET'),
+      host: url.host,
+      path: `${url.pathname}${url.search}`,
+      target: undefined,
+    };
+    if (!invocation.dead && invocation.hooks.onRequest?.(outbound, invocation.info) === 'kill') {
+      invocation.kill();
+    }
+    if (invocation.dead) {
+      invocation.hooks.onBlocked?.(outbound, invocation.info);
+      return Promise.reject(new TypeError('fetch failed', { cause: cutOffError() }));
+    }
+    const signal = init?.signal
+      ? AbortSignal.any([init.signal, invocation.controller.signal])
+      : invocation.controller.signal;
+    return original(input, { ...init, signal });
+  };
 }
 
 export function functionArn(
@@ -143,25 +278,59 @@ export function createLambdaContext(
   };
 }
 
+/** Sandboxes whose invocation was killed or timed out: their module instances are never used again. */
+const retiredSandboxes = new Set<string>();
+const sandboxCounts = new Map<string, number>();
+
+/**
+ * A module URL for a new sandbox of `url`: the plain one first, as long as no dead invocation
+ * ran in it, then `?sandbox=N`, which Node loads as a separate instance of the entry module.
+ */
+function sandboxUrl(url: string, first: boolean): string {
+  if (first && !retiredSandboxes.has(url)) return url;
+  const n = (sandboxCounts.get(url) ?? 1) + 1;
+  sandboxCounts.set(url, n);
+  return `${url}?sandbox=${n}`;
+}
+
+interface Sandbox {
+  url: string;
+  handler: HandlerFn;
+}
+
 export async function loadLambda(
   config: LambdaFunctionConfig,
   options: LoadLambdaOptions = {},
 ): Promise<LocalLambda> {
   const exportName = config.handlerExport ?? 'handler';
-  const file = resolve(options.rootDir ?? process.cwd(), config.entry);
-  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const handler = module[exportName];
-  if (typeof handler !== 'function') {
-    throw new Error(`${config.entry} does not export a function named "${exportName}"`);
-  }
-  return createLocalLambda(config, handler as HandlerFn, options);
+  const url = pathToFileURL(resolve(options.rootDir ?? process.cwd(), config.entry)).href;
+  const load = async (first: boolean): Promise<Sandbox> => {
+    const sandbox = sandboxUrl(url, first);
+    const module = (await import(sandbox)) as Record<string, unknown>;
+    const handler = module[exportName];
+    if (typeof handler !== 'function') {
+      throw new Error(`${config.entry} does not export a function named "${exportName}"`);
+    }
+    return { url: sandbox, handler: handler as HandlerFn };
+  };
+  const first = await load(true);
+  return createLocalLambda(config, first.handler, options, { first, load: () => load(false) });
 }
 
-/** Wraps an in-memory handler function (tests use this for fixture handlers). */
+/**
+ * Wraps an in-memory handler function (tests use this for fixture handlers).
+ *
+ * Like Lambda, a sandbox runs one invocation at a time: with `sandboxes` (a loaded module), an
+ * invocation that finds none idle gets a new one, its own instance of the handler module (what
+ * that imports is shared), so module-scope state such as a Powertools BatchProcessor is never
+ * shared by invocations running at once. A sandbox whose invocation was killed or timed out is
+ * thrown away, as Lambda starts a fresh one. Without `sandboxes`, every invocation shares `handler`.
+ */
 export function createLocalLambda(
   config: LambdaFunctionConfig,
   handler: HandlerFn,
   options: LoadLambdaOptions = {},
+  sandboxes?: { first: Sandbox; load: () => Promise<Sandbox> },
 ): LocalLambda {
   const resolved: LocalLambda['config'] = {
     functionName: config.functionName,
@@ -174,6 +343,12 @@ export function createLocalLambda(
   };
   const arn = functionArn(resolved.functionName, options.region, options.accountId);
   let running = 0;
+  const live = new Set<LiveInvocation>();
+  const hooks = options.hooks;
+  if (hooks) installGuards();
+  const idle: Sandbox[] = sandboxes ? [sandboxes.first] : [];
+  const acquire = async (): Promise<Sandbox> =>
+    idle.pop() ?? (sandboxes ? await sandboxes.load() : { url: '', handler });
 
   const invoke: Invoke = async (event) => {
     const timeoutMs = resolved.timeoutSeconds * 1000;
@@ -181,10 +356,14 @@ export function createLocalLambda(
     const requestId = randomUUID();
     const context = createLambdaContext(resolved, arn, deadline, requestId);
     let timer: NodeJS.Timeout | undefined;
+    // Set by the timer and by kill() too: a type assertion keeps TypeScript from narrowing it.
+    let ended = 'failed' as InvocationEnd;
+    let invocation: LiveInvocation | undefined;
     // The handler cannot be killed in-process; like Lambda, its caller sees a timeout and
-    // whatever it still does afterwards is ignored.
+    // (with hooks) the invocation is cut off from everything outside it.
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        ended = 'timed_out';
         reject(
           new LambdaInvocationError({
             errorType: 'Sandbox.Timedout',
@@ -192,13 +371,60 @@ export function createLocalLambda(
             trace: [],
           }),
         );
+        // After the rejection above, so the caller sees the timeout rather than the cut-off.
+        invocation?.kill();
       }, timeoutMs);
     });
+    let killed: Promise<never> | undefined;
     running++;
+    let sandbox: Sandbox | undefined;
     try {
       const input = jsonRoundTrip(event, 'request');
-      const result = await Promise.race([Promise.resolve().then(() => handler(input, context)), timedOut]);
-      return jsonRoundTrip(result, 'response');
+      const box = await acquire();
+      sandbox = box;
+      let run = () => Promise.resolve().then(() => box.handler(input, context));
+      if (hooks) {
+        const { promise, reject } = Promise.withResolvers<never>();
+        killed = promise;
+        const info: InvocationInfo = {
+          functionName: resolved.functionName,
+          logicalId: resolved.logicalId,
+          requestId,
+          event: input,
+        };
+        const current: LiveInvocation = {
+          info,
+          hooks,
+          dead: false,
+          controller: new AbortController(),
+          requests: new Set(),
+          kill() {
+            if (current.dead) return;
+            current.dead = true;
+            live.delete(current);
+            current.controller.abort(cutOffError());
+            for (const request of current.requests) request.destroy(cutOffError());
+            current.requests.clear();
+            if (ended !== 'timed_out') ended = 'killed';
+            reject(
+              new LambdaInvocationError({
+                errorType: 'Runtime.ExitError',
+                errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+                trace: [],
+              }),
+            );
+          },
+        };
+        invocation = current;
+        live.add(current);
+        hooks.onStart?.(info);
+        const plain = run;
+        run = () => currentInvocation.run(current, plain);
+      }
+      const result = await Promise.race([run(), timedOut, ...(killed ? [killed] : [])]);
+      const response = jsonRoundTrip(result, 'response');
+      ended = 'succeeded';
+      return response;
     } catch (error) {
       const payload = error instanceof LambdaInvocationError ? error.payload : toErrorPayload(error);
       options.onError?.(resolved.functionName, payload);
@@ -206,10 +432,24 @@ export function createLocalLambda(
     } finally {
       clearTimeout(timer);
       running--;
+      if (sandbox && (ended === 'killed' || ended === 'timed_out')) {
+        if (sandbox.url) retiredSandboxes.add(sandbox.url);
+      } else if (sandbox) idle.push(sandbox);
+      if (invocation) {
+        live.delete(invocation);
+        // A late rejection of a dead invocation's handler has nobody left to catch it.
+        killed?.catch(() => {});
+        hooks?.onEnd?.(invocation.info, ended);
+      }
     }
   };
 
-  return { config: resolved, arn, invoke, inFlight: () => running };
+  /** Ends every running invocation, as stopping the service ends its sandboxes. */
+  const killAll = () => {
+    for (const invocation of [...live]) invocation.kill();
+  };
+
+  return { config: resolved, arn, invoke, inFlight: () => running, killAll };
 }
 
 export interface TemplateFunction {

@@ -53,6 +53,7 @@ import { type EventSourcePoller, startEventSourcePoller } from './event-source-p
 import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
 import {
   functionArn,
+  type InvocationHooks,
   type Invoke,
   type LocalLambda,
   loadLambda,
@@ -95,6 +96,11 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds?: number;
   /** API Gateway integration timeout where a method sets none (AWS: 29 s). */
   integrationTimeoutMs?: number;
+  /**
+   * Chaos tests only: watch every Lambda invocation and the requests it makes, and kill one at
+   * a chosen request (see InvocationHooks). Unset by `npm start`.
+   */
+  invocationHooks?: InvocationHooks;
 }
 
 export interface LocalStack {
@@ -431,6 +437,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       Number(queue.Properties?.RedrivePolicy !== undefined);
     queues.sort((a, b) => redrives(a) - redrives(b));
     const queueVisibility: Record<string, number> = {};
+    /** Redrive policies, applied by the pollers (see event-source-poller.ts on local-aws-sqs's counts). */
+    const queueRedrive: Record<string, { deadLetterQueueUrl: string; maxReceiveCount: number }> = {};
     for (const [logicalId, queue] of queues) {
       const props = queue.Properties ?? {};
       const templateVisibility = typeof props.VisibilityTimeout === 'number' ? props.VisibilityTimeout : 30;
@@ -441,7 +449,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (typeof props.DelaySeconds === 'number') attributes.DelaySeconds = String(props.DelaySeconds);
       if (props.FifoQueue === true) attributes.FifoQueue = 'true';
       if (props.RedrivePolicy !== undefined) {
-        attributes.RedrivePolicy = JSON.stringify(resolveIntrinsics(props.RedrivePolicy, names.resolver));
+        const policy = resolveIntrinsics(props.RedrivePolicy, names.resolver) as {
+          deadLetterTargetArn: string;
+          maxReceiveCount: number;
+        };
+        const target = isRecord(props.RedrivePolicy)
+          ? referenceOf(props.RedrivePolicy.deadLetterTargetArn)?.logicalId
+          : undefined;
+        if (target) {
+          queueRedrive[logicalId] = {
+            deadLetterQueueUrl: names.resolver(target),
+            maxReceiveCount: Number(policy.maxReceiveCount),
+          };
+        }
+        // local-aws-sqs's own redrive counts visibility changes as receives: out of reach here.
+        attributes.RedrivePolicy = JSON.stringify({
+          ...policy,
+          maxReceiveCount: target ? 1000 : policy.maxReceiveCount,
+        });
       }
       await sqs.send(
         new CreateQueueCommand({ QueueName: names.physical(logicalId), Attributes: attributes }),
@@ -554,9 +579,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       lambdas[logicalId] = await loadLambda(config, {
         rootDir: REPO_ROOT,
         onError: (name, error) => say(`${name} failed: ${error.errorType}: ${error.errorMessage}`),
+        ...(options.invocationHooks ? { hooks: options.invocationHooks } : {}),
       });
     }
     loadedEnv = env;
+    // Stopping ends the sandboxes: with hooks, what still runs once the pollers have drained is
+    // cut off, so it cannot write into a stack started next on the same ports.
+    onStop('running invocations', () => {
+      for (const fn of Object.values(lambdas)) fn.killAll();
+    });
 
     // Event source mappings.
     const pollers: EventSourcePoller[] = [];
@@ -596,6 +627,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
           holdVisibilitySeconds:
             queueVisibilitySeconds < fn.config.timeoutSeconds ? queueVisibilitySeconds : undefined,
+          ...(queueRedrive[queueId] ? { redrive: queueRedrive[queueId] } : {}),
           log: say,
         }),
       );
