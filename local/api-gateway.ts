@@ -338,9 +338,17 @@ function findRoutes(routes: Route[], pathname: string): Match[] {
   return matches.filter((match) => match.route.resourcePath === best);
 }
 
+/**
+ * Maps keyed by what the client sent: without a prototype, so a header or query parameter named
+ * `constructor` or `__proto__` is just a key, as it is to API Gateway.
+ */
+function clientKeyed<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function collectHeaders(req: IncomingMessage) {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = clientKeyed<string>();
+  const multiValueHeaders = clientKeyed<string[]>();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] as string;
     const value = req.rawHeaders[i + 1] as string;
@@ -352,9 +360,22 @@ function collectHeaders(req: IncomingMessage) {
   return { headers, multiValueHeaders };
 }
 
+/**
+ * The request target as a URL. A path is read as a path even when it starts with `//`, which a
+ * relative URL would take for a host (`//` alone is not even a valid one); anything else that is
+ * not a URL is a path no route has.
+ */
+function requestUrl(target: string): URL | undefined {
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 function collectQuery(url: URL) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single = clientKeyed<string>();
+  const multi = clientKeyed<string[]>();
   for (const [key, value] of url.searchParams) {
     single[key] = value;
     const list = multi[key] ?? [];
@@ -371,7 +392,7 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 function sourceIpOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+  return req.socket?.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
 }
 
 function isBinary(contentType: string | undefined, binaryMediaTypes: string[]): boolean {
@@ -385,15 +406,19 @@ function isBinary(contentType: string | undefined, binaryMediaTypes: string[]): 
   });
 }
 
+/**
+ * The request body, or 'too-large' past API Gateway's 10 MB. The rest of a body that is too
+ * large is read and dropped rather than left unread: leaving the loop early would destroy the
+ * request and its socket, and the client would get a reset instead of the 413 AWS answers.
+ */
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_PAYLOAD_BYTES ? 'too-large' : Buffer.concat(chunks);
 }
 
 class MalformedProxyResponse extends Error {}
@@ -584,22 +609,22 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     const now = new Date();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
-    const candidates = findRoutes(api.routes, url.pathname);
+    const candidates = url ? findRoutes(api.routes, url.pathname) : [];
     const match =
       candidates.find((candidate) => candidate.route.httpMethod === method) ??
       candidates.find((candidate) => candidate.route.httpMethod === 'ANY');
     const request = {
       req,
       requestId,
-      path: url.pathname,
+      path: url?.pathname ?? req.url ?? '/',
       resourcePath: match?.route.resourcePath,
       time: now,
     };
     const answer = (type: string) => send(res, gatewayResponse(request, type), requestId);
     // AWS answers an unknown method exactly like an unknown path.
-    if (!match) return answer('MISSING_AUTHENTICATION_TOKEN');
+    if (!match || !url) return answer('MISSING_AUTHENTICATION_TOKEN');
     const { route } = match;
 
     const { headers, multiValueHeaders } = collectHeaders(req);

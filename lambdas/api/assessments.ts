@@ -14,6 +14,7 @@ import { s3 } from '../commons/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '../commons/config.ts';
 import { exportResponse, requestedFormat } from '../commons/export-response.ts';
 import {
+  clipMessage,
   errorResponse,
   header,
   json,
@@ -155,13 +156,16 @@ const generateBody = z.strictObject({
   /** Not in the seed: the most the assessment may spend. */
   max_cost_usd: z
     .number({ error: 'must be a number of US dollars, such as 0.5' })
-    .positive('must be more than 0')
+    // DynamoDB stores no number below 1e-130; a millionth of a dollar, as the content API's maxCostUsd.
+    .min(0.000001, 'must be more than 0: at least 0.000001')
     .max(100_000, 'must be at most 100000')
     .optional(),
 });
 
 async function requireReadyDocument(owner: string, id: string): Promise<DocumentRecord> {
-  const record = await getDocument(owner, id);
+  // Document ids are UUIDs: anything else names no document (and an empty or 2 KB string is not
+  // even a key DynamoDB can look up).
+  const record = uuid.safeParse(id).success ? await getDocument(owner, id) : undefined;
   if (!record) throw new DocumentNotFound(id);
   const current = await reconcileDocument(record);
   if (current.status === 'ready') return current;
@@ -228,6 +232,11 @@ function uploadOf(event: APIGatewayProxyEvent): Upload | undefined {
 }
 
 async function acceptInline(owner: string, upload: Upload): Promise<APIGatewayProxyResult> {
+  // As the JSON forms' "filename" (max 255): a form or a header can carry a name of megabytes,
+  // which the document record (a DynamoDB item, at most 400 KB) cannot.
+  if (upload.filename.length > 255) {
+    throw new InvalidRequest(`The file name is ${upload.filename.length} characters long; at most 255`);
+  }
   const max = intEnv(ENV.inlineUploadMaxBytes, DEFAULTS.inlineUploadMaxBytes, 1);
   if (upload.bytes.length > max) {
     throw new PayloadTooLarge(
@@ -510,7 +519,7 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   } catch (error) {
     if (error instanceof DocumentRejected) {
       const status = error.reason === 'unsupported_type' ? 415 : error.reason === 'too_large' ? 413 : 400;
-      return json(status, { detail: error.message });
+      return json(status, { detail: clipMessage(error.message) });
     }
     if (error instanceof InvalidRequest) logger.info('Rejected request', { detail: error.message });
     return errorResponse(error);

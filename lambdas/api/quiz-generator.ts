@@ -45,13 +45,18 @@ const PRESIGNED_URL_SECONDS = 900;
 type Route = (event: APIGatewayProxyEvent, owner: string) => Promise<APIGatewayProxyResult>;
 
 const regenerate = z.boolean({ error: 'must be true or false' }).optional();
+/**
+ * The smallest amount of dollars a limit may be: a millionth, as the content API's maxCostUsd.
+ * DynamoDB stores no number below 1e-130, so a smaller positive one would fail the write.
+ */
+const MIN_USD = 0.000001;
 /** Not in the seed: cost control on every generate request. */
 const costControl = {
   /** Answer what the job would do (chunks, tokens, cost, time) without starting it. */
   dry_run: z.boolean({ error: 'must be true or false' }).optional(),
   max_cost_usd: z
     .number({ error: 'must be a number of US dollars, such as 2.5' })
-    .positive('must be more than 0')
+    .min(MIN_USD, `must be more than 0: at least ${MIN_USD}`)
     .max(100_000, 'must be at most 100000')
     .optional(),
   /** `batch`: through Gemini's Batch API, at half the price, finished within hours. */
@@ -80,7 +85,7 @@ const fullBody = z.strictObject({
 const budgetBody = z.strictObject({
   monthly_usd: z
     .number({ error: 'must be a number of US dollars, or null for no budget' })
-    .positive('must be more than 0 (or null for no budget)')
+    .min(MIN_USD, `must be more than 0: at least ${MIN_USD} (or null for no budget)`)
     .max(1_000_000, 'must be at most 1000000')
     .nullable(),
 });
@@ -261,6 +266,13 @@ function generateSync(type: QuizJobType): Route {
     const job = await service.waitForJob(owner, started.job_id, waitSeconds * 1000);
     const location = jobLocation(event, job.job_id);
     if (job.status === 'completed') return json(200, syncSuccess(job));
+    // Stopped by the request's own max_cost_usd or the key's monthly budget: the client's limit
+    // (402, as a used-up budget is when a job starts), not a fault of the service.
+    if (job.status === 'failed' && job.stop_reason === 'budget') {
+      return json(402, {
+        detail: `Generation of ${jobTitle(job.job_type, job.parameters)} stopped: ${job.error_message ?? 'its budget was reached'} (job ${job.job_id})`,
+      });
+    }
     if (job.status === 'failed' || job.status === 'cancelled') {
       return json(500, {
         detail: `Generation of ${jobTitle(job.job_type, job.parameters)} ${job.status}: ${job.error_message ?? 'no details'} (job ${job.job_id})`,

@@ -52,8 +52,40 @@ export function noContent(): APIGatewayProxyResult {
   return { statusCode: 204, headers: {}, body: '' };
 }
 
+/** The longest error message answered: messages quote what was sent, and that can be megabytes. */
+const MAX_MESSAGE_CHARS = 2000;
+
+/**
+ * An error message cut to a length a response carries easily. Escaped twice (in the body, then
+ * in the Lambda proxy result), an echoed value of a few MB would pass Lambda's 6 MB response limit.
+ */
+export function clipMessage(message: string): string {
+  return message.length > MAX_MESSAGE_CHARS
+    ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (${message.length} characters)`
+    : message;
+}
+
+/** Deeper than any request body needs (a course structure is about ten levels). */
+export const MAX_NESTING = 64;
+
+/**
+ * Whether JSON `value` nests objects or lists more than `max` levels deep, walked without
+ * recursion: code that recurses over a body (or JSON.stringify of a part of it, in a message)
+ * runs out of stack on one nested 100 000 levels deep.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function errorResponse(error: unknown): APIGatewayProxyResult {
-  if (error instanceof DomainError) return json(error.statusCode, { detail: error.message });
+  if (error instanceof DomainError) return json(error.statusCode, { detail: clipMessage(error.message) });
   logger.error('Unhandled error', { error: error as Error });
   return json(500, { detail: 'Internal server error' });
 }
@@ -69,6 +101,9 @@ export function parseBody<T extends z.ZodType>(event: APIGatewayProxyEvent, sche
     } catch {
       throw new InvalidRequest('Request body is not valid JSON');
     }
+  }
+  if (nestedDeeperThan(raw, MAX_NESTING)) {
+    throw new InvalidRequest(`Request body is nested more than ${MAX_NESTING} levels deep`);
   }
   return validate(schema, raw, 'body');
 }

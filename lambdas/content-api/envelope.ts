@@ -6,7 +6,9 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { clipMessage } from '../commons/http.ts';
 import { logger } from '../commons/powertools.ts';
+import { ContentRequestError } from '../content/request.ts';
 import { BudgetReached, DomainError } from '../domain/errors.ts';
 
 export type ErrorCode =
@@ -84,7 +86,7 @@ export function failure(
   return raw(
     {
       success: false,
-      error,
+      error: clipMessage(error),
       metadata: { timestamp: new Date().toISOString(), details: { code, ...details, suggestion } },
     },
     status,
@@ -96,6 +98,11 @@ export function failure(
 export function errorResult(error: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   if (error instanceof ContentApiError) {
     return failure(error.status, error.code, error.message, error.suggestion, error.details, headers);
+  }
+  // A request the parser or the structure reader refused, wherever it surfaced (a retry's config too).
+  if (error instanceof ContentRequestError) {
+    const details = error.field ? { field: error.field } : {};
+    return failure(error.status, error.code, error.message, error.suggestion, details, headers);
   }
   if (error instanceof BudgetReached) {
     return failure(

@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { DEFAULTS, ENV, generationSettings, intEnv } from '../commons/config.ts';
-import { ownerOf } from '../commons/http.ts';
+import { MAX_NESTING, nestedDeeperThan, ownerOf } from '../commons/http.ts';
 import { withPowertools } from '../commons/middleware.ts';
 import {
   ContentRequestError,
@@ -14,6 +14,7 @@ import {
   type ExecuteRequest,
   parseExecuteRequest,
 } from '../content/request.ts';
+import { readStructure } from '../content/structure.ts';
 import { ownerWebhookSecret } from '../content-pipeline/signing-secret.ts';
 import { isTerminal } from '../domain/jobs.ts';
 import { geminiApiKey } from '../gemini/api-key.ts';
@@ -123,7 +124,19 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
         { field: 'structureReference' },
       );
     }
+    // An inline structure this deep was refused by the parser; a fetched one is checked here.
+    if (nestedDeeperThan(request.input.structure, MAX_NESTING)) {
+      throw new ContentApiError(
+        400,
+        'INVALID_STRUCTURE',
+        `structureReference points to a structure nested more than ${MAX_NESTING} levels deep`,
+        'Send the structure as its lists of items (modules of lessons, steps, chapters...), not nested deeper',
+        { field: 'structureReference' },
+      );
+    }
   }
+  // A structure that cannot be read is refused now, as a 400, rather than failing the job later.
+  readStructure(request.input.structureType, request.input.structure);
   if (request.config.dryRun) return ok(contentDryRun(request));
   if (!(await geminiApiKey())) {
     throw new ContentApiError(

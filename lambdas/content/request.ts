@@ -16,6 +16,7 @@
  * (`"field": "wordCountEstimates"`); fields of `config` keep theirs (`config.temperature`).
  */
 import { z } from 'zod';
+import { MAX_NESTING, nestedDeeperThan } from '../commons/http.ts';
 import { priceTable } from '../domain/pricing.ts';
 
 export const STRUCTURE_TYPES = [
@@ -259,6 +260,14 @@ const granulatorJobIdSchema = z.union([z.number().int().min(0), text(200)], {
 
 /** Parses the request body; throws `ContentRequestError` naming the field to fix. */
 export function parseExecuteRequest(body: unknown): ExecuteRequest {
+  if (nestedDeeperThan(body, MAX_NESTING)) {
+    throw new ContentRequestError(
+      'INVALID_STRUCTURE',
+      `The request is nested more than ${MAX_NESTING} levels deep`,
+      'Send the structure as its lists of items (modules of lessons, steps, chapters...), not nested deeper',
+      'body',
+    );
+  }
   const root = withoutNulls(body);
   if (!isObject(root)) {
     throw invalid('body', 'a JSON object with "action", "input" and optional "config"');
@@ -346,6 +355,12 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
   };
 }
 
+/** A value as an error message quotes it: short, whatever was sent. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 function parseStructureType(value: unknown): StructureType {
   if (value === undefined) {
     throw missing('structureType', `Include input.structureType, one of ${STRUCTURE_TYPES.join(', ')}`);
@@ -361,7 +376,7 @@ function parseStructureType(value: unknown): StructureType {
   if (!(STRUCTURE_TYPES as readonly unknown[]).includes(normalized)) {
     throw new ContentRequestError(
       'INVALID_STRUCTURE_TYPE',
-      `Structure type ${JSON.stringify(value)} is not supported`,
+      `Structure type ${shown(value)} is not supported`,
       `Set input.structureType to one of ${STRUCTURE_TYPES.join(', ')}`,
       'structureType',
     );
