@@ -35,6 +35,7 @@ import {
   newRepairState,
   nextCall,
   outcomeOf,
+  type RepairSpec,
   type RepairState,
   wantsCall,
 } from '../worker/repair-loop.ts';
@@ -105,14 +106,16 @@ async function settleChunk(job: JobRecord, chunk: ChunkState, costUsd: number): 
   await budgets.settle(job.job_id, job.owner, held, costUsd);
 }
 
-async function endChunk(job: JobRecord, key: string, chunk: ChunkState, apiKey: string): Promise<void> {
+/** Keeps or fails a chunk that wants no more calls, with the spec its last answer was checked by. */
+async function endChunk(
+  job: JobRecord,
+  key: string,
+  chunk: ChunkState,
+  apiKey: string,
+  spec: RepairSpec<Question>,
+): Promise<void> {
   const quizChunk = chunkFromKey(key, settings);
   const input = chunkInput(job, key, apiKey);
-  const spec = await openQuizChunk(
-    input,
-    quizChunk,
-    chunk.repair.kept.map((q) => q.id),
-  );
   const outcome = outcomeOf(spec, chunk.repair);
   const label = describeChunk(quizChunk);
   try {
@@ -181,7 +184,7 @@ async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchRes
       );
       await applyAnswer(spec, chunk.repair, result.answer);
       await keepRaw(job, key, chunk.repair.calls, result.answer);
-      if (!wantsCall(spec, chunk.repair)) await endChunk(job, key, chunk, apiKey);
+      if (!wantsCall(spec, chunk.repair)) await endChunk(job, key, chunk, apiKey, spec);
     } else {
       const reason = result?.error
         ? `the batch request failed: ${result.error.code} ${result.error.message}`
