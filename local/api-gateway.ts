@@ -28,6 +28,7 @@ import {
   resourcesOfType,
 } from './cloudformation.ts';
 import type { Invoke } from './lambda-runtime.ts';
+import { type WebAcl, webAclFromTemplate } from './web-acl.ts';
 
 export interface ApiKey {
   id: string;
@@ -65,6 +66,8 @@ export interface ApiDefinition {
   gatewayResponses: Record<string, GatewayResponseSpec>;
   stageName: string;
   binaryMediaTypes: string[];
+  /** The WAF web ACL on the stage: it sees each request before the gateway does. */
+  webAcl?: WebAcl;
 }
 
 export interface ApiGatewayOptions {
@@ -262,7 +265,7 @@ export function apiFromTemplate(template: CfnTemplate): ApiDefinition {
   const stage = resourcesOfType(template, 'AWS::ApiGateway::Stage')[0]?.[1];
   const deployment = resourcesOfType(template, 'AWS::ApiGateway::Deployment')[0]?.[1];
   const stageName = stage?.Properties?.StageName ?? deployment?.Properties?.StageName ?? 'prod';
-  const restApi = resourcesOfType(template, 'AWS::ApiGateway::RestApi')[0]?.[1];
+  const [restApiLogicalId, restApi] = resourcesOfType(template, 'AWS::ApiGateway::RestApi')[0] ?? [];
   const binary = restApi?.Properties?.BinaryMediaTypes;
   return {
     routes,
@@ -270,6 +273,7 @@ export function apiFromTemplate(template: CfnTemplate): ApiDefinition {
     gatewayResponses,
     stageName: String(stageName),
     binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll('~1', '/')) : [],
+    webAcl: restApiLogicalId ? webAclFromTemplate(template, restApiLogicalId) : undefined,
   };
 }
 
@@ -419,6 +423,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
     if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk as Buffer);
   }
   return size > MAX_PAYLOAD_BYTES ? 'too-large' : Buffer.concat(chunks);
+}
+
+/** Reads and drops a body the gateway answers without, so the client gets the answer, not a reset. */
+async function discardBody(req: IncomingMessage): Promise<void> {
+  await new Promise<void>((resolve) => {
+    req.once('end', resolve);
+    req.once('error', () => resolve());
+    req.resume();
+  });
 }
 
 class MalformedProxyResponse extends Error {}
@@ -611,6 +624,26 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     const now = new Date();
     const url = requestUrl(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
+    // WAF first: a request it blocks never reaches the gateway. (In AWS it sees the stage in the
+    // path; no rule here reads the path.)
+    const blocked = api.webAcl?.inspect({
+      method,
+      uriPath: url?.pathname ?? req.url ?? '/',
+      queryString: url?.search.slice(1) ?? '',
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [
+          name,
+          Array.isArray(value) ? value.join(',') : value,
+        ]),
+      ),
+    });
+    if (blocked) {
+      log(`${method} ${url?.pathname ?? req.url}: blocked by WAF rule ${blocked.rule} (${blocked.status})`);
+      await discardBody(req);
+      res.writeHead(blocked.status, { ...blocked.headers, 'content-length': blocked.body.length });
+      res.end(blocked.body);
+      return;
+    }
     const candidates = url ? findRoutes(api.routes, url.pathname) : [];
     const match =
       candidates.find((candidate) => candidate.route.httpMethod === method) ??

@@ -1185,17 +1185,19 @@ export async function startGeminiSimulator(
     const body = await readJson(req);
     const { displayName, requests } = parseBatch(body, model);
     const now = Date.now();
-    const id = hashHex(config.seed, 'batch', batchCount++, now).slice(0, 24);
+    const number = batchCount++;
+    const id = hashHex(config.seed, 'batch', number, now).slice(0, 24);
     const job: BatchJob = {
       id,
       model,
       displayName,
       createdAt: now,
       durationMs: config.batchLatencyMs * config.latencyScale,
-      // Drawn now, per request, so a batch keeps the faults it was submitted under.
+      // Drawn now, per request, so a batch keeps the faults it was submitted under; from the
+      // batch's number, not its id (which has the time in it), so a seed replays the same faults.
       requests: requests.map((r, i) => ({
         ...r,
-        fault: faultFor(unitFrom(config.seed, 'batch-fault', id, i)),
+        fault: faultFor(unitFrom(config.seed, 'batch-fault', number, i)),
       })),
       results: [],
       succeeded: 0,

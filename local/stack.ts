@@ -30,12 +30,12 @@ import {
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { createSqsServer } from 'local-aws-sqs';
-import S3rver from 's3rver';
 import { ENV } from '../lambdas/commons/config.ts';
 import { createApp } from '../lib/app.ts';
 import { API_BASE_PATH } from '../lib/routes.ts';
 import type { Settings } from '../lib/settings.ts';
 import { type ApiGateway, type ApiKey, startApiGateway } from './api-gateway.ts';
+import { createAtomicS3rver } from './atomic-s3-store.ts';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -385,7 +385,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onStop('dynalite', () => closeServer(dynaliteServer));
     ports.dynamodb = listenPort(dynaliteServer);
 
-    const s3 = new S3rver({
+    // Not s3rver's own store: its writes are not atomic as S3's are (see atomic-s3-store.ts).
+    const s3 = createAtomicS3rver({
       address: '127.0.0.1',
       port: ports.s3,
       silent: true,

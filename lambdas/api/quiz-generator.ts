@@ -273,7 +273,14 @@ function generateSync(type: QuizJobType): Route {
         detail: `Generation of ${jobTitle(job.job_type, job.parameters)} stopped: ${job.error_message ?? 'its budget was reached'} (job ${job.job_id})`,
       });
     }
-    if (job.status === 'failed' || job.status === 'cancelled') {
+    // Cancelled (POST .../cancel) while this request waited: a conflict with another request of
+    // the client's, not a failure of the service.
+    if (job.status === 'cancelled') {
+      return json(409, {
+        detail: `Generation of ${jobTitle(job.job_type, job.parameters)} was cancelled while this request waited (job ${job.job_id}); start it again to resume from what was saved`,
+      });
+    }
+    if (job.status === 'failed') {
       return json(500, {
         detail: `Generation of ${jobTitle(job.job_type, job.parameters)} ${job.status}: ${job.error_message ?? 'no details'} (job ${job.job_id})`,
       });

@@ -29,7 +29,12 @@ import { s3Keys } from '../store/keys.ts';
 import * as results from '../store/results-store.ts';
 import { chunkReserveUsd } from '../worker/chunk-budget.ts';
 import { ChunkGenerationFailed, type GenerateChunkInput } from '../worker/chunk-common.ts';
-import { finishQuizChunk, openQuizChunk } from '../worker/chunk-generator.ts';
+import {
+  finishQuizChunk,
+  type GeneratedChunk,
+  keptByThisJob,
+  openQuizChunk,
+} from '../worker/chunk-generator.ts';
 import {
   applyAnswer,
   newRepairState,
@@ -115,25 +120,14 @@ async function endChunk(
   spec: RepairSpec<Question>,
 ): Promise<void> {
   const quizChunk = chunkFromKey(key, settings);
-  const input = chunkInput(job, key, apiKey);
+  const input: GenerateChunkInput = {
+    ...chunkInput(job, key, apiKey),
+    settleCost: (costUsd) => settleChunk(job, chunk, costUsd),
+  };
   const outcome = outcomeOf(spec, chunk.repair);
-  const label = describeChunk(quizChunk);
   try {
     const generated = await finishQuizChunk(input, quizChunk, outcome, { batch: true });
-    await settleChunk(job, chunk, generated.costUsd);
-    chunk.status = 'completed';
-    chunk.questions = generated.questions;
-    await jobs.recordChunkOutcome({
-      jobId: job.job_id,
-      chunkKey: key,
-      status: 'completed',
-      questions: generated.questions,
-      costUsd: generated.costUsd,
-      s3Key: generated.s3Key,
-      message: `Generated ${label} (batch round ${chunk.repair.calls})`,
-      ...(generated.quality ? { quality: generated.quality } : {}),
-      ...generated.usage,
-    });
+    await completeChunk(job, key, chunk, generated, chunk.repair.calls);
   } catch (error) {
     if (!(error instanceof ChunkGenerationFailed)) throw error;
     await failChunk(
@@ -145,6 +139,28 @@ async function endChunk(
       outcome,
     );
   }
+}
+
+async function completeChunk(
+  job: JobRecord,
+  key: string,
+  chunk: ChunkState,
+  generated: GeneratedChunk,
+  rounds: number,
+): Promise<void> {
+  chunk.status = 'completed';
+  chunk.questions = generated.questions;
+  await jobs.recordChunkOutcome({
+    jobId: job.job_id,
+    chunkKey: key,
+    status: 'completed',
+    questions: generated.questions,
+    costUsd: generated.costUsd,
+    s3Key: generated.s3Key,
+    message: `Generated ${describeChunk(chunkFromKey(key, settings))} (batch round ${rounds})`,
+    ...(generated.quality ? { quality: generated.quality } : {}),
+    ...generated.usage,
+  });
 }
 
 async function failChunk(
@@ -175,6 +191,14 @@ async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchRes
   const byKey = new Map(found.map((r) => [r.key, r]));
   for (const [key, chunk] of Object.entries(state.chunks)) {
     if (chunk.status !== 'open') continue;
+    const kept = await keptByThisJob(job, key, undefined);
+    if (kept) {
+      // An earlier call took in this batch, kept this chunk (settling its cost first) and
+      // stopped before the state was saved: record that chunk rather than finish it again.
+      delete chunk.reservation;
+      await completeChunk(job, key, chunk, kept, kept.calls);
+      continue;
+    }
     const result = byKey.get(key);
     if (result?.answer) {
       const spec = await openQuizChunk(

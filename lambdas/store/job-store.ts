@@ -483,6 +483,8 @@ export interface ChunkRecord {
   last_error?: string | null;
   s3_key?: string | null;
   quality?: ChunkQuality | null;
+  /** A chunk kept by an attempt whose outcome is not recorded yet (chunks without a checkpoint). */
+  kept?: KeptChunk | null;
 }
 
 export async function getChunkRecord(jobId: string, chunkKey: string): Promise<ChunkRecord | undefined> {
@@ -501,7 +503,28 @@ function toChunkRecord(item: Record<string, unknown>): ChunkRecord {
     last_error: item.last_error as string | null | undefined,
     s3_key: item.s3_key as string | null | undefined,
     quality: item.quality as ChunkQuality | null | undefined,
+    kept: item.kept as KeptChunk | null | undefined,
   };
+}
+
+/**
+ * Notes on the chunk's record that an attempt kept the chunk, for chunks that have no
+ * checkpoint entry to say so (assessments). A record that does not exist is left alone.
+ */
+export async function noteChunkKept(jobId: string, chunkKey: string, kept: KeptChunk): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: chunkRecordKey(jobId, chunkKey),
+        UpdateExpression: 'SET kept = :kept',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':kept': kept },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
@@ -552,18 +575,47 @@ async function queryAll(input: QueryCommandInput): Promise<Record<string, unknow
   return items;
 }
 
+/**
+ * What generating a chunk produced and cost, kept with the chunk when it is kept: a redelivery
+ * of the same job whose earlier delivery stopped before recording the outcome records it from
+ * these instead of generating the chunk again.
+ */
+export interface KeptChunk {
+  s3_key: string;
+  questions: number;
+  usage: TokenUsage;
+  cost_usd: number;
+  quality?: ChunkQuality;
+  calls: number;
+}
+
 export interface CheckpointEntry {
   chunk_key: string;
   s3_key: string;
   questions: number;
   job_id: string;
   completed_at: string;
+  /** The rest of KeptChunk; absent on entries written before they were kept. */
+  usage?: TokenUsage;
+  cost_usd?: number;
+  quality?: ChunkQuality;
+  calls?: number;
 }
 
 export async function putCheckpoint(owner: string, entry: CheckpointEntry): Promise<void> {
   await dynamo.send(
     new PutCommand({ TableName: table(), Item: { ...checkpointKey(owner, entry.chunk_key), ...entry } }),
   );
+}
+
+/** The owner's checkpoint entry for one chunk, with everything it keeps. */
+export async function getCheckpoint(owner: string, chunkKey: string): Promise<CheckpointEntry | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: table(), Key: checkpointKey(owner, chunkKey), ConsistentRead: true }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, ...entry } = Item;
+  return entry as CheckpointEntry;
 }
 
 /** Every completed chunk of an owner, optionally only those whose key starts with `prefix`. */

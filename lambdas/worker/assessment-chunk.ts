@@ -21,6 +21,7 @@ import { BLOOM_GUIDANCE } from '../domain/bloom.ts';
 import { type ChunkSpec, dedupeScopeOf, findChunk } from '../domain/chunks.ts';
 import { costOf } from '../domain/pricing.ts';
 import { checkQuestions, fingerprint } from '../domain/questions.ts';
+import * as jobs from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
 import * as results from '../store/results-store.ts';
 import {
@@ -145,6 +146,9 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
   if (kept.length < chunk.questionCount)
     throw failureOf(chunk, kept.length, calls, outcome.lastRejected, usage, quality);
 
+  const costUsd = costOf(input.settings.model, usage);
+  await input.settleCost?.(costUsd);
+
   const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
   const file: ChunkFile<AssessmentQuestion> = {
     chunk_key: chunk.key,
@@ -168,5 +172,14 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     })),
   };
   await results.putJson(s3Key, file);
-  return { questions: kept.length, s3Key, usage, costUsd: costOf(input.settings.model, usage), quality };
+  // Assessments have no checkpoint entry to say the chunk is kept: its record says so instead.
+  await jobs.noteChunkKept(input.jobId, chunk.key, {
+    s3_key: s3Key,
+    questions: kept.length,
+    usage,
+    cost_usd: costUsd,
+    quality,
+    calls,
+  });
+  return { questions: kept.length, s3Key, usage, costUsd, quality };
 }

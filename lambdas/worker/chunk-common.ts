@@ -53,6 +53,12 @@ export interface GenerateChunkInput {
   deadline: number;
   /** The job's type and parameters: assessment chunks are defined by them. */
   job?: { job_type: JobType; parameters: JobParameters };
+  /**
+   * Settles the chunk's budget reservation to its real cost. Called once the model calls are
+   * over and before anything of the chunk is kept, so a redelivery that finds the chunk kept
+   * (see keptByThisJob) knows its cost is settled and charges nothing again.
+   */
+  settleCost?: (costUsd: number) => Promise<void>;
 }
 
 export interface GeneratedChunk {

@@ -2,12 +2,13 @@
  * Generates one chunk: asks the model for the chunk's questions, checks each one, asks again
  * for replacements of the rejected ones (telling the model why), and keeps the result in S3
  * (and, for quiz banks, in the checkpoint). Raw answers are kept too, so a bad chunk can be
- * investigated.
+ * investigated. A chunk its job has kept already is found again rather than generated twice.
  */
 
 import { generateContentSection } from '../content-pipeline/content-job.ts';
 import { careerFamilyOf } from '../domain/catalog.ts';
 import { chunkFromKey, dedupeScopeOf, type QuizChunk } from '../domain/chunks.ts';
+import type { JobRecord } from '../domain/jobs.ts';
 import { costOf } from '../domain/pricing.ts';
 import {
   bloomLevelsFor,
@@ -17,6 +18,7 @@ import {
   SYSTEM_INSTRUCTION,
 } from '../domain/prompts.ts';
 import { checkQuestions, fingerprint, type Question, questionsResponseSchema } from '../domain/questions.ts';
+import type { ChunkRecord, KeptChunk } from '../store/job-store.ts';
 import * as jobs from '../store/job-store.ts';
 import { s3Keys } from '../store/keys.ts';
 import * as results from '../store/results-store.ts';
@@ -105,6 +107,9 @@ export async function finishQuizChunk(
     }),
   );
 
+  const costUsd = costOf(input.settings.model, usage, pricing);
+  await input.settleCost?.(costUsd);
+
   const s3Key = s3Keys.chunk(input.owner, chunk.key);
   const file: ChunkFile = {
     chunk_key: chunk.key,
@@ -126,13 +131,44 @@ export async function finishQuizChunk(
     questions: kept.length,
     job_id: input.jobId,
     completed_at: file.generated_at,
-  });
-  return {
-    questions: kept.length,
-    s3Key,
     usage,
-    costUsd: costOf(input.settings.model, usage, pricing),
+    cost_usd: costUsd,
     quality,
+    calls,
+  });
+  return { questions: kept.length, s3Key, usage, costUsd, quality };
+}
+
+/**
+ * A chunk this job has already kept, found by a redelivery whose earlier delivery stopped
+ * after keeping it and before recording its outcome: what generating it returned, read back
+ * from the checkpoint (quiz banks) or from the chunk's record (assessments), with its model
+ * calls. Its cost was settled before it was kept. A checkpoint entry of another job (plan-chunks
+ * already dropped or deliberately regenerates those) or one written before entries kept their
+ * figures is none: the chunk is generated as before.
+ */
+export async function keptByThisJob(
+  job: Pick<JobRecord, 'job_id' | 'owner' | 'job_type'>,
+  chunkKey: string,
+  record: ChunkRecord | undefined,
+): Promise<(GeneratedChunk & { calls: number }) | undefined> {
+  if (record?.kept) return generatedOf(record.kept);
+  if (job.job_type === 'assessment' || job.job_type === 'content') return undefined;
+  const entry = await jobs.getCheckpoint(job.owner, chunkKey);
+  if (entry?.job_id !== job.job_id || entry.usage === undefined || entry.cost_usd === undefined) {
+    return undefined;
+  }
+  return generatedOf({ ...entry, usage: entry.usage, cost_usd: entry.cost_usd, calls: entry.calls ?? 0 });
+}
+
+function generatedOf(kept: KeptChunk): GeneratedChunk & { calls: number } {
+  return {
+    questions: kept.questions,
+    s3Key: kept.s3_key,
+    usage: kept.usage,
+    costUsd: kept.cost_usd,
+    ...(kept.quality ? { quality: kept.quality } : {}),
+    calls: kept.calls,
   };
 }
 

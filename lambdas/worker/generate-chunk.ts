@@ -2,7 +2,9 @@
  * Worker: one SQS message = one chunk of a running job, sent by the state machine's
  * "Generate chunk" state with a task token. The worker answers the token when the chunk has
  * an outcome; a transient failure goes back to the queue (with a growing delay) until its
- * last delivery, when the chunk is recorded as failed so the job can finish without it.
+ * last delivery, when the chunk is recorded as failed so the job can finish without it. A
+ * redelivery never generates again what an earlier delivery of the job finished: it answers
+ * from the chunk's recorded outcome, or records the outcome of the chunk that delivery kept.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -25,7 +27,12 @@ import { ModelCallError } from '../gemini/gemini-client.ts';
 import * as budgets from '../store/budget-store.ts';
 import * as jobs from '../store/job-store.ts';
 import { chunkReserveUsd } from './chunk-budget.ts';
-import { ChunkGenerationFailed, generateChunk } from './chunk-generator.ts';
+import {
+  ChunkGenerationFailed,
+  type GeneratedChunk,
+  generateChunk,
+  keptByThisJob,
+} from './chunk-generator.ts';
 import { answerToken, type ChunkMessageBody, chunkMessageSchema } from './task-token.ts';
 
 const settings = generationSettings();
@@ -113,6 +120,19 @@ async function runChunk(
     );
     return;
   }
+  const kept = await keptByThisJob(job, message.chunk_key, previous);
+  if (kept) {
+    // An earlier delivery kept the chunk and stopped before recording it: record what it
+    // generated, at what it cost. That cost was settled before the chunk was kept, so this
+    // delivery reserves nothing and settles nothing.
+    logger.info('Chunk already kept by this job; recording it without generating it again', {
+      s3_key: kept.s3Key,
+      model_calls: kept.calls,
+    });
+    metrics.addMetric('ChunksReused', MetricUnit.Count, 1);
+    await completeChunk(message, label, kept);
+    return;
+  }
   const attempt = await jobs.startChunkAttempt(job, message.chunk_key);
   await jobs.setProgressMessage(message.job_id, `Generating ${label}...`);
   if (job.job_type === 'content') await jobs.setCurrentSection(job.job_id, sectionIdOf(message.chunk_key));
@@ -144,34 +164,10 @@ async function runChunk(
       settings,
       deadline,
       job,
+      settleCost: settle,
     });
     await settle(generated.costUsd);
-    const counted = await jobs.recordChunkOutcome({
-      jobId: message.job_id,
-      chunkKey: message.chunk_key,
-      status: 'completed',
-      questions: generated.questions,
-      costUsd: generated.costUsd,
-      s3Key: generated.s3Key,
-      message: `Generated ${label}`,
-      ...(generated.quality ? { quality: generated.quality } : {}),
-      ...generated.usage,
-    });
-    if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
-    metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
-    metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
-    const result: ChunkResult = {
-      chunk_key: message.chunk_key,
-      status: 'completed',
-      questions: generated.questions,
-    };
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) }),
-        ),
-      message.chunk_key,
-    );
+    await completeChunk(message, label, generated);
   } catch (error) {
     // Bad answers and refusals would come out the same next time; anything else (the model's
     // 429s and 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
@@ -225,6 +221,34 @@ async function runChunk(
       message.chunk_key,
     );
   }
+}
+
+/** Records a generated chunk's outcome on the job and answers the token with success. */
+async function completeChunk(message: ChunkMessageBody, label: string, generated: GeneratedChunk) {
+  const counted = await jobs.recordChunkOutcome({
+    jobId: message.job_id,
+    chunkKey: message.chunk_key,
+    status: 'completed',
+    questions: generated.questions,
+    costUsd: generated.costUsd,
+    s3Key: generated.s3Key,
+    message: `Generated ${label}`,
+    ...(generated.quality ? { quality: generated.quality } : {}),
+    ...generated.usage,
+  });
+  if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
+  metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
+  metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
+  const result: ChunkResult = {
+    chunk_key: message.chunk_key,
+    status: 'completed',
+    questions: generated.questions,
+  };
+  await answerToken(
+    () =>
+      sfn.send(new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) })),
+    message.chunk_key,
+  );
 }
 
 function zeroUsage() {

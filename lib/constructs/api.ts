@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { acknowledge, acknowledgeManagedPolicy } from '../nag.ts';
 import { API_STAGE_NAME, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, ROUTES } from '../routes.ts';
 import { type Settings, settingsEnvironment } from '../settings.ts';
+import { Firewall } from './firewall.ts';
 import type { GeminiSecret } from './gemini-secret.ts';
 import type { Ingestion } from './ingestion.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -159,6 +160,8 @@ export class Api extends Construct {
   readonly restApi: apigw.RestApi;
   readonly apiKey: apigw.IApiKey;
   readonly usagePlan: apigw.UsagePlan;
+  /** The web ACL in front of the stage: bodies Lambda could not take get a 413 there. */
+  readonly firewall: Firewall;
   readonly functions: {
     quizGeneratorApi: QuizgenFunction;
     healthApi: QuizgenFunction;
@@ -370,11 +373,10 @@ export class Api extends Construct {
       'AwsSolutions-APIG2',
       'Requests are validated in the Lambda handler with zod, which answers with the specification error envelope; an API Gateway validator would answer in its own format.',
     );
-    acknowledge(
-      this.restApi.deploymentStage,
-      'AwsSolutions-APIG3',
-      'Abuse is limited by per-key usage plans (throttle and quota) and stage throttling; a WAF web ACL is left to deployments that need IP rules.',
-    );
+    this.firewall = new Firewall(this, 'Firewall', {
+      stage: this.restApi.deploymentStage,
+      binaryMediaTypes: BINARY_MEDIA_TYPES,
+    });
     const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       acknowledgeManagedPolicy(

@@ -161,13 +161,15 @@ export async function startChaosStack(options: {
   simulatorUrl: string;
   hooks?: InvocationHooks;
   verbose?: boolean;
+  /** Settings on top of CHAOS_SETTINGS (a scenario in a process of its own). */
+  settings?: Record<string, unknown>;
 }): Promise<ChaosStack> {
   const stack = await startLocalStack({
     dataDir: options.dataDir,
     port: 0,
     quiet: !options.verbose,
     gemini: { apiKey: SIMULATOR_KEY },
-    settings: CHAOS_SETTINGS as never,
+    settings: { ...CHAOS_SETTINGS, ...options.settings } as never,
     env: {
       GEMINI_BASE_URL: options.simulatorUrl,
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'WARN' : 'SILENT',
@@ -256,6 +258,11 @@ export interface JobItem {
   questions_generated: number;
   error_message: string | null;
   counted_chunks?: Set<string>;
+  input_tokens?: number;
+  output_tokens?: number;
+  thinking_tokens?: number;
+  cached_tokens?: number;
+  cost_usd?: number;
 }
 
 export interface ChunkRecordItem {
@@ -264,6 +271,8 @@ export interface ChunkRecordItem {
   attempts: number;
   questions?: number;
   last_error?: string | null;
+  cost_usd?: number;
+  quality?: unknown;
 }
 
 export interface StoredQuestion {
@@ -275,8 +284,12 @@ export interface StoredQuestion {
 export interface ChunkFileItem {
   chunk_key: string;
   job_id: string;
+  model: string;
+  generated_at: string;
   question_count: number;
   calls: number;
+  quality?: unknown;
+  usage: { input_tokens: number; output_tokens: number; thinking_tokens: number; cached_tokens: number };
   questions: StoredQuestion[];
 }
 

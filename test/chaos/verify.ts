@@ -3,9 +3,11 @@
  * questions exactly once, and no chunk went past the worker's retry bounds.
  */
 
+import { isDeepStrictEqual } from 'node:util';
 import { DEFAULTS } from '../../lambdas/commons/config.ts';
 import { careersOf, LEVELS } from '../../lambdas/domain/catalog.ts';
 import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '../../lambdas/domain/chunks.ts';
+import { costOf } from '../../lambdas/domain/pricing.ts';
 import { jaccard, normalizeText, shingles } from '../../lambdas/domain/similarity.ts';
 import {
   BASE,
@@ -13,6 +15,7 @@ import {
   CHAOS_SETTINGS,
   type ChaosStack,
   type ChunkFileItem,
+  type ChunkRecordItem,
   type JobItem,
   type Ledger,
   type RawAnswer,
@@ -167,6 +170,52 @@ export function checkCounters(job: JobItem, label: string, problems: string[]): 
     problems.push(
       `${label}: questions_generated ${job.questions_generated} for ${job.chunks_completed} chunks of ${perLevel} (double counted?)`,
     );
+  }
+}
+
+const TOKEN_FIELDS = ['input_tokens', 'output_tokens', 'thinking_tokens', 'cached_tokens'] as const;
+
+/**
+ * A job's tokens and cost are those of the chunk files its completed chunks kept, and each
+ * completed chunk's record carries its file's cost and quality: a chunk recorded by a later
+ * delivery than the one that generated it counts what that one used. (A killed delivery's
+ * model calls that kept nothing are spent but counted nowhere, nor are dead-lettered chunks.)
+ */
+export function checkChunkFigures(
+  job: JobItem,
+  records: ChunkRecordItem[],
+  files: Map<string, ChunkFileItem>,
+  label: string,
+  problems: string[],
+  pricing: { batch?: boolean } = {},
+): void {
+  const tokens = { input_tokens: 0, output_tokens: 0, thinking_tokens: 0, cached_tokens: 0 };
+  let cost = 0;
+  for (const record of records.filter((r) => r.status === 'completed')) {
+    const file = files.get(record.chunk_key);
+    if (file?.job_id !== job.job_id) {
+      problems.push(`${label}: ${record.chunk_key} completed, its chunk file is of job ${file?.job_id}`);
+      continue;
+    }
+    const fileCost = costOf(file.model, file.usage, pricing);
+    for (const field of TOKEN_FIELDS) tokens[field] += file.usage[field];
+    cost += fileCost;
+    if (Math.abs((record.cost_usd ?? 0) - fileCost) > 1e-12) {
+      problems.push(
+        `${label}: ${record.chunk_key} recorded at $${record.cost_usd}, its file cost $${fileCost}`,
+      );
+    }
+    if (!isDeepStrictEqual(record.quality ?? null, file.quality ?? null)) {
+      problems.push(`${label}: ${record.chunk_key}'s recorded quality is not its file's`);
+    }
+  }
+  for (const field of TOKEN_FIELDS) {
+    if ((job[field] ?? 0) !== tokens[field]) {
+      problems.push(`${label}: ${job[field]} ${field}, its chunk files ${tokens[field]}`);
+    }
+  }
+  if (Math.abs((job.cost_usd ?? 0) - cost) > 1e-9) {
+    problems.push(`${label}: cost $${job.cost_usd}, its chunk files $${cost}`);
   }
 }
 

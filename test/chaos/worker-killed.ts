@@ -16,7 +16,10 @@
  *
  * Each chunk killed once or twice is delivered again and completed once, in the same job: its
  * questions appear exactly once, none from a killed attempt survives in the output or the bank,
- * and the job's counters count it once. The chunk killed every time fails its job by name (the
+ * and the job's counters count it once. A chunk whose delivery was killed after keeping it
+ * (before-outcome, before-token) is not generated again: the next delivery calls no model and
+ * the output holds the chunk file that killed delivery wrote, counted with that delivery's
+ * tokens, cost and quality figures. The chunk killed every time fails its job by name (the
  * dead-letter handler records it), and a new job with the same parameters generates only it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,6 +29,7 @@ import type { OutboundRequest } from '../../local/lambda-runtime.ts';
 import {
   ANSWERED,
   BOUNDS,
+  type ChunkFileItem,
   Ledger,
   startChaosStack,
   startJob,
@@ -36,7 +40,13 @@ import {
 import type { ScenarioOptions } from './model-faults.ts';
 import { SECTORS } from './model-faults.ts';
 import { emptyReport, faultsOf, type ScenarioReport } from './report.ts';
-import { checkBounds, checkCounters, sectorChunkKeys, verifySectorOutput } from './verify.ts';
+import {
+  checkBounds,
+  checkChunkFigures,
+  checkCounters,
+  sectorChunkKeys,
+  verifySectorOutput,
+} from './verify.ts';
 
 export const KILL_POINTS = ['after-answer', 'before-chunk-file', 'before-outcome', 'before-token'] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
@@ -48,6 +58,9 @@ interface Victim {
   /** Killed on every delivery: dead-lettered, failed, and resumed by a new job. */
   dies: boolean;
 }
+
+/** Kill points after which the chunk is kept: the next delivery must not generate it again. */
+const KEPT_BEFORE = new Set<string>(['before-outcome', 'before-token'] satisfies KillPoint[]);
 
 /** What each invocation has done so far that a kill point depends on. */
 interface Progress {
@@ -137,8 +150,10 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
     const victims = chooseVictims(keys, options.seed);
     const byChunk = new Map(victims.map((v) => [v.chunkKey, v]));
     const progress = new Map<string, Progress>();
-    /** Question ids a killed delivery left behind (its chunk file, or its questions in the bank). */
+    /** Question ids a killed delivery left behind (its questions in the bank). */
     const leftBehind = new Map<string, Promise<string[]>>();
+    /** The chunk file a delivery killed after keeping its chunk (before-outcome) wrote. */
+    const keptAtKill = new Map<string, Promise<ChunkFileItem | undefined>>();
 
     ledger.killPlan = (request, invocation) => {
       const victim = byChunk.get(invocation.chunkKey);
@@ -154,14 +169,13 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
         return undefined;
       }
       victim.kills.delete(invocation.receiveCount);
-      leftBehind.set(`${invocation.chunkKey}#${invocation.receiveCount}`, leftovers(point, invocation));
+      const delivery = `${invocation.chunkKey}#${invocation.receiveCount}`;
+      if (point === 'before-outcome')
+        keptAtKill.set(delivery, chaos.store.chunkFile(chaos.owner, invocation.chunkKey));
+      else leftBehind.set(delivery, leftovers(point, invocation));
       return point;
     };
     const leftovers = async (point: KillPoint, invocation: WorkerInvocation): Promise<string[]> => {
-      if (point === 'before-outcome') {
-        const file = await chaos.store.chunkFile(chaos.owner, invocation.chunkKey);
-        return file?.questions.map((q) => q.id) ?? [];
-      }
       if (point === 'before-chunk-file') {
         // The questions it admitted to the bank: what of this chunk is in the bank right now.
         const scope = invocation.chunkKey.split('__').slice(0, 2).join('__');
@@ -235,9 +249,10 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
       if (mine.length !== expectedDeliveries) {
         problems.push(`${key}: ${mine.length} deliveries in the first job for ${killed.length} kills`);
       }
-      // A redelivery after the outcome was recorded answers from the record: no attempt, no model call.
-      const recordedFirst = killed.some((i) => i.killedAt === 'before-token');
-      const expectedAttempts = victim.dies ? 1 : recordedFirst ? killed.length : mine.length;
+      // A redelivery after the chunk was kept records it (before-outcome) or answers from the
+      // record (before-token): no attempt, no model call.
+      const keptFirst = killed.some((i) => KEPT_BEFORE.has(i.killedAt ?? ''));
+      const expectedAttempts = victim.dies ? 1 : keptFirst ? killed.length : mine.length;
       const chunk = (victim.dies ? secondChunks : firstChunks).get(key);
       if (chunk?.status !== 'completed') problems.push(`${key}: chunk record ${chunk?.status}`);
       if (chunk?.attempts !== expectedAttempts) {
@@ -252,12 +267,22 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
         }
         if (finalJob.length !== 1) problems.push(`${key}: ${finalJob.length} deliveries in the resumed job`);
       }
-      if (recordedFirst && last && last.geminiCalls > 0) {
+      if (keptFirst && last && last.geminiCalls > 0) {
         problems.push(
-          `${key}: the redelivery after its outcome was recorded called the model ${last.geminiCalls} times`,
+          `${key}: the redelivery after the chunk was kept (${killed.at(-1)?.killedAt}) called the model ${last.geminiCalls} times`,
         );
       }
       const file = output.chunkFiles.get(key);
+      for (const invocation of killed.filter((i) => i.killedAt === 'before-outcome')) {
+        const kept = await keptAtKill.get(`${key}#${invocation.receiveCount}`);
+        const ids = (f: ChunkFileItem | undefined) => f?.questions.map((q) => q.id).join(',');
+        if (!kept) problems.push(`${key}: no chunk file when delivery ${invocation.receiveCount} was killed`);
+        else if (file && (file.generated_at !== kept.generated_at || ids(file) !== ids(kept))) {
+          problems.push(
+            `${key}: generated again (at ${file.generated_at}) after delivery ${invocation.receiveCount} kept it (at ${kept.generated_at}) and was killed before-outcome`,
+          );
+        }
+      }
       const attempts = new Set(file?.questions.map((q) => q.provenance?.attempt));
       if (file && (attempts.size !== 1 || !attempts.has(expectedAttempts))) {
         problems.push(
@@ -279,9 +304,17 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
       report.notes.push(
         victim.dies
           ? `${key}: killed on every delivery, ${how.join(', ')}; dead-lettered, failed by name, completed by a new job`
-          : `${key}: killed ${how.join(', ')}; completed on delivery ${last?.receiveCount}`,
+          : `${key}: killed ${how.join(', ')}; completed on delivery ${last?.receiveCount}${keptFirst ? `, kept before, with ${last?.geminiCalls} model calls` : ''}`,
       );
     }
+    checkChunkFigures(firstRecord, [...firstChunks.values()], output.chunkFiles, 'the first job', problems);
+    checkChunkFigures(
+      secondRecord,
+      [...secondChunks.values()],
+      output.chunkFiles,
+      'the resumed job',
+      problems,
+    );
     for (const [key, mine] of ledger.byChunk()) {
       for (const jobId of [firstId, secondId]) {
         const count = mine.filter((i) => i.jobId === jobId).length;

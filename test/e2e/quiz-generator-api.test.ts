@@ -363,6 +363,30 @@ describe('scenario 3 and cancellation', () => {
       h.stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
     }
   });
+  it('answers 409 to a synchronous generation whose job is cancelled while it waits', async () => {
+    h.stack.simulator?.configure({ latencyMs: { min: 1000, max: 1000 } });
+    process.env.SYNC_WAIT_SECONDS = '20';
+    try {
+      const waiting = h.call('POST', `${BASE}/generate/sector`, { sector: 'technology' });
+      let jobId: string | undefined;
+      for (let i = 0; i < 200 && !jobId; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const running = await h.call('GET', `${BASE}/jobs?status=running`);
+        jobId = running.body.jobs.find((j: any) => j.parameters?.sector === 'technology')?.job_id;
+      }
+      assert.ok(jobId, 'the synchronous request started a job');
+      const job = await waitForJob(h, jobId, (j) => j.status === 'running' && j.chunks.completed >= 1);
+      const cancelled = await h.call('POST', `${BASE}/jobs/${job.job_id}/cancel`);
+      assert.equal(cancelled.status, 200);
+      const response = await waiting;
+      assert.equal(response.status, 409, response.text);
+      assert.match(response.body.detail, /cancelled while this request waited/);
+      assert.match(response.body.detail, new RegExp(job.job_id));
+    } finally {
+      delete process.env.SYNC_WAIT_SECONDS;
+      h.stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
+    }
+  });
 });
 
 describe('scenario 7: clean up old jobs', () => {

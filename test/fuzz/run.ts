@@ -57,7 +57,7 @@ try {
     ...(values.route ? { routeFilter: values.route } : {}),
     onRoute: (r) =>
       console.log(
-        `${r.route}: ${r.sent} sent in ${(r.ms / 1000).toFixed(1)} s, ${r.failures.length} failures, ${r.platformLimit} over Lambda's 6 MB, serving ${r.keepsServing.ok ? 'yes' : `NO (${r.keepsServing.status})`}`,
+        `${r.route}: ${r.sent} sent in ${(r.ms / 1000).toFixed(1)} s, ${r.failures.length} failures, ${r.firewall} refused by the web ACL, serving ${r.keepsServing.ok ? 'yes' : `NO (${r.keepsServing.status})`}`,
       ),
   });
   if (report.routes.length === 0) console.error(`no route matches ${JSON.stringify(values.route)}`);

@@ -392,6 +392,32 @@ describe('api', () => {
   const methods = allMethods.filter((m) => m.method !== 'OPTIONS');
   const preflights = allMethods.filter((m) => m.method === 'OPTIONS');
 
+  it('puts a regional web ACL on the stage whose rules answer oversized bodies with 413 and let the rest through', () => {
+    const stageId = resourcesOfType(json, 'AWS::ApiGateway::Stage')[0]?.[0];
+    const [aclId, acl] = resourcesOfType(json, 'AWS::WAFv2::WebACL')[0] ?? [];
+    assert.ok(aclId && acl && stageId);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
+      ResourceArn: {
+        'Fn::Join': ['', Match.arrayWith([{ Ref: restApiId }, '/stages/', { Ref: stageId }])],
+      },
+    });
+    const props = acl.Properties as {
+      Scope: string;
+      DefaultAction: unknown;
+      Rules: { Name: string; Action: { Block?: { CustomResponse?: { ResponseCode: number } } } }[];
+    };
+    assert.equal(props.Scope, 'REGIONAL');
+    assert.deepEqual(props.DefaultAction, { Allow: {} });
+    assert.deepEqual(
+      props.Rules.map((rule) => [rule.Name, rule.Action.Block?.CustomResponse?.ResponseCode]),
+      [
+        ['JsonBodyTooLarge', 413],
+        ['BodyTooLarge', 413],
+      ],
+    );
+  });
+
   it('has exactly one method per route of ROUTES', () => {
     const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
     assert.deepEqual(methods.map(key).sort(), ROUTES.map(key).sort());

@@ -10,6 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws
 import { authorize } from '../../lambdas/api/authorizer.ts';
 import { createApp } from '../../lib/app.ts';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
+import { BINARY_BODY_MAX_BYTES, TEXT_BODY_MAX_BYTES } from '../../lib/constructs/firewall.ts';
 import { functionEntries } from '../../lib/definition.ts';
 import { CORS_EXPOSED_HEADERS } from '../../lib/routes.ts';
 import { MAX_INLINE_UPLOAD_BYTES } from '../../lib/settings.ts';
@@ -520,7 +521,7 @@ describe('local API Gateway on the synthesized template', () => {
     assert.ok(Buffer.from(event?.body ?? '', 'base64').includes(file));
   });
 
-  test('passes the largest inline upload and fails one whose event exceeds Lambda’s 6 MB, as AWS does', async () => {
+  test('passes the largest inline upload; the web ACL refuses bodies Lambda could not take, before any function runs', async () => {
     const largest = binaryBody(MAX_INLINE_UPLOAD_BYTES);
     const form = new FormData();
     form.append('file', new Blob([largest], { type: 'application/pdf' }), 'largest.pdf');
@@ -528,17 +529,59 @@ describe('local API Gateway on the synthesized template', () => {
     assert.equal(fits.response.status, 200);
     assert.equal(fits.event?.isBase64Encoded, true);
 
-    // 4.5 MiB: its base64 alone is Lambda's whole request limit. API Gateway takes the request
-    // (it allows 10 MB) and Lambda refuses the event.
+    // Past 4.5 MB, the body base64-encoded and the rest of the event are no longer sure to fit
+    // Lambda's 6 MB. API Gateway would take it (it allows 10 MB); the web ACL answers first.
+    const before = calls.length;
+    const binary = await call('/documents', {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: binaryBody(BINARY_BODY_MAX_BYTES + 1),
+    });
+    assert.equal(binary.response.status, 413);
+    assert.equal(binary.response.headers.get('x-amzn-waf-body-limit-bytes'), String(BINARY_BODY_MAX_BYTES));
+    const binaryError = await errorBody(binary.response);
+    assert.equal(binaryError.metadata.details.code, 'REQUEST_TOO_LARGE');
+    assert.match(binaryError.detail, /at most 4499999 bytes.*POST \/documents/);
+    assert.equal(binaryError.success, false);
+
+    // JSON reaches the function as an escaped string, up to 6 bytes a byte: 1 MB is its limit.
+    const json = await call('/api/execute', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(TEXT_BODY_MAX_BYTES) }),
+    });
+    assert.equal(json.response.status, 413);
+    assert.match((await errorBody(json.response)).error, /at most 999999 bytes of JSON/);
+    assert.equal(calls.length, before, 'no function ran for a refused body');
+
+    const justUnder = await call('/api/execute', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(TEXT_BODY_MAX_BYTES - 20) }),
+    });
+    assert.equal(justUnder.response.status, 200);
+    assert.equal(justUnder.role, 'contentApi');
+  });
+
+  test('fails a chunked body (no Content-Length for the web ACL) whose event exceeds Lambda’s 6 MB, as AWS does', async () => {
+    // 4.5 MiB: its base64 alone is Lambda's whole request limit.
+    const body = binaryBody(4.5 * 1024 * 1024);
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(body);
+        controller.close();
+      },
+    });
     const tooLarge = await call('/documents', {
       method: 'POST',
       headers: { 'content-type': 'application/pdf' },
-      body: binaryBody(4.5 * 1024 * 1024),
-    });
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     assert.equal(tooLarge.response.status, 502);
-    const body = await errorBody(tooLarge.response);
-    assert.equal(body.detail, 'Internal server error');
-    assert.equal(body.metadata.details.code, 'INTERNAL_ERROR');
+    const error = await errorBody(tooLarge.response);
+    assert.equal(error.detail, 'Internal server error');
+    assert.equal(error.metadata.details.code, 'INTERNAL_ERROR');
   });
 
   test('routes the Content Generator paths to the content function; the root and /help need no key', async () => {

@@ -14,9 +14,8 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { EXPORT_FORMATS } from '../../lambdas/exports/index.ts';
-import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
+import { FIREWALL_HEADER_PREFIX } from '../../lib/constructs/firewall.ts';
 import { API_BASE_PATH, ROUTES, type Route } from '../../lib/routes.ts';
-import { LAMBDA_SYNC_PAYLOAD_MAX_BYTES } from '../../lib/settings.ts';
 import { type Harness, startHarness } from './e2e.ts';
 
 // --- seeded randomness -------------------------------------------------------------------
@@ -1225,10 +1224,7 @@ export interface FuzzOptions {
   expensiveJobs?: boolean;
   /**
    * Let valid-by-chance requests to the generate routes start real quiz jobs (default). Off,
-   * their bodies keep `dry_run: true`. Locally, concurrent jobs of one key can fail on an
-   * emulator race (s3rver serves an object half-written while another job rewrites it; S3 never
-   * does), and a synchronous route answers a failed job with 500: `npm test` must not trip over
-   * the emulator.
+   * their bodies keep `dry_run: true`, which keeps the short form in `npm test` short.
    */
   quizJobs?: boolean;
 }
@@ -1645,22 +1641,11 @@ function contentProblem(body: any): string | undefined {
   return undefined;
 }
 
-export type Verdict = { ok: true; platformLimit?: boolean } | { ok: false; reason: string };
+export type Verdict = { ok: true; firewall?: boolean } | { ok: false; reason: string };
 
-/** Whether the request's Lambda event would pass the 6 MB invoke limit (and its body not 10 MB). */
-function exceedsLambdaPayload(request: FuzzRequest): boolean {
-  const body = request.body;
-  if (!body) return false;
-  const type = (request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '')
-    .split(';')[0]
-    ?.trim()
-    .toLowerCase();
-  const binary = (BINARY_MEDIA_TYPES as readonly string[]).includes(type ?? '');
-  const inEvent = binary
-    ? Math.ceil(body.length / 3) * 4
-    : Buffer.byteLength(JSON.stringify(body.toString('utf8')));
-  // The rest of the event (headers, request context) is a few KB; a margin keeps the edge honest.
-  return inEvent > LAMBDA_SYNC_PAYLOAD_MAX_BYTES - 32 * 1024 && body.length <= 10 * 1024 * 1024;
+/** Whether the web ACL on the stage answered (its headers carry WAF's `x-amzn-waf-` prefix). */
+function fromFirewall(response: FuzzResponse): boolean {
+  return Object.keys(response.headers).some((name) => name.toLowerCase().startsWith(FIREWALL_HEADER_PREFIX));
 }
 
 function parseJson(bytes: Buffer): unknown {
@@ -1677,17 +1662,18 @@ export function verdict(request: FuzzRequest, response: FuzzResponse): Verdict {
   if (response.ms > GATEWAY_TIMEOUT_MS + TIMEOUT_SLACK_MS) {
     return { ok: false, reason: `answered after ${response.ms} ms, beyond API Gateway's 29 s` };
   }
-  if (response.status >= 500) {
-    // Lambda refuses the event before any code of this service runs; API Gateway answers itself
-    // (500 in AWS, whose documentation says so for a refused invocation; 502 locally), in its
-    // gateway response with both envelopes. Counted apart: it is the platform's answer.
-    if ((response.status === 500 || response.status === 502) && exceedsLambdaPayload(request)) {
-      const body = parseJson(response.body);
-      if (body !== undefined && !detailProblem(body) && !contentProblem(body)) {
-        return { ok: true, platformLimit: true };
-      }
-    }
-    return { ok: false, reason: `${response.status} answer` };
+  if (response.status >= 500) return { ok: false, reason: `${response.status} answer` };
+  if (fromFirewall(response)) {
+    // The web ACL's answer to a body Lambda could not take: a static body with both envelopes,
+    // without the timestamp only a gateway response can fill in.
+    if (response.status !== 413) return { ok: false, reason: `${response.status} from the web ACL` };
+    const body = parseJson(response.body) as any;
+    const problem =
+      body === undefined
+        ? 'not JSON'
+        : (detailProblem(body) ??
+          contentProblem({ ...body, metadata: { timestamp: '', ...body?.metadata } }));
+    return problem ? { ok: false, reason: `413 from the web ACL: ${problem}` } : { ok: true, firewall: true };
   }
   if (response.status < 400 || request.method === 'HEAD') return { ok: true };
   const body = parseJson(response.body);
@@ -1769,7 +1755,6 @@ export async function prepareFixtures(h: Harness): Promise<FuzzFixtures> {
     level: 1,
   });
   await expectStatus('starting the quiz job', quiz, 202);
-  // One quiz job at a time: both rewrite the key's combined bank (see FuzzOptions.quizJobs).
   const quizJob = await quizJobDone(h, quiz.body.job_id);
   if (quizJob.status !== 'completed')
     throw new Error(`the quiz job ${quizJob.status}: ${quizJob.error_message}`);
@@ -1970,7 +1955,8 @@ export interface RouteReport {
   route: string;
   sent: number;
   statuses: Record<string, number>;
-  platformLimit: number;
+  /** Answers of the web ACL on the stage (413 for a body Lambda could not take). */
+  firewall: number;
   failures: Failure[];
   keepsServing: { ok: boolean; status: number; text: string };
   ms: number;
@@ -2014,7 +2000,7 @@ export async function runFuzz(h: Harness, fx: FuzzFixtures, options: RunOptions)
       route: routeName(route),
       sent: 0,
       statuses: {},
-      platformLimit: 0,
+      firewall: 0,
       failures: [],
       keepsServing: { ok: false, status: 0, text: '' },
       ms: 0,
@@ -2030,7 +2016,7 @@ export async function runFuzz(h: Harness, fx: FuzzFixtures, options: RunOptions)
         report.statuses[status] = (report.statuses[status] ?? 0) + 1;
         if (response.status !== -1) report.sent++;
         const judged = verdict(request, response);
-        if (judged.ok && judged.platformLimit) report.platformLimit++;
+        if (judged.ok && judged.firewall) report.firewall++;
         if (!judged.ok) {
           report.failures.push({
             request: {
@@ -2086,9 +2072,9 @@ export function formatReport(report: FuzzReport, maxFailuresPerRoute = 10): stri
     `Fuzz report: seed ${report.seed}, ${report.perRoute} requests per route, ${report.routes.length} routes, ${(report.ms / 1000).toFixed(1)} s`,
   );
   lines.push(
-    `${'route'.padEnd(width)}  ${pad('sent', 6)} ${pad('2xx', 5)} ${pad('3xx', 5)} ${pad('4xx', 6)} ${pad('5xx', 5)} ${pad('6MB', 4)} ${pad('fail', 5)}  serving  statuses`,
+    `${'route'.padEnd(width)}  ${pad('sent', 6)} ${pad('2xx', 5)} ${pad('3xx', 5)} ${pad('4xx', 6)} ${pad('5xx', 5)} ${pad('waf', 4)} ${pad('fail', 5)}  serving  statuses`,
   );
-  const totals = { sent: 0, s2: 0, s3: 0, s4: 0, s5: 0, platform: 0, failures: 0, serving: 0 };
+  const totals = { sent: 0, s2: 0, s3: 0, s4: 0, s5: 0, firewall: 0, failures: 0, serving: 0 };
   const all: Record<string, number> = {};
   for (const r of report.routes) {
     const [s2, s3, s4, s5] = ['2', '3', '4', '5'].map((f) => statusClass(r.statuses, f)) as [
@@ -2102,7 +2088,7 @@ export function formatReport(report: FuzzReport, maxFailuresPerRoute = 10): stri
     totals.s3 += s3;
     totals.s4 += s4;
     totals.s5 += s5;
-    totals.platform += r.platformLimit;
+    totals.firewall += r.firewall;
     totals.failures += r.failures.length;
     totals.serving += r.keepsServing.ok ? 1 : 0;
     for (const [s, c] of Object.entries(r.statuses)) all[s] = (all[s] ?? 0) + c;
@@ -2111,11 +2097,11 @@ export function formatReport(report: FuzzReport, maxFailuresPerRoute = 10): stri
       .map(([s, c]) => `${s}:${c}`)
       .join(' ');
     lines.push(
-      `${r.route.padEnd(width)}  ${pad(r.sent, 6)} ${pad(s2, 5)} ${pad(s3, 5)} ${pad(s4, 6)} ${pad(s5, 5)} ${pad(r.platformLimit, 4)} ${pad(r.failures.length, 5)}  ${r.keepsServing.ok ? `yes ${r.keepsServing.status}` : `NO ${r.keepsServing.status}`}  ${statuses}`,
+      `${r.route.padEnd(width)}  ${pad(r.sent, 6)} ${pad(s2, 5)} ${pad(s3, 5)} ${pad(s4, 6)} ${pad(s5, 5)} ${pad(r.firewall, 4)} ${pad(r.failures.length, 5)}  ${r.keepsServing.ok ? `yes ${r.keepsServing.status}` : `NO ${r.keepsServing.status}`}  ${statuses}`,
     );
   }
   lines.push(
-    `${'TOTAL'.padEnd(width)}  ${pad(totals.sent, 6)} ${pad(totals.s2, 5)} ${pad(totals.s3, 5)} ${pad(totals.s4, 6)} ${pad(totals.s5, 5)} ${pad(totals.platform, 4)} ${pad(totals.failures, 5)}  ${totals.serving}/${report.routes.length}`,
+    `${'TOTAL'.padEnd(width)}  ${pad(totals.sent, 6)} ${pad(totals.s2, 5)} ${pad(totals.s3, 5)} ${pad(totals.s4, 6)} ${pad(totals.s5, 5)} ${pad(totals.firewall, 4)} ${pad(totals.failures, 5)}  ${totals.serving}/${report.routes.length}`,
   );
   lines.push(
     `statuses: ${Object.entries(all)
@@ -2124,7 +2110,7 @@ export function formatReport(report: FuzzReport, maxFailuresPerRoute = 10): stri
       .join(' ')}`,
   );
   lines.push(
-    `5xx: ${totals.s5} (of which ${totals.platform} are API Gateway's answer to an event over Lambda's 6 MB invoke limit, column "6MB"); failures: ${totals.failures}; routes still serving: ${totals.serving}/${report.routes.length}`,
+    `5xx: ${totals.s5}; answered by the web ACL (413, column "waf"): ${totals.firewall}; failures: ${totals.failures}; routes still serving: ${totals.serving}/${report.routes.length}`,
   );
   for (const r of report.routes) {
     if (r.failures.length === 0 && r.keepsServing.ok) continue;

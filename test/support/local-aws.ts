@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import { createAtomicS3rver } from '../../local/atomic-s3-store.ts';
 
 const HOST = '127.0.0.1';
 /** s3rver's fixed credentials; dynalite accepts any. */
@@ -85,7 +85,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoPort = await listen(dynamoServer);
   const directory = await mkdtemp(join(tmpdir(), 'quizgen-s3rver-'));
-  const s3rver = new S3rver({ address: HOST, port: 0, silent: true, directory, resetOnClose: true });
+  const s3rver = createAtomicS3rver({ address: HOST, port: 0, silent: true, directory, resetOnClose: true });
   const s3Port = (await s3rver.run()).port;
 
   const dynamoEndpoint = `http://${HOST}:${dynamoPort}`;
