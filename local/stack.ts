@@ -28,7 +28,6 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { createSqsServer } from 'local-aws-sqs';
 import { ENV } from '../lambdas/commons/config.ts';
 import { createApp } from '../lib/app.ts';
@@ -48,6 +47,7 @@ import {
   resolveIntrinsics,
   resourcesOfType,
 } from './cloudformation.ts';
+import { startDynaliteProcess } from './dynalite-process.ts';
 import { executionStatusChangeEvent, startEventRules } from './event-rules.ts';
 import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.ts';
 import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
@@ -128,6 +128,8 @@ export interface LocalStack {
     maximumConcurrency: number;
   }[];
   template: CfnTemplate;
+  /** CPU time used so far by the stand-ins in processes of their own (dynalite). */
+  childCpuUsage(): Promise<NodeJS.CpuUsage>;
   stop(): Promise<void>;
 }
 
@@ -372,18 +374,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ports: Ports = rememberedPorts ?? { dynamodb: 0, s3: 0, sqs: 0, sfn: 0, gemini: 0 };
 
     // Storage and messaging.
-    const dynaliteServer = dynalite({
-      path: join(dataDir, 'dynamodb'),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
-    await new Promise<void>((resolvePromise, reject) => {
-      dynaliteServer.once('error', reject);
-      dynaliteServer.listen(ports.dynamodb, '127.0.0.1', () => resolvePromise());
-    });
-    onStop('dynalite', () => closeServer(dynaliteServer));
-    ports.dynamodb = listenPort(dynaliteServer);
+    const dynamodb = await startDynaliteProcess({ dataDir, port: ports.dynamodb });
+    onStop('dynalite', () => dynamodb.close());
+    ports.dynamodb = dynamodb.port;
 
     // Not s3rver's own store: its writes are not atomic as S3's are (see atomic-s3-store.ts).
     const s3 = createAtomicS3rver({
@@ -555,6 +548,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SFN: stepFunctions.url,
       AWS_S3_FORCE_PATH_STYLE: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // Untraced here (there is no X-Ray daemon), the X-Ray SDK Powertools' tracer loads would
+      // still turn on an async hook following every promise of the process: of dynalite, s3rver,
+      // the simulator and all the functions at once. In manual mode it loads without it. In AWS
+      // each function is a process of its own, traced, and pays for its own promises only.
+      AWS_XRAY_MANUAL_MODE: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
       ...functionEnv,
@@ -669,6 +667,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       eventSources,
       template,
+      childCpuUsage: () => dynamodb.cpuUsage(),
       async stop() {
         if (stopped) return;
         stopped = true;

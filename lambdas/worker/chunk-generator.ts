@@ -148,12 +148,15 @@ export async function finishQuizChunk(
  * figures is none: the chunk is generated as before.
  */
 export async function keptByThisJob(
-  job: Pick<JobRecord, 'job_id' | 'owner' | 'job_type'>,
+  job: Pick<JobRecord, 'job_id' | 'owner' | 'job_type' | 'mode'>,
   chunkKey: string,
   record: ChunkRecord | undefined,
 ): Promise<(GeneratedChunk & { calls: number }) | undefined> {
   if (record?.kept) return generatedOf(record.kept);
   if (job.job_type === 'assessment' || job.job_type === 'content') return undefined;
+  // A worker keeps a chunk only after starting an attempt on its record: without a record, only
+  // a batch round can have kept it. The common first delivery skips the read.
+  if (!record && job.mode !== 'batch') return undefined;
   const entry = await jobs.getCheckpoint(job.owner, chunkKey);
   if (entry?.job_id !== job.job_id || entry.usage === undefined || entry.cost_usd === undefined) {
     return undefined;

@@ -12,7 +12,7 @@
  */
 import type { GateSettings, Rejection } from '../domain/questions.ts';
 import { fingerprint, rejectionOf } from '../domain/questions.ts';
-import { jaccard, NearDuplicateIndex, shingles } from '../domain/similarity.ts';
+import { NearDuplicateIndex } from '../domain/similarity.ts';
 import * as jobs from '../store/job-store.ts';
 
 export interface BankQuestion {
@@ -59,17 +59,16 @@ export async function openQuestionBank(options: {
         chunkKey,
         questions.map((q) => ({ question_id: q.id, text: q.question })),
       );
-      const rivals = (await jobs.listBank(owner, scope))
-        .filter((e) => e.chunk_key !== chunkKey)
-        .map((e) => ({ text: e.text, print: fingerprint(e.text), grams: shingles(e.text) }));
+      const rivals = (await jobs.listBank(owner, scope)).filter((e) => e.chunk_key !== chunkKey);
+      const prints = new Map(rivals.map((e) => [fingerprint(e.text), e.text]));
+      const rivalIndex = new NearDuplicateIndex(rivals.map((e) => e.text));
       const kept: Q[] = [];
       const refused: Rejection[] = [];
       const withdrawn: string[] = [];
       for (const q of questions) {
-        const print = fingerprint(q.question);
-        const grams = shingles(q.question);
-        const same = rivals.find((r) => r.print === print);
-        const near = same ?? rivals.find((r) => jaccard(grams, r.grams) >= gate.nearDuplicateThreshold);
+        const sameText = prints.get(fingerprint(q.question));
+        const same = sameText === undefined ? undefined : { text: sameText };
+        const near = same ?? rivalIndex.nearest(q.question, gate.nearDuplicateThreshold);
         if (!near) {
           kept.push(q);
           continue;

@@ -38,6 +38,8 @@ after(async () => {
 beforeEach(() => resetSimulator(sim));
 
 const CHUNK = 'technology__FRONTEND_DEVELOPER__1';
+/** The chunk's record as an attempt leaves it until its outcome is recorded. */
+const RUNNING = { chunk_key: CHUNK, status: 'running', attempts: 1 };
 const ASSESSMENT_CHUNK = 'assessment__apply__1';
 const ASSESSMENT = {
   job_type: 'assessment' as const,
@@ -96,12 +98,25 @@ describe('a quiz chunk kept by its job', () => {
     const kept = await generator.keptByThisJob(
       { job_id: run.jobId, owner, job_type: 'career_level' },
       CHUNK,
-      undefined,
+      RUNNING,
     );
 
     assert.deepEqual(kept, { ...generated, calls: 1 });
     assert.ok(kept?.quality, 'the quality figures come back');
     assert.equal(sim.stats().totalCalls, calls);
+  });
+
+  it('is not looked for on a first delivery: without a chunk record no worker can have kept it', async () => {
+    const owner = uniqueOwner('first-delivery');
+    const run = input(owner);
+    await generator.generateChunk(run);
+    const job = { job_id: run.jobId, owner, job_type: 'career_level' as const };
+
+    assert.equal(await generator.keptByThisJob(job, CHUNK, undefined), undefined);
+    assert.ok(
+      await generator.keptByThisJob({ ...job, mode: 'batch' }, CHUNK, undefined),
+      'a batch round can have',
+    );
   });
 
   it("is not another job's: a checkpoint entry of an earlier job is generated again", async () => {
@@ -111,7 +126,7 @@ describe('a quiz chunk kept by its job', () => {
     const kept = await generator.keptByThisJob(
       { job_id: randomUUID(), owner, job_type: 'career_level' },
       CHUNK,
-      undefined,
+      RUNNING,
     );
 
     assert.equal(kept, undefined);
@@ -128,11 +143,7 @@ describe('a quiz chunk kept by its job', () => {
       completed_at: new Date().toISOString(),
     });
 
-    const kept = await generator.keptByThisJob(
-      { job_id: jobId, owner, job_type: 'sector' },
-      CHUNK,
-      undefined,
-    );
+    const kept = await generator.keptByThisJob({ job_id: jobId, owner, job_type: 'sector' }, CHUNK, RUNNING);
 
     assert.equal(kept, undefined);
     assert.deepEqual(

@@ -365,4 +365,27 @@ describe('similarity', () => {
     assert.equal(similarity(a, b), similarity(b, a));
     assert.ok(similarity(a, b) >= DEFAULT_GATE.nearDuplicateThreshold);
   });
+
+  it('finds through the index the same nearest text as comparing against every text', () => {
+    const words = ['what', 'is', 'the', 'main', 'purpose', 'of', 'css', 'flexbox', 'grid', 'a', 'why', ''];
+    let state = 42;
+    const next = (n: number) => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state % n;
+    };
+    const sentence = () => Array.from({ length: 1 + next(8) }, () => words[next(words.length)]).join(' ');
+    const texts = Array.from({ length: 300 }, sentence);
+    const index = new NearDuplicateIndex(texts);
+    for (let i = 0; i < 300; i++) {
+      const query = sentence();
+      const threshold = [0.3, 0.5, 0.7, 1][next(4)] as number;
+      let expected: { text: string; similarity: number } | undefined;
+      for (const text of texts) {
+        const score = similarity(query, text);
+        if (score >= threshold && (!expected || score > expected.similarity))
+          expected = { text, similarity: score };
+      }
+      assert.deepEqual(index.nearest(query, threshold), expected, `${JSON.stringify(query)} at ${threshold}`);
+    }
+  });
 });
