@@ -96,6 +96,18 @@ describe('the requests that found bugs', () => {
       () => request('POST', '/api/execute', 'x'.repeat(10.5 * 1024 * 1024)),
       413,
     ],
+    [
+      'a HEAD with a 5.5 MB body (the web ACL answers 413, and HEAD answers carry no body)',
+      () => ({
+        ...request('HEAD', '/api/templates/fuzz_lesson'),
+        headers: [
+          ['X-API-Key', fixtures.key],
+          ['Content-Type', 'text/plain'],
+        ],
+        body: Buffer.alloc(5.5 * 1024 * 1024, 0xa5),
+      }),
+      413,
+    ],
     ['the path // (local gateway)', () => request('GET', '//'), [200, 404]],
     ['a budget DynamoDB cannot store', () => request('PUT', `${BASE}/budget`, { monthly_usd: 1e-300 }), 400],
     [

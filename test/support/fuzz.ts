@@ -1667,6 +1667,8 @@ export function verdict(request: FuzzRequest, response: FuzzResponse): Verdict {
     // The web ACL's answer to a body Lambda could not take: a static body with both envelopes,
     // without the timestamp only a gateway response can fill in.
     if (response.status !== 413) return { ok: false, reason: `${response.status} from the web ACL` };
+    // An answer to HEAD has no body, by HTTP.
+    if (request.method === 'HEAD') return { ok: true, firewall: true };
     const body = parseJson(response.body) as any;
     const problem =
       body === undefined
