@@ -38,7 +38,8 @@ export interface DynaliteProcess {
   close(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -52,7 +53,7 @@ async function waitForOrphan(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   const deadline = Date.now() + ORPHAN_WAIT_MS;
-  while (Number.isInteger(pid) && pid > 0 && alive(pid) && Date.now() < deadline) {
+  while (Number.isInteger(pid) && pid > 0 && processAlive(pid) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   rmSync(pidFile, { force: true });

@@ -47,7 +47,7 @@ import {
   resolveIntrinsics,
   resourcesOfType,
 } from './cloudformation.ts';
-import { startDynaliteProcess } from './dynalite-process.ts';
+import { processAlive, startDynaliteProcess } from './dynalite-process.ts';
 import { executionStatusChangeEvent, startEventRules } from './event-rules.ts';
 import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.ts';
 import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
@@ -235,14 +235,7 @@ function lockDataDir(dataDir: string) {
   const file = join(dataDir, LOCK_FILE);
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8'));
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = pid !== process.pid;
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (alive)
+    if (pid !== process.pid && processAlive(pid))
       throw new Error(
         `Another local stack (pid ${pid}) is using ${dataDir}; stop it or use another data directory`,
       );
