@@ -18,7 +18,6 @@
  * BENCH_API_CREATE_PAUSE_MS (1000), BENCH_API_BASELINE_SECONDS (5), BENCH_RPM (900),
  * BENCH_LATENCY_MS (10000-30000), BENCH_SCALE (100).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,9 +29,11 @@ import {
   formatTable,
   numberFromEnv,
   percentile,
+  printReport,
   REPO_ROOT,
   rangeFromEnv,
   recordFigures,
+  runChildForReport,
   sleep,
   startSimulatorProcess,
 } from './support.ts';
@@ -125,22 +126,7 @@ async function clients(): Promise<LoadReport> {
 
 /** Runs the clients in their own process with these variables on top of this one's. */
 function runClients(env: Record<string, string>): Promise<LoadReport> {
-  return new Promise((resolveReport, reject) => {
-    const run = spawn(process.execPath, [import.meta.filename, '--clients'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    run.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    run.on('error', reject);
-    run.on('exit', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_REPORT '));
-      if (code !== 0 || !line) return reject(new Error(`the clients exited ${code}:\n${stdout}`));
-      resolveReport(JSON.parse(line.slice('BENCH_REPORT '.length)) as LoadReport);
-    });
-  });
+  return runChildForReport<LoadReport>(import.meta.filename, ['--clients'], env);
 }
 
 async function parent(): Promise<void> {
@@ -299,7 +285,7 @@ async function parent(): Promise<void> {
 
 if (process.argv.includes('--clients')) {
   const report = await clients();
-  process.stdout.write(`BENCH_REPORT ${JSON.stringify(report)}\n`);
+  printReport(report);
 } else {
   await parent();
 }

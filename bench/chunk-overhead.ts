@@ -18,7 +18,6 @@
  * BENCH_OVERHEAD_SECTOR (the N-chunk job, default finance: 45 chunks), BENCH_QUESTIONS
  * (per career level, default 25).
  */
-import { spawn } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +28,9 @@ import {
   type Figure,
   formatRows,
   numberFromEnv,
+  printReport,
   recordFigures,
+  runChildForReport,
   sleep,
   startSimulatorProcess,
 } from './support.ts';
@@ -180,22 +181,7 @@ async function child(concurrency: number, sector: string, questions: number): Pr
 // Parent: one child per concurrency, one report
 
 function runChild(concurrency: number): Promise<ChildReport> {
-  return new Promise((resolveReport, reject) => {
-    const run = spawn(process.execPath, [import.meta.filename, '--child', String(concurrency)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    run.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    run.on('error', reject);
-    run.on('exit', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_REPORT '));
-      if (code !== 0 || !line)
-        return reject(new Error(`child (concurrency ${concurrency}) exited ${code}:\n${stdout}`));
-      resolveReport(JSON.parse(line.slice('BENCH_REPORT '.length)) as ChildReport);
-    });
-  });
+  return runChildForReport<ChildReport>(import.meta.filename, ['--child', String(concurrency)]);
 }
 
 /** Requests the N-chunk job made beyond the 1-chunk job's, per extra chunk, most first. */
@@ -215,7 +201,7 @@ const questions = numberFromEnv('BENCH_QUESTIONS', 25, 1);
 if (process.argv.includes('--child')) {
   const concurrency = Number(process.argv[process.argv.indexOf('--child') + 1]);
   const report = await child(concurrency, sector, questions);
-  process.stdout.write(`BENCH_REPORT ${JSON.stringify(report)}\n`);
+  printReport(report);
 } else {
   const concurrencies = (process.env.BENCH_OVERHEAD_CONCURRENCY ?? '1,10').split(',').map(Number);
   if (concurrencies.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) {

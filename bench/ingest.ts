@@ -13,12 +13,11 @@
  * incompressible image of this size behind each page's text, for realistic file sizes),
  * BENCH_EMBED_LATENCY_MS (800: per embedding call), BENCH_EMBED_RPM (1500).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { recordFigures } from './support.ts';
+import { printReport, recordFigures, runChildForReport } from './support.ts';
 
 const LAMBDA = { memoryMb: 2048, timeoutSeconds: 900 } as const;
 
@@ -93,7 +92,7 @@ async function child(): Promise<void> {
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     startRss,
   };
-  process.stdout.write(`BENCH_REPORT ${JSON.stringify(report)}\n`);
+  printReport(report);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,22 +190,11 @@ async function parent(): Promise<void> {
     );
 
     at = Date.now();
-    const output = await new Promise<string>((resolve, reject) => {
-      const run = spawn(process.execPath, [import.meta.filename, '--child'], {
-        env: { ...process.env, BENCH_OWNER: owner, BENCH_DOCUMENT_ID: documentId },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let stdout = '';
-      run.stdout.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      run.on('error', reject);
-      run.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}`))));
+    const report = await runChildForReport<ChildReport>(import.meta.filename, ['--child'], {
+      BENCH_OWNER: owner,
+      BENCH_DOCUMENT_ID: documentId,
     });
     const childWallMs = Date.now() - at;
-    const line = output.split('\n').find((l) => l.startsWith('BENCH_REPORT '));
-    if (!line) throw new Error(`No report from the ingestion process:\n${output}`);
-    const report = JSON.parse(line.slice('BENCH_REPORT '.length)) as ChildReport;
     const { result } = report;
     const t = result.timings;
     const limitBytes = LAMBDA.memoryMb * 1024 * 1024;

@@ -62,6 +62,43 @@ export function formatRows(rows: [string, string][], indent = '  '): string {
 }
 
 /** Nearest-rank percentile of values sorted ascending; NaN for none. */
+const REPORT_PREFIX = 'BENCH_REPORT ';
+
+/** Prints the report of a part's child process, for the parent's `runChildForReport`. */
+export function printReport(report: unknown): void {
+  process.stdout.write(`${REPORT_PREFIX}${JSON.stringify(report)}\n`);
+}
+
+/**
+ * Runs `script` again in a child process with `args` (and `env` over this process's), and
+ * answers the report it printed with `printReport`; rejects, with the child's output, when it
+ * fails or prints none. A part measures in a fresh process what must not share this one.
+ */
+export function runChildForReport<T>(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T> {
+  return new Promise((resolveReport, reject) => {
+    const run = spawn(process.execPath, [script, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    run.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    run.on('error', reject);
+    run.on('exit', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith(REPORT_PREFIX));
+      if (code !== 0 || !line) {
+        return reject(new Error(`${script} ${args.join(' ')} exited ${code} without a report:\n${stdout}`));
+      }
+      resolveReport(JSON.parse(line.slice(REPORT_PREFIX.length)) as T);
+    });
+  });
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
