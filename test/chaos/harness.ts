@@ -7,6 +7,9 @@
  * Handler modules read their settings once per process, so every scenario of a process runs
  * with CHAOS_SETTINGS.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +21,7 @@ import {
 import type { InvocationHooks, InvocationInfo, OutboundRequest } from '../../local/lambda-runtime.ts';
 import { outsideInvocation } from '../../local/lambda-runtime.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { ScenarioReport } from './report.ts';
 
 export const BASE = '/api/v1/quiz-generator';
 
@@ -195,6 +199,45 @@ export async function startChaosStack(options: {
     store: new Store(stack),
     stop: () => stack.stop(),
   };
+}
+
+/** A fresh data folder for a scenario's stack. */
+export function scenarioDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'quizgen-chaos-'));
+}
+
+/** What a scenario run in this process starts: its simulator, a ledger, and a stack on a fresh folder. */
+export interface ScenarioStack {
+  simulator: GeminiSimulator;
+  ledger: Ledger;
+  dataDir: string;
+  chaos: ChaosStack;
+}
+
+export async function startScenarioStack(
+  simulatorConfig: SimulatorConfig,
+  options: { verbose?: boolean },
+): Promise<ScenarioStack> {
+  const simulator = await startSimulator(simulatorConfig);
+  const ledger = new Ledger();
+  const dataDir = await scenarioDataDir();
+  const chaos = await startChaosStack({
+    dataDir,
+    simulatorUrl: simulator.url,
+    hooks: ledger.hooks,
+    ...(options.verbose ? { verbose: true } : {}),
+  });
+  return { simulator, ledger, dataDir, chaos };
+}
+
+/**
+ * Ends a scenario's report once its stacks and simulator are stopped: its duration, and its data
+ * folder removed, or kept and named when the scenario found problems.
+ */
+export async function endScenario(report: ScenarioReport, dataDir: string, started: number): Promise<void> {
+  report.seconds = (Date.now() - started) / 1000;
+  if (report.problems.length === 0) await rm(dataDir, { recursive: true, force: true });
+  else report.notes.push(`data kept in ${dataDir}`);
 }
 
 export async function callApi(

@@ -8,18 +8,15 @@
  * new job with the same parameters generates only the failed chunks, until complete. Every
  * planned chunk is in the output exactly once, and no chunk went past the worker's bounds.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FaultKind } from '../../local/gemini-simulator.ts';
 import {
   ANSWERED,
   BOUNDS,
-  Ledger,
+  endScenario,
+  type Ledger,
   type RawAnswer,
-  startChaosStack,
   startJob,
-  startSimulator,
+  startScenarioStack,
   waitForJob,
 } from './harness.ts';
 import { emptyReport, faultsOf, type ScenarioReport } from './report.ts';
@@ -61,21 +58,16 @@ export async function modelFaults(options: ScenarioOptions): Promise<ScenarioRep
   const report = emptyReport('model-faults', options.run, options.seed, sector);
   const problems = report.problems;
   const started = Date.now();
-  const simulator = await startSimulator({
-    seed: options.seed,
-    latencyMs: { min: 5, max: 40 },
-    hangMs: 3000,
-    injected429DelayMs: 50,
-    faults: MODEL_FAULTS,
-  });
-  const ledger = new Ledger();
-  const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-chaos-'));
-  const chaos = await startChaosStack({
-    dataDir,
-    simulatorUrl: simulator.url,
-    hooks: ledger.hooks,
-    ...(options.verbose ? { verbose: true } : {}),
-  });
+  const { simulator, ledger, dataDir, chaos } = await startScenarioStack(
+    {
+      seed: options.seed,
+      latencyMs: { min: 5, max: 40 },
+      hangMs: 3000,
+      injected429DelayMs: 50,
+      faults: MODEL_FAULTS,
+    },
+    options,
+  );
   try {
     const all = sectorChunkKeys(sector);
     report.chunks.planned = all.length;
@@ -183,9 +175,7 @@ export async function modelFaults(options: ScenarioOptions): Promise<ScenarioRep
     chaos.store.destroy();
     await chaos.stop();
     await simulator.close();
-    report.seconds = (Date.now() - started) / 1000;
-    if (problems.length === 0) await rm(dataDir, { recursive: true, force: true });
-    else report.notes.push(`data kept in ${dataDir}`);
+    await endScenario(report, dataDir, started);
   }
   return report;
 }

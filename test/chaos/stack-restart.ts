@@ -9,8 +9,6 @@
  * chunk exactly once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../local/stack.ts';
 import {
@@ -19,7 +17,9 @@ import {
   BOUNDS,
   type ChaosStack,
   callApi,
+  endScenario,
   Ledger,
+  scenarioDataDir,
   startChaosStack,
   startJob,
   startSimulator,
@@ -92,7 +92,7 @@ export async function stackRestart(options: ScenarioOptions): Promise<ScenarioRe
     injected429DelayMs: 50,
     faults: { error429: 0.03, error503: 0.03, badItems: 0.05, nearDuplicate: 0.03 },
   });
-  const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-chaos-'));
+  const dataDir = await scenarioDataDir();
   const ledger = new Ledger();
   let child: Child | undefined;
   let chaos: ChaosStack | undefined;
@@ -200,9 +200,7 @@ export async function stackRestart(options: ScenarioOptions): Promise<ScenarioRe
       await chaos.stop();
     }
     await simulator.close();
-    report.seconds = (Date.now() - started) / 1000;
-    if (problems.length === 0) await rm(dataDir, { recursive: true, force: true });
-    else report.notes.push(`data kept in ${dataDir}`);
+    await endScenario(report, dataDir, started);
   }
   return report;
 }

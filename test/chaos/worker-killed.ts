@@ -22,18 +22,14 @@
  * tokens, cost and quality figures. The chunk killed every time fails its job by name (the
  * dead-letter handler records it), and a new job with the same parameters generates only it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { OutboundRequest } from '../../local/lambda-runtime.ts';
 import {
   ANSWERED,
   BOUNDS,
   type ChunkFileItem,
-  Ledger,
-  startChaosStack,
+  endScenario,
   startJob,
-  startSimulator,
+  startScenarioStack,
   type WorkerInvocation,
   waitForJob,
 } from './harness.ts';
@@ -135,15 +131,10 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
   const report = emptyReport('worker-killed', options.run, options.seed, sector);
   const problems = report.problems;
   const started = Date.now();
-  const simulator = await startSimulator({ seed: options.seed, latencyMs: { min: 20, max: 60 } });
-  const ledger = new Ledger();
-  const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-chaos-'));
-  const chaos = await startChaosStack({
-    dataDir,
-    simulatorUrl: simulator.url,
-    hooks: ledger.hooks,
-    ...(options.verbose ? { verbose: true } : {}),
-  });
+  const { simulator, ledger, dataDir, chaos } = await startScenarioStack(
+    { seed: options.seed, latencyMs: { min: 20, max: 60 } },
+    options,
+  );
   try {
     const keys = sectorChunkKeys(sector);
     report.chunks.planned = keys.length;
@@ -338,9 +329,7 @@ export async function workerKilled(options: ScenarioOptions): Promise<ScenarioRe
     chaos.store.destroy();
     await chaos.stop();
     await simulator.close();
-    report.seconds = (Date.now() - started) / 1000;
-    if (problems.length === 0) await rm(dataDir, { recursive: true, force: true });
-    else report.notes.push(`data kept in ${dataDir}`);
+    await endScenario(report, dataDir, started);
   }
   return report;
 }
