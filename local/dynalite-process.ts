@@ -10,12 +10,13 @@
  * waits for such a child to be gone before it opens the folder.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dynalite from 'dynalite';
+import { waitForPidFileHolder, writePidFile } from './pid-file.ts';
 
 interface ChildOptions {
   /** The LevelDB folder. */
@@ -38,24 +39,12 @@ export interface DynaliteProcess {
   close(): Promise<void>;
 }
 
-/** Whether process `pid` exists (EPERM: it does, under another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Waits for the dynalite of a stack that was killed to notice and exit (it does so on its own). */
+/**
+ * Waits for the dynalite of a stack that was killed to notice and exit (it does so on its own),
+ * then goes ahead whether or not it did: the data directory's lock already says no stack uses it.
+ */
 async function waitForOrphan(pidFile: string): Promise<void> {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  const deadline = Date.now() + ORPHAN_WAIT_MS;
-  while (Number.isInteger(pid) && pid > 0 && processAlive(pid) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitForPidFileHolder(pidFile, ORPHAN_WAIT_MS);
   rmSync(pidFile, { force: true });
 }
 
@@ -85,7 +74,7 @@ export async function startDynaliteProcess(options: {
       reject(new Error(`dynalite exited before listening (${signal ?? code})`)),
     );
   });
-  if (child.pid) writeFileSync(pidFile, String(child.pid));
+  if (child.pid) writePidFile(pidFile, child.pid);
   return {
     port,
     cpuUsage: () =>

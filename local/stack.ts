@@ -47,7 +47,7 @@ import {
   resolveIntrinsics,
   resourcesOfType,
 } from './cloudformation.ts';
-import { processAlive, startDynaliteProcess } from './dynalite-process.ts';
+import { startDynaliteProcess } from './dynalite-process.ts';
 import { executionStatusChangeEvent, startEventRules } from './event-rules.ts';
 import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.ts';
 import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
@@ -59,6 +59,7 @@ import {
   loadLambda,
   templateFunctions,
 } from './lambda-runtime.ts';
+import { readPidFile, waitForPidFileHolder, writePidFile } from './pid-file.ts';
 import { type StepFunctionsService, startStepFunctionsService } from './step-functions-service.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -230,17 +231,26 @@ function onlyResource(template: CfnTemplate, type: string, purpose: string): [st
 
 const LOCK_FILE = 'stack.pid';
 
-/** LevelDB allows one process per folder; say so plainly instead of dynalite's "Database is closed". */
-function lockDataDir(dataDir: string) {
+/** How long a start waits for the holder of the data directory's lock to finish exiting. */
+const LOCK_WAIT_MS = 3_000;
+
+/**
+ * LevelDB allows one process per folder; say so plainly instead of dynalite's "Database is closed".
+ * A holder that is gone, or a zombie of a stack killed a moment ago, holds nothing; one still
+ * running is given a moment to finish exiting (a stack stopping on SIGTERM, say) before the start
+ * is refused.
+ */
+async function lockDataDir(dataDir: string): Promise<void> {
   const file = join(dataDir, LOCK_FILE);
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8'));
-    if (pid !== process.pid && processAlive(pid))
+  const holder = readPidFile(file);
+  if (holder && holder.pid !== process.pid) {
+    const running = await waitForPidFileHolder(file, LOCK_WAIT_MS);
+    if (running)
       throw new Error(
-        `Another local stack (pid ${pid}) is using ${dataDir}; stop it or use another data directory`,
+        `Another local stack (pid ${running.pid}) is using ${dataDir}; stop it or use another data directory`,
       );
   }
-  writeFileSync(file, String(process.pid));
+  writePidFile(file);
 }
 
 /** The webhook signing secret, made once and kept with the data like the API keys. */
@@ -354,7 +364,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dataDir = resolve(options.dataDir);
     mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
     mkdirSync(join(dataDir, 's3'), { recursive: true });
-    lockDataDir(dataDir);
+    await lockDataDir(dataDir);
     onStop('data directory lock', () => rmSync(join(dataDir, LOCK_FILE), { force: true }));
 
     const { app, stack } = createApp({ bundle: false, settings: options.settings });

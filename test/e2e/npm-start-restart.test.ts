@@ -1,10 +1,13 @@
 /**
  * The issue's restart promise, as a user would see it: `npm start` killed with SIGKILL in
  * the middle of a sector job, started again on the same data, loses no finished chunk; the
- * interrupted job is marked failed, and a new job for the sector generates only what is missing.
+ * interrupted job is marked failed, and a new job for the sector generates only what is missing;
+ * and a start right after the stack's whole process group was killed comes up every time, even
+ * while the killed stack is still an unreaped zombie.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,29 +18,66 @@ interface Running {
   child: ChildProcess;
   base: string;
   key: string;
+  /** The stack's own pid, which leads its process group (only with `ownGroup`). */
+  stackPid?: number;
 }
 
-/** Starts `node local/start.ts` (what `npm start` runs) and reads the URL and key it prints. */
-async function startProcess(dataDir: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'local/start.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts `node local/start.ts` (what `npm start` runs) and reads the URL and key it prints. With
+ * `ownGroup`, the stack leads a process group of its own (as `npm start` in a terminal does),
+ * under a parent that never reaps it (`exec sleep`): once killed, the stack stays a zombie, as it
+ * does for a moment whenever its parent dies with it, until the test ends that parent.
+ */
+async function startProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  ownGroup = false,
+): Promise<Running> {
+  const command = [process.execPath, join(REPO_ROOT, 'local/start.ts')];
+  const child = ownGroup
+    ? spawn('sh', ['-c', 'setsid "$@" & echo "stack pid $!"; exec sleep 3600', 'sh', ...command], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(command[0] as string, command.slice(1), {
+        cwd: REPO_ROOT,
+        env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let output = '';
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start printed no URL in 60 s:\n${output}`)), 60_000);
-    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+    const fail = (why: string) => {
+      clearInterval(watch);
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`npm start ${why}:\n${output}`));
+    };
+    const timer = setTimeout(() => fail('printed no URL in 60 s'), 60_000);
+    child.on('exit', (code) => fail(`exited with ${code}`));
+    // Under the wrapper the stack's exit does not end the child: watch the stack itself.
+    const watch = setInterval(() => {
+      const pid = /stack pid (\d+)/.exec(output)?.[1];
+      if (pid && !['R', 'S', 'D'].includes(processState(Number(pid)) ?? '')) fail('exited');
+    }, 100);
     child.stdout?.on('data', (chunk) => {
       output += chunk;
       const base = /Base URL:\s+(\S+)/.exec(output)?.[1];
       const key = /x-api-key: ([A-Za-z0-9]+)/.exec(output)?.[1];
+      const stackPid = /stack pid (\d+)/.exec(output)?.[1];
       if (base && key) {
         clearTimeout(timer);
-        resolve({ child, base: base.replace(/\/$/, ''), key });
+        clearInterval(watch);
+        child.removeAllListeners('exit');
+        resolve({
+          child,
+          base: base.replace(/\/$/, ''),
+          key,
+          ...(stackPid ? { stackPid: Number(stackPid) } : {}),
+        });
       }
     });
   });
@@ -117,5 +157,101 @@ describe('npm start killed mid-job', () => {
     assert.equal(job.status, 'completed');
     assert.equal(job.result_summary.chunks_skipped_from_checkpoint, kept.length);
     assert.equal(job.result_summary.chunks_completed, 45 - kept.length);
+  });
+});
+
+/** The state letter of a process in /proc (R, S, Z, ...), or undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkpointChunks(r: Running): Promise<Set<string>> {
+  const answer = await api(r, 'GET', '/checkpoint');
+  assert.equal(answer.status, 200);
+  return new Set(answer.body.chunks as string[]);
+}
+
+describe('npm start right after its process group was killed', () => {
+  it('comes up twenty times in a row with its jobs and checkpoints, although the killed stack is unreaped', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-crash-restart-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const sectors = ['technology', 'finance', 'health_social_care', 'education', 'construction'];
+    const env = { SIMULATOR_LATENCY_MS: '100-200' };
+    const jobs: string[] = [];
+    let checkpoint = new Set<string>();
+    let key: string | undefined;
+    let previous: Running | undefined;
+
+    for (let restart = 0; restart <= 20; restart += 1) {
+      const stack = await startProcess(dataDir, env, true);
+      cleanup.push(async () => {
+        stack.child.kill('SIGKILL');
+        await stopped(stack.child);
+        if (stack.stackPid && processState(stack.stackPid)) process.kill(-stack.stackPid, 'SIGKILL');
+      });
+      assert.ok(stack.stackPid, 'the wrapper names the stack pid');
+      if (previous?.stackPid) {
+        // The case the lock used to refuse: the killed stack is still a zombie in its pid file.
+        assert.equal(
+          processState(previous.stackPid),
+          'Z',
+          `restart ${restart}: the killed stack is unreaped`,
+        );
+        previous.child.kill('SIGKILL'); // its parent: now the zombie can go
+        await stopped(previous.child);
+      }
+      key ??= stack.key;
+      assert.equal(stack.key, key, `restart ${restart}: the API key survives`);
+      for (const jobId of jobs) {
+        const job = await api(stack, 'GET', `/jobs/${jobId}`);
+        assert.equal(job.status, 200, `restart ${restart}: job ${jobId} is still there`);
+        assert.equal(job.body.job_id, jobId);
+      }
+      const kept = await checkpointChunks(stack);
+      const lost = [...checkpoint].filter((chunk) => !kept.has(chunk));
+      assert.deepEqual(lost, [], `restart ${restart}: no checkpointed chunk is lost`);
+      checkpoint = kept;
+      if (restart === 20) break;
+
+      // Kill the group while a job's chunks run: once the checkpoint has grown by a chunk.
+      const sector = sectors[restart % sectors.length] as string;
+      const started = await api(stack, 'POST', '/generate/sector/async', { sector });
+      assert.equal(started.status, 202);
+      jobs.push(started.body.job_id);
+      const deadline = Date.now() + 60_000;
+      while ((await checkpointChunks(stack)).size <= checkpoint.size) {
+        assert.ok(Date.now() < deadline, `restart ${restart}: no chunk of ${sector} landed in 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      checkpoint = await checkpointChunks(stack);
+      process.kill(-(stack.stackPid as number), 'SIGKILL');
+      previous = stack;
+    }
+    assert.equal(jobs.length, 20);
+  });
+});
+
+describe('npm start beside a stack that is running', () => {
+  it('refuses the data directory with a message naming the running stack', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-second-start-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const running = await startProcess(dataDir);
+    cleanup.push(async () => {
+      running.child.kill('SIGTERM');
+      await stopped(running.child);
+    });
+    await assert.rejects(
+      startProcess(dataDir),
+      new RegExp(
+        `exited with 1:[\\s\\S]*Another local stack \\(pid ${running.child.pid}\\) is using ${dataDir}`,
+      ),
+    );
+    const status = await api(running, 'GET', '/api-status');
+    assert.equal(status.status, 200, 'the running stack goes on serving');
   });
 });
