@@ -28,6 +28,11 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** The state letter of a process as /proc shows it (R, S, D, Z, ...); undefined where it does not. */
+export function processState(pid: number): string | undefined {
+  return statFields(pid)?.[0];
+}
+
 /** Field 22 of the stat line (the third is the first after the name). */
 function startTimeOf(pid: number): string | undefined {
   return statFields(pid)?.[22 - 3];

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { processState } from '../../local/pid-file.ts';
 import { REPO_ROOT } from '../../local/stack.ts';
 
 interface Running {
@@ -159,16 +159,6 @@ describe('npm start killed mid-job', () => {
     assert.equal(job.result_summary.chunks_completed, 45 - kept.length);
   });
 });
-
-/** The state letter of a process in /proc (R, S, Z, ...), or undefined once it is gone. */
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
 
 async function checkpointChunks(r: Running): Promise<Set<string>> {
   const answer = await api(r, 'GET', '/checkpoint');

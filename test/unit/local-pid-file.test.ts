@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { processAlive, readPidFile, waitForPidFileHolder, writePidFile } from '../../local/pid-file.ts';
+import {
+  processAlive,
+  processState,
+  readPidFile,
+  waitForPidFileHolder,
+  writePidFile,
+} from '../../local/pid-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quizgen-pid-file-'));
 const parents: ChildProcess[] = [];
@@ -12,15 +18,6 @@ after(() => {
   for (const parent of parents) parent.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-function stateOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
 
 /** A process killed with SIGKILL whose parent (`exec sleep`) never reaps it: a zombie that stays. */
 async function zombie(): Promise<number> {
@@ -32,7 +29,7 @@ async function zombie(): Promise<number> {
     parent.stdout?.once('data', (chunk) => resolve(Number(String(chunk).trim()))),
   );
   process.kill(pid, 'SIGKILL');
-  while (stateOf(pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 10));
+  while (processState(pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 10));
   return pid;
 }
 
