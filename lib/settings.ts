@@ -3,11 +3,11 @@
  * `context` block of cdk.json), validated before anything is built so a bad value fails synth
  * with a message that names the setting instead of a CloudFormation error twenty minutes later.
  *
- * The defaults the handlers share come from `lambdas/commons/config.ts` DEFAULTS, so a deployed
+ * The defaults the handlers share come from `lambdas/platform/config.ts` DEFAULTS, so a deployed
  * stack and a function started without those variables behave the same.
  */
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV } from '../lambdas/commons/config.ts';
+import { DEFAULTS, ENV } from '../lambdas/platform/config.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
@@ -288,7 +288,7 @@ export function readSettings(scope: Construct, overrides: Partial<Settings> = {}
 }
 
 /**
- * The settings a function reads through `lambdas/commons/config.ts`, as environment variables.
+ * The settings a function reads through `lambdas/platform/config.ts`, as environment variables.
  * Every pipeline and API function gets the same values so they agree on the budget and sizes.
  */
 export function settingsEnvironment(s: Settings): Record<string, string> {

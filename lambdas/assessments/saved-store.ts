@@ -3,10 +3,10 @@
  * DynamoDB: SAVED#<owner> / <assessment_id>. Another owner's key finds nothing.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../commons/clients.ts';
-import { ENV, requireEnv } from '../commons/config.ts';
-import type { AssessmentQuestion } from '../domain/assessment.ts';
-import { DomainError } from '../domain/errors.ts';
+import { dynamo } from '../platform/clients.ts';
+import { ENV, requireEnv } from '../platform/config.ts';
+import { DomainError } from '../platform/errors.ts';
+import type { AssessmentQuestion } from './assessment.ts';
 
 export interface SavedAssessment {
   assessment_id: string;

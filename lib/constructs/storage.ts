@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/commons/config.ts';
+import { ENV } from '../../lambdas/platform/config.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import type { Settings } from '../settings.ts';
 
@@ -64,7 +64,7 @@ export interface StorageProps {
 }
 
 /**
- * The job table (jobs, chunk records, checkpoints; key design in lambdas/store/keys.ts) and the
+ * The job table (jobs, chunk records, checkpoints; key design in lambdas/platform/keys.ts) and the
  * results bucket (chunk files, sector files, the combined bank, raw model responses).
  */
 export class Storage extends Construct {

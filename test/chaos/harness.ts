@@ -45,7 +45,7 @@ export const CHAOS_SETTINGS = {
 export const VISIBILITY_TIMEOUT_SECONDS = 4;
 
 /**
- * The worker's bounds, from `lambdas/worker/` (not imported at load time: handler modules must
+ * The worker's bounds, from `lambdas/jobs/` (not imported at load time: handler modules must
  * load after the stack has set their environment; startChaosStack checks they still agree).
  */
 export const BOUNDS = {
@@ -181,7 +181,7 @@ export async function startChaosStack(options: {
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     ...(options.hooks ? { invocationHooks: options.hooks } : {}),
   });
-  const { MAX_CALLS_PER_CHUNK } = await import('../../lambdas/worker/chunk-common.ts');
+  const { MAX_CALLS_PER_CHUNK } = await import('../../lambdas/jobs/chunk-common.ts');
   if (MAX_CALLS_PER_CHUNK !== BOUNDS.answersPerDelivery) {
     await stack.stop();
     throw new Error(

@@ -4,11 +4,11 @@
  */
 
 import { isDeepStrictEqual } from 'node:util';
-import { DEFAULTS } from '../../lambdas/commons/config.ts';
-import { careersOf, LEVELS } from '../../lambdas/domain/catalog.ts';
-import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '../../lambdas/domain/chunks.ts';
-import { costOf } from '../../lambdas/domain/pricing.ts';
-import { jaccard, normalizeText, shingles } from '../../lambdas/domain/similarity.ts';
+import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '../../lambdas/jobs/chunks.ts';
+import { jaccard, normalizeText, shingles } from '../../lambdas/jobs/similarity.ts';
+import { DEFAULTS } from '../../lambdas/platform/config.ts';
+import { costOf } from '../../lambdas/platform/gemini/pricing.ts';
+import { careersOf, LEVELS } from '../../lambdas/quiz-bank/catalog.ts';
 import {
   BASE,
   BOUNDS,

@@ -162,7 +162,7 @@ describe('API keys on every route of ROUTES', () => {
       assert.equal(bearer.status, 200, `${path}: ${bearer.text}`);
       const basic = await send('GET', path, { authorization: `Basic ${h.key}` });
       assert.equal(refusal(basic, 'INVALID_AUTH'), undefined, `${path} with Basic`);
-      // X-API-Key wins when both are sent (lambdas/api/authorizer.ts), so a right Bearer does
+      // X-API-Key wins when both are sent (lambdas/gateway/authorizer.ts), so a right Bearer does
       // not rescue a wrong X-API-Key.
       const both = await send('GET', path, { 'x-api-key': 'not-a-key', authorization: `Bearer ${h.key}` });
       assert.equal(refusal(both, 'INVALID_API_KEY'), undefined, `${path} with both headers`);
@@ -488,10 +488,10 @@ function secondsIn(file: string, name: string): number {
 }
 
 const LIFETIMES = {
-  results: secondsIn('lambdas/api/quiz-generator.ts', 'PRESIGNED_URL_SECONDS'),
-  exports: secondsIn('lambdas/commons/export-response.ts', 'DOWNLOAD_URL_SECONDS'),
-  content: secondsIn('lambdas/content-api/handler.ts', 'PRESIGNED_URL_SECONDS'),
-  uploads: secondsIn('lambdas/api/assessments.ts', 'UPLOAD_URL_SECONDS'),
+  results: secondsIn('lambdas/quiz-bank/quiz-generator-api.ts', 'PRESIGNED_URL_SECONDS'),
+  exports: secondsIn('lambdas/exports/response.ts', 'DOWNLOAD_URL_SECONDS'),
+  content: secondsIn('lambdas/content/api/content-api.ts', 'PRESIGNED_URL_SECONDS'),
+  uploads: secondsIn('lambdas/assessments/assessments-api.ts', 'UPLOAD_URL_SECONDS'),
 };
 
 /** X-Amz-Date (`yyyymmddThhmmssZ`) as a Date. */
@@ -524,7 +524,7 @@ function assertPresigned(url: string, seconds: number, what: string): URL {
   return parsed;
 }
 
-/** The same S3 client the handlers build (lambdas/commons/clients.ts), from the stack's environment. */
+/** The same S3 client the handlers build (lambdas/platform/clients.ts), from the stack's environment. */
 const s3 = () =>
   new S3Client({
     region: h.stack.env.AWS_REGION,

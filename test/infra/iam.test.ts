@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { HANDLER_ENTRIES } from '../../lambdas/commons/pipeline-contract.ts';
+import { HANDLER_ENTRIES } from '../../lambdas/contract/pipeline.ts';
 import { BUCKET_PREFIXES, type BucketPrefix } from '../../lib/constructs/storage.ts';
 import type { WebhookSecret } from '../../lib/constructs/webhook-secret.ts';
 import {
@@ -44,7 +44,7 @@ interface Grants {
   secrets?: readonly Secret[];
 }
 
-/** The job store's calls (lambdas/store/job-store.ts): no DeleteItem (jobs go by BatchWriteItem), no Scan. */
+/** The job store's calls (lambdas/jobs/job-store.ts): no DeleteItem (jobs go by BatchWriteItem), no Scan. */
 const JOB_STORE = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -81,7 +81,7 @@ const RUNS_JOBS = {
 } as const;
 
 const EXPECTED: Record<HandlerRole, Grants> = {
-  // lambdas/api/quiz-generator.ts: jobs, checkpoint listing, budgets; DELETE /jobs/{id} removes
+  // lambdas/quiz-bank/quiz-generator-api.ts: jobs, checkpoint listing, budgets; DELETE /jobs/{id} removes
   // the job's records by BatchWriteItem; dry runs BatchGet the checkpoint. Reads the career
   // level's chunk file (checkpoints/) and the sector and combined files (results/), writes
   // exports too large for a response under results/<owner>/exports/. /api-status and startJob
@@ -92,11 +92,11 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     states: RUNS_JOBS,
     secrets: ['geminiKey'],
   },
-  // lambdas/api/health.ts reports the configured model from its environment.
+  // lambdas/gateway/health.ts reports the configured model from its environment.
   healthApi: {},
-  // lambdas/api/authorizer.ts reads request headers only.
+  // lambdas/gateway/authorizer.ts reads request headers only.
   apiAuthorizer: {},
-  // lambdas/api/assessments.ts: documents, jobs and saved assessments (DELETE of a document or a
+  // lambdas/assessments/assessments-api.ts: documents, jobs and saved assessments (DELETE of a document or a
   // saved assessment is DeleteItem). documents/: inline uploads and presigned upload URLs (Put),
   // HEAD of the uploaded file on /complete (Get), deleteDocument's list and DeleteObjects.
   // assessments/: the MCQs job_status returns and a saved assessment copies. Queues ingestion
@@ -108,7 +108,7 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     states: RUNS_JOBS,
     secrets: ['geminiKey'],
   },
-  // lambdas/content-api/handler.ts: content jobs, templates, rate limits and counters; content/
+  // lambdas/content/api/content-api.ts: content jobs, templates, rate limits and counters; content/
   // holds the request (Put on execute and retry), the result (Get, and the presigned
   // contentReference). /api/execute checks the Gemini key; /api/webhooks/secret and the
   // cancellation webhook derive the owner's signing secret.
@@ -118,7 +118,7 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     states: RUNS_JOBS,
     secrets: ['geminiKey', 'webhookSecret'],
   },
-  // lambdas/pipeline/plan-chunks.ts: checkpointedKeys (BatchGet) and chunk records; a content
+  // lambdas/jobs/handlers/plan-chunks.ts: checkpointedKeys (BatchGet) and chunk records; a content
   // job's request and plan (content/, HEAD of existing sections on a retry); an empty structure
   // is outlined by one Gemini call.
   planChunks: {
@@ -126,7 +126,7 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     s3: { read: ['content'], write: ['content'] },
     secrets: ['geminiKey'],
   },
-  // lambdas/pipeline/assemble-results.ts: reads chunk files (checkpoints/, assessments/, content
+  // lambdas/jobs/handlers/assemble-results.ts: reads chunk files (checkpoints/, assessments/, content
   // sections) and the sector files it merges into the combined bank; writes sector and combined
   // files (results/), an assessment's result.json and a content job's content.json.
   assembleResults: {
@@ -136,16 +136,16 @@ const EXPECTED: Record<HandlerRole, Grants> = {
       write: ['results', 'assessments', 'content'],
     },
   },
-  // lambdas/pipeline/finalize-job.ts: the job record; a content job's completion webhook reads
+  // lambdas/jobs/handlers/finalize-job.ts: the job record; a content job's completion webhook reads
   // its request (content/) and signs with the owner's secret (job-events.ts).
   finalizeJob: { dynamodb: JOB_STORE, s3: { read: ['content'] }, secrets: ['webhookSecret'] },
-  // lambdas/pipeline/mark-job-failed.ts: as finalizeJob, for the failure webhook.
+  // lambdas/jobs/handlers/mark-job-failed.ts: as finalizeJob, for the failure webhook.
   markJobFailed: { dynamodb: JOB_STORE, s3: { read: ['content'] }, secrets: ['webhookSecret'] },
-  // lambdas/pipeline/execution-ended.ts: markOrphaned updates the job record, and a content
+  // lambdas/jobs/handlers/execution-ended.ts: markOrphaned updates the job record, and a content
   // job's failure webhook (contentJobEnded) reads its request (content/) and signs with the
   // owner's secret, as finalizeJob does.
   executionEnded: { dynamodb: JOB_STORE, s3: { read: ['content'] }, secrets: ['webhookSecret'] },
-  // lambdas/worker/generate-chunk.ts: chunk records, claims and the question bank (BatchWrite);
+  // lambdas/jobs/handlers/generate-chunk.ts: chunk records, claims and the question bank (BatchWrite);
   // passages of a document (documents/) and earlier sections of a content job (content/);
   // writes quiz chunk files (checkpoints/), assessment chunk files (assessments/), content
   // sections (content/) and raw model answers (raw/). Extends a message's visibility while it
@@ -157,13 +157,13 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     states: { stateMachine: ['states:SendTaskSuccess', 'states:SendTaskFailure'] },
     secrets: ['geminiKey', 'webhookSecret'],
   },
-  // lambdas/worker/dead-letter.ts: records the chunk failed and answers its token with failure.
+  // lambdas/jobs/handlers/dead-letter.ts: records the chunk failed and answers its token with failure.
   deadLetter: {
     dynamodb: JOB_STORE,
     sqs: { chunkDeadLetterQueue: CONSUMER },
     states: { stateMachine: ['states:SendTaskFailure'] },
   },
-  // lambdas/pipeline/batch-round.ts (batch mode): its state under batches/ (read and written),
+  // lambdas/jobs/handlers/batch-round.ts (batch mode): its state under batches/ (read and written),
   // quiz chunk files under checkpoints/ and raw answers under raw/ (written); the question bank,
   // claims and chunk records; calls Gemini's Batch API.
   batchRound: {
@@ -171,7 +171,7 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     s3: { read: ['batches'], write: ['checkpoints', 'batches', 'raw'] },
     secrets: ['geminiKey'],
   },
-  // lambdas/documents/ingest-document.ts: the document record (deleted, with its objects, when
+  // lambdas/assessments/documents/ingest-document.ts: the document record (deleted, with its objects, when
   // the document was deleted during ingestion); reads the upload and writes passages and vectors
   // (documents/); pushes its message back with ChangeMessageVisibility; embeds with Gemini.
   ingestDocument: {
@@ -399,8 +399,8 @@ const CALLS: Record<string, RegExp> = {
 
 /** The module that reads each secret. */
 const SECRET_READERS: Record<Secret, string> = {
-  geminiKey: 'lambdas/gemini/api-key.ts',
-  webhookSecret: 'lambdas/content-pipeline/signing-secret.ts',
+  geminiKey: 'lambdas/platform/gemini/api-key.ts',
+  webhookSecret: 'lambdas/content/signing-secret.ts',
 };
 
 describe('IAM: every granted call is made by code the handler loads', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as cdk from 'aws-cdk-lib';
-import { DEFAULTS, ENV } from '../../lambdas/commons/config.ts';
+import { DEFAULTS, ENV } from '../../lambdas/platform/config.ts';
 import {
   InvalidSettingsError,
   LAMBDA_SYNC_PAYLOAD_MAX_BYTES,
@@ -117,7 +117,7 @@ describe('settings', () => {
     assert.ok(SETTING_DEFAULTS.inlineUploadMaxBytes <= MAX_INLINE_UPLOAD_BYTES);
   });
 
-  it('give every function the variables the handlers read through lambdas/commons/config.ts', () => {
+  it('give every function the variables the handlers read through lambdas/platform/config.ts', () => {
     const env = settingsEnvironment(readSettings(withContext({})));
     for (const name of [
       ENV.geminiEmbeddingModel,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InvalidRequest } from '../../lambdas/platform/errors.ts';
 import {
   careersOf,
   requireCareer,
@@ -7,8 +8,7 @@ import {
   requireSector,
   sectorDetails,
   sectorIds,
-} from '../../lambdas/domain/catalog.ts';
-import { InvalidRequest } from '../../lambdas/domain/errors.ts';
+} from '../../lambdas/quiz-bank/catalog.ts';
 
 const SEED_SECTORS = ['technology', 'finance', 'health_social_care', 'education', 'construction'];
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { careersOf, sectorIds, softSkillTopics } from '../../lambdas/domain/catalog.ts';
 import {
   type ChunkSpec,
   careerLevelKey,
@@ -9,8 +8,9 @@ import {
   dedupeScopeOf,
   fileGroupOf,
   softSkillsKey,
-} from '../../lambdas/domain/chunks.ts';
-import { InvalidRequest } from '../../lambdas/domain/errors.ts';
+} from '../../lambdas/jobs/chunks.ts';
+import { InvalidRequest } from '../../lambdas/platform/errors.ts';
+import { careersOf, sectorIds, softSkillTopics } from '../../lambdas/quiz-bank/catalog.ts';
 
 const COUNTS = { questionsPerCareerLevel: 25, questionsPerSoftSkillsJob: 50 };
 

@@ -5,7 +5,7 @@ import {
   formatUsd,
   percentChange,
   qualityLevel,
-} from '../../lambdas/content-api/usage-stats.ts';
+} from '../../lambdas/content/api/usage-stats.ts';
 
 const finished = {
   type: 'finished' as const,

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AssessmentQuestion } from '../../lambdas/domain/assessment.ts';
-import { InvalidRequest } from '../../lambdas/domain/errors.ts';
-import type { Question } from '../../lambdas/domain/questions.ts';
+import type { AssessmentQuestion } from '../../lambdas/assessments/assessment.ts';
 import {
   bankFromAssessment,
   bankFromResult,
@@ -13,6 +11,8 @@ import {
   exportBank,
   isExportFormat,
 } from '../../lambdas/exports/index.ts';
+import type { Question } from '../../lambdas/jobs/questions.ts';
+import { InvalidRequest } from '../../lambdas/platform/errors.ts';
 import {
   csvQuestions,
   type ParsedQuestion,

@@ -8,16 +8,16 @@ import {
   JobNotFound,
   JobStateConflict,
   ResultNotFound,
-} from '../../lambdas/domain/errors.ts';
+} from '../../lambdas/platform/errors.ts';
 import { fixture } from '../support/fixtures.ts';
 
-type Http = typeof import('../../lambdas/commons/http.ts');
+type Http = typeof import('../../lambdas/platform/http.ts');
 let http: Http;
 
 before(async () => {
   // The unknown-error path logs on purpose; keep the test output readable.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  http = await import('../../lambdas/commons/http.ts');
+  http = await import('../../lambdas/platform/http.ts');
 });
 
 const event = (overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent => ({

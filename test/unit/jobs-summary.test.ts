@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChunkResult } from '../../lambdas/commons/pipeline-contract.ts';
+import type { ChunkResult } from '../../lambdas/contract/pipeline.ts';
 import {
   chunkProgressPercent,
   executionConsoleUrl,
   type JobRecord,
   type ResultSummary,
   toApiJob,
-} from '../../lambdas/domain/jobs.ts';
-import { failureMessage, readableCause, summarize } from '../../lambdas/domain/summary.ts';
+} from '../../lambdas/jobs/job.ts';
+import { failureMessage, readableCause, summarize } from '../../lambdas/jobs/summary.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const job = (): JobRecord => fixture<JobRecord>('job-record.json');

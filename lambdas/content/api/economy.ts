@@ -1,0 +1,206 @@
+/**
+ * `/api/economy/pricing` and `/api/economy/estimate` from the one price table
+ * (`data/pricing.json`): only the Gemini models this service can call, each priced per 1k
+ * tokens the way the seed shows prices.
+ */
+import { DEFAULTS, ENV, generationSettings, optionalEnv } from '../../platform/config.ts';
+import { costOf, priceTable } from '../../platform/gemini/pricing.ts';
+import { chooseModel, type ExecuteRequest } from '../request.ts';
+import { needsOutline, type OutlineSize, outlineSize, planSections, stagesOf } from '../structure.ts';
+
+/** The seed's rule of thumb: about 750 words per 1 000 tokens. */
+export const WORDS_PER_TOKEN = 0.75;
+/** Share of tokens that are prompt (input) when generating long content: the seed's 20/80. */
+export const PROMPT_SHARE = 0.2;
+
+/** Dollars as the seed writes them ("$0.0025"), to the millionth. */
+const money = (usd: number) => (usd === 0 ? 'Free' : `$${Number.parseFloat(usd.toFixed(6))}`);
+
+interface ModelPrice {
+  model: string;
+  promptPer1k: number;
+  completionPer1k: number;
+  retiresOn: string | undefined;
+}
+
+function models(): ModelPrice[] {
+  return Object.entries(priceTable.models).map(([model, p]) => ({
+    model,
+    promptPer1k: p.input_per_million / 1000,
+    completionPer1k: p.output_per_million / 1000,
+    retiresOn: p.retires_on,
+  }));
+}
+
+export function defaultModel(): string {
+  return optionalEnv(ENV.geminiModel) ?? DEFAULTS.geminiModel;
+}
+
+/** USD for `tokens` split 20/80 between prompt and completion. */
+function costFor(price: ModelPrice, tokens: number) {
+  const prompt = Math.round(tokens * PROMPT_SHARE);
+  const completion = tokens - prompt;
+  const promptCost = (prompt / 1000) * price.promptPer1k;
+  const completionCost = (completion / 1000) * price.completionPer1k;
+  return { prompt, completion, promptCost, completionCost, total: promptCost + completionCost };
+}
+
+export function pricing() {
+  const all = models();
+  const live = all.filter((m) => !m.retiresOn || Date.parse(m.retiresOn) > Date.now());
+  const byTotal = [...live].sort((a, b) => costFor(a, 1000).total - costFor(b, 1000).total);
+  const cheapest = byTotal[0];
+  const priciest = byTotal.at(-1);
+  return {
+    providers: [
+      {
+        provider: 'google',
+        models: all.map((m) => ({
+          model: m.model,
+          pricing: {
+            promptPer1k: money(m.promptPer1k),
+            completionPer1k: money(m.completionPer1k),
+            promptRaw: m.promptPer1k,
+            completionRaw: m.completionPer1k,
+          },
+          example1k: money(costFor(m, 1000).total),
+          example10k: money(costFor(m, 10_000).total),
+          ...(m.retiresOn ? { retiresOn: m.retiresOn } : {}),
+        })),
+      },
+    ],
+    recommendations: {
+      costEffective: cheapest && {
+        provider: 'google',
+        model: cheapest.model,
+        reason: 'Lowest price per token of the models this service calls',
+      },
+      balanced: {
+        provider: 'google',
+        model: defaultModel(),
+        reason: 'The model this deployment is configured to use',
+      },
+      highQuality: priciest && {
+        provider: 'google',
+        model: priciest.model,
+        reason: 'The most capable (and most expensive) model in the price table',
+      },
+    },
+    notes: {
+      tokenEstimation: 'Roughly 750 words per 1000 tokens',
+      typicalContent: {
+        lesson: '1500-2000 tokens',
+        module: '5000-8000 tokens',
+        course: '50000-100000 tokens',
+      },
+      currency: priceTable.currency,
+    },
+    lastUpdated: priceTable.as_of,
+  };
+}
+
+/** The prompt of one section: instructions, the outline, what earlier sections said. */
+const SECTION_PROMPT_TOKENS = 1500;
+
+/**
+ * `config.dryRun`: the sections the request would generate (or, for an empty structure, the
+ * outline its word total supports plus the call that writes it), their tokens from the word
+ * targets, the cost and the least time the requests-per-minute quota allows. Nothing starts.
+ */
+export function contentDryRun(request: ExecuteRequest) {
+  const settings = generationSettings();
+  const { model, note } = chooseModel(request.config, settings.model);
+  const outline = needsOutline(request);
+  const sections = outline ? undefined : planSections(request);
+  const size = outline
+    ? outlineSize(request.input.structureType, request.input.wordCountEstimates.total)
+    : undefined;
+  const count = sections?.length ?? estimatedSections(size);
+  const calls = count + (outline ? 1 : 0);
+  const usage = {
+    input_tokens: calls * SECTION_PROMPT_TOKENS,
+    output_tokens: Math.round(request.input.wordCountEstimates.total / WORDS_PER_TOKEN),
+    thinking_tokens: 0,
+    cached_tokens: 0,
+  };
+  return {
+    dryRun: true,
+    structureType: request.input.structureType,
+    sections: count,
+    stages: sections ? stagesOf(sections).length : null,
+    outlineCall: outline,
+    estimate: {
+      provider: 'google',
+      model,
+      calls,
+      tokens: {
+        prompt: usage.input_tokens,
+        completion: usage.output_tokens,
+        total: usage.input_tokens + usage.output_tokens,
+      },
+      cost: Number(costOf(model, usage).toFixed(6)),
+      minimumSeconds: Math.ceil((calls / settings.requestsPerMinute) * 60),
+      basis: `completion tokens from wordCountEstimates.total (${WORDS_PER_TOKEN} words a token), ${SECTION_PROMPT_TOKENS} prompt tokens a call, prices of ${priceTable.as_of}, time at ${settings.requestsPerMinute} requests a minute`,
+    },
+    ...(request.config.maxCostUsd !== undefined ? { maxCostUsd: request.config.maxCostUsd } : {}),
+    ...(note ? { notes: [note] } : {}),
+  };
+}
+
+/** Sections of an outline of this size: its items, their lessons, and the fixed sections around them. */
+function estimatedSections(size: OutlineSize | undefined): number {
+  if (!size) return 0;
+  const perItem = 1 + (size.lessonsPerItem ?? 0);
+  return size.items * perItem + 2;
+}
+
+export interface EstimateRequest {
+  provider?: string;
+  model?: string;
+  structureType?: string;
+  estimatedTokens?: number;
+  wordCount?: number;
+}
+
+export function estimate(request: EstimateRequest) {
+  const all = models();
+  const chosen =
+    all.find((m) => m.model === (request.model ?? defaultModel())) ??
+    all.find((m) => m.model === defaultModel());
+  if (!chosen) throw new Error('The configured model is not in the price table');
+  const tokens = request.estimatedTokens ?? Math.round((request.wordCount ?? 0) / WORDS_PER_TOKEN);
+  const cost = costFor(chosen, tokens);
+  return {
+    estimate: {
+      provider: 'google',
+      model: chosen.model,
+      structureType: request.structureType ?? null,
+      tokens: { prompt: cost.prompt, completion: cost.completion, total: tokens },
+      cost: {
+        prompt: money(cost.promptCost),
+        completion: money(cost.completionCost),
+        total: money(cost.total),
+        totalRaw: Number(cost.total.toFixed(6)),
+      },
+      pricing: { promptPer1k: money(chosen.promptPer1k), completionPer1k: money(chosen.completionPer1k) },
+    },
+    alternatives: all
+      .filter((m) => m.model !== chosen.model)
+      .map((m) => {
+        const other = costFor(m, tokens).total;
+        const savings = cost.total - other;
+        return {
+          provider: 'google',
+          model: m.model,
+          cost: money(other),
+          savings: savings >= 0 ? money(savings) : `-${money(-savings)}`,
+          note: savings >= 0 ? 'Cheaper for the same tokens' : 'More expensive; may give higher quality',
+        };
+      }),
+    assumptions: {
+      inputOutputRatio: `${PROMPT_SHARE * 100}/${(1 - PROMPT_SHARE) * 100}`,
+      wordsPerToken: WORDS_PER_TOKEN,
+      pricesAsOf: priceTable.as_of,
+    },
+  };
+}

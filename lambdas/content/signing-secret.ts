@@ -1,0 +1,26 @@
+/**
+ * The service's webhook signing secret: WEBHOOK_SIGNING_SECRET when set (local mode), otherwise
+ * the Secrets Manager secret the stack generated (WEBHOOK_SIGNING_SECRET_ARN), read once per
+ * cold start. Each owner's secret is derived from it (`webhookSecretFor`).
+ */
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secrets } from '../platform/clients.ts';
+import { webhookSecretFor } from './webhooks.ts';
+
+let cached: string | undefined;
+
+export async function signingSecret(): Promise<string> {
+  const direct = process.env.WEBHOOK_SIGNING_SECRET?.trim();
+  if (direct) return direct;
+  if (cached) return cached;
+  const arn = process.env.WEBHOOK_SIGNING_SECRET_ARN;
+  if (!arn) throw new Error('Missing WEBHOOK_SIGNING_SECRET or WEBHOOK_SIGNING_SECRET_ARN');
+  const result = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  cached = result.SecretString?.trim();
+  if (!cached) throw new Error('The webhook signing secret is empty');
+  return cached;
+}
+
+export async function ownerWebhookSecret(owner: string): Promise<string> {
+  return webhookSecretFor(owner, await signingSecret());
+}

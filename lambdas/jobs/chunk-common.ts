@@ -1,0 +1,158 @@
+/**
+ * What every kind of chunk generation shares: the chunk file, the failure that is not worth
+ * retrying, and the model call with its retry policy and its raw answer kept under `raw/`.
+ */
+import type { GenerationSettings } from '../platform/config.ts';
+import { callModelWithRetries, type ModelAnswer } from '../platform/gemini/gemini-client.ts';
+import { s3Keys } from '../platform/keys.ts';
+import { logger } from '../platform/powertools.ts';
+import { type ChunkSpec, describeChunk } from './chunks.ts';
+import type { JobParameters, JobType, TokenUsage } from './job.ts';
+import { type ChunkQuality, GATE_VERSION, type Provenance } from './quality-report.ts';
+import type { Question, Rejection } from './questions.ts';
+import * as results from './results-store.ts';
+
+/** Calls per chunk: the first answer plus replacements for rejected questions. */
+export const MAX_CALLS_PER_CHUNK = 4;
+
+export interface ChunkFile<Q = Question> {
+  chunk_key: string;
+  job_id: string;
+  model: string;
+  prompt_version: string;
+  generated_at: string;
+  question_count: number;
+  calls: number;
+  rejected: Rejection[];
+  /** The quality gate's counts for this chunk. */
+  quality?: ChunkQuality;
+  usage: TokenUsage;
+  questions: Q[];
+}
+
+/** The chunk could not be completed with valid questions; retrying the same way will not help. */
+export class ChunkGenerationFailed extends Error {
+  readonly usage: TokenUsage;
+  readonly quality?: ChunkQuality;
+  constructor(message: string, usage: TokenUsage, quality?: ChunkQuality) {
+    super(message);
+    this.name = 'ChunkGenerationFailed';
+    this.usage = usage;
+    this.quality = quality;
+  }
+}
+
+export interface GenerateChunkInput {
+  jobId: string;
+  owner: string;
+  chunkKey: string;
+  attempt: number;
+  apiKey: string;
+  settings: GenerationSettings;
+  /** Epoch ms by which the work must be done (the invocation's deadline, less a margin). */
+  deadline: number;
+  /** The job's type and parameters: assessment chunks are defined by them. */
+  job?: { job_type: JobType; parameters: JobParameters };
+  /**
+   * Settles the chunk's budget reservation to its real cost. Called once the model calls are
+   * over and before anything of the chunk is kept, so a redelivery that finds the chunk kept
+   * (see keptByThisJob) knows its cost is settled and charges nothing again.
+   */
+  settleCost?: (costUsd: number) => Promise<void>;
+}
+
+export interface GeneratedChunk {
+  /** What the chunk produced: questions for quiz banks and assessments, words for content sections. */
+  questions: number;
+  s3Key: string;
+  usage: TokenUsage;
+  costUsd: number;
+  /** The quality gate's counts, for chunks of questions. */
+  quality?: ChunkQuality;
+}
+
+/** A model call with the retry policy, its raw answer kept under `raw/`. */
+export interface ModelTuning {
+  model?: string;
+  temperature?: number;
+  maxOutputTokens?: number;
+}
+
+export function modelCaller(
+  input: GenerateChunkInput,
+  systemInstruction: string,
+  promptVersion: string,
+  tuning: ModelTuning = {},
+) {
+  return async (prompt: string, responseSchema: unknown, call: number): Promise<ModelAnswer> => {
+    const answer = await callModelWithRetries(
+      {
+        apiKey: input.apiKey,
+        model: tuning.model ?? input.settings.model,
+        systemInstruction,
+        prompt,
+        responseSchema,
+        timeoutMs: input.settings.geminiTimeoutSeconds * 1000,
+        ...(tuning.temperature !== undefined ? { temperature: tuning.temperature } : {}),
+        ...(tuning.maxOutputTokens !== undefined ? { maxOutputTokens: tuning.maxOutputTokens } : {}),
+      },
+      {
+        maxAttempts: 5,
+        baseDelayMs: 1000,
+        maxDelayMs: 30_000,
+        requestsPerMinute: input.settings.requestsPerMinute,
+        deadline: input.deadline,
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn('Model call failed, retrying', {
+            chunk_key: input.chunkKey,
+            kind: error.kind,
+            status: error.status,
+            attempt,
+            delay_ms: Math.round(delayMs),
+            error: error.message,
+          }),
+      },
+    );
+    await results.putJson(s3Keys.raw(input.jobId, input.chunkKey, input.attempt, call), {
+      chunk_key: input.chunkKey,
+      prompt_version: promptVersion,
+      received_at: new Date().toISOString(),
+      response: answer.raw,
+    });
+    return answer;
+  };
+}
+
+export function failureOf(
+  chunk: ChunkSpec,
+  kept: number,
+  calls: number,
+  lastRejected: Rejection[],
+  usage: TokenUsage,
+  quality?: ChunkQuality,
+) {
+  const reasons = [...new Set(lastRejected.flatMap((r) => r.reasons))].join('; ');
+  return new ChunkGenerationFailed(
+    `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${describeChunk(chunk)}. Last problems: ${reasons || 'none recorded'}`,
+    usage,
+    quality,
+  );
+}
+
+/** What a kept question records of how it was made and checked. */
+export function provenanceOf(
+  input: GenerateChunkInput,
+  template: string,
+  promptVersion: string,
+  call: number,
+): Provenance {
+  return {
+    model: input.settings.model,
+    prompt_template: template,
+    prompt_version: promptVersion,
+    gate_version: GATE_VERSION,
+    attempt: input.attempt,
+    call,
+    validation: call === 1 ? 'passed_first_time' : 'repaired',
+  };
+}

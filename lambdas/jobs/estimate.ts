@@ -1,0 +1,133 @@
+/**
+ * What a generation will cost before it runs: tokens per chunk from the real prompts (about
+ * four characters a token, as Gemini's tokenizer averages on English) and an output size per
+ * question, measured on the owner's own finished jobs when there are any, otherwise the
+ * defaults below; cost at the price table's rates; and the least time the requests-per-minute
+ * quota allows.
+ */
+
+import { costOf, priceTable } from '../platform/gemini/pricing.ts';
+import { chunkPrompt, SYSTEM_INSTRUCTION } from '../quiz-bank/prompts.ts';
+import type { ChunkSpec } from './chunks.ts';
+import type { TokenUsage } from './job.ts';
+
+/** Characters per token, for prompts we have not sent yet. */
+export const CHARS_PER_TOKEN = 4;
+/** Output tokens of one question (stem, four options, explanation, tags) when no history says otherwise. */
+export const DEFAULT_OUTPUT_TOKENS_PER_QUESTION = 160;
+/**
+ * Extra calls per chunk for replacing rejected questions when no history says otherwise: the
+ * gate rejects a few percent of questions, and a replacement call asks only for those.
+ */
+export const DEFAULT_REPAIR_OVERHEAD = 0.1;
+/** The avoid list of a chunk grows with the questions its bank already has; a mid-size guess. */
+const AVOID_LIST_TOKENS = 600;
+/** An assessment call carries its retrieved passages: several thousand tokens of prompt. */
+export const ASSESSMENT_PROMPT_TOKENS = 4000;
+
+/** Per-question figures measured on finished jobs: tokens in and out, calls per chunk. */
+export interface UsageHistory {
+  jobs: number;
+  input_tokens_per_question: number;
+  output_tokens_per_question: number;
+}
+
+export interface Estimate {
+  chunks: number;
+  questions: number;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  /** The quota bound: calls ÷ requests per minute. */
+  minimum_seconds: number;
+  model: string;
+  basis: string;
+}
+
+/** Tokens of one chunk's first call: its prompt in, its questions out. */
+export function chunkUsage(chunk: ChunkSpec, history?: UsageHistory): TokenUsage {
+  if (history) {
+    return {
+      input_tokens: Math.round(history.input_tokens_per_question * chunk.questionCount),
+      output_tokens: Math.round(history.output_tokens_per_question * chunk.questionCount),
+      thinking_tokens: 0,
+      cached_tokens: 0,
+    };
+  }
+  const promptTokens =
+    chunk.kind === 'assessment'
+      ? ASSESSMENT_PROMPT_TOKENS
+      : Math.ceil(
+          (SYSTEM_INSTRUCTION.length + chunkPrompt({ chunk, count: chunk.questionCount, avoid: [] }).length) /
+            CHARS_PER_TOKEN,
+        ) + AVOID_LIST_TOKENS;
+  return {
+    input_tokens: promptTokens,
+    output_tokens: DEFAULT_OUTPUT_TOKENS_PER_QUESTION * chunk.questionCount,
+    thinking_tokens: 0,
+    cached_tokens: 0,
+  };
+}
+
+/** The owner's measured figures, from finished jobs' token counts (none when there are none). */
+export function historyOf(
+  finished: { input_tokens: number; output_tokens: number; questions_generated: number }[],
+): UsageHistory | undefined {
+  const useful = finished.filter((job) => job.questions_generated > 0 && job.output_tokens > 0);
+  const questions = useful.reduce((sum, job) => sum + job.questions_generated, 0);
+  if (questions === 0) return undefined;
+  return {
+    jobs: useful.length,
+    input_tokens_per_question: useful.reduce((sum, job) => sum + job.input_tokens, 0) / questions,
+    output_tokens_per_question: useful.reduce((sum, job) => sum + job.output_tokens, 0) / questions,
+  };
+}
+
+export function estimateChunks(
+  chunks: ChunkSpec[],
+  options: { model: string; requestsPerMinute: number; history?: UsageHistory; batch?: boolean },
+): Estimate {
+  const { model, requestsPerMinute, history, batch } = options;
+  let input = 0;
+  let output = 0;
+  for (const chunk of chunks) {
+    const usage = chunkUsage(chunk, history);
+    input += usage.input_tokens;
+    output += usage.output_tokens;
+  }
+  // History already includes the replacement calls in its per-question figures.
+  const overhead = history ? 0 : DEFAULT_REPAIR_OVERHEAD;
+  const calls = Math.ceil(chunks.length * (1 + DEFAULT_REPAIR_OVERHEAD));
+  const usage: TokenUsage = {
+    input_tokens: Math.round(input * (1 + overhead)),
+    output_tokens: Math.round(output * (1 + overhead)),
+    thinking_tokens: 0,
+    cached_tokens: 0,
+  };
+  const priced = priceTable.models[model] !== undefined;
+  return {
+    chunks: chunks.length,
+    questions: chunks.reduce((sum, chunk) => sum + chunk.questionCount, 0),
+    calls,
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cost_usd: roundUsd(costOf(model, usage, { batch })),
+    // Batch mode is not bound by the interactive quota: Gemini answers within 24 hours, mostly far sooner.
+    minimum_seconds: batch ? 0 : Math.ceil((calls / requestsPerMinute) * 60),
+    model,
+    basis: [
+      history
+        ? `tokens per question measured on your last ${history.jobs} finished job(s)`
+        : `tokens from the prompts (${CHARS_PER_TOKEN} characters a token) and ${DEFAULT_OUTPUT_TOKENS_PER_QUESTION} output tokens a question, plus ${DEFAULT_REPAIR_OVERHEAD * 100}% for replacing rejected questions`,
+      priced ? `prices of ${priceTable.as_of}` : `${model} is not in the price table, so its cost shows as 0`,
+      batch
+        ? `batch mode at ${priceTable.batch_price_share * 100}% of the price, answered within 24 hours`
+        : `time at ${requestsPerMinute} requests a minute`,
+    ].join('; '),
+  };
+}
+
+export function roundUsd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,57 @@
+/** "Finalize job": the job's final status, summary, timings, tokens and cost. */
+
+import { contentJobEnded } from '../../content/job-events.ts';
+import { type FinalizeInput, flatChunkResults } from '../../contract/pipeline.ts';
+import { withPowertools } from '../../platform/middleware.ts';
+import { logger } from '../../platform/powertools.ts';
+import { timeOut } from '../job-service.ts';
+import * as jobs from '../job-store.ts';
+import { budgetStop, failureMessage, summarize } from '../summary.ts';
+
+export async function finalizeJob(input: FinalizeInput): Promise<{ status: string }> {
+  const job = await jobs.getJob(input.job_id);
+  if (!job) return { status: 'deleted' };
+  const now = new Date();
+  if (job.deadline_at && now.getTime() > Date.parse(job.deadline_at)) {
+    const timedOut = await timeOut(job, { stopExecution: false });
+    return { status: timedOut.status };
+  }
+  const summary = summarize(job, flatChunkResults(input.chunk_results), input.assembled.files, now);
+  const qualityFailure = input.assembled.quality_failure;
+  const failed = summary.chunks_failed > 0 || qualityFailure !== undefined;
+  const finished = await jobs.updateJob(
+    job,
+    failed
+      ? {
+          status: 'failed',
+          result_summary: summary,
+          error_message: summary.chunks_failed > 0 ? failureMessage(summary) : (qualityFailure ?? null),
+          ...(budgetStop(summary) ? { stop_reason: 'budget' as const } : {}),
+          progress_percent: 100,
+          progress_message: budgetStop(summary)
+            ? 'Stopped at its budget'
+            : summary.chunks_failed > 0
+              ? `Finished with ${summary.chunks_failed} failed chunks`
+              : 'Finished below the quality threshold',
+          completed_at: now.toISOString(),
+        }
+      : {
+          status: 'completed',
+          result_summary: summary,
+          error_message: null,
+          progress_percent: 100,
+          progress_message: 'Generation complete!',
+          completed_at: now.toISOString(),
+        },
+    ['pending', 'running'],
+  );
+  if (finished) await contentJobEnded(finished);
+  logger.info('Job finished', {
+    job_id: input.job_id,
+    status: finished?.status ?? job.status,
+    ...summary.tokens,
+  });
+  return { status: finished?.status ?? job.status };
+}
+
+export const handler = withPowertools(finalizeJob);

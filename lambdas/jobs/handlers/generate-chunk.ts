@@ -1,0 +1,260 @@
+/**
+ * Worker: one SQS message = one chunk of a running job, sent by the state machine's
+ * "Generate chunk" state with a task token. The worker answers the token when the chunk has
+ * an outcome; a transient failure goes back to the queue (with a growing delay) until its
+ * last delivery, when the chunk is recorded as failed so the job can finish without it. A
+ * redelivery never generates again what an earlier delivery of the job finished: it answers
+ * from the chunk's recorded outcome, or records the outcome of the chunk that delivery kept.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { sectionIdOf, sectionTitle } from '../../content/content-job.ts';
+import { contentProgress } from '../../content/job-events.ts';
+import type { ChunkResult } from '../../contract/pipeline.ts';
+import { sfn, sqs } from '../../platform/clients.ts';
+import { ENV, generationSettings, requireEnv } from '../../platform/config.ts';
+import { BudgetReached, DomainError } from '../../platform/errors.ts';
+import { geminiApiKey } from '../../platform/gemini/api-key.ts';
+import { ModelCallError } from '../../platform/gemini/gemini-client.ts';
+import { costOf } from '../../platform/gemini/pricing.ts';
+import { withPowertools } from '../../platform/middleware.ts';
+import { logger, metrics } from '../../platform/powertools.ts';
+import * as budgets from '../budget-store.ts';
+import { chunkReserveUsd } from '../chunk-budget.ts';
+import {
+  ChunkGenerationFailed,
+  type GeneratedChunk,
+  generateChunk,
+  keptByThisJob,
+} from '../chunk-generator.ts';
+import { describeChunk, findChunk } from '../chunks.ts';
+import { isTerminal, type JobRecord } from '../job.ts';
+import * as jobs from '../job-store.ts';
+import { answerToken, type ChunkMessageBody, chunkMessageSchema } from '../task-token.ts';
+
+const settings = generationSettings();
+const queueUrl = requireEnv(ENV.chunkQueueUrl);
+const processor = new BatchProcessor(EventType.SQS);
+/** Time kept back from the invocation's deadline to record the outcome and answer the token. */
+const DEADLINE_MARGIN_MS = 20_000;
+
+async function handleRecord(record: SQSRecord, context?: Context): Promise<void> {
+  const message = chunkMessageSchema.parse(JSON.parse(record.body));
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  const log = { job_id: message.job_id, chunk_key: message.chunk_key, receive_count: receiveCount };
+  logger.appendKeys(log);
+  try {
+    const job = await jobs.getJob(message.job_id);
+    if (!job || isTerminal(job.status)) {
+      // Cancelled or deleted: spend nothing on it. The execution was stopped, or is told now.
+      logger.info('Skipping chunk of a job that is no longer running', { status: job?.status ?? 'deleted' });
+      await answerToken(
+        () =>
+          sfn.send(
+            new SendTaskFailureCommand({
+              taskToken: message.task_token,
+              error: 'JobNotRunning',
+              cause: `Job is ${job?.status ?? 'deleted'}`,
+            }),
+          ),
+        message.chunk_key,
+      );
+      return;
+    }
+    await runChunk(job, message, receiveCount, record, context);
+  } finally {
+    logger.removeKeys(Object.keys(log));
+  }
+}
+
+/** How progress messages name the chunk, or undefined when the job has no such chunk. */
+async function chunkLabel(job: JobRecord, chunkKey: string): Promise<string | undefined> {
+  if (job.job_type === 'content') {
+    const title = await sectionTitle(job.owner, job.job_id, chunkKey);
+    return title === undefined ? undefined : `section "${title}"`;
+  }
+  const chunk = findChunk(job.job_type, job.parameters, chunkKey, settings);
+  return chunk && describeChunk(chunk);
+}
+
+async function runChunk(
+  job: JobRecord,
+  message: ChunkMessageBody,
+  receiveCount: number,
+  record: SQSRecord,
+  context?: Context,
+): Promise<void> {
+  const label = await chunkLabel(job, message.chunk_key);
+  if (!label) {
+    // Not this job's chunk (a message from a changed deployment): nothing to generate, ever.
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: message.task_token,
+            error: 'ChunkFailed',
+            cause: `Chunk ${message.chunk_key} is not part of job ${job.job_id}`,
+          }),
+        ),
+      message.chunk_key,
+    );
+    return;
+  }
+  const previous = await jobs.getChunkRecord(message.job_id, message.chunk_key);
+  if (previous?.status === 'completed') {
+    // A redelivery after the outcome was recorded (the answer to the token was lost): answer again.
+    const result: ChunkResult = {
+      chunk_key: message.chunk_key,
+      status: 'completed',
+      questions: previous.questions ?? 0,
+    };
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) }),
+        ),
+      message.chunk_key,
+    );
+    return;
+  }
+  const kept = await keptByThisJob(job, message.chunk_key, previous);
+  if (kept) {
+    // An earlier delivery kept the chunk and stopped before recording it: record what it
+    // generated, at what it cost. That cost was settled before the chunk was kept, so this
+    // delivery reserves nothing and settles nothing.
+    logger.info('Chunk already kept by this job; recording it without generating it again', {
+      s3_key: kept.s3Key,
+      model_calls: kept.calls,
+    });
+    metrics.addMetric('ChunksReused', MetricUnit.Count, 1);
+    await completeChunk(message, label, kept);
+    return;
+  }
+  const attempt = await jobs.startChunkAttempt(job, message.chunk_key);
+  await jobs.setProgressMessage(message.job_id, `Generating ${label}...`);
+  if (job.job_type === 'content') await jobs.setCurrentSection(job.job_id, sectionIdOf(message.chunk_key));
+  const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
+  let reservation: budgets.Reservation | undefined;
+  /** Replaces the chunk's reservation by what it really cost, once. */
+  const settle = async (costUsd: number) => {
+    if (!reservation) return;
+    const held = reservation;
+    reservation = undefined;
+    await budgets.settle(job.job_id, job.owner, held, costUsd);
+  };
+  try {
+    const apiKey = await geminiApiKey();
+    if (!apiKey) throw new ChunkGenerationFailed('GEMINI_API_KEY not configured', zeroUsage());
+    const reserved = await budgets.reserve(
+      job,
+      chunkReserveUsd(job, message.chunk_key, settings),
+      job.monthly_budget_usd ?? null,
+    );
+    if (!reserved.ok) throw new BudgetReached(reserved.reason);
+    reservation = reserved.reservation;
+    const generated = await generateChunk({
+      jobId: message.job_id,
+      owner: message.owner,
+      chunkKey: message.chunk_key,
+      attempt,
+      apiKey,
+      settings,
+      deadline,
+      job,
+      settleCost: settle,
+    });
+    await settle(generated.costUsd);
+    await completeChunk(message, label, generated);
+  } catch (error) {
+    // Bad answers and refusals would come out the same next time; anything else (the model's
+    // 429s and 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
+    const retryable = !(
+      error instanceof ChunkGenerationFailed ||
+      error instanceof DomainError ||
+      (error instanceof ModelCallError && error.kind === 'permanent')
+    );
+    const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
+    await settle(costOf(settings.model, usage));
+    if (retryable && receiveCount < settings.chunkMaxReceives) {
+      // Back to the queue; it comes back after a delay that grows with each delivery.
+      const delaySeconds = Math.min(900, 15 * 2 ** (receiveCount - 1));
+      logger.warn('Chunk failed transiently; returning it to the queue', {
+        error: (error as Error).message,
+        retry_in_seconds: delaySeconds,
+      });
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: delaySeconds,
+        }),
+      );
+      throw error;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof BudgetReached) logger.warn('Chunk not generated: budget reached', { reason });
+    else logger.error('Chunk failed', { error: reason, attempts: attempt });
+    await jobs.recordChunkOutcome({
+      jobId: message.job_id,
+      chunkKey: message.chunk_key,
+      status: 'failed',
+      questions: 0,
+      costUsd: costOf(settings.model, usage),
+      error: reason,
+      message: `Failed ${label}`,
+      ...(error instanceof ChunkGenerationFailed && error.quality ? { quality: error.quality } : {}),
+      ...usage,
+    });
+    metrics.addMetric('ChunksFailed', MetricUnit.Count, 1);
+    await answerToken(
+      () =>
+        sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: message.task_token,
+            error: 'ChunkFailed',
+            cause: reason.slice(0, 32_000),
+          }),
+        ),
+      message.chunk_key,
+    );
+  }
+}
+
+/** Records a generated chunk's outcome on the job and answers the token with success. */
+async function completeChunk(message: ChunkMessageBody, label: string, generated: GeneratedChunk) {
+  const counted = await jobs.recordChunkOutcome({
+    jobId: message.job_id,
+    chunkKey: message.chunk_key,
+    status: 'completed',
+    questions: generated.questions,
+    costUsd: generated.costUsd,
+    s3Key: generated.s3Key,
+    message: `Generated ${label}`,
+    ...(generated.quality ? { quality: generated.quality } : {}),
+    ...generated.usage,
+  });
+  if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
+  metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
+  metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
+  const result: ChunkResult = {
+    chunk_key: message.chunk_key,
+    status: 'completed',
+    questions: generated.questions,
+  };
+  await answerToken(
+    () =>
+      sfn.send(new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) })),
+    message.chunk_key,
+  );
+}
+
+function zeroUsage() {
+  return { input_tokens: 0, output_tokens: 0, thinking_tokens: 0, cached_tokens: 0 };
+}
+
+export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+);

@@ -1,0 +1,27 @@
+/** "Mark job failed": the pipeline itself failed (not a chunk); say why on the job. */
+
+import { contentJobEnded } from '../../content/job-events.ts';
+import type { MarkFailedInput } from '../../contract/pipeline.ts';
+import { withPowertools } from '../../platform/middleware.ts';
+import * as jobs from '../job-store.ts';
+import { readableCause } from '../summary.ts';
+
+export async function markJobFailed(input: MarkFailedInput): Promise<{ status: string }> {
+  const job = await jobs.getJob(input.job_id);
+  if (!job) return { status: 'deleted' };
+  const cause = readableCause(input.error?.Cause);
+  const updated = await jobs.updateJob(
+    job,
+    {
+      status: 'failed',
+      error_message: `${input.error?.Error ?? 'Error'}: ${cause}`,
+      progress_message: `Failed during: ${job.progress_message ?? 'generation'}`,
+      completed_at: new Date().toISOString(),
+    },
+    ['pending', 'running'],
+  );
+  if (updated) await contentJobEnded(updated);
+  return { status: updated?.status ?? job.status };
+}
+
+export const handler = withPowertools(markJobFailed);

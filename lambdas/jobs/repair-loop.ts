@@ -1,0 +1,149 @@
+/**
+ * The generate–check–replace loop shared by every kind of chunk: ask the model for what is
+ * still missing, keep what passes the checks and is admitted to its bank as new, and ask again
+ * for replacements of the rest, telling the model why each was rejected, up to a bound.
+ */
+
+import type { ModelAnswer } from '../platform/gemini/gemini-client.ts';
+import type { TokenUsage } from './job.ts';
+import { type ChunkQuality, chunkQualityOf } from './quality-report.ts';
+import { modelAnswerSchema, type Rejection, rejectionOf } from './questions.ts';
+
+/** What a chunk of questions asks and checks; `RepairLoop` adds how to call the model. */
+export interface RepairSpec<Q> {
+  count: number;
+  maxCalls: number;
+  prompt(need: number, lastRejected: Rejection[], kept: Q[]): string;
+  schema(need: number): unknown;
+  /** Checks raw items, given the questions kept so far. */
+  check(items: unknown[], kept: Q[]): { accepted: Q[]; rejected: Rejection[] };
+  /**
+   * Adds questions that passed the checks to their bank, refusing those another chunk already
+   * has (or has a near-copy of); see question-bank.ts.
+   */
+  admit(questions: Q[]): Promise<{ kept: Q[]; refused: Rejection[] }>;
+}
+
+export interface RepairLoop<Q> extends RepairSpec<Q> {
+  /** One model call (with its own retries); `call` counts from 1. */
+  ask(prompt: string, schema: unknown, call: number): Promise<ModelAnswer>;
+}
+
+/** Where a chunk stands between model calls; plain data, so batch mode can keep it in S3. */
+export interface RepairState<Q> {
+  kept: Q[];
+  keptCalls: number[];
+  rejected: Rejection[];
+  lastRejected: Rejection[];
+  usage: TokenUsage;
+  calls: number;
+}
+
+export interface RepairOutcome<Q> {
+  kept: Q[];
+  /** The model call each kept question came from (1 = the first answer). */
+  keptCalls: number[];
+  quality: ChunkQuality;
+  calls: number;
+  rejected: Rejection[];
+  lastRejected: Rejection[];
+  usage: TokenUsage;
+}
+
+export const zeroUsage = (): TokenUsage => ({
+  input_tokens: 0,
+  output_tokens: 0,
+  thinking_tokens: 0,
+  cached_tokens: 0,
+});
+
+export function addUsage(total: TokenUsage, more: TokenUsage): void {
+  total.input_tokens += more.input_tokens;
+  total.output_tokens += more.output_tokens;
+  total.thinking_tokens += more.thinking_tokens;
+  total.cached_tokens += more.cached_tokens;
+}
+
+/** Parses the model's JSON; an unusable answer becomes one rejection that says why. */
+export function itemsOf(answer: ModelAnswer): { items: unknown[]; problem?: string } {
+  if (answer.finishReason && answer.finishReason !== 'STOP') {
+    return { items: [], problem: `the answer stopped early (finishReason ${answer.finishReason})` };
+  }
+  try {
+    const parsed = modelAnswerSchema.safeParse(JSON.parse(answer.text));
+    if (!parsed.success) return { items: [], problem: 'the answer did not have a "questions" array' };
+    return { items: parsed.data.questions };
+  } catch {
+    return { items: [], problem: 'the answer was not valid JSON' };
+  }
+}
+
+export const newRepairState = <Q>(): RepairState<Q> => ({
+  kept: [],
+  keptCalls: [],
+  rejected: [],
+  lastRejected: [],
+  usage: zeroUsage(),
+  calls: 0,
+});
+
+/** Whether the chunk still lacks questions and may make another call. */
+export const wantsCall = <Q>(spec: RepairSpec<Q>, state: RepairState<Q>) =>
+  state.kept.length < spec.count && state.calls < spec.maxCalls;
+
+/** The next call's prompt and schema: the questions still missing, and why the last were rejected. */
+export function nextCall<Q>(spec: RepairSpec<Q>, state: RepairState<Q>) {
+  const need = spec.count - state.kept.length;
+  return {
+    prompt: spec.prompt(need, state.lastRejected, state.kept),
+    schema: spec.schema(need),
+    call: state.calls + 1,
+  };
+}
+
+/** One answer into the state: checked, admitted to the bank, its rejections kept with their reasons. */
+export async function applyAnswer<Q>(
+  spec: RepairSpec<Q>,
+  state: RepairState<Q>,
+  answer: ModelAnswer,
+): Promise<void> {
+  state.calls += 1;
+  const need = spec.count - state.kept.length;
+  addUsage(state.usage, answer.usage);
+  const { items, problem } = itemsOf(answer);
+  if (problem) {
+    state.lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: problem }])];
+    state.rejected.push(...state.lastRejected);
+    return;
+  }
+  const checked = spec.check(items.slice(0, need), state.kept);
+  const round = [...checked.rejected];
+  if (items.length < need) {
+    round.push(
+      rejectionOf(-1, '', [
+        { check: 'too_few_returned', reason: `only ${items.length} of ${need} questions were returned` },
+      ]),
+    );
+  }
+  const admitted = await spec.admit(checked.accepted);
+  for (const question of admitted.kept) {
+    state.kept.push(question);
+    state.keptCalls.push(state.calls);
+  }
+  round.push(...admitted.refused);
+  state.lastRejected = round;
+  state.rejected.push(...round);
+}
+
+export function outcomeOf<Q>(spec: RepairSpec<Q>, state: RepairState<Q>): RepairOutcome<Q> {
+  return { ...state, quality: chunkQualityOf(spec.count, state.keptCalls, state.rejected) };
+}
+
+export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutcome<Q>> {
+  const state = newRepairState<Q>();
+  while (wantsCall(loop, state)) {
+    const { prompt, schema, call } = nextCall(loop, state);
+    await applyAnswer(loop, state, await loop.ask(prompt, schema, call));
+  }
+  return outcomeOf(loop, state);
+}

@@ -1,0 +1,72 @@
+/** The `result_summary` of a finished job and its closing message. */
+import type { ChunkResult } from '../contract/pipeline.ts';
+import { type JobRecord, type ResultSummary, roundCost, tokenTotals } from './job.ts';
+
+export function summarize(
+  job: JobRecord,
+  chunkResults: ChunkResult[],
+  files: string[],
+  now: Date,
+): ResultSummary {
+  const failed = chunkResults
+    .filter((r) => r.status === 'failed')
+    .map((r) => ({ chunk_key: r.chunk_key, error: r.error ?? 'unknown error' }));
+  const completed = chunkResults.filter((r) => r.status === 'completed').length;
+  return {
+    questions_generated: job.questions_generated,
+    chunks_total: job.chunks_total,
+    chunks_completed: completed,
+    chunks_skipped_from_checkpoint: job.chunks_skipped,
+    chunks_failed: failed.length,
+    failed_chunks: failed,
+    files,
+    tokens: tokenTotals(job),
+    cost_usd: roundCost(job.cost_usd),
+    model: job.model,
+    duration_seconds: job.started_at ? Math.round((now.getTime() - Date.parse(job.started_at)) / 1000) : null,
+  };
+}
+
+/** What a chunk's error starts with when a budget, not a fault, stopped it. */
+export const BUDGET_REACHED = 'Budget reached';
+
+/** The budget that stopped the job, when one did. */
+export function budgetStop(summary: ResultSummary): string | undefined {
+  return summary.failed_chunks.find((f) => f.error.startsWith(BUDGET_REACHED))?.error;
+}
+
+/** Names the failed chunks and says how to resume with only those. */
+export function failureMessage(summary: ResultSummary): string {
+  const budget = budgetStop(summary);
+  if (budget) {
+    const stopped = summary.failed_chunks.filter((f) => f.error.startsWith(BUDGET_REACHED)).length;
+    const others = summary.chunks_failed - stopped;
+    return (
+      `Stopped at its budget: ${budget.slice(BUDGET_REACHED.length + 2)}. ` +
+      `${stopped} of ${summary.chunks_total} chunks were not generated` +
+      (others > 0 ? ` and ${others} failed` : '') +
+      '; finished chunks are kept. Start the same generation with a higher max_cost_usd (or monthly budget) to generate only the rest.'
+    );
+  }
+  const listed = summary.failed_chunks
+    .slice(0, 10)
+    .map((f) => `${f.chunk_key} (${f.error.slice(0, 200)})`)
+    .join('; ');
+  const more = summary.failed_chunks.length > 10 ? `; and ${summary.failed_chunks.length - 10} more` : '';
+  return (
+    `${summary.chunks_failed} of ${summary.chunks_total} chunks failed: ${listed}${more}. ` +
+    'Finished chunks are kept; start a new job with the same parameters to generate only the missing ones.'
+  );
+}
+
+/** The cause string Step Functions puts in a caught Lambda error, made readable. */
+export function readableCause(cause: string | undefined): string {
+  if (!cause) return 'The pipeline failed without a message';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; errorType?: string };
+    if (parsed.errorMessage) return parsed.errorMessage;
+  } catch {
+    // not JSON
+  }
+  return cause;
+}

@@ -1,0 +1,188 @@
+/**
+ * Calls Gemini through `@google/genai`, one HTTP call at a time, and sorts failures into
+ * what the caller can do about them. The SDK's own retries are off: it neither reads
+ * `RetryInfo` nor knows about our shared requests-per-minute budget (see `callModel`).
+ */
+import {
+  ApiError,
+  type GenerateContentConfig,
+  type GenerateContentResponse,
+  GoogleGenAI,
+} from '@google/genai';
+import type { TokenUsage } from '../../jobs/job.ts';
+import { ENV, optionalEnv } from '../config.ts';
+import { waitForSlot } from './rate-limiter.ts';
+
+export type FailureKind = 'rate_limited' | 'transient' | 'permanent';
+
+export class ModelCallError extends Error {
+  readonly kind: FailureKind;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(kind: FailureKind, message: string, status?: number, retryAfterMs?: number) {
+    super(message);
+    this.name = 'ModelCallError';
+    this.kind = kind;
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export interface ModelRequest {
+  apiKey: string;
+  model: string;
+  systemInstruction: string;
+  prompt: string;
+  responseSchema: unknown;
+  timeoutMs: number;
+  temperature?: number;
+  maxOutputTokens?: number;
+}
+
+export interface ModelAnswer {
+  text: string;
+  finishReason: string | undefined;
+  usage: TokenUsage;
+  /** The response as received, kept in S3 for investigation. */
+  raw: unknown;
+}
+
+const clients = new Map<string, GoogleGenAI>();
+
+/**
+ * One SDK client per key, endpoint and timeout, reused across calls. The SDK's own retries stay
+ * off: they ignore RetryInfo and the shared requests-per-minute budget.
+ */
+export function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
+  const baseUrl = optionalEnv(ENV.geminiBaseUrl);
+  const cacheKey = `${apiKey}|${baseUrl ?? ''}|${timeoutMs}`;
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = new GoogleGenAI({
+      apiKey,
+      httpOptions: { ...(baseUrl ? { baseUrl } : {}), timeout: timeoutMs, retryOptions: { attempts: 1 } },
+    });
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/** Reads `RetryInfo.retryDelay` ("7s", "0.5s") from a Gemini error body. */
+export function retryDelayMs(body: string): number | undefined {
+  const match = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(body);
+  return match?.[1] ? Math.ceil(Number(match[1]) * 1000) : undefined;
+}
+
+export function classify(error: unknown): ModelCallError {
+  if (error instanceof ModelCallError) return error;
+  if (error instanceof ApiError) {
+    const status = error.status;
+    const detail = summarize(error.message);
+    if (status === 429)
+      return new ModelCallError('rate_limited', detail, status, retryDelayMs(error.message));
+    if (status === 408 || status >= 500) return new ModelCallError('transient', detail, status);
+    return new ModelCallError('permanent', detail, status);
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // Timeouts, resets and refused connections: worth another try.
+  return new ModelCallError('transient', message);
+}
+
+/** Gemini's error body is JSON; keep its status and message, not the whole payload. */
+function summarize(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: number; status?: string; message?: string } };
+    if (parsed.error)
+      return `${parsed.error.code ?? ''} ${parsed.error.status ?? ''}: ${parsed.error.message ?? ''}`.trim();
+  } catch {
+    // not JSON: fall through
+  }
+  return body.slice(0, 500);
+}
+
+/** The generateContent config of a request; batch requests (`batch-client.ts`) use it too. */
+export function generationConfigFor(
+  request: Pick<ModelRequest, 'temperature' | 'maxOutputTokens'> &
+    Partial<Pick<ModelRequest, 'systemInstruction' | 'responseSchema'>>,
+): GenerateContentConfig {
+  return {
+    systemInstruction: request.systemInstruction,
+    responseMimeType: 'application/json',
+    responseSchema: request.responseSchema as never,
+    temperature: request.temperature ?? 0.7,
+    ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
+  };
+}
+
+/** Reads a generateContent response, interactive or from a batch, into a ModelAnswer. */
+export function answerFrom(response: GenerateContentResponse): ModelAnswer {
+  const usage = response.usageMetadata;
+  return {
+    text: response.text ?? '',
+    finishReason: response.candidates?.[0]?.finishReason,
+    usage: {
+      input_tokens: usage?.promptTokenCount ?? 0,
+      output_tokens: usage?.candidatesTokenCount ?? 0,
+      thinking_tokens: usage?.thoughtsTokenCount ?? 0,
+      cached_tokens: usage?.cachedContentTokenCount ?? 0,
+    },
+    raw: {
+      candidates: response.candidates,
+      usageMetadata: usage,
+      modelVersion: response.modelVersion,
+      responseId: response.responseId,
+    },
+  };
+}
+
+/** One generateContent call. Content problems (bad JSON, safety stop) are the caller's to judge. */
+export async function callModel(request: ModelRequest): Promise<ModelAnswer> {
+  try {
+    const response = await clientFor(request.apiKey, request.timeoutMs).models.generateContent({
+      model: request.model,
+      contents: request.prompt,
+      config: generationConfigFor(request),
+    });
+    return answerFrom(response);
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+export interface RetryPolicy {
+  /** Calls at most, this one included, before giving the chunk back to the queue. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  requestsPerMinute: number;
+  /** Epoch ms after which no new attempt starts (the Lambda's own deadline, less a margin). */
+  deadline: number;
+  onRetry?: (error: ModelCallError, attempt: number, delayMs: number) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Calls the model within the shared requests-per-minute budget, retrying rate limits after the
+ * delay Gemini asks for and transient failures with exponential backoff and full jitter.
+ * Throws the last failure when attempts or time run out; permanent failures at once.
+ */
+export async function callModelWithRetries(request: ModelRequest, policy: RetryPolicy): Promise<ModelAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    await waitForSlot('gemini', policy.requestsPerMinute);
+    try {
+      return await callModel(request);
+    } catch (error) {
+      const failure = classify(error);
+      if (failure.kind === 'permanent' || attempt >= policy.maxAttempts) throw failure;
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const delay =
+        failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined
+          ? failure.retryAfterMs + Math.random() * 250
+          : Math.random() * backoff;
+      if (Date.now() + delay + request.timeoutMs > policy.deadline) throw failure;
+      policy.onRetry?.(failure, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}
