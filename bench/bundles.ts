@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { HANDLER_ENTRIES } from '../lambdas/contract/pipeline.ts';
-import { ENV } from '../lambdas/platform/config.ts';
+import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
+import { ENV } from '#platform/config.ts';
 import {
   commandFor,
   type Figure,

@@ -30,7 +30,7 @@ function numberFromEnv(name: string, fallback: number): number {
 const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 interface ChildReport {
-  result: import('../lambdas/assessments/documents/ingest-pipeline.ts').IngestResult;
+  result: import('#assessments/documents/ingest-pipeline.ts').IngestResult;
   totalMs: number;
   status: string;
   peak: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
@@ -52,10 +52,8 @@ async function child(): Promise<void> {
   };
   const sampler = setInterval(sample, 10);
   const startRss = process.memoryUsage().rss;
-  const { ingestDocument, documentSettings } = await import(
-    '../lambdas/assessments/documents/ingest-pipeline.ts'
-  );
-  const store = await import('../lambdas/assessments/documents/document-store.ts');
+  const { ingestDocument, documentSettings } = await import('#assessments/documents/ingest-pipeline.ts');
+  const store = await import('#assessments/documents/document-store.ts');
   const owner = process.env.BENCH_OWNER as string;
   const documentId = process.env.BENCH_DOCUMENT_ID as string;
   const settings = documentSettings();
@@ -154,7 +152,7 @@ async function parent(): Promise<void> {
     env: { GEMINI_BASE_URL: proxy.url, EMBEDDING_REQUESTS_PER_MINUTE: String(rpm) },
   });
   try {
-    const store = await import('../lambdas/assessments/documents/document-store.ts');
+    const store = await import('#assessments/documents/document-store.ts');
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
 
     let at = Date.now();

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { ApiJob } from '../lambdas/jobs/job.ts';
+import type { ApiJob } from '#jobs/job.ts';
 import { type Client, QUIZ_API, type Query } from './client.ts';
 import { normalizeUrl, readConfig, type StoredConfig, writeConfig } from './config.ts';
 import { CliError, EXIT } from './errors.ts';

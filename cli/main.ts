@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import type { ApiJob } from '../lambdas/jobs/job.ts';
+import type { ApiJob } from '#jobs/job.ts';
 import { type Invocation, parseCommandLine } from './args.ts';
 import { type Client, createClient } from './client.ts';
 import {

@@ -2,7 +2,7 @@
  * Text for people: the jobs table, one job's details, sizes and labels. Pure functions of the
  * API's bodies; `--json` output bypasses all of this.
  */
-import type { ApiJob } from '../lambdas/jobs/job.ts';
+import type { ApiJob } from '#jobs/job.ts';
 import { formatCost, formatDuration } from './progress.ts';
 
 export interface Column {

@@ -3,7 +3,7 @@
  * status. A poll that fails for a passing reason (the network, a 5xx, throttling) is retried;
  * a refused key or an unknown job ends the watch at once.
  */
-import type { ApiJob } from '../lambdas/jobs/job.ts';
+import type { ApiJob } from '#jobs/job.ts';
 import { ApiError, CliError, EXIT } from './errors.ts';
 import { isFinished, type ProgressSnapshot, type WatchedStatus } from './progress.ts';
 

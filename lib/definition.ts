@@ -4,7 +4,7 @@
  * metadata names. CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, ...) are resolved
  * with a caller-supplied resolver that knows the local stand-in of each resource.
  */
-import type { HANDLER_ENTRIES } from '../lambdas/contract/pipeline.ts';
+import type { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 
 export type HandlerRole = keyof typeof HANDLER_ENTRIES;
 

@@ -3,7 +3,7 @@
  * entry; the local gateway and the infrastructure tests read the same list, so a route added
  * here exists everywhere. Kept free of aws-cdk-lib imports so the local gateway loads it cheaply.
  */
-import type { HANDLER_ENTRIES } from '../lambdas/contract/pipeline.ts';
+import type { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type ApiHandlerRole = Extract<

@@ -7,7 +7,7 @@
  * stack and a function started without those variables behave the same.
  */
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV } from '../lambdas/platform/config.ts';
+import { DEFAULTS, ENV } from '#platform/config.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];

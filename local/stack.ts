@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { ENV } from '../lambdas/platform/config.ts';
+import { ENV } from '#platform/config.ts';
 import { createApp } from '../lib/app.ts';
 import { API_BASE_PATH } from '../lib/routes.ts';
 import type { Settings } from '../lib/settings.ts';

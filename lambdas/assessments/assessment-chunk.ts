@@ -13,16 +13,16 @@ import {
   MAX_CALLS_PER_CHUNK,
   modelCaller,
   provenanceOf,
-} from '../jobs/chunk-common.ts';
-import { type ChunkSpec, dedupeScopeOf, findChunk } from '../jobs/chunks.ts';
-import * as jobs from '../jobs/job-store.ts';
-import { openQuestionBank } from '../jobs/question-bank.ts';
-import { checkQuestions, fingerprint } from '../jobs/questions.ts';
-import { runRepairLoop } from '../jobs/repair-loop.ts';
-import * as results from '../jobs/results-store.ts';
-import { DEFAULTS, ENV, intEnv, optionalEnv } from '../platform/config.ts';
-import { costOf } from '../platform/gemini/pricing.ts';
-import { s3Keys } from '../platform/keys.ts';
+} from '#jobs/chunk-common.ts';
+import { type ChunkSpec, dedupeScopeOf, findChunk } from '#jobs/chunks.ts';
+import * as jobs from '#jobs/job-store.ts';
+import { openQuestionBank } from '#jobs/question-bank.ts';
+import { checkQuestions, fingerprint } from '#jobs/questions.ts';
+import { runRepairLoop } from '#jobs/repair-loop.ts';
+import * as results from '#jobs/results-store.ts';
+import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
+import { s3Keys } from '#platform/keys.ts';
 import {
   ASSESSMENT_PROMPT_VERSION,
   ASSESSMENT_SYSTEM_INSTRUCTION,

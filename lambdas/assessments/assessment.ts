@@ -5,7 +5,7 @@
  */
 import { Type } from '@google/genai';
 import { z } from 'zod';
-import type { Provenance } from '../jobs/quality-report.ts';
+import type { Provenance } from '#jobs/quality-report.ts';
 import {
   BLOOM_LEVELS,
   type BloomLevel,
@@ -13,7 +13,7 @@ import {
   OPTION_IDS,
   type Question,
   type Rejection,
-} from '../jobs/questions.ts';
+} from '#jobs/questions.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
 
 export interface PassageRef {

@@ -9,21 +9,21 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { bankFromAssessment, type ExportFormat, isExportFormat } from '../exports/index.ts';
-import { exportResponse, requestedFormat } from '../exports/response.ts';
-import type { JobRecord, JobStatus } from '../jobs/job.ts';
-import * as service from '../jobs/job-service.ts';
-import * as jobStore from '../jobs/job-store.ts';
-import * as results from '../jobs/results-store.ts';
-import { s3 } from '../platform/clients.ts';
-import { DEFAULTS, ENV, intEnv, requireEnv } from '../platform/config.ts';
+import { bankFromAssessment, type ExportFormat, isExportFormat } from '#exports/index.ts';
+import { exportResponse, requestedFormat } from '#exports/response.ts';
+import type { JobRecord, JobStatus } from '#jobs/job.ts';
+import * as service from '#jobs/job-service.ts';
+import * as jobStore from '#jobs/job-store.ts';
+import * as results from '#jobs/results-store.ts';
+import { s3 } from '#platform/clients.ts';
+import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
 import {
   DomainError,
   InvalidRequest,
   JobNotFound,
   JobStateConflict,
   ResultNotFound,
-} from '../platform/errors.ts';
+} from '#platform/errors.ts';
 import {
   clipMessage,
   errorResponse,
@@ -34,11 +34,11 @@ import {
   parseBody,
   parseQuery,
   validate,
-} from '../platform/http.ts';
-import { s3Keys } from '../platform/keys.ts';
-import { withPowertools } from '../platform/middleware.ts';
-import { boundaryOf, parseMultipart } from '../platform/multipart.ts';
-import { logger } from '../platform/powertools.ts';
+} from '#platform/http.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { boundaryOf, parseMultipart } from '#platform/multipart.ts';
+import { logger } from '#platform/powertools.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
 import { parseBloomMix, totalOf } from './bloom.ts';
 import {

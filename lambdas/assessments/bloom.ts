@@ -3,8 +3,8 @@
  * `{ "remember": 5, "understand": 3, "apply": 4 }`, validated into counts per level.
  */
 
-import { BLOOM_LEVELS, type BloomLevel } from '../jobs/questions.ts';
-import { InvalidRequest } from '../platform/errors.ts';
+import { BLOOM_LEVELS, type BloomLevel } from '#jobs/questions.ts';
+import { InvalidRequest } from '#platform/errors.ts';
 
 export type BloomMix = Partial<Record<BloomLevel, number>>;
 

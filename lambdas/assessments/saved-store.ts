@@ -3,9 +3,9 @@
  * DynamoDB: SAVED#<owner> / <assessment_id>. Another owner's key finds nothing.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../platform/clients.ts';
-import { ENV, requireEnv } from '../platform/config.ts';
-import { DomainError } from '../platform/errors.ts';
+import { dynamo } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
+import { DomainError } from '#platform/errors.ts';
 import type { AssessmentQuestion } from './assessment.ts';
 
 export interface SavedAssessment {

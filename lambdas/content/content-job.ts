@@ -13,15 +13,15 @@ import {
   type GenerateChunkInput,
   type GeneratedChunk,
   modelCaller,
-} from '../jobs/chunk-common.ts';
-import type { JobRecord, TokenUsage } from '../jobs/job.ts';
-import { addUsage, zeroUsage } from '../jobs/repair-loop.ts';
-import * as results from '../jobs/results-store.ts';
-import type { GenerationSettings } from '../platform/config.ts';
-import { callModelWithRetries, type ModelAnswer } from '../platform/gemini/gemini-client.ts';
-import { costOf } from '../platform/gemini/pricing.ts';
-import { s3Keys } from '../platform/keys.ts';
-import { logger } from '../platform/powertools.ts';
+} from '#jobs/chunk-common.ts';
+import type { JobRecord, TokenUsage } from '#jobs/job.ts';
+import { addUsage, zeroUsage } from '#jobs/repair-loop.ts';
+import * as results from '#jobs/results-store.ts';
+import type { GenerationSettings } from '#platform/config.ts';
+import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
 import {
   proseOf,

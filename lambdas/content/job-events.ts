@@ -4,8 +4,8 @@
  * these may fail the job: a webhook that cannot be delivered is logged, not retried forever.
  */
 
-import type { JobRecord } from '../jobs/job.ts';
-import { logger } from '../platform/powertools.ts';
+import type { JobRecord } from '#jobs/job.ts';
+import { logger } from '#platform/powertools.ts';
 import { releaseJobSlot } from './api/rate-limits.ts';
 import { recordJobEvent } from './api/usage-stats.ts';
 import { loadRequest } from './content-job.ts';

@@ -17,10 +17,10 @@
  */
 import { Type } from '@google/genai';
 import { z } from 'zod';
-import shippedJson from '../../data/templates.json' with { type: 'json' };
-import { optionProblems } from '../jobs/questions.ts';
-import { NearDuplicateIndex } from '../jobs/similarity.ts';
-import { generationSettings as runtimeSettings } from '../platform/config.ts';
+import shippedJson from '#data/templates.json' with { type: 'json' };
+import { optionProblems } from '#jobs/questions.ts';
+import { NearDuplicateIndex } from '#jobs/similarity.ts';
+import { generationSettings as runtimeSettings } from '#platform/config.ts';
 import { contentParameters, type ExecuteRequest, STRUCTURE_TYPES, type StructureType } from './request.ts';
 import { PART_WORDS, SECTION_KINDS, type SectionKind, type SectionSpec } from './structure.ts';
 

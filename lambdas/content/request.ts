@@ -16,8 +16,8 @@
  * (`"field": "wordCountEstimates"`); fields of `config` keep theirs (`config.temperature`).
  */
 import { z } from 'zod';
-import { priceTable } from '../platform/gemini/pricing.ts';
-import { MAX_NESTING, nestedDeeperThan } from '../platform/http.ts';
+import { priceTable } from '#platform/gemini/pricing.ts';
+import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
 
 export const STRUCTURE_TYPES = [
   'course',

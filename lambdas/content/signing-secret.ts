@@ -4,7 +4,7 @@
  * cold start. Each owner's secret is derived from it (`webhookSecretFor`).
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secrets } from '../platform/clients.ts';
+import { secrets } from '#platform/clients.ts';
 import { webhookSecretFor } from './webhooks.ts';
 
 let cached: string | undefined;

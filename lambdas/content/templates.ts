@@ -7,8 +7,8 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '../platform/clients.ts';
-import { ENV, requireEnv } from '../platform/config.ts';
+import { dynamo } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
 import { DEFAULT_TEMPLATES, type PromptTemplate, templateVariables } from './prompts.ts';
 import { STRUCTURE_TYPES } from './request.ts';
 

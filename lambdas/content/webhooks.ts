@@ -23,7 +23,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { validateHeaderName, validateHeaderValue } from 'node:http';
 import https from 'node:https';
 import { isIP, isIPv4 } from 'node:net';
-import { DomainError } from '../platform/errors.ts';
+import { DomainError } from '#platform/errors.ts';
 
 export const WEBHOOK_ENV = {
   /** Service secret every owner's webhook secret is derived from. Required to send webhooks. */

@@ -3,9 +3,9 @@
  * Texts are plain text, never HTML: each format does its own escaping.
  */
 import { z } from 'zod';
-import type { AssessmentQuestion } from '../assessments/assessment.ts';
-import { normalizeText, OPTION_IDS, type OptionId } from '../jobs/questions.ts';
-import { InvalidRequest } from '../platform/errors.ts';
+import type { AssessmentQuestion } from '#assessments/assessment.ts';
+import { normalizeText, OPTION_IDS, type OptionId } from '#jobs/questions.ts';
+import { InvalidRequest } from '#platform/errors.ts';
 
 export interface ExportQuestion {
   id: string;

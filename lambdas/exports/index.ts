@@ -2,7 +2,7 @@
  * Exports of a question bank for learning management systems: QTI 2.1 and 3.0 packages,
  * Moodle XML, GIFT, Aiken and CSV. Pure functions: the caller stores or serves the bytes.
  */
-import { InvalidRequest } from '../platform/errors.ts';
+import { InvalidRequest } from '#platform/errors.ts';
 import { toAiken } from './aiken.ts';
 import { type ExportBank, prepareBank } from './bank.ts';
 import { toCsv } from './csv.ts';

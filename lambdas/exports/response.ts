@@ -6,10 +6,10 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { s3 } from '../platform/clients.ts';
-import { ENV, intEnv, requireEnv } from '../platform/config.ts';
-import { DomainError, InvalidRequest } from '../platform/errors.ts';
-import { fileResponse, json } from '../platform/http.ts';
+import { s3 } from '#platform/clients.ts';
+import { ENV, intEnv, requireEnv } from '#platform/config.ts';
+import { DomainError, InvalidRequest } from '#platform/errors.ts';
+import { fileResponse, json } from '#platform/http.ts';
 import { EXPORT_FORMATS, type ExportBank, type ExportFormat, exportBank, isExportFormat } from './index.ts';
 
 /**

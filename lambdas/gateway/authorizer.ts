@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { withPowertools } from '../platform/middleware.ts';
-import { logger } from '../platform/powertools.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { logger } from '#platform/powertools.ts';
 
 export type AuthScheme = 'api-key' | 'bearer';
 

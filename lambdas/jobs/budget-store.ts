@@ -7,9 +7,9 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../platform/clients.ts';
-import { ENV, requireEnv } from '../platform/config.ts';
-import { budgetLimitKey, budgetMonthKey, jobKey } from '../platform/keys.ts';
+import { dynamo } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
+import { budgetLimitKey, budgetMonthKey, jobKey } from '#platform/keys.ts';
 
 const table = () => requireEnv(ENV.tableName);
 

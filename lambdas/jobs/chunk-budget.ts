@@ -4,8 +4,8 @@
  * finished, the dry-run estimate of this chunk (or, for a content section, of a typical one).
  * Erring high stops a job a little before its budget rather than past it.
  */
-import type { GenerationSettings } from '../platform/config.ts';
-import { costOf } from '../platform/gemini/pricing.ts';
+import type { GenerationSettings } from '#platform/config.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
 import { findChunk, type QuestionCounts } from './chunks.ts';
 import { chunkUsage, DEFAULT_REPAIR_OVERHEAD } from './estimate.ts';
 import type { JobRecord, TokenUsage } from './job.ts';

@@ -2,10 +2,10 @@
  * What every kind of chunk generation shares: the chunk file, the failure that is not worth
  * retrying, and the model call with its retry policy and its raw answer kept under `raw/`.
  */
-import type { GenerationSettings } from '../platform/config.ts';
-import { callModelWithRetries, type ModelAnswer } from '../platform/gemini/gemini-client.ts';
-import { s3Keys } from '../platform/keys.ts';
-import { logger } from '../platform/powertools.ts';
+import type { GenerationSettings } from '#platform/config.ts';
+import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { logger } from '#platform/powertools.ts';
 import { type ChunkSpec, describeChunk } from './chunks.ts';
 import type { JobParameters, JobType, TokenUsage } from './job.ts';
 import { type ChunkQuality, GATE_VERSION, type Provenance } from './quality-report.ts';

@@ -5,18 +5,18 @@
  * investigated. A chunk its job has kept already is found again rather than generated twice.
  */
 
-import { generateAssessmentChunk } from '../assessments/assessment-chunk.ts';
-import { generateContentSection } from '../content/content-job.ts';
-import { costOf } from '../platform/gemini/pricing.ts';
-import { s3Keys } from '../platform/keys.ts';
-import { careerFamilyOf } from '../quiz-bank/catalog.ts';
+import { generateAssessmentChunk } from '#assessments/assessment-chunk.ts';
+import { generateContentSection } from '#content/content-job.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { careerFamilyOf } from '#quiz-bank/catalog.ts';
 import {
   bloomLevelsFor,
   chunkPrompt,
   PROMPT_VERSION,
   SOFT_SKILLS_BLOOM_LEVELS,
   SYSTEM_INSTRUCTION,
-} from '../quiz-bank/prompts.ts';
+} from '#quiz-bank/prompts.ts';
 import {
   type ChunkFile,
   failureOf,

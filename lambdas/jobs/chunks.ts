@@ -5,7 +5,7 @@
  * The key is stable across jobs, which is what lets a new job skip what an old one finished.
  */
 
-import { InvalidRequest } from '../platform/errors.ts';
+import { InvalidRequest } from '#platform/errors.ts';
 import {
   type Catalog,
   careersOf,
@@ -17,7 +17,7 @@ import {
   requireSector,
   sectorIds,
   softSkillTopics,
-} from '../quiz-bank/catalog.ts';
+} from '#quiz-bank/catalog.ts';
 import type { JobParameters, JobType } from './job.ts';
 import { BLOOM_LEVELS, type BloomLevel } from './questions.ts';
 

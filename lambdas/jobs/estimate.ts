@@ -6,8 +6,8 @@
  * quota allows.
  */
 
-import { costOf, priceTable } from '../platform/gemini/pricing.ts';
-import { chunkPrompt, SYSTEM_INSTRUCTION } from '../quiz-bank/prompts.ts';
+import { costOf, priceTable } from '#platform/gemini/pricing.ts';
+import { chunkPrompt, SYSTEM_INSTRUCTION } from '#quiz-bank/prompts.ts';
 import type { ChunkSpec } from './chunks.ts';
 import type { TokenUsage } from './job.ts';
 

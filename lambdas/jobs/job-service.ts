@@ -4,13 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { contentJobEnded } from '../content/job-events.ts';
-import type { ExecutionInput } from '../contract/pipeline.ts';
-import { sfn } from '../platform/clients.ts';
-import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '../platform/config.ts';
-import { BudgetReached, GeminiNotConfigured, JobNotFound, JobStateConflict } from '../platform/errors.ts';
-import { geminiApiKey } from '../platform/gemini/api-key.ts';
-import { logger } from '../platform/powertools.ts';
+import { contentJobEnded } from '#content/job-events.ts';
+import type { ExecutionInput } from '#contract/pipeline.ts';
+import { sfn } from '#platform/clients.ts';
+import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '#platform/config.ts';
+import { BudgetReached, GeminiNotConfigured, JobNotFound, JobStateConflict } from '#platform/errors.ts';
+import { geminiApiKey } from '#platform/gemini/api-key.ts';
+import { logger } from '#platform/powertools.ts';
 import * as budgets from './budget-store.ts';
 import { chunksForJob } from './chunks.ts';
 import { type Estimate, estimateChunks, historyOf, roundUsd } from './estimate.ts';

@@ -12,8 +12,8 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../platform/clients.ts';
-import { ENV, requireEnv } from '../platform/config.ts';
+import { dynamo } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
 import {
   bankKey,
   bankPk,
@@ -25,7 +25,7 @@ import {
   jobKey,
   ownerIndexPk,
   ownerStatusIndexPk,
-} from '../platform/keys.ts';
+} from '#platform/keys.ts';
 import {
   chunkProgressPercent,
   type JobRecord,

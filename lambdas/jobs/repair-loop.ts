@@ -4,7 +4,7 @@
  * for replacements of the rest, telling the model why each was rejected, up to a bound.
  */
 
-import type { ModelAnswer } from '../platform/gemini/gemini-client.ts';
+import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import type { TokenUsage } from './job.ts';
 import { type ChunkQuality, chunkQualityOf } from './quality-report.ts';
 import { modelAnswerSchema, type Rejection, rejectionOf } from './questions.ts';

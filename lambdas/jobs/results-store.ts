@@ -1,8 +1,8 @@
 /** Chunk files, result files and raw model responses in S3. */
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { s3 } from '../platform/clients.ts';
-import { ENV, requireEnv } from '../platform/config.ts';
+import { s3 } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
 
 const bucket = () => requireEnv(ENV.bucketName);
 

@@ -1,5 +1,5 @@
 /** The `result_summary` of a finished job and its closing message. */
-import type { ChunkResult } from '../contract/pipeline.ts';
+import type { ChunkResult } from '#contract/pipeline.ts';
 import { type JobRecord, type ResultSummary, roundCost, tokenTotals } from './job.ts';
 
 export function summarize(

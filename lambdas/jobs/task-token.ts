@@ -1,6 +1,6 @@
 /** The chunk message the state machine sends, and answering its task token. */
 import { z } from 'zod';
-import { logger } from '../platform/powertools.ts';
+import { logger } from '#platform/powertools.ts';
 
 export const chunkMessageSchema = z.object({
   task_token: z.string().min(1),

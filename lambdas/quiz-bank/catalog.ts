@@ -3,8 +3,8 @@
  * (`data/catalog.json`); this module only reads and validates it.
  */
 import { z } from 'zod';
-import catalogJson from '../../data/catalog.json' with { type: 'json' };
-import { InvalidRequest } from '../platform/errors.ts';
+import catalogJson from '#data/catalog.json' with { type: 'json' };
+import { InvalidRequest } from '#platform/errors.ts';
 
 const careerSchema = z.object({
   id: z.string().regex(/^[A-Z][A-Z0-9_]*$/),

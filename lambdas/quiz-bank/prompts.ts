@@ -3,8 +3,8 @@
  * here is visible in the output it produced.
  */
 
-import type { QuizChunk } from '../jobs/chunks.ts';
-import type { BloomLevel, Rejection } from '../jobs/questions.ts';
+import type { QuizChunk } from '#jobs/chunks.ts';
+import type { BloomLevel, Rejection } from '#jobs/questions.ts';
 import {
   type Catalog,
   careersOf,

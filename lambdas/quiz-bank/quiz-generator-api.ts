@@ -5,10 +5,10 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { bankFromResult, isExportFormat } from '../exports/index.ts';
-import { exportResponse, requestedFormat } from '../exports/response.ts';
-import type { ChunkFile } from '../jobs/chunk-generator.ts';
-import { careerLevelKey, SOFT_SKILLS } from '../jobs/chunks.ts';
+import { bankFromResult, isExportFormat } from '#exports/index.ts';
+import { exportResponse, requestedFormat } from '#exports/response.ts';
+import type { ChunkFile } from '#jobs/chunk-generator.ts';
+import { careerLevelKey, SOFT_SKILLS } from '#jobs/chunks.ts';
 import {
   JOB_STATUSES,
   type JobParameters,
@@ -16,17 +16,17 @@ import {
   type JobType,
   jobTitle,
   toApiJob,
-} from '../jobs/job.ts';
-import * as service from '../jobs/job-service.ts';
-import * as jobStore from '../jobs/job-store.ts';
-import * as results from '../jobs/results-store.ts';
-import { DEFAULTS, ENV, intEnv } from '../platform/config.ts';
-import { InvalidRequest, JobNotFound, ResultNotFound } from '../platform/errors.ts';
-import { geminiApiKey } from '../platform/gemini/api-key.ts';
-import { errorResponse, json, noContent, ownerOf, parseBody, parseQuery } from '../platform/http.ts';
-import { s3Keys } from '../platform/keys.ts';
-import { withPowertools } from '../platform/middleware.ts';
-import { logger } from '../platform/powertools.ts';
+} from '#jobs/job.ts';
+import * as service from '#jobs/job-service.ts';
+import * as jobStore from '#jobs/job-store.ts';
+import * as results from '#jobs/results-store.ts';
+import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
+import { InvalidRequest, JobNotFound, ResultNotFound } from '#platform/errors.ts';
+import { geminiApiKey } from '#platform/gemini/api-key.ts';
+import { errorResponse, json, noContent, ownerOf, parseBody, parseQuery } from '#platform/http.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { logger } from '#platform/powertools.ts';
 import {
   catalog,
   LEVELS,

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/platform/config.ts';
+import { ENV } from '#platform/config.ts';
 import { acknowledge } from '../nag.ts';
 
 /** The value the secret holds until an operator puts the real key; handlers read it as "not configured". */

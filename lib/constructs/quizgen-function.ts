@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { HANDLER_ENTRIES } from '../../lambdas/contract/pipeline.ts';
+import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { ENTRY_METADATA_KEY, type HandlerRole, ROLE_METADATA_KEY } from '../definition.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/platform/config.ts';
+import { ENV } from '#platform/config.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 import type { Settings } from '../settings.ts';
 

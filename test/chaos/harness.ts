@@ -181,7 +181,7 @@ export async function startChaosStack(options: {
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     ...(options.hooks ? { invocationHooks: options.hooks } : {}),
   });
-  const { MAX_CALLS_PER_CHUNK } = await import('../../lambdas/jobs/chunk-common.ts');
+  const { MAX_CALLS_PER_CHUNK } = await import('#jobs/chunk-common.ts');
   if (MAX_CALLS_PER_CHUNK !== BOUNDS.answersPerDelivery) {
     await stack.stop();
     throw new Error(

@@ -4,11 +4,11 @@
  */
 
 import { isDeepStrictEqual } from 'node:util';
-import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '../../lambdas/jobs/chunks.ts';
-import { jaccard, normalizeText, shingles } from '../../lambdas/jobs/similarity.ts';
-import { DEFAULTS } from '../../lambdas/platform/config.ts';
-import { costOf } from '../../lambdas/platform/gemini/pricing.ts';
-import { careersOf, LEVELS } from '../../lambdas/quiz-bank/catalog.ts';
+import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '#jobs/chunks.ts';
+import { jaccard, normalizeText, shingles } from '#jobs/similarity.ts';
+import { DEFAULTS } from '#platform/config.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
+import { careersOf, LEVELS } from '#quiz-bank/catalog.ts';
 import {
   BASE,
   BOUNDS,

@@ -250,7 +250,7 @@ describe('job_status', () => {
   });
 
   it('answers {"status": "queued"} before the pipeline picks the job up', async () => {
-    const jobStore = await import('../../lambdas/jobs/job-store.ts');
+    const jobStore = await import('#jobs/job-store.ts');
     const id = crypto.randomUUID();
     const now = new Date().toISOString();
     await jobStore.createJob({
@@ -319,7 +319,7 @@ describe('job_status', () => {
   });
 
   it('treats an expired job as gone', async () => {
-    const jobStore = await import('../../lambdas/jobs/job-store.ts');
+    const jobStore = await import('#jobs/job-store.ts');
     const started = await h.call('POST', '/generate_assessment', { query: 'tides', bloom_mix: '1 remember' });
     await pollStatus(started.body.job_id);
     const job = await jobStore.getJob(started.body.job_id);

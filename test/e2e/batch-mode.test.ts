@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { costOf } from '../../lambdas/platform/gemini/pricing.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
 
 const SECTOR = 'finance';

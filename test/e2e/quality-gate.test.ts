@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { similarity } from '../../lambdas/jobs/similarity.ts';
+import { similarity } from '#jobs/similarity.ts';
 import { assertProductionQuestion, BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 
 const SECTOR = 'finance';

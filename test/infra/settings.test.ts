@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as cdk from 'aws-cdk-lib';
-import { DEFAULTS, ENV } from '../../lambdas/platform/config.ts';
+import { DEFAULTS, ENV } from '#platform/config.ts';
 import {
   InvalidSettingsError,
   LAMBDA_SYNC_PAYLOAD_MAX_BYTES,

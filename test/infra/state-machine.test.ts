@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import aslValidator from 'asl-validator';
-import { STATE_NAMES } from '../../lambdas/contract/pipeline.ts';
+import { STATE_NAMES } from '#contract/pipeline.ts';
 import {
   type AslDefinition,
   type AslState,

@@ -4,14 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type RateLimits = typeof import('../../lambdas/content/api/rate-limits.ts');
+type RateLimits = typeof import('#content/api/rate-limits.ts');
 
 let aws: LocalAws;
 let limits: RateLimits;
 
 before(async () => {
   aws = await startLocalAws();
-  limits = await import('../../lambdas/content/api/rate-limits.ts');
+  limits = await import('#content/api/rate-limits.ts');
 });
 
 after(async () => {

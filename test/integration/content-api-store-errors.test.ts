@@ -19,7 +19,7 @@ before(async () => {
       STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:none',
     },
   });
-  ({ handler } = (await import('../../lambdas/content/api/content-api.ts')) as never);
+  ({ handler } = (await import('#content/api/content-api.ts')) as never);
 });
 
 after(async () => {

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type UsageStats = typeof import('../../lambdas/content/api/usage-stats.ts');
-type JobFinishedEvent = import('../../lambdas/content/api/usage-stats.ts').JobFinishedEvent;
-type Clients = typeof import('../../lambdas/platform/clients.ts');
+type UsageStats = typeof import('#content/api/usage-stats.ts');
+type JobFinishedEvent = import('#content/api/usage-stats.ts').JobFinishedEvent;
+type Clients = typeof import('#platform/clients.ts');
 
 let aws: LocalAws;
 let stats: UsageStats;
@@ -13,8 +13,8 @@ let clients: Clients;
 
 before(async () => {
   aws = await startLocalAws();
-  stats = await import('../../lambdas/content/api/usage-stats.ts');
-  clients = await import('../../lambdas/platform/clients.ts');
+  stats = await import('#content/api/usage-stats.ts');
+  clients = await import('#platform/clients.ts');
 });
 
 after(async () => {

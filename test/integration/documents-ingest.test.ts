@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
-import type { DocumentRecord, SupportedType } from '../../lambdas/assessments/documents/document-store.ts';
+import type { DocumentRecord, SupportedType } from '#assessments/documents/document-store.ts';
 import { toSqsRecord } from '../../local/event-source-poller.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
 import { resetSimulator } from '../support/gemini.ts';
@@ -27,11 +27,11 @@ import { uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 import { makePdf, textbookPages } from '../support/pdf.ts';
 
-type Store = typeof import('../../lambdas/assessments/documents/document-store.ts');
-type Service = typeof import('../../lambdas/assessments/documents/document-service.ts');
-type IndexStore = typeof import('../../lambdas/assessments/documents/index-store.ts');
-type Embeddings = typeof import('../../lambdas/assessments/documents/embeddings.ts');
-type Worker = typeof import('../../lambdas/assessments/documents/ingest-document.ts');
+type Store = typeof import('#assessments/documents/document-store.ts');
+type Service = typeof import('#assessments/documents/document-service.ts');
+type IndexStore = typeof import('#assessments/documents/index-store.ts');
+type Embeddings = typeof import('#assessments/documents/embeddings.ts');
+type Worker = typeof import('#assessments/documents/ingest-document.ts');
 
 const REGION = 'us-east-1';
 const DIMENSIONS = 64;
@@ -155,11 +155,11 @@ before(async () => {
       DOCUMENT_MAX_BYTES: String(MAX_BYTES),
     },
   });
-  store = await import('../../lambdas/assessments/documents/document-store.ts');
-  service = await import('../../lambdas/assessments/documents/document-service.ts');
-  indexStore = await import('../../lambdas/assessments/documents/index-store.ts');
-  embeddings = await import('../../lambdas/assessments/documents/embeddings.ts');
-  worker = await import('../../lambdas/assessments/documents/ingest-document.ts');
+  store = await import('#assessments/documents/document-store.ts');
+  service = await import('#assessments/documents/document-service.ts');
+  indexStore = await import('#assessments/documents/index-store.ts');
+  embeddings = await import('#assessments/documents/embeddings.ts');
+  worker = await import('#assessments/documents/ingest-document.ts');
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authorize } from '../../lambdas/gateway/authorizer.ts';
+import { authorize } from '#gateway/authorizer.ts';
 import { createApp } from '../../lib/app.ts';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
 import { BINARY_BODY_MAX_BYTES, TEXT_BODY_MAX_BYTES } from '../../lib/constructs/firewall.ts';

@@ -21,7 +21,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { type ChunkResult, flatChunkResults, type PlanOutput } from '../../lambdas/contract/pipeline.ts';
+import { type ChunkResult, flatChunkResults, type PlanOutput } from '#contract/pipeline.ts';
 import { createApp } from '../../lib/app.ts';
 import { type CfnTemplate, functionEntries, resolveDefinition } from '../../lib/definition.ts';
 import { createLocalLambda, functionArn, type Invoke } from '../../local/lambda-runtime.ts';

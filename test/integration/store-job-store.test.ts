@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { JobRecord, JobStatus } from '../../lambdas/jobs/job.ts';
+import type { JobRecord, JobStatus } from '#jobs/job.ts';
 import { newJob, uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type JobStore = typeof import('../../lambdas/jobs/job-store.ts');
+type JobStore = typeof import('#jobs/job-store.ts');
 
 let aws: LocalAws;
 let store: JobStore;
 
 before(async () => {
   aws = await startLocalAws();
-  store = await import('../../lambdas/jobs/job-store.ts');
+  store = await import('#jobs/job-store.ts');
 });
 
 after(async () => {

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type RateLimiter = typeof import('../../lambdas/platform/gemini/rate-limiter.ts');
+type RateLimiter = typeof import('#platform/gemini/rate-limiter.ts');
 
 let aws: LocalAws;
 let limiter: RateLimiter;
 
 before(async () => {
   aws = await startLocalAws();
-  limiter = await import('../../lambdas/platform/gemini/rate-limiter.ts');
+  limiter = await import('#platform/gemini/rate-limiter.ts');
 });
 
 after(async () => {

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { ChunkFile } from '../../lambdas/jobs/chunk-generator.ts';
-import type { Question } from '../../lambdas/jobs/questions.ts';
-import type { GenerationSettings } from '../../lambdas/platform/config.ts';
+import type { ChunkFile } from '#jobs/chunk-generator.ts';
+import type { Question } from '#jobs/questions.ts';
+import type { GenerationSettings } from '#platform/config.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
 import { fixture } from '../support/fixtures.ts';
 import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
 import { uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type Generator = typeof import('../../lambdas/jobs/chunk-generator.ts');
-type JobStore = typeof import('../../lambdas/jobs/job-store.ts');
-type QuestionsModule = typeof import('../../lambdas/jobs/questions.ts');
+type Generator = typeof import('#jobs/chunk-generator.ts');
+type JobStore = typeof import('#jobs/job-store.ts');
+type QuestionsModule = typeof import('#jobs/questions.ts');
 
 let sim: GeminiSimulator;
 let aws: LocalAws;
@@ -24,9 +24,9 @@ let questionsModule: QuestionsModule;
 before(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
-  generator = await import('../../lambdas/jobs/chunk-generator.ts');
-  store = await import('../../lambdas/jobs/job-store.ts');
-  questionsModule = await import('../../lambdas/jobs/questions.ts');
+  generator = await import('#jobs/chunk-generator.ts');
+  store = await import('#jobs/job-store.ts');
+  questionsModule = await import('#jobs/questions.ts');
 });
 
 after(async () => {

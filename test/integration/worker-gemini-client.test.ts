@@ -4,8 +4,8 @@ import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-s
 import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type GeminiClient = typeof import('../../lambdas/platform/gemini/gemini-client.ts');
-type Questions = typeof import('../../lambdas/jobs/questions.ts');
+type GeminiClient = typeof import('#platform/gemini/gemini-client.ts');
+type Questions = typeof import('#jobs/questions.ts');
 
 let sim: GeminiSimulator;
 let aws: LocalAws;
@@ -15,8 +15,8 @@ let questions: Questions;
 before(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
-  client = await import('../../lambdas/platform/gemini/gemini-client.ts');
-  questions = await import('../../lambdas/jobs/questions.ts');
+  client = await import('#platform/gemini/gemini-client.ts');
+  questions = await import('#jobs/questions.ts');
 });
 
 after(async () => {

@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import type { GenerationSettings } from '../../lambdas/platform/config.ts';
+import type { GenerationSettings } from '#platform/config.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
 import { fixture } from '../support/fixtures.ts';
 import { resetSimulator } from '../support/gemini.ts';
 import { uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type Generator = typeof import('../../lambdas/jobs/chunk-generator.ts');
-type JobStore = typeof import('../../lambdas/jobs/job-store.ts');
+type Generator = typeof import('#jobs/chunk-generator.ts');
+type JobStore = typeof import('#jobs/job-store.ts');
 
 let sim: GeminiSimulator;
 let aws: LocalAws;
@@ -26,8 +26,8 @@ let store: JobStore;
 before(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
-  generator = await import('../../lambdas/jobs/chunk-generator.ts');
-  store = await import('../../lambdas/jobs/job-store.ts');
+  generator = await import('#jobs/chunk-generator.ts');
+  store = await import('#jobs/job-store.ts');
 });
 
 after(async () => {

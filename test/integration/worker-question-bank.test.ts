@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type Bank = typeof import('../../lambdas/jobs/question-bank.ts');
-type Store = typeof import('../../lambdas/jobs/job-store.ts');
+type Bank = typeof import('#jobs/question-bank.ts');
+type Store = typeof import('#jobs/job-store.ts');
 
 let aws: LocalAws;
 let bank: Bank;
@@ -17,8 +17,8 @@ let store: Store;
 
 before(async () => {
   aws = await startLocalAws();
-  bank = await import('../../lambdas/jobs/question-bank.ts');
-  store = await import('../../lambdas/jobs/job-store.ts');
+  bank = await import('#jobs/question-bank.ts');
+  store = await import('#jobs/job-store.ts');
 });
 
 after(async () => {

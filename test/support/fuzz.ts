@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { EXPORT_FORMATS } from '../../lambdas/exports/index.ts';
+import { EXPORT_FORMATS } from '#exports/index.ts';
 import { FIREWALL_HEADER_PREFIX } from '../../lib/constructs/firewall.ts';
 import { API_BASE_PATH, ROUTES, type Route } from '../../lib/routes.ts';
 import { type Harness, startHarness } from './e2e.ts';

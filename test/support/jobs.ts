@@ -1,6 +1,6 @@
 /** Job records for tests, built from the `job-record.json` fixture. */
 import { randomUUID } from 'node:crypto';
-import type { JobRecord } from '../../lambdas/jobs/job.ts';
+import type { JobRecord } from '#jobs/job.ts';
 import { fixture } from './fixtures.ts';
 
 /** A fresh pending job of `owner` with zeroed counters, a new id and a TTL far ahead. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkQuestions, type ModelQuestion, type Question } from '../../lambdas/jobs/questions.ts';
-import { buildSectorFile, buildSoftSkillsFile, countQuestions } from '../../lambdas/quiz-bank/assembly.ts';
-import { careersOf, softSkillTopics } from '../../lambdas/quiz-bank/catalog.ts';
+import { checkQuestions, type ModelQuestion, type Question } from '#jobs/questions.ts';
+import { buildSectorFile, buildSoftSkillsFile, countQuestions } from '#quiz-bank/assembly.ts';
+import { careersOf, softSkillTopics } from '#quiz-bank/catalog.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** `n` production-shape questions whose text names the chunk they came from. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidRequest } from '../../lambdas/platform/errors.ts';
+import { InvalidRequest } from '#platform/errors.ts';
 import {
   careersOf,
   requireCareer,
@@ -8,7 +8,7 @@ import {
   requireSector,
   sectorDetails,
   sectorIds,
-} from '../../lambdas/quiz-bank/catalog.ts';
+} from '#quiz-bank/catalog.ts';
 
 const SEED_SECTORS = ['technology', 'finance', 'health_social_care', 'education', 'construction'];
 

@@ -8,9 +8,9 @@ import {
   dedupeScopeOf,
   fileGroupOf,
   softSkillsKey,
-} from '../../lambdas/jobs/chunks.ts';
-import { InvalidRequest } from '../../lambdas/platform/errors.ts';
-import { careersOf, sectorIds, softSkillTopics } from '../../lambdas/quiz-bank/catalog.ts';
+} from '#jobs/chunks.ts';
+import { InvalidRequest } from '#platform/errors.ts';
+import { careersOf, sectorIds, softSkillTopics } from '#quiz-bank/catalog.ts';
 
 const COUNTS = { questionsPerCareerLevel: 25, questionsPerSoftSkillsJob: 50 };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import type { ApiJob } from '#jobs/job.ts';
 import type { Client } from '../../cli/client.ts';
 import {
   defaultFileName,
@@ -14,7 +15,6 @@ import { ApiError, CliError, EXIT } from '../../cli/errors.ts';
 import { type Io, run } from '../../cli/main.ts';
 import { jobsTable } from '../../cli/render.ts';
 import { exitCodeOf, snapshotOfJobStatus, type WatchedJob, watch } from '../../cli/watch.ts';
-import type { ApiJob } from '../../lambdas/jobs/job.ts';
 
 const apiJob = (overrides: Partial<ApiJob> = {}): ApiJob => ({
   job_id: '6f1c2a9e-0000-4000-8000-000000000001',

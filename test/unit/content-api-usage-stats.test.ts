@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  countersFor,
-  formatUsd,
-  percentChange,
-  qualityLevel,
-} from '../../lambdas/content/api/usage-stats.ts';
+import { countersFor, formatUsd, percentChange, qualityLevel } from '#content/api/usage-stats.ts';
 
 const finished = {
   type: 'finished' as const,

@@ -15,7 +15,7 @@ import {
   verifySignature,
   type WebhookEvent,
   webhookSecretFor,
-} from '../../lambdas/content/webhooks.ts';
+} from '#content/webhooks.ts';
 
 const SECRET = 'whsec_test_secret';
 const AT = new Date('2025-01-08T10:00:18.123Z');

@@ -13,9 +13,9 @@ import {
   topicKeywords,
   wordsOf,
   wordTargetCheck,
-} from '../../lambdas/content/measure.ts';
-import { type ExecuteRequest, parseExecuteRequest } from '../../lambdas/content/request.ts';
-import { planSections, type SectionSpec } from '../../lambdas/content/structure.ts';
+} from '#content/measure.ts';
+import { type ExecuteRequest, parseExecuteRequest } from '#content/request.ts';
+import { planSections, type SectionSpec } from '#content/structure.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const small = fixture<any>('content-course-small.json');

@@ -14,9 +14,9 @@ import {
   sectionPrompt,
   sectionSchema,
   systemInstructionFor,
-} from '../../lambdas/content/prompts.ts';
-import { type ExecuteRequest, parseExecuteRequest, STRUCTURE_TYPES } from '../../lambdas/content/request.ts';
-import { planSections, type SectionSpec } from '../../lambdas/content/structure.ts';
+} from '#content/prompts.ts';
+import { type ExecuteRequest, parseExecuteRequest, STRUCTURE_TYPES } from '#content/request.ts';
+import { planSections, type SectionSpec } from '#content/structure.ts';
 import { fixture } from '../support/fixtures.ts';
 
 function request(change: (body: any) => void = () => {}): ExecuteRequest {

@@ -7,7 +7,7 @@ import {
   MAX_TOTAL_WORDS,
   parseExecuteRequest,
   STRUCTURE_TYPES,
-} from '../../lambdas/content/request.ts';
+} from '#content/request.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const full = () => fixture<any>('content-request-full.json');

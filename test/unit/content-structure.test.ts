@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ContentRequestError,
-  type ExecuteRequest,
-  parseExecuteRequest,
-} from '../../lambdas/content/request.ts';
+import { ContentRequestError, type ExecuteRequest, parseExecuteRequest } from '#content/request.ts';
 import {
   MIN_SECTION_WORDS,
   needsOutline,
@@ -15,7 +11,7 @@ import {
   type SectionSpec,
   stagesOf,
   structureFromOutline,
-} from '../../lambdas/content/structure.ts';
+} from '#content/structure.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const COURSE = () => fixture<any>('content-course-structure.json');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type SectionFile, weakSections } from '../../lambdas/content/content-job.ts';
-import { parseExecuteRequest } from '../../lambdas/content/request.ts';
+import { type SectionFile, weakSections } from '#content/content-job.ts';
+import { parseExecuteRequest } from '#content/request.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const request = parseExecuteRequest(fixture('content-request-curl.json'));

@@ -6,7 +6,7 @@ import {
   extractPages,
   type RejectionReason,
   TEXT_SECTION_MAX_CHARS,
-} from '../../lambdas/assessments/documents/extract.ts';
+} from '#assessments/documents/extract.ts';
 import { makeImageOnlyPdf, makePasswordProtectedPdf, makePdf } from '../support/pdf.ts';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);

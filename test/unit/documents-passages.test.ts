@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitPassages } from '../../lambdas/assessments/documents/passages.ts';
+import { splitPassages } from '#assessments/documents/passages.ts';
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalise } from '../../lambdas/assessments/documents/embeddings.ts';
+import { normalise } from '#assessments/documents/embeddings.ts';
 import {
   type DocumentIndex,
   decodeVectors,
   encodeVectors,
   packRows,
   searchPassages,
-} from '../../lambdas/assessments/documents/index-store.ts';
+} from '#assessments/documents/index-store.ts';
 
 function index(rows: number[][]): DocumentIndex {
   const passages = rows.map((_, i) => ({ id: `p1-${i + 1}`, page: 1, text: `passage ${i + 1}` }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AssessmentQuestion } from '../../lambdas/assessments/assessment.ts';
+import type { AssessmentQuestion } from '#assessments/assessment.ts';
 import {
   bankFromAssessment,
   bankFromResult,
@@ -10,9 +10,9 @@ import {
   type ExportQuestion,
   exportBank,
   isExportFormat,
-} from '../../lambdas/exports/index.ts';
-import type { Question } from '../../lambdas/jobs/questions.ts';
-import { InvalidRequest } from '../../lambdas/platform/errors.ts';
+} from '#exports/index.ts';
+import type { Question } from '#jobs/questions.ts';
+import { InvalidRequest } from '#platform/errors.ts';
 import {
   csvQuestions,
   type ParsedQuestion,

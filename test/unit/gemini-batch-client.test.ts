@@ -9,8 +9,8 @@ import {
   deleteBatch,
   getBatch,
   submitBatch,
-} from '../../lambdas/platform/gemini/batch-client.ts';
-import { ModelCallError } from '../../lambdas/platform/gemini/gemini-client.ts';
+} from '#platform/gemini/batch-client.ts';
+import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
 
 const KEY = 'test-key';

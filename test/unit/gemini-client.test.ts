@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '@google/genai';
-import { classify, ModelCallError, retryDelayMs } from '../../lambdas/platform/gemini/gemini-client.ts';
+import { classify, ModelCallError, retryDelayMs } from '#platform/gemini/gemini-client.ts';
 import { fixture } from '../support/fixtures.ts';
 
 /** An error as `@google/genai` throws it for a non-OK answer: the JSON body as message. */

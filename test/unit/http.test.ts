@@ -8,16 +8,16 @@ import {
   JobNotFound,
   JobStateConflict,
   ResultNotFound,
-} from '../../lambdas/platform/errors.ts';
+} from '#platform/errors.ts';
 import { fixture } from '../support/fixtures.ts';
 
-type Http = typeof import('../../lambdas/platform/http.ts');
+type Http = typeof import('#platform/http.ts');
 let http: Http;
 
 before(async () => {
   // The unknown-error path logs on purpose; keep the test output readable.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  http = await import('../../lambdas/platform/http.ts');
+  http = await import('#platform/http.ts');
 });
 
 const event = (overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent => ({

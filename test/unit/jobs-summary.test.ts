@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChunkResult } from '../../lambdas/contract/pipeline.ts';
+import type { ChunkResult } from '#contract/pipeline.ts';
 import {
   chunkProgressPercent,
   executionConsoleUrl,
   type JobRecord,
   type ResultSummary,
   toApiJob,
-} from '../../lambdas/jobs/job.ts';
-import { failureMessage, readableCause, summarize } from '../../lambdas/jobs/summary.ts';
+} from '#jobs/job.ts';
+import { failureMessage, readableCause, summarize } from '#jobs/summary.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const job = (): JobRecord => fixture<JobRecord>('job-record.json');

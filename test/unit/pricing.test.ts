@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TokenUsage } from '../../lambdas/jobs/job.ts';
-import { costOf, priceTable } from '../../lambdas/platform/gemini/pricing.ts';
+import type { TokenUsage } from '#jobs/job.ts';
+import { costOf, priceTable } from '#platform/gemini/pricing.ts';
 
 const MODEL = 'gemini-3.8-flash';
 const usage = (overrides: Partial<TokenUsage> = {}): TokenUsage => ({

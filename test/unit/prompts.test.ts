@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkFromKey } from '../../lambdas/jobs/chunks.ts';
-import { levelDescription, requireCareer, softSkillTopics } from '../../lambdas/quiz-bank/catalog.ts';
-import { bloomLevelsFor, chunkPrompt } from '../../lambdas/quiz-bank/prompts.ts';
+import { chunkFromKey } from '#jobs/chunks.ts';
+import { levelDescription, requireCareer, softSkillTopics } from '#quiz-bank/catalog.ts';
+import { bloomLevelsFor, chunkPrompt } from '#quiz-bank/prompts.ts';
 
 const COUNTS = { questionsPerCareerLevel: 25, questionsPerSoftSkillsJob: 50 };
 const frontend3 = chunkFromKey('technology__FRONTEND_DEVELOPER__3', COUNTS);

@@ -8,8 +8,8 @@ import {
   LIMITS,
   type ModelQuestion,
   questionsResponseSchema,
-} from '../../lambdas/jobs/questions.ts';
-import { NearDuplicateIndex, similarity } from '../../lambdas/jobs/similarity.ts';
+} from '#jobs/questions.ts';
+import { NearDuplicateIndex, similarity } from '#jobs/similarity.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

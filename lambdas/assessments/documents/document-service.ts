@@ -4,9 +4,9 @@
  */
 import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { s3, sqs } from '../../platform/clients.ts';
-import { DEFAULTS, ENV, intEnv, requireEnv } from '../../platform/config.ts';
-import { DomainError } from '../../platform/errors.ts';
+import { s3, sqs } from '#platform/clients.ts';
+import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
+import { DomainError } from '#platform/errors.ts';
 import { type DocumentRecord, documentKeys, getDocument, updateDocument } from './document-store.ts';
 
 /** The body of a message on the document queue. */

@@ -9,8 +9,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo, s3 } from '../../platform/clients.ts';
-import { ENV, requireEnv } from '../../platform/config.ts';
+import { dynamo, s3 } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
 
 export const DOCUMENT_STATUSES = ['awaiting_upload', 'ingesting', 'ready', 'failed'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];

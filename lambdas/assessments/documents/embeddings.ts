@@ -5,8 +5,8 @@
  * permanent error (bad key, bad request) is thrown at once.
  */
 import type { GoogleGenAI } from '@google/genai';
-import { classify, clientFor, ModelCallError } from '../../platform/gemini/gemini-client.ts';
-import { waitForSlot } from '../../platform/gemini/rate-limiter.ts';
+import { classify, clientFor, ModelCallError } from '#platform/gemini/gemini-client.ts';
+import { waitForSlot } from '#platform/gemini/rate-limiter.ts';
 
 export type EmbeddingTaskType = 'RETRIEVAL_DOCUMENT' | 'RETRIEVAL_QUERY';
 

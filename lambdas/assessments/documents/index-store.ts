@@ -5,9 +5,9 @@
  * about a millisecond, well below the cost of anything fancier for one document.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
-import { s3 } from '../../platform/clients.ts';
-import { ENV, requireEnv } from '../../platform/config.ts';
-import { DomainError } from '../../platform/errors.ts';
+import { s3 } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
+import { DomainError } from '#platform/errors.ts';
 import { documentKeys } from './document-store.ts';
 import { normalise } from './embeddings.ts';
 import type { Passage } from './passages.ts';

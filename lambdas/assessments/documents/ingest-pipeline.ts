@@ -4,8 +4,8 @@
  * changes and retries; the benchmark calls it directly.
  */
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
-import { s3 } from '../../platform/clients.ts';
-import { DEFAULTS, ENV, intEnv, optionalEnv, requireEnv } from '../../platform/config.ts';
+import { s3 } from '#platform/clients.ts';
+import { DEFAULTS, ENV, intEnv, optionalEnv, requireEnv } from '#platform/config.ts';
 import { documentKeys, type SupportedType } from './document-store.ts';
 import { type BatchReport, embedTexts } from './embeddings.ts';
 import { DocumentRejected, extractPages } from './extract.ts';

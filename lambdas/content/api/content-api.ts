@@ -5,15 +5,15 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { isTerminal } from '../../jobs/job.ts';
-import * as service from '../../jobs/job-service.ts';
-import * as jobStore from '../../jobs/job-store.ts';
-import * as results from '../../jobs/results-store.ts';
-import { DEFAULTS, ENV, generationSettings, intEnv } from '../../platform/config.ts';
-import { geminiApiKey } from '../../platform/gemini/api-key.ts';
-import { MAX_NESTING, nestedDeeperThan, ownerOf } from '../../platform/http.ts';
-import { s3Keys } from '../../platform/keys.ts';
-import { withPowertools } from '../../platform/middleware.ts';
+import { isTerminal } from '#jobs/job.ts';
+import * as service from '#jobs/job-service.ts';
+import * as jobStore from '#jobs/job-store.ts';
+import * as results from '#jobs/results-store.ts';
+import { DEFAULTS, ENV, generationSettings, intEnv } from '#platform/config.ts';
+import { geminiApiKey } from '#platform/gemini/api-key.ts';
+import { MAX_NESTING, nestedDeeperThan, ownerOf } from '#platform/http.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { withPowertools } from '#platform/middleware.ts';
 import { ContentRequestError, chooseModel, type ExecuteRequest, parseExecuteRequest } from '../request.ts';
 import { ownerWebhookSecret } from '../signing-secret.ts';
 import { readStructure } from '../structure.ts';

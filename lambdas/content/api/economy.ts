@@ -3,8 +3,8 @@
  * (`data/pricing.json`): only the Gemini models this service can call, each priced per 1k
  * tokens the way the seed shows prices.
  */
-import { DEFAULTS, ENV, generationSettings, optionalEnv } from '../../platform/config.ts';
-import { costOf, priceTable } from '../../platform/gemini/pricing.ts';
+import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
+import { costOf, priceTable } from '#platform/gemini/pricing.ts';
 import { chooseModel, type ExecuteRequest } from '../request.ts';
 import { needsOutline, type OutlineSize, outlineSize, planSections, stagesOf } from '../structure.ts';
 

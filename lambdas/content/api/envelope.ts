@@ -6,9 +6,9 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { BudgetReached, DomainError } from '../../platform/errors.ts';
-import { clipMessage } from '../../platform/http.ts';
-import { logger } from '../../platform/powertools.ts';
+import { BudgetReached, DomainError } from '#platform/errors.ts';
+import { clipMessage } from '#platform/http.ts';
+import { logger } from '#platform/powertools.ts';
 import { ContentRequestError } from '../request.ts';
 
 export type ErrorCode =

@@ -2,7 +2,7 @@
  * Content jobs as the Content Generator API shows them: numeric ids, the seed's field names
  * and statuses (`processing` for a running job).
  */
-import { type JobRecord, type JobStatus, roundCost } from '../../jobs/job.ts';
+import { type JobRecord, type JobStatus, roundCost } from '#jobs/job.ts';
 
 export const CONTENT_JOB_PREFIX = 'content-';
 

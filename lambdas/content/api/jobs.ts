@@ -2,11 +2,11 @@
 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { isTerminal, type JobRecord } from '../../jobs/job.ts';
-import * as service from '../../jobs/job-service.ts';
-import * as jobStore from '../../jobs/job-store.ts';
-import * as results from '../../jobs/results-store.ts';
-import { s3Keys } from '../../platform/keys.ts';
+import { isTerminal, type JobRecord } from '#jobs/job.ts';
+import * as service from '#jobs/job-service.ts';
+import * as jobStore from '#jobs/job-store.ts';
+import * as results from '#jobs/results-store.ts';
+import { s3Keys } from '#platform/keys.ts';
 import { contentJobEnded } from '../job-events.ts';
 import { ContentApiError } from './envelope.ts';
 import {

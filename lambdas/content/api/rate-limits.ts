@@ -16,8 +16,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../platform/clients.ts';
-import { ENV, requireEnv } from '../../platform/config.ts';
+import { dynamo } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
 
 /** The seed's defaults. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 100;

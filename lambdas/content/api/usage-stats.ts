@@ -30,10 +30,10 @@
  * the days by that event.
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../platform/clients.ts';
-import { ENV, requireEnv } from '../../platform/config.ts';
-import { InvalidRequest } from '../../platform/errors.ts';
-import { priceTable } from '../../platform/gemini/pricing.ts';
+import { dynamo } from '#platform/clients.ts';
+import { ENV, requireEnv } from '#platform/config.ts';
+import { InvalidRequest } from '#platform/errors.ts';
+import { priceTable } from '#platform/gemini/pricing.ts';
 
 export const DEFAULT_PERIOD_DAYS = 7;
 export const MAX_PERIOD_DAYS = 365;

@@ -4,26 +4,26 @@
  * combined bank from the sector files.
  */
 
-import type { AssessmentQuestion } from '../../assessments/assessment.ts';
+import type { AssessmentQuestion } from '#assessments/assessment.ts';
 import {
   assembleContentJob,
   loadRequest,
   MAX_QUALITY_ROUNDS,
   requeueSections,
   sectionChunkKey,
-} from '../../content/content-job.ts';
-import { recordTemplateQuality } from '../../content/templates.ts';
+} from '#content/content-job.ts';
+import { recordTemplateQuality } from '#content/templates.ts';
 import {
   type AssembleInput,
   type AssembleOutput,
   type ChunkResult,
   flatChunkResults,
-} from '../../contract/pipeline.ts';
-import { generationSettings } from '../../platform/config.ts';
-import { s3Keys } from '../../platform/keys.ts';
-import { withPowertools } from '../../platform/middleware.ts';
-import { buildSectorFile, buildSoftSkillsFile } from '../../quiz-bank/assembly.ts';
-import { sectorIds } from '../../quiz-bank/catalog.ts';
+} from '#contract/pipeline.ts';
+import { generationSettings } from '#platform/config.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { buildSectorFile, buildSoftSkillsFile } from '#quiz-bank/assembly.ts';
+import { sectorIds } from '#quiz-bank/catalog.ts';
 import type { ChunkFile } from '../chunk-generator.ts';
 import { chunksForJob, fileGroupOf, SOFT_SKILLS } from '../chunks.ts';
 import type { JobRecord } from '../job.ts';

@@ -10,16 +10,16 @@
  * fails is simply made again.
  */
 import type { Context } from 'aws-lambda';
-import type { ChunkResult, PlanOutput } from '../../contract/pipeline.ts';
-import { generationSettings } from '../../platform/config.ts';
-import { geminiApiKey } from '../../platform/gemini/api-key.ts';
-import { type BatchResult, getBatch, submitBatch } from '../../platform/gemini/batch-client.ts';
-import type { ModelAnswer } from '../../platform/gemini/gemini-client.ts';
-import { costOf } from '../../platform/gemini/pricing.ts';
-import { s3Keys } from '../../platform/keys.ts';
-import { withPowertools } from '../../platform/middleware.ts';
-import { logger } from '../../platform/powertools.ts';
-import { PROMPT_VERSION, SYSTEM_INSTRUCTION } from '../../quiz-bank/prompts.ts';
+import type { ChunkResult, PlanOutput } from '#contract/pipeline.ts';
+import { generationSettings } from '#platform/config.ts';
+import { geminiApiKey } from '#platform/gemini/api-key.ts';
+import { type BatchResult, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
+import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { logger } from '#platform/powertools.ts';
+import { PROMPT_VERSION, SYSTEM_INSTRUCTION } from '#quiz-bank/prompts.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
 import { ChunkGenerationFailed, type GenerateChunkInput } from '../chunk-common.ts';

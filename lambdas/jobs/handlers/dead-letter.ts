@@ -6,9 +6,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sfn } from '../../platform/clients.ts';
-import { withPowertools } from '../../platform/middleware.ts';
-import { logger } from '../../platform/powertools.ts';
+import { sfn } from '#platform/clients.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { logger } from '#platform/powertools.ts';
 import * as jobs from '../job-store.ts';
 import { answerToken, chunkMessageSchema } from '../task-token.ts';
 

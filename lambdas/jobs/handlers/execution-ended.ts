@@ -3,7 +3,7 @@
  * whose execution ended without finalizing it must not stay `running` forever.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { withPowertools } from '../../platform/middleware.ts';
+import { withPowertools } from '#platform/middleware.ts';
 import { markOrphaned } from '../job-service.ts';
 
 interface ExecutionStatusChange {

@@ -1,9 +1,9 @@
 /** "Finalize job": the job's final status, summary, timings, tokens and cost. */
 
-import { contentJobEnded } from '../../content/job-events.ts';
-import { type FinalizeInput, flatChunkResults } from '../../contract/pipeline.ts';
-import { withPowertools } from '../../platform/middleware.ts';
-import { logger } from '../../platform/powertools.ts';
+import { contentJobEnded } from '#content/job-events.ts';
+import { type FinalizeInput, flatChunkResults } from '#contract/pipeline.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { logger } from '#platform/powertools.ts';
 import { timeOut } from '../job-service.ts';
 import * as jobs from '../job-store.ts';
 import { budgetStop, failureMessage, summarize } from '../summary.ts';

@@ -1,8 +1,8 @@
 /** "Mark job failed": the pipeline itself failed (not a chunk); say why on the job. */
 
-import { contentJobEnded } from '../../content/job-events.ts';
-import type { MarkFailedInput } from '../../contract/pipeline.ts';
-import { withPowertools } from '../../platform/middleware.ts';
+import { contentJobEnded } from '#content/job-events.ts';
+import type { MarkFailedInput } from '#contract/pipeline.ts';
+import { withPowertools } from '#platform/middleware.ts';
 import * as jobs from '../job-store.ts';
 import { readableCause } from '../summary.ts';
 

@@ -5,13 +5,13 @@
  */
 
 import type { Context } from 'aws-lambda';
-import { planContent } from '../../content/content-job.ts';
-import type { ExecutionInput, PlanOutput } from '../../contract/pipeline.ts';
-import { generationSettings } from '../../platform/config.ts';
-import { geminiApiKey } from '../../platform/gemini/api-key.ts';
-import { costOf } from '../../platform/gemini/pricing.ts';
-import { withPowertools } from '../../platform/middleware.ts';
-import { logger } from '../../platform/powertools.ts';
+import { planContent } from '#content/content-job.ts';
+import type { ExecutionInput, PlanOutput } from '#contract/pipeline.ts';
+import { generationSettings } from '#platform/config.ts';
+import { geminiApiKey } from '#platform/gemini/api-key.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
+import { withPowertools } from '#platform/middleware.ts';
+import { logger } from '#platform/powertools.ts';
 import { chunksForJob } from '../chunks.ts';
 import type { JobRecord } from '../job.ts';
 import * as jobs from '../job-store.ts';

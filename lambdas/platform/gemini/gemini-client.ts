@@ -9,7 +9,7 @@ import {
   type GenerateContentResponse,
   GoogleGenAI,
 } from '@google/genai';
-import type { TokenUsage } from '../../jobs/job.ts';
+import type { TokenUsage } from '#jobs/job.ts';
 import { ENV, optionalEnv } from '../config.ts';
 import { waitForSlot } from './rate-limiter.ts';
 

@@ -1,7 +1,7 @@
 /** Cost of model calls from the one price table, `data/pricing.json`. */
 import { z } from 'zod';
-import pricingJson from '../../../data/pricing.json' with { type: 'json' };
-import type { TokenUsage } from '../../jobs/job.ts';
+import pricingJson from '#data/pricing.json' with { type: 'json' };
+import type { TokenUsage } from '#jobs/job.ts';
 
 const priceTableSchema = z.object({
   as_of: z.string(),
