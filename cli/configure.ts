@@ -14,7 +14,7 @@ import {
   type StoredConfig,
 } from './config.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 
 export async function configureCommand(invocation: Invocation, io: Io): Promise<number> {
   const { global, values } = invocation;

@@ -4,7 +4,6 @@
  * Every expected failure ends here as a message and an exit code, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
 import type { ApiJob } from '#jobs/job.ts';
 import { type Invocation, parseCommandLine } from './args.ts';
 import { type Client, createClient } from './client.ts';
@@ -28,31 +27,14 @@ import {
   startAssessment,
   startGeneration,
 } from './commands.ts';
-import {
-  configPath,
-  connectionOf,
-  type Env,
-  readConfig,
-  resolveSettings,
-  type StoredConfig,
-} from './config.ts';
+import { configPath, connectionOf, readConfig, resolveSettings, type StoredConfig } from './config.ts';
 import { configureCommand } from './configure.ts';
 import { ApiError, CliError, EXIT, UsageError } from './errors.ts';
+import type { Io } from './io.ts';
 import { formatCost, formatDuration, LiveProgress } from './progress.ts';
 import { formatBytes, jobDetails, jobLabel, jobsTable } from './render.ts';
 import type { OptionValues } from './spec.ts';
 import { exitCodeOf, type JobStatusBody, type WatchedJob, WatchInterrupted, watch } from './watch.ts';
-
-type Output = Writable & { isTTY?: boolean; columns?: number };
-
-export interface Io {
-  stdout: Output;
-  stderr: Output;
-  stdin: Readable & { isTTY?: boolean };
-  env: Env;
-  /** Listens for Ctrl-C once; answers a function that stops listening. */
-  onInterrupt(handler: () => void): () => void;
-}
 
 export function processIo(): Io {
   return {

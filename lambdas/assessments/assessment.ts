@@ -5,12 +5,12 @@
  */
 import { Type } from '@google/genai';
 import { z } from 'zod';
-import type { Provenance } from '#jobs/quality-report.ts';
 import {
   BLOOM_LEVELS,
   type BloomLevel,
   normalizeText,
   OPTION_IDS,
+  type Provenance,
   type Question,
   type Rejection,
 } from '#jobs/questions.ts';

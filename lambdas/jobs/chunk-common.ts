@@ -8,8 +8,8 @@ import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { type ChunkSpec, describeChunk } from './chunks.ts';
 import type { JobParameters, JobType, TokenUsage } from './job.ts';
-import { type ChunkQuality, GATE_VERSION, type Provenance } from './quality-report.ts';
-import type { Question, Rejection } from './questions.ts';
+import { type ChunkQuality, GATE_VERSION } from './quality-report.ts';
+import type { Provenance, Question, Rejection } from './questions.ts';
 import * as results from './results-store.ts';
 
 /** Calls per chunk: the first answer plus replacements for rejected questions. */

@@ -20,18 +20,6 @@ export interface ChunkQuality {
   by_check: Partial<Record<QualityCheck, number>>;
 }
 
-/** Where a kept question came from and what it passed. */
-export interface Provenance {
-  model: string;
-  prompt_template: string;
-  prompt_version: string;
-  gate_version: string;
-  /** The chunk's delivery attempt and the model call within it (1 = the first answer). */
-  attempt: number;
-  call: number;
-  validation: 'passed_first_time' | 'repaired';
-}
-
 export function chunkQualityOf(
   requested: number,
   keptCalls: number[],

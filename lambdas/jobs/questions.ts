@@ -5,7 +5,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@google/genai';
 import { z } from 'zod';
-import type { Provenance } from './quality-report.ts';
 import { NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
 
 export const OPTION_IDS = ['a', 'b', 'c', 'd'] as const;
@@ -29,6 +28,18 @@ const modelQuestionSchema = z.object({
 export type ModelQuestion = z.infer<typeof modelQuestionSchema>;
 
 export const modelAnswerSchema = z.object({ questions: z.array(z.unknown()) });
+
+/** Where a kept question came from and what it passed. */
+export interface Provenance {
+  model: string;
+  prompt_template: string;
+  prompt_version: string;
+  gate_version: string;
+  /** The chunk's delivery attempt and the model call within it (1 = the first answer). */
+  attempt: number;
+  call: number;
+  validation: 'passed_first_time' | 'repaired';
+}
 
 /** A question in the seed's production shape, plus its Bloom level. */
 export interface Question {

@@ -12,7 +12,8 @@ import {
   startGeneration,
 } from '../../cli/commands.ts';
 import { ApiError, CliError, EXIT } from '../../cli/errors.ts';
-import { type Io, run } from '../../cli/main.ts';
+import type { Io } from '../../cli/io.ts';
+import { run } from '../../cli/main.ts';
 import { jobsTable } from '../../cli/render.ts';
 import { exitCodeOf, snapshotOfJobStatus, type WatchedJob, watch } from '../../cli/watch.ts';
 
