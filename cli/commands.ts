@@ -9,6 +9,7 @@ import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { ApiJob } from '#jobs/job.ts';
+import type { DryRun } from '#jobs/job-service.ts';
 import { type Client, QUIZ_API, type Query } from './client.ts';
 import { normalizeUrl, readConfig, type StoredConfig, writeConfig } from './config.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -102,35 +103,9 @@ export async function startAssessment(client: Client, request: AssessRequest): P
   });
 }
 
-/** What `"dry_run": true` answers (see `DryRun` in the job service). */
-export interface DryRunAnswer {
-  dry_run: true;
-  chunks_total: number;
-  chunks_from_checkpoint: number;
-  estimate: {
-    chunks: number;
-    questions: number;
-    calls: number;
-    input_tokens: number;
-    output_tokens: number;
-    cost_usd: number;
-    minimum_seconds: number;
-    model: string;
-    basis: string;
-  };
-  max_cost_usd: number | null;
-  monthly_budget: {
-    monthly_usd: number | null;
-    month: string;
-    spent_usd: number;
-    remaining_usd: number | null;
-  };
-  chunks_within_budget: number;
-}
-
-export async function dryRunGeneration(client: Client, request: GenerateRequest): Promise<DryRunAnswer> {
+export async function dryRunGeneration(client: Client, request: GenerateRequest): Promise<DryRun> {
   const { path, body } = generationCall({ ...request, cost: { ...request.cost, dryRun: true } });
-  return client.json<DryRunAnswer>('POST', path, { body });
+  return client.json<DryRun>('POST', path, { body });
 }
 
 export async function qualityReport(client: Client, jobId: string): Promise<Record<string, unknown>> {

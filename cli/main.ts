@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ApiJob } from '#jobs/job.ts';
+import type { DryRun } from '#jobs/job-service.ts';
 import { type Invocation, parseCommandLine } from './args.ts';
 import { type Client, createClient } from './client.ts';
 import {
@@ -12,7 +13,6 @@ import {
   budget,
   type CostControl,
   cancelJob,
-  type DryRunAnswer,
   download,
   dryRunGeneration,
   type GenerateRequest,
@@ -260,7 +260,7 @@ function costOf(values: Context['values']): CostControl {
   };
 }
 
-function dryRunText(answer: DryRunAnswer): string {
+function dryRunText(answer: DryRun): string {
   const e = answer.estimate;
   const lines = [
     `Would generate ${e.chunks} of ${answer.chunks_total} chunks (${answer.chunks_from_checkpoint} already in the checkpoint): ${e.questions} questions`,

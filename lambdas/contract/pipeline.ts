@@ -1,5 +1,5 @@
 /**
- * The data that flows through the state machine. `lib/pipeline.ts` builds the state machine
+ * The data that flows through the state machine. `lib/constructs/pipeline.ts` builds the state machine
  * around these shapes and the pipeline handlers produce and consume them.
  *
  *   execution input            { job_id, owner }

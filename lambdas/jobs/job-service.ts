@@ -21,6 +21,7 @@ import {
   type JobRecord,
   type JobStatus,
   type JobType,
+  newJobRecord,
 } from './job.ts';
 import * as jobs from './job-store.ts';
 import { jobQualityReport } from './quality-report.ts';
@@ -57,45 +58,20 @@ export async function startJob(
       `This API key's monthly budget of $${budget.monthly_usd} for ${budget.month} is used up ($${roundUsd(budget.committed_usd)} spent); raise it with PUT /budget or wait for next month`,
     );
   }
-  const now = new Date();
-  const retentionSeconds =
-    options.retentionSeconds ?? intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1) * 86_400;
-  const job: JobRecord = {
-    job_id: options.jobId ?? randomUUID(),
-    job_type: jobType,
-    status: 'pending',
-    parameters,
-    progress_percent: 0,
-    progress_message: 'Waiting to start',
-    result_summary: null,
-    error_message: null,
-    created_at: now.toISOString(),
-    started_at: null,
-    completed_at: null,
-    updated_at: now.toISOString(),
+  const job = newJobRecord({
+    jobId: options.jobId ?? randomUUID(),
     owner,
+    jobType,
+    parameters,
     model: options.model ?? settings.model,
-    execution_arn: null,
-    chunks_planned: 0,
-    chunks_total: 0,
-    chunks_skipped: 0,
-    chunks_completed: 0,
-    chunks_failed: 0,
-    questions_generated: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    thinking_tokens: 0,
-    cached_tokens: 0,
-    cost_usd: 0,
-    expires_at: Math.floor(now.getTime() / 1000) + retentionSeconds,
-    ...(options.contentStats ? { content_stats: options.contentStats } : {}),
-    max_cost_usd: options.maxCostUsd ?? null,
-    ...(options.mode === 'batch' ? { mode: 'batch' as const } : {}),
-    monthly_budget_usd: budget.monthly_usd,
-    deadline_at: options.timeoutSeconds
-      ? new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString()
-      : null,
-  };
+    retentionSeconds:
+      options.retentionSeconds ?? intEnv(ENV.jobRetentionDays, DEFAULTS.jobRetentionDays, 1) * 86_400,
+    timeoutSeconds: options.timeoutSeconds,
+    contentStats: options.contentStats,
+    maxCostUsd: options.maxCostUsd,
+    monthlyBudgetUsd: budget.monthly_usd,
+    mode: options.mode,
+  });
   await jobs.createJob(job);
   return startExecution(job, job.job_id);
 }

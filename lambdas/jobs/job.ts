@@ -98,6 +98,64 @@ export interface JobRecord extends TokenUsage {
   mode?: 'interactive' | 'batch';
 }
 
+/** What a new job is made of; everything else starts at zero or empty. */
+export interface NewJob {
+  jobId: string;
+  owner: string;
+  jobType: JobType;
+  parameters: JobParameters;
+  model: string;
+  /** How long the record is kept (DynamoDB TTL). */
+  retentionSeconds: number;
+  now?: Date;
+  timeoutSeconds?: number;
+  contentStats?: ContentStats;
+  maxCostUsd?: number;
+  monthlyBudgetUsd: number | null;
+  mode?: 'interactive' | 'batch';
+}
+
+/** The record of a job that has not started: pending, with every counter at zero. */
+export function newJobRecord(spec: NewJob): JobRecord {
+  const now = spec.now ?? new Date();
+  return {
+    job_id: spec.jobId,
+    job_type: spec.jobType,
+    status: 'pending',
+    parameters: spec.parameters,
+    progress_percent: 0,
+    progress_message: 'Waiting to start',
+    result_summary: null,
+    error_message: null,
+    created_at: now.toISOString(),
+    started_at: null,
+    completed_at: null,
+    updated_at: now.toISOString(),
+    owner: spec.owner,
+    model: spec.model,
+    execution_arn: null,
+    chunks_planned: 0,
+    chunks_total: 0,
+    chunks_skipped: 0,
+    chunks_completed: 0,
+    chunks_failed: 0,
+    questions_generated: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    thinking_tokens: 0,
+    cached_tokens: 0,
+    cost_usd: 0,
+    expires_at: Math.floor(now.getTime() / 1000) + spec.retentionSeconds,
+    ...(spec.contentStats ? { content_stats: spec.contentStats } : {}),
+    max_cost_usd: spec.maxCostUsd ?? null,
+    ...(spec.mode === 'batch' ? { mode: 'batch' as const } : {}),
+    monthly_budget_usd: spec.monthlyBudgetUsd,
+    deadline_at: spec.timeoutSeconds
+      ? new Date(now.getTime() + spec.timeoutSeconds * 1000).toISOString()
+      : null,
+  };
+}
+
 export interface ContentStats {
   total_words: number;
   current_section: string | null;
