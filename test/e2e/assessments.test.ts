@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { newJobRecord } from '#jobs/job.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
 import { makeImageOnlyPdf, makePasswordProtectedPdf, makePdf } from '../support/pdf.ts';
 
@@ -252,36 +253,17 @@ describe('job_status', () => {
   it('answers {"status": "queued"} before the pipeline picks the job up', async () => {
     const jobStore = await import('#jobs/job-store.ts');
     const id = crypto.randomUUID();
-    const now = new Date().toISOString();
-    await jobStore.createJob({
-      job_id: id,
-      job_type: 'assessment',
-      status: 'pending',
-      parameters: { query: 'x', bloom_mix: { remember: 1 } },
-      progress_percent: 0,
-      progress_message: null,
-      result_summary: null,
-      error_message: null,
-      created_at: now,
-      started_at: null,
-      completed_at: null,
-      updated_at: now,
-      owner: h.stack.apiKeys[0]?.id ?? '',
-      model: 'm',
-      execution_arn: null,
-      chunks_planned: 0,
-      chunks_total: 0,
-      chunks_skipped: 0,
-      chunks_completed: 0,
-      chunks_failed: 0,
-      questions_generated: 0,
-      input_tokens: 0,
-      output_tokens: 0,
-      thinking_tokens: 0,
-      cached_tokens: 0,
-      cost_usd: 0,
-      expires_at: Math.floor(Date.now() / 1000) + 3600,
-    });
+    await jobStore.createJob(
+      newJobRecord({
+        jobId: id,
+        owner: h.stack.apiKeys[0]?.id ?? '',
+        jobType: 'assessment',
+        parameters: { query: 'x', bloom_mix: { remember: 1 } },
+        model: 'm',
+        retentionSeconds: 3600,
+        monthlyBudgetUsd: null,
+      }),
+    );
     assert.deepEqual((await h.call('GET', `/job_status?job_id=${id}`)).body, { status: 'queued' });
   });
 
