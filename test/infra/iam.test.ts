@@ -355,7 +355,23 @@ describe('IAM: each function gets exactly what its handler uses', () => {
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
-/** The repository's modules a handler loads, following relative value imports (not `import type`). */
+/** package.json `imports`: `#platform/*` and the other rooms' aliases, as Node resolves them. */
+const ALIASES = Object.entries(
+  (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { imports: Record<string, string> })
+    .imports,
+);
+
+/** The file a relative or `#alias` specifier names. */
+function resolveSpecifier(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('#')) return resolve(dirname(from), specifier);
+  for (const [pattern, target] of ALIASES) {
+    const prefix = pattern.replace('*', '');
+    if (specifier.startsWith(prefix)) return join(REPO, target.replace('*', specifier.slice(prefix.length)));
+  }
+  return undefined;
+}
+
+/** The repository's modules a handler loads, following relative and aliased value imports (not `import type`). */
 function modulesOf(entry: string): Map<string, string> {
   const seen = new Map<string, string>();
   const pending = [join(REPO, entry)];
@@ -364,11 +380,11 @@ function modulesOf(entry: string): Map<string, string> {
     const source = readFileSync(file, 'utf8');
     seen.set(file, source);
     const specifiers = source.matchAll(
-      /^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm,
+      /^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'((?:\.{1,2}\/|#)[^']+)'|import\(\s*'((?:\.{1,2}\/|#)[^']+)'\s*\)/gm,
     );
     for (const [, spec, dynamic] of specifiers) {
-      const target = resolve(dirname(file), spec ?? dynamic ?? '');
-      if (existsSync(target)) pending.push(target);
+      const target = resolveSpecifier(file, spec ?? dynamic ?? '');
+      if (target && existsSync(target)) pending.push(target);
     }
   }
   return seen;
