@@ -32,6 +32,8 @@ import {
   wordsOf,
   wordTargetCheck,
 } from './measure.ts';
+import { needsOutline, outlinePrompt, outlineSchema, structureFromOutline } from './outline.ts';
+import { planSections, stagesOf } from './plan.ts';
 import {
   checkSectionOutput,
   defaultTemplateFor,
@@ -43,15 +45,7 @@ import {
   systemInstructionFor,
 } from './prompts.ts';
 import { ContentRequestError, chooseModel, type ExecuteRequest } from './request.ts';
-import {
-  needsOutline,
-  outlinePrompt,
-  outlineSchema,
-  planSections,
-  type SectionSpec,
-  stagesOf,
-  structureFromOutline,
-} from './structure.ts';
+import type { SectionSpec } from './sections.ts';
 import { customTemplate, recordTemplateUse } from './templates.ts';
 
 export const CONTENT_CHUNK_PREFIX = 'content__';

@@ -46,7 +46,7 @@
  */
 import { fieldBudgets, kindLabel } from './prompts.ts';
 import type { ExecuteRequest, QualityRequirements } from './request.ts';
-import type { SectionKind, SectionSpec } from './structure.ts';
+import type { SectionKind, SectionSpec } from './sections.ts';
 
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 

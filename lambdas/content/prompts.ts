@@ -22,7 +22,8 @@ import { optionProblems } from '#jobs/questions.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { generationSettings as runtimeSettings } from '#platform/config.ts';
 import { contentParameters, type ExecuteRequest, STRUCTURE_TYPES, type StructureType } from './request.ts';
-import { PART_WORDS, SECTION_KINDS, type SectionKind, type SectionSpec } from './structure.ts';
+import { SECTION_KINDS, type SectionKind, type SectionSpec } from './sections.ts';
+import { PART_WORDS } from './word-targets.ts';
 
 /** `data/templates.json`: the shipped templates, one per section kind (zod checks every kind has one). */
 const shippedTemplates = z

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { planSections } from '#content/plan.ts';
 import {
   checkSectionOutput,
   DEFAULT_TEMPLATES,
@@ -16,7 +17,7 @@ import {
   systemInstructionFor,
 } from '#content/prompts.ts';
 import { type ExecuteRequest, parseExecuteRequest, STRUCTURE_TYPES } from '#content/request.ts';
-import { planSections, type SectionSpec } from '#content/structure.ts';
+import type { SectionSpec } from '#content/sections.ts';
 import { fixture } from '../support/fixtures.ts';
 
 function request(change: (body: any) => void = () => {}): ExecuteRequest {
