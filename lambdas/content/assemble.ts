@@ -17,7 +17,7 @@
  */
 import { keyTerms, proseOf, topicKeywords, wordsOf } from './measure.ts';
 import { contentParameters, type ExecuteRequest } from './request.ts';
-import type { SectionKind, SectionSpec } from './structure.ts';
+import type { SectionKind, SectionSpec } from './sections.ts';
 
 export interface ContentMetadataSummary {
   totalWords: number;

@@ -32,26 +32,20 @@ import {
   wordsOf,
   wordTargetCheck,
 } from './measure.ts';
+import { needsOutline, outlinePrompt, outlineSchema, structureFromOutline } from './outline.ts';
+import { checkSectionOutput } from './output-checks.ts';
+import { planSections, stagesOf } from './plan.ts';
+import { missingDependencies } from './prompt-context.ts';
+import { defaultTemplateFor } from './prompt-templates.ts';
 import {
-  checkSectionOutput,
-  defaultTemplateFor,
-  missingDependencies,
   PROMPT_VERSION,
   sectionPrompt,
-  sectionSchema,
   generationSettings as sectionTuning,
   systemInstructionFor,
 } from './prompts.ts';
 import { ContentRequestError, chooseModel, type ExecuteRequest } from './request.ts';
-import {
-  needsOutline,
-  outlinePrompt,
-  outlineSchema,
-  planSections,
-  type SectionSpec,
-  stagesOf,
-  structureFromOutline,
-} from './structure.ts';
+import { sectionSchema } from './response-schemas.ts';
+import type { SectionSpec } from './sections.ts';
 import { customTemplate, recordTemplateUse } from './templates.ts';
 
 export const CONTENT_CHUNK_PREFIX = 'content__';

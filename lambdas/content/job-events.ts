@@ -10,7 +10,8 @@ import { releaseJobSlot } from './api/rate-limits.ts';
 import { recordJobEvent } from './api/usage-stats.ts';
 import { loadRequest } from './content-job.ts';
 import { ownerWebhookSecret } from './signing-secret.ts';
-import { buildEvent, deliver, type WebhookEventKind, type WebhookJob } from './webhooks.ts';
+import { buildEvent, type WebhookEventKind, type WebhookJob } from './webhook-events.ts';
+import { deliver } from './webhooks.ts';
 
 async function sendWebhook(
   job: JobRecord,

@@ -44,9 +44,9 @@
  *   meets first; readability the least with coherence, because technical prose is legitimately
  *   harder to read.
  */
-import { fieldBudgets, kindLabel } from './prompts.ts';
+import { fieldBudgets } from './prompt-context.ts';
 import type { ExecuteRequest, QualityRequirements } from './request.ts';
-import type { SectionKind, SectionSpec } from './structure.ts';
+import { kindLabel, type SectionKind, type SectionSpec } from './sections.ts';
 
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 

@@ -1,7 +1,7 @@
 /**
- * Prompt templates: the shipped defaults (one per section kind, `content/prompts.ts`) and each
- * owner's own, which override a default of the same name for that owner's jobs. Usage count,
- * average quality and time are kept per owner and template as counters.
+ * Prompt templates: the shipped defaults (one per section kind, `content/prompt-templates.ts`)
+ * and each owner's own, which override a default of the same name for that owner's jobs. Usage
+ * count, average quality and time are kept per owner and template as counters.
  *
  * DynamoDB: TPL#<owner> / <name> (a user's template), TPLSTAT#<owner> / <name> (its counters).
  */
@@ -9,7 +9,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { z } from 'zod';
 import { dynamo } from '#platform/clients.ts';
 import { ENV, requireEnv } from '#platform/config.ts';
-import { DEFAULT_TEMPLATES, type PromptTemplate, templateVariables } from './prompts.ts';
+import { DEFAULT_TEMPLATES, type PromptTemplate, templateVariables } from './prompt-templates.ts';
 import { STRUCTURE_TYPES } from './request.ts';
 
 const table = () => requireEnv(ENV.tableName);

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { verifySignature } from '#content/webhooks.ts';
+import { verifySignature } from '#content/webhook-signing.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
 
 let h: Harness;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assembleContent, difficultyOf, readingTime, summarizeSections } from '#content/assemble.ts';
 import { wordsOf } from '#content/measure.ts';
+import { planSections } from '#content/plan.ts';
 import { type ExecuteRequest, parseExecuteRequest } from '#content/request.ts';
-import { planSections } from '#content/structure.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const SEED = fixture<any>('content-seed-shapes.json');

@@ -14,8 +14,9 @@ import {
   wordsOf,
   wordTargetCheck,
 } from '#content/measure.ts';
+import { planSections } from '#content/plan.ts';
 import { type ExecuteRequest, parseExecuteRequest } from '#content/request.ts';
-import { planSections, type SectionSpec } from '#content/structure.ts';
+import type { SectionSpec } from '#content/sections.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const small = fixture<any>('content-course-small.json');

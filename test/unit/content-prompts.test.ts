@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { checkSectionOutput } from '#content/output-checks.ts';
+import { planSections } from '#content/plan.ts';
 import {
-  checkSectionOutput,
-  DEFAULT_TEMPLATES,
   DEPENDENCY_CHARS,
   fieldBudgets,
-  generationSettings,
-  maxTokensFor,
   missingDependencies,
-  PROMPT_VERSION,
   promptVariables,
-  renderTemplate,
-  sectionPrompt,
-  sectionSchema,
-  systemInstructionFor,
-} from '#content/prompts.ts';
+} from '#content/prompt-context.ts';
+import { DEFAULT_TEMPLATES, maxTokensFor, renderTemplate } from '#content/prompt-templates.ts';
+import { generationSettings, PROMPT_VERSION, sectionPrompt, systemInstructionFor } from '#content/prompts.ts';
 import { type ExecuteRequest, parseExecuteRequest, STRUCTURE_TYPES } from '#content/request.ts';
-import { planSections, type SectionSpec } from '#content/structure.ts';
+import { sectionSchema } from '#content/response-schemas.ts';
+import type { SectionSpec } from '#content/sections.ts';
 import { fixture } from '../support/fixtures.ts';
 
 function request(change: (body: any) => void = () => {}): ExecuteRequest {

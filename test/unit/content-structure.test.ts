@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ContentRequestError, type ExecuteRequest, parseExecuteRequest } from '#content/request.ts';
 import {
-  MIN_SECTION_WORDS,
   needsOutline,
   outlinePrompt,
   outlineSchema,
   outlineSize,
-  planSections,
-  type SectionSpec,
-  stagesOf,
   structureFromOutline,
-} from '#content/structure.ts';
+} from '#content/outline.ts';
+import { planSections, stagesOf } from '#content/plan.ts';
+import { ContentRequestError, type ExecuteRequest, parseExecuteRequest } from '#content/request.ts';
+import type { SectionSpec } from '#content/sections.ts';
+import { MIN_SECTION_WORDS } from '#content/word-targets.ts';
 import { fixture } from '../support/fixtures.ts';
 
 const COURSE = () => fixture<any>('content-course-structure.json');

@@ -5,8 +5,9 @@
  */
 import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
 import { costOf, priceTable } from '#platform/gemini/pricing.ts';
+import { needsOutline, type OutlineSize, outlineSize } from '../outline.ts';
+import { planSections, stagesOf } from '../plan.ts';
 import { chooseModel, type ExecuteRequest } from '../request.ts';
-import { needsOutline, type OutlineSize, outlineSize, planSections, stagesOf } from '../structure.ts';
 
 /** The seed's rule of thumb: about 750 words per 1 000 tokens. */
 export const WORDS_PER_TOKEN = 0.75;

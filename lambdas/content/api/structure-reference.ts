@@ -1,14 +1,10 @@
 /**
  * `input.structureReference` of type `url`: the granulator's output fetched over HTTPS (a
- * presigned S3 URL works), through the same guard as webhooks, so a reference cannot make
- * the service read loopback, link-local or private addresses when deployed.
+ * presigned S3 URL works), through the outbound address guard webhooks use too, so a reference
+ * cannot make the service read loopback, link-local or private addresses when deployed.
  */
-import {
-  allowPrivateTargetsFromEnv,
-  CallbackUrlRefused,
-  checkCallbackUrl,
-  pinnedRequest,
-} from '../webhooks.ts';
+import { CallbackUrlRefused, checkCallbackUrl, pinnedRequest } from '#platform/outbound.ts';
+import { allowPrivateTargetsFromEnv } from '../webhooks.ts';
 
 export const MAX_STRUCTURE_BYTES = 5 * 1024 * 1024;
 const TIMEOUT_MS = 10_000;

@@ -1,0 +1,195 @@
+/**
+ * The checks a section's answer passes before it is kept: the schema's fields, the number of
+ * questions asked for, and questions that pass the quality gate's option rules.
+ */
+import { z } from 'zod';
+import { optionProblems } from '#jobs/questions.ts';
+import { NearDuplicateIndex } from '#jobs/similarity.ts';
+import { generationSettings as runtimeSettings } from '#platform/config.ts';
+import type { SectionKind, SectionSpec } from './sections.ts';
+
+export const ASSESSMENT_TYPES = ['multiple_choice', 'true_false', 'short_answer'] as const;
+
+const text = z.string().trim().min(1, 'must not be empty');
+const texts = z.array(text);
+
+const OUTPUT_SCHEMAS = {
+  overview: z.object({
+    title: text,
+    description: text,
+    introduction: text,
+    prerequisites: texts,
+    learningOutcomes: texts.min(1, 'must list at least one outcome'),
+  }),
+  module_introduction: z.object({ introduction: text }),
+  lesson: z.object({
+    content: text,
+    keyPoints: texts.min(1, 'must list at least one key point'),
+    examples: z.array(z.object({ title: text, description: text, code: z.string().optional() })),
+    exercises: z.array(z.object({ title: text, instructions: text, solution: text })),
+  }),
+  module_summary: z.object({ summary: text }),
+  module_assessment: z.object({
+    instructions: text,
+    questions: z
+      .array(
+        z.object({
+          question: text,
+          type: z.enum(ASSESSMENT_TYPES),
+          options: z.array(z.string().trim()),
+          // The model answers with correctOption; `answer` (the seed's field) is filled from it.
+          correctOption: z.number().int().min(0).max(5).optional(),
+          answer: z.string().trim().default(''),
+          explanation: text,
+        }),
+      )
+      .min(1, 'must have at least one question'),
+  }),
+  conclusion: z.object({ conclusion: text }),
+  quiz_instructions: z.object({ instructions: text }),
+  quiz_category: z.object({
+    description: text,
+    questions: z
+      .array(
+        z.object({
+          question: text,
+          context: z.string().trim().optional(),
+          options: texts.length(4, 'must be exactly four options'),
+          correctOption: z.number().int().min(0).max(3).optional(),
+          correctAnswer: z.string().trim().default(''),
+          explanation: text,
+          hints: texts,
+        }),
+      )
+      .min(1, 'must have at least one question'),
+  }),
+  workflow_overview: z.object({ name: text, description: text, purpose: text }),
+  workflow_step: z.object({ description: text, instructions: text, inputs: texts, outputs: texts }),
+  novel_synopsis: z.object({
+    title: text,
+    synopsis: text,
+    setting: text,
+    characters: z.array(z.object({ name: text, description: text })),
+  }),
+  chapter: z.object({ summary: text, content: text }),
+  map_overview: z.object({ title: text, description: text }),
+  map_node: z.object({
+    description: text,
+    keyConcepts: texts,
+    examples: texts,
+    relationships: z.array(z.object({ target: text, relation: text })),
+  }),
+  path_overview: z.object({ title: text, description: text, outcomes: texts }),
+  path_stage: z.object({
+    description: text,
+    objectives: texts,
+    activities: z.array(z.object({ title: text, description: text })),
+    resources: texts,
+    milestone: text,
+  }),
+  path_conclusion: z.object({ conclusion: text }),
+} satisfies Record<SectionKind, z.ZodType>;
+
+export type SectionOutput<K extends SectionKind = SectionKind> = z.infer<(typeof OUTPUT_SCHEMAS)[K]>;
+
+export type OutputCheck = { ok: true; output: SectionOutput } | { ok: false; problems: string[] };
+
+/** The quality gate's option rules for question `i` of a section (see questions.ts). */
+function gateProblems(options: string[], answer: string | undefined, i: number): string[] {
+  const gate = runtimeSettings().gate;
+  return optionProblems(options, answer === undefined ? -1 : options.indexOf(answer), gate).map(
+    (p) => `questions[${i}]: ${p.reason}`,
+  );
+}
+
+/** Questions of one section that nearly repeat an earlier one of it, at the gate's threshold. */
+function nearDuplicatesWithin(questions: string[]): string[] {
+  const { nearDuplicateThreshold } = runtimeSettings().gate;
+  const seen = new NearDuplicateIndex();
+  const problems: string[] = [];
+  questions.forEach((question, i) => {
+    const near = seen.nearest(question, nearDuplicateThreshold);
+    if (near) problems.push(`questions[${i}] nearly repeats "${near.text.slice(0, 80)}"; ask something else`);
+    seen.add(question);
+  });
+  return problems;
+}
+
+/**
+ * Checks a model answer (parsed JSON or its text) for a section: the schema's fields, the number
+ * of questions asked for, and answers that are one of their options (rewritten in the option's
+ * own spelling when they differ only in case or spacing). Problems are phrased so they can be
+ * sent back to the model.
+ */
+export function checkSectionOutput(section: SectionSpec, answer: unknown): OutputCheck {
+  let value = answer;
+  if (typeof answer === 'string') {
+    try {
+      value = JSON.parse(answer);
+    } catch {
+      return { ok: false, problems: ['the answer was not valid JSON'] };
+    }
+  }
+  const parsed = OUTPUT_SCHEMAS[section.kind].safeParse(value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || 'answer'}: ${i.message}`),
+    };
+  }
+  const output = parsed.data as SectionOutput;
+  const problems: string[] = [];
+  if (section.kind === 'module_assessment') {
+    const a = output as SectionOutput<'module_assessment'>;
+    a.questions.forEach((q, i) => {
+      if (q.type === 'short_answer') return;
+      if (q.type === 'true_false' && q.options.length === 0) q.options = ['True', 'False'];
+      if (q.correctOption !== undefined && q.options[q.correctOption] !== undefined)
+        q.answer = q.options[q.correctOption] ?? '';
+      delete q.correctOption;
+      const match = matchOption(q.options, q.answer);
+      if (match === undefined)
+        problems.push(`questions[${i}].answer "${q.answer}" is not one of its options`);
+      else q.answer = match;
+      if (q.type === 'multiple_choice') problems.push(...gateProblems(q.options, match, i));
+      if (q.type === 'multiple_choice' && q.options.length < 3) {
+        problems.push(`questions[${i}] is multiple_choice with fewer than three options`);
+      }
+    });
+  }
+  if (section.kind === 'quiz_category') {
+    const c = output as SectionOutput<'quiz_category'>;
+    c.questions.forEach((q, i) => {
+      if (q.correctOption !== undefined && q.options[q.correctOption] !== undefined) {
+        q.correctAnswer = q.options[q.correctOption] ?? '';
+      }
+      delete q.correctOption;
+      const match = matchOption(q.options, q.correctAnswer);
+      if (match === undefined)
+        problems.push(`questions[${i}].correctAnswer "${q.correctAnswer}" is not one of its options`);
+      else q.correctAnswer = match;
+      if (new Set(q.options.map(normalize)).size !== q.options.length)
+        problems.push(`questions[${i}] repeats an option`);
+      else problems.push(...gateProblems(q.options, match, i));
+    });
+  }
+  if (section.kind === 'module_assessment' || section.kind === 'quiz_category') {
+    const questions = (output as { questions: unknown[] }).questions;
+    problems.push(...nearDuplicatesWithin((questions as { question: string }[]).map((q) => q.question)));
+    const want = section.questionCount;
+    if (want !== undefined && questions.length < want) {
+      problems.push(`only ${questions.length} of ${want} questions were written`);
+    }
+    if (want !== undefined && questions.length > want) questions.length = want;
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, output };
+}
+
+function matchOption(options: string[], answer: string): string | undefined {
+  const matches = options.filter((o) => normalize(o) === normalize(answer));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}

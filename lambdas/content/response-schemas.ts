@@ -1,0 +1,147 @@
+/**
+ * Response schemas (the OpenAPI subset Gemini takes) for each section kind. Their fields are the
+ * seed's fields for that part of the content ("Content Structure Types"), with two deliberate
+ * differences: a section whose part is a plain string (`introduction`, `summary`, `conclusion`,
+ * quiz `instructions`) is wrapped as `{ <field>: string }`, and quiz question ids are not asked
+ * for: `assembleContent` numbers them, so they are unique across categories and stable across
+ * regenerations, which the model cannot promise.
+ */
+import { Type } from '@google/genai';
+import { itemCounts } from './prompt-context.ts';
+import type { SectionSpec } from './sections.ts';
+
+const str = (description?: string) => ({ type: Type.STRING, ...(description ? { description } : {}) });
+const list = (items: unknown, min?: number, max?: number) => ({
+  type: Type.ARRAY,
+  items,
+  ...(min !== undefined ? { minItems: String(min) } : {}),
+  ...(max !== undefined ? { maxItems: String(max) } : {}),
+});
+const obj = (properties: Record<string, unknown>, optional: string[] = []) => ({
+  type: Type.OBJECT,
+  properties,
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  propertyOrdering: Object.keys(properties),
+});
+/** A question's answer as the index of one of its four options. */
+const correctOption = () => ({
+  type: Type.INTEGER,
+  minimum: 0,
+  maximum: 3,
+  description: 'Index (0-3) of the correct option.',
+});
+
+/** The response schema for a section; list sizes come from its word budgets and question count. */
+export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): unknown {
+  const counts = itemCounts(section);
+  switch (section.kind) {
+    case 'overview':
+      return obj({
+        title: str(),
+        description: str(),
+        introduction: str(),
+        prerequisites: list(str(), 1, 5),
+        learningOutcomes: list(str(), 3, 8),
+      });
+    case 'module_introduction':
+      return obj({ introduction: str() });
+    case 'lesson':
+      return obj({
+        content: str('The lesson text; paragraphs separated by blank lines, Markdown allowed.'),
+        keyPoints: list(str(), counts.keyPoints, counts.keyPoints),
+        examples: list(
+          obj({ title: str(), description: str(), code: str('Only when the example is code.') }, ['code']),
+          counts.examples,
+          counts.examples,
+        ),
+        exercises: list(
+          obj({ title: str(), instructions: str(), solution: str() }),
+          counts.exercises,
+          counts.exercises,
+        ),
+      });
+    case 'module_summary':
+      return obj({ summary: str() });
+    case 'module_assessment':
+      return obj({
+        instructions: str(),
+        questions: list(
+          obj({
+            question: str(),
+            // Generated assessments are multiple choice: an answer given as the index of an
+            // option is always one of the options, which free text copied "word for word" is not.
+            type: { type: Type.STRING, enum: ['multiple_choice'] },
+            options: list(str(), 4, 4),
+            correctOption: correctOption(),
+            explanation: str(),
+          }),
+          counts.questions,
+          counts.questions,
+        ),
+      });
+    case 'conclusion':
+    case 'path_conclusion':
+      return obj({ conclusion: str() });
+    case 'quiz_instructions':
+      return obj({ instructions: str() });
+    case 'quiz_category':
+      return obj({
+        description: str(),
+        questions: list(
+          obj(
+            {
+              question: str(),
+              context: str('A short scenario, only when the question needs one.'),
+              options: list(str(), 4, 4),
+              correctOption: correctOption(),
+              explanation: str(),
+              hints: list(str(), 1, 3),
+            },
+            ['context'],
+          ),
+          counts.questions,
+          counts.questions,
+        ),
+      });
+    case 'workflow_overview':
+      return obj({ name: str(), description: str(), purpose: str() });
+    case 'workflow_step':
+      return obj({
+        description: str(),
+        instructions: str(),
+        inputs: list(str('A short label.'), 1, 10),
+        outputs: list(str('A short label.'), 1, 10),
+      });
+    case 'novel_synopsis':
+      return obj({
+        title: str(),
+        synopsis: str(),
+        setting: str(),
+        characters: list(obj({ name: str(), description: str() }), 1, 12),
+      });
+    case 'chapter':
+      return obj({ summary: str(), content: str() });
+    case 'map_overview':
+      return obj({ title: str(), description: str() });
+    case 'map_node': {
+      const others = plan.filter((s) => s.kind === 'map_node' && s.id !== section.id).map((s) => s.title);
+      const target = others.length > 0 ? { type: Type.STRING, enum: others } : str();
+      return obj({
+        description: str(),
+        keyConcepts: list(str(), 2, 8),
+        examples: list(str(), 1, 5),
+        relationships: list(obj({ target, relation: str() }), 0, Math.max(0, Math.min(6, others.length))),
+      });
+    }
+    case 'path_overview':
+      return obj({ title: str(), description: str(), outcomes: list(str(), 2, 8) });
+    case 'path_stage':
+      return obj({
+        description: str(),
+        objectives: list(str(), 2, 6),
+        activities: list(obj({ title: str(), description: str() }), 1, 6),
+        resources: list(str(), 1, 6),
+        milestone: str(),
+      });
+  }
+}
