@@ -355,7 +355,18 @@ describe('IAM: each function gets exactly what its handler uses', () => {
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
-/** The repository's modules a handler loads, following relative value imports (not `import type`). */
+/** package.json `imports`: `#platform/*` and the other rooms' aliases. */
+const ALIASES = Object.entries(
+  (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { imports: Record<string, string> })
+    .imports,
+).map(([alias, target]) => [alias.replace(/\*$/, ''), target.replace(/\*$/, '')] as const);
+
+function resolveSpecifier(from: string, spec: string): string {
+  const alias = ALIASES.find(([prefix]) => spec.startsWith(prefix));
+  return alias ? join(REPO, alias[1], spec.slice(alias[0].length)) : resolve(dirname(from), spec);
+}
+
+/** The repository's modules a handler loads, following relative and `#` value imports (not `import type`). */
 function modulesOf(entry: string): Map<string, string> {
   const seen = new Map<string, string>();
   const pending = [join(REPO, entry)];
@@ -364,10 +375,10 @@ function modulesOf(entry: string): Map<string, string> {
     const source = readFileSync(file, 'utf8');
     seen.set(file, source);
     const specifiers = source.matchAll(
-      /^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm,
+      /^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'(\.{1,2}\/[^']+|#[^']+)'|import\(\s*'(\.{1,2}\/[^']+|#[^']+)'\s*\)/gm,
     );
     for (const [, spec, dynamic] of specifiers) {
-      const target = resolve(dirname(file), spec ?? dynamic ?? '');
+      const target = resolveSpecifier(file, spec ?? dynamic ?? '');
       if (existsSync(target)) pending.push(target);
     }
   }
