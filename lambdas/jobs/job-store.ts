@@ -1,31 +1,37 @@
 /**
  * Jobs, chunk records, the checkpoint and the question banks in DynamoDB.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
 import {
   bankKey,
   bankPk,
+  CHUNK_SK_PREFIX,
   checkpointKey,
   checkpointPk,
   chunkRecordKey,
   counterKey,
   createdSortKey,
   jobKey,
+  jobListOwner,
   ownerIndexPk,
   ownerStatusIndexPk,
 } from '#platform/keys.ts';
+import {
+  isConditionFailure,
+  queryAll,
+  queryPages,
+  type TableQuery,
+  tableName,
+  withoutKeys,
+  writeBatch,
+} from '#platform/table.ts';
 import {
   chunkProgressPercent,
   type JobRecord,
@@ -34,15 +40,6 @@ import {
   type TokenUsage,
 } from './job.ts';
 import type { ChunkQuality } from './quality-report.ts';
-
-const table = () => requireEnv(ENV.tableName);
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
 
 const nowIso = () => new Date().toISOString();
 const nowEpoch = () => Math.floor(Date.now() / 1000);
@@ -60,10 +57,9 @@ function live<T extends { expires_at?: number }>(item: T | undefined): T | undef
 export type JobFamily = 'quiz' | 'content';
 export const familyOf = (job: Pick<JobRecord, 'job_type'>): JobFamily =>
   job.job_type === 'content' ? 'content' : 'quiz';
-const listOwner = (owner: string, family: JobFamily) => (family === 'content' ? `${owner}#content` : owner);
 
 function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id' | 'job_type'>) {
-  const owner = listOwner(job.owner, familyOf(job));
+  const owner = jobListOwner(job.owner, familyOf(job));
   const sort = createdSortKey(job.created_at, job.job_id);
   return {
     gsi1pk: ownerIndexPk(owner),
@@ -73,24 +69,14 @@ function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job
   };
 }
 
-function stripKeys(item: Record<string, unknown>): JobRecord {
-  const {
-    pk: _pk,
-    sk: _sk,
-    gsi1pk: _g1,
-    gsi1sk: _g1s,
-    gsi2pk: _g2,
-    gsi2sk: _g2s,
-    counted_chunks: _c,
-    ...rest
-  } = item;
-  return rest as unknown as JobRecord;
-}
+/** The record without its keys, index keys and the set of chunks counted (`recordChunkOutcome`). */
+const stripKeys = (item: Record<string, unknown>) =>
+  withoutKeys<JobRecord>(item, 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'counted_chunks');
 
 export async function createJob(job: JobRecord): Promise<void> {
   await dynamo.send(
     new PutCommand({
-      TableName: table(),
+      TableName: tableName(),
       Item: { ...jobKey(job.job_id), ...indexKeys(job), ...job },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
@@ -99,7 +85,7 @@ export async function createJob(job: JobRecord): Promise<void> {
 
 export async function getJob(jobId: string): Promise<JobRecord | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: jobKey(jobId), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: jobKey(jobId), ConsistentRead: true }),
   );
   return Item ? live(stripKeys(Item)) : undefined;
 }
@@ -117,22 +103,20 @@ export async function listJobs(
   offset: number,
   family: JobFamily = 'quiz',
 ) {
-  const owner = listOwner(jobOwner, family);
-  const base: QueryCommandInput = status
+  const owner = jobListOwner(jobOwner, family);
+  const base: TableQuery = status
     ? {
-        TableName: table(),
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :pk',
         ExpressionAttributeValues: { ':pk': ownerStatusIndexPk(owner, status) },
       }
     : {
-        TableName: table(),
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': ownerIndexPk(owner) },
       };
   // Expired jobs linger until DynamoDB's TTL sweep; the filter leaves them out.
-  const query: QueryCommandInput = {
+  const query: TableQuery = {
     ...base,
     ScanIndexForward: false,
     FilterExpression: 'attribute_not_exists(expires_at) OR expires_at > :now',
@@ -142,20 +126,16 @@ export async function listJobs(
   let total = 0;
   let startKey: Record<string, unknown> | undefined;
   // Full items only up to the requested page; past it, count without fetching.
-  do {
-    const page = await dynamo.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey }));
+  for await (const page of queryPages(query)) {
     for (const raw of page.Items ?? []) {
       if (total >= offset && items.length < limit) items.push(stripKeys(raw));
       total += 1;
     }
     startKey = page.LastEvaluatedKey;
-  } while (startKey && total < offset + limit);
-  while (startKey) {
-    const page = await dynamo.send(
-      new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: startKey }),
-    );
-    total += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
+    if (total >= offset + limit) break;
+  }
+  if (startKey) {
+    for await (const page of queryPages({ ...query, Select: 'COUNT' }, startKey)) total += page.Count ?? 0;
   }
   return { jobs: items, total } satisfies JobPage;
 }
@@ -178,7 +158,7 @@ export async function updateJob(
   for (const [field, value] of Object.entries(changes)) assign(field, value);
   assign('updated_at', next.updated_at);
   if (changes.status) {
-    assign('gsi2pk', ownerStatusIndexPk(listOwner(current.owner, familyOf(current)), changes.status));
+    assign('gsi2pk', ownerStatusIndexPk(jobListOwner(current.owner, familyOf(current)), changes.status));
   }
   let condition = 'attribute_exists(pk)';
   if (from) {
@@ -192,7 +172,7 @@ export async function updateJob(
   try {
     const result = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(current.job_id),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: condition,
@@ -233,7 +213,7 @@ export async function resetForRetry(job: JobRecord, message: string): Promise<Jo
   if (!reset) return undefined;
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: jobKey(job.job_id),
       UpdateExpression: 'REMOVE counted_chunks',
     }),
@@ -262,7 +242,7 @@ export async function restartChunkCounts(
   });
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: jobKey(job.job_id),
       UpdateExpression: 'REMOVE counted_chunks',
     }),
@@ -272,7 +252,7 @@ export async function restartChunkCounts(
       dynamo
         .send(
           new UpdateCommand({
-            TableName: table(),
+            TableName: tableName(),
             Key: chunkRecordKey(job.job_id, key),
             UpdateExpression: 'SET #status = :requeued',
             ConditionExpression: 'attribute_exists(pk)',
@@ -292,7 +272,7 @@ export async function setCurrentSection(jobId: string, sectionId: string): Promi
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(jobId),
         UpdateExpression: 'SET content_stats.current_section = :s',
         ConditionExpression: 'attribute_exists(content_stats)',
@@ -308,7 +288,7 @@ export async function setCurrentSection(jobId: string, sectionId: string): Promi
 export async function addJobUsage(jobId: string, usage: TokenUsage, costUsd: number): Promise<void> {
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: jobKey(jobId),
       UpdateExpression:
         'ADD input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost',
@@ -328,7 +308,7 @@ export async function addJobUsage(jobId: string, usage: TokenUsage, costUsd: num
 export async function nextCounter(name: string): Promise<number> {
   const result = await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: counterKey(name),
       UpdateExpression: 'ADD #value :one',
       ExpressionAttributeNames: { '#value': 'value' },
@@ -343,7 +323,7 @@ export async function setProgressMessage(jobId: string, message: string): Promis
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(jobId),
         UpdateExpression: 'SET progress_message = :m, updated_at = :now',
         ConditionExpression: 'attribute_exists(pk) AND #status = :running',
@@ -382,7 +362,7 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
   try {
     const result = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(outcome.jobId),
         UpdateExpression: `ADD ${counter} :one, questions_generated :q, input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost, counted_chunks :chunk SET updated_at = :now`,
         ConditionExpression: 'attribute_exists(pk) AND NOT contains(counted_chunks, :key)',
@@ -408,7 +388,7 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
   }
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: chunkRecordKey(outcome.jobId, outcome.chunkKey),
       UpdateExpression:
         'SET #status = :status, chunk_key = :key, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost, expires_at = :exp, quality = :quality',
@@ -431,7 +411,7 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(outcome.jobId),
         UpdateExpression: 'SET progress_percent = :p, progress_message = :m',
         ConditionExpression: 'attribute_exists(pk) AND #status = :running AND progress_percent < :p',
@@ -456,7 +436,7 @@ export async function startChunkAttempt(
 ): Promise<number> {
   const result = await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: chunkRecordKey(job.job_id, chunkKey),
       // Chunk records expire with their job, so DynamoDB's TTL removes both.
       UpdateExpression:
@@ -489,14 +469,14 @@ export interface ChunkRecord {
 
 export async function getChunkRecord(jobId: string, chunkKey: string): Promise<ChunkRecord | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: chunkRecordKey(jobId, chunkKey), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: chunkRecordKey(jobId, chunkKey), ConsistentRead: true }),
   );
   return Item ? toChunkRecord(Item) : undefined;
 }
 
 function toChunkRecord(item: Record<string, unknown>): ChunkRecord {
   return {
-    chunk_key: String(item.chunk_key ?? String(item.sk).slice('CHUNK#'.length)),
+    chunk_key: String(item.chunk_key ?? String(item.sk).slice(CHUNK_SK_PREFIX.length)),
     status: String(item.status),
     attempts: Number(item.attempts ?? 0),
     questions: item.questions as number | undefined,
@@ -515,7 +495,7 @@ export async function noteChunkKept(jobId: string, chunkKey: string, kept: KeptC
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: chunkRecordKey(jobId, chunkKey),
         UpdateExpression: 'SET kept = :kept',
         ConditionExpression: 'attribute_exists(pk)',
@@ -529,9 +509,8 @@ export async function noteChunkKept(jobId: string, chunkKey: string, kept: KeptC
 
 export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
   const items = await queryAll({
-    TableName: table(),
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':chunk': 'CHUNK#' },
+    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':chunk': CHUNK_SK_PREFIX },
   });
   return items.map(toChunkRecord);
 }
@@ -539,7 +518,6 @@ export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
 /** Deletes a job and its chunk records (not its checkpoint or files, as the seed says). */
 export async function deleteJob(jobId: string): Promise<void> {
   const items = await queryAll({
-    TableName: table(),
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': jobKey(jobId).pk },
     ProjectionExpression: 'pk, sk',
@@ -550,29 +528,6 @@ export async function deleteJob(jobId: string): Promise<void> {
       .map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
     await writeBatch(batch);
   }
-}
-
-async function writeBatch(
-  requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string],
-) {
-  let pending = requests;
-  for (let attempt = 0; pending && pending.length > 0; attempt++) {
-    if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed items');
-    const result = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: pending } }));
-    pending = result.UnprocessedItems?.[table()] ?? [];
-    if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-  }
-}
-
-async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
 }
 
 /**
@@ -604,24 +559,21 @@ export interface CheckpointEntry {
 
 export async function putCheckpoint(owner: string, entry: CheckpointEntry): Promise<void> {
   await dynamo.send(
-    new PutCommand({ TableName: table(), Item: { ...checkpointKey(owner, entry.chunk_key), ...entry } }),
+    new PutCommand({ TableName: tableName(), Item: { ...checkpointKey(owner, entry.chunk_key), ...entry } }),
   );
 }
 
 /** The owner's checkpoint entry for one chunk, with everything it keeps. */
 export async function getCheckpoint(owner: string, chunkKey: string): Promise<CheckpointEntry | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: checkpointKey(owner, chunkKey), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: checkpointKey(owner, chunkKey), ConsistentRead: true }),
   );
-  if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, ...entry } = Item;
-  return entry as CheckpointEntry;
+  return Item ? withoutKeys<CheckpointEntry>(Item) : undefined;
 }
 
 /** Every completed chunk of an owner, optionally only those whose key starts with `prefix`. */
 export async function listCheckpoint(owner: string, prefix?: string): Promise<CheckpointEntry[]> {
   const items = await queryAll({
-    TableName: table(),
     KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
     ExpressionAttributeValues: prefix
       ? { ':pk': checkpointPk(owner), ':prefix': prefix }
@@ -646,10 +598,10 @@ export async function checkpointedKeys(owner: string, chunkKeys: string[]): Prom
     for (let attempt = 0; keys && keys.length > 0; attempt++) {
       if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed keys');
       const result: BatchGetCommandOutput = await dynamo.send(
-        new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ProjectionExpression: 'sk' } } }),
+        new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ProjectionExpression: 'sk' } } }),
       );
-      for (const item of result.Responses?.[table()] ?? []) found.add(String(item.sk));
-      keys = result.UnprocessedKeys?.[table()]?.Keys;
+      for (const item of result.Responses?.[tableName()] ?? []) found.add(String(item.sk));
+      keys = result.UnprocessedKeys?.[tableName()]?.Keys;
       if (keys && keys.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
     }
   }
@@ -670,7 +622,6 @@ export interface BankEntry {
  */
 export async function listBank(owner: string, scope: string): Promise<BankEntry[]> {
   const items = await queryAll({
-    TableName: table(),
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': bankPk(owner, scope) },
     ProjectionExpression: 'chunk_key, question_id, #text',

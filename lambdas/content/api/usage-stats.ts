@@ -3,7 +3,7 @@
  * `/api/analytics?days=` and `/api/economy/stats?days=` read a handful of items instead of
  * scanning jobs.
  *
- * Keys (pk / sk), beside those in `store/keys.ts`:
+ * Items (keys in `platform/keys.ts`):
  *   one day     STATS#<owner> / DAY#<yyyy-mm-dd>   (UTC day; expires_at ~2 years later)
  *   all time    STATS#<owner> / TOTAL
  * A period of N days is one Query, `sk BETWEEN DAY#<first> AND DAY#<last>`: O(N) items.
@@ -29,11 +29,12 @@
  * (the local DynamoDB has none): if the second fails, the error is thrown and the totals lag
  * the days by that event.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 import { priceTable } from '#platform/gemini/pricing.ts';
+import { STATS_DAY_SK_PREFIX, statsDayKey, statsDaySk, statsPk, statsTotalKey } from '#platform/keys.ts';
+import { queryAll, tableName, withoutKeys } from '#platform/table.ts';
 
 export const DEFAULT_PERIOD_DAYS = 7;
 export const MAX_PERIOD_DAYS = 365;
@@ -41,12 +42,6 @@ export const MAX_PERIOD_DAYS = 365;
 const DAY_RETENTION_DAYS = 2 * MAX_PERIOD_DAYS + 20;
 const NANO = 1e9;
 const PROVIDER = 'google';
-
-export const statsPk = (owner: string) => `STATS#${owner}`;
-export const statsDayKey = (owner: string, day: string) => ({ pk: statsPk(owner), sk: `DAY#${day}` });
-export const statsTotalKey = (owner: string) => ({ pk: statsPk(owner), sk: 'TOTAL' });
-
-const table = () => requireEnv(ENV.tableName);
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -175,7 +170,7 @@ export async function recordJobEvent(owner: string, event: JobEvent): Promise<vo
   await Promise.all([
     dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: statsDayKey(owner, day),
         UpdateExpression: `${expression} SET expires_at = :expires`,
         ExpressionAttributeNames: names,
@@ -184,7 +179,7 @@ export async function recordJobEvent(owner: string, event: JobEvent): Promise<vo
     ),
     dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: statsTotalKey(owner),
         UpdateExpression: expression,
         ExpressionAttributeNames: names,
@@ -201,8 +196,7 @@ type Counters = Record<string, number>;
 
 function countersOf(item: Record<string, unknown> | undefined): Counters {
   const counters: Counters = {};
-  for (const [name, value] of Object.entries(item ?? {})) {
-    if (name === 'pk' || name === 'sk' || name === 'expires_at') continue;
+  for (const [name, value] of Object.entries(withoutKeys<Counters>(item ?? {}, 'expires_at'))) {
     if (typeof value === 'number') counters[name] = value;
   }
   return counters;
@@ -355,24 +349,16 @@ function daysEnding(last: Date, count: number): string[] {
 /** Counters per day for the `count` days ending today, oldest first: one Query. */
 async function dailyCounters(owner: string, count: number, now: Date): Promise<[string, Counters][]> {
   const days = daysEnding(now, count);
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+    ExpressionAttributeValues: {
+      ':pk': statsPk(owner),
+      ':first': statsDaySk(days[0] as string),
+      ':last': statsDaySk(days[days.length - 1] as string),
+    },
+  });
   const byDay = new Map<string, Counters>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-        ExpressionAttributeValues: {
-          ':pk': statsPk(owner),
-          ':first': `DAY#${days[0]}`,
-          ':last': `DAY#${days[days.length - 1]}`,
-        },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) byDay.set(String(item.sk).slice('DAY#'.length), countersOf(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const item of items) byDay.set(String(item.sk).slice(STATS_DAY_SK_PREFIX.length), countersOf(item));
   return days.map((day) => [day, byDay.get(day) ?? {}]);
 }
 
@@ -394,7 +380,7 @@ export interface StatsOptions {
 export async function statsOverview(owner: string, capabilities: Capabilities, options: StatsOptions = {}) {
   const now = options.now ?? new Date();
   const [{ Item }, days] = await Promise.all([
-    dynamo.send(new GetCommand({ TableName: table(), Key: statsTotalKey(owner), ConsistentRead: true })),
+    dynamo.send(new GetCommand({ TableName: tableName(), Key: statsTotalKey(owner), ConsistentRead: true })),
     dailyCounters(owner, validDays(options.trendDays ?? DEFAULT_PERIOD_DAYS), now),
   ]);
   const total = usageOf(countersOf(Item));
