@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { ENV } from '#platform/config.ts';
+import { ENV, resetConfig } from '#platform/config.ts';
 import { createApp } from '../lib/app.ts';
 import { API_BASE_PATH } from '../lib/routes.ts';
 import type { Settings } from '../lib/settings.ts';
@@ -75,7 +75,7 @@ const DEFAULT_POLLER_CONCURRENCY = 5;
 // Secrets Manager does not run locally: the Gemini key and the webhook signing secret come as plain variables.
 const DROPPED_VARIABLES = new Set<string>([
   ENV.geminiApiKeySecretArn,
-  'WEBHOOK_SIGNING_SECRET_ARN',
+  ENV.webhookSigningSecretArn,
   'NODE_OPTIONS',
 ]);
 
@@ -346,6 +346,8 @@ function applyEnv(env: Record<string, string | undefined>): Record<string, strin
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
+  // The handlers run in this process: they read their settings again, as after a redeployment.
+  resetConfig();
   return previous;
 }
 
@@ -560,9 +562,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
       ...functionEnv,
       [ENV.geminiApiKey]: realGemini ? (options.gemini?.apiKey ?? '') : SIMULATOR_API_KEY,
-      WEBHOOK_SIGNING_SECRET: loadWebhookSecret(options.dataDir),
+      [ENV.webhookSigningSecret]: loadWebhookSecret(options.dataDir),
       // Webhook receivers run on this machine in local mode; the deployed stack refuses them.
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      [ENV.webhookAllowPrivateTargets]: 'true',
       ...(simulator ? { [ENV.geminiBaseUrl]: simulator.url } : {}),
       ...options.env,
     };

@@ -2,10 +2,11 @@
  * Saved assessments: an owner's copies of finished assessments, editable and kept until deleted.
  * DynamoDB: SAVED#<owner> / <assessment_id>. Another owner's key finds nothing.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
 import { DomainError } from '#platform/errors.ts';
+import { savedAssessmentKey, savedAssessmentPk } from '#platform/keys.ts';
+import { queryAll, tableName, withoutKeys } from '#platform/table.ts';
 import type { AssessmentQuestion } from './assessment.ts';
 
 export interface SavedAssessment {
@@ -32,48 +33,32 @@ export class AssessmentTooLarge extends DomainError {
   }
 }
 
-const table = () => requireEnv(ENV.tableName);
-const key = (owner: string, id: string) => ({ pk: `SAVED#${owner}`, sk: id });
-
-function strip(item: Record<string, unknown>): SavedAssessment {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as SavedAssessment;
-}
+const strip = (item: Record<string, unknown>) => withoutKeys<SavedAssessment>(item);
 
 export async function putAssessment(assessment: SavedAssessment): Promise<void> {
   const bytes = Buffer.byteLength(JSON.stringify(assessment));
   if (bytes > MAX_SAVED_BYTES) throw new AssessmentTooLarge(bytes);
   await dynamo.send(
     new PutCommand({
-      TableName: table(),
-      Item: { ...key(assessment.owner, assessment.assessment_id), ...assessment },
+      TableName: tableName(),
+      Item: { ...savedAssessmentKey(assessment.owner, assessment.assessment_id), ...assessment },
     }),
   );
 }
 
 export async function getAssessment(owner: string, id: string): Promise<SavedAssessment | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: key(owner, id), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: savedAssessmentKey(owner, id), ConsistentRead: true }),
   );
   return Item ? strip(Item) : undefined;
 }
 
 /** The owner's saved assessments, newest first, without their questions. */
 export async function listAssessments(owner: string) {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `SAVED#${owner}` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': savedAssessmentPk(owner) },
+  });
   return items
     .map(strip)
     .sort((a, b) => b.created_at.localeCompare(a.created_at))
@@ -82,7 +67,11 @@ export async function listAssessments(owner: string) {
 
 export async function deleteAssessment(owner: string, id: string): Promise<boolean> {
   const result = await dynamo.send(
-    new DeleteCommand({ TableName: table(), Key: key(owner, id), ReturnValues: 'ALL_OLD' }),
+    new DeleteCommand({
+      TableName: tableName(),
+      Key: savedAssessmentKey(owner, id),
+      ReturnValues: 'ALL_OLD',
+    }),
   );
   return result.Attributes !== undefined;
 }

@@ -5,16 +5,17 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secrets } from '#platform/clients.ts';
+import { ENV, optionalEnv } from '#platform/config.ts';
 import { webhookSecretFor } from './webhooks.ts';
 
 let cached: string | undefined;
 
 export async function signingSecret(): Promise<string> {
-  const direct = process.env.WEBHOOK_SIGNING_SECRET?.trim();
+  const direct = optionalEnv(ENV.webhookSigningSecret);
   if (direct) return direct;
   if (cached) return cached;
-  const arn = process.env.WEBHOOK_SIGNING_SECRET_ARN;
-  if (!arn) throw new Error('Missing WEBHOOK_SIGNING_SECRET or WEBHOOK_SIGNING_SECRET_ARN');
+  const arn = optionalEnv(ENV.webhookSigningSecretArn);
+  if (!arn) throw new Error(`Missing ${ENV.webhookSigningSecret} or ${ENV.webhookSigningSecretArn}`);
   const result = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
   cached = result.SecretString?.trim();
   if (!cached) throw new Error('The webhook signing secret is empty');

@@ -5,14 +5,13 @@
  *
  * DynamoDB: TPL#<owner> / <name> (a user's template), TPLSTAT#<owner> / <name> (its counters).
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
+import { templateKey, templatePk, templateStatsKey, templateStatsPk } from '#platform/keys.ts';
+import { queryAll, tableName, withoutKeys } from '#platform/table.ts';
 import { DEFAULT_TEMPLATES, type PromptTemplate, templateVariables } from './prompt-templates.ts';
 import { STRUCTURE_TYPES } from './request.ts';
-
-const table = () => requireEnv(ENV.tableName);
 
 export const templateInputSchema = z.object({
   name: z
@@ -45,26 +44,20 @@ interface TemplateStats {
 const SHIPPED_AT = '2026-11-22T00:00:00Z';
 
 async function ownTemplates(owner: string): Promise<StoredTemplate[]> {
-  const page = await dynamo.send(
-    new QueryCommand({
-      TableName: table(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `TPL#${owner}` },
-    }),
-  );
-  return (page.Items ?? []).map(({ pk: _pk, sk: _sk, ...t }) => t as StoredTemplate);
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': templatePk(owner) },
+  });
+  return items.map((item) => withoutKeys<StoredTemplate>(item));
 }
 
 async function statsOf(owner: string): Promise<Map<string, TemplateStats>> {
-  const page = await dynamo.send(
-    new QueryCommand({
-      TableName: table(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `TPLSTAT#${owner}` },
-    }),
-  );
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': templateStatsPk(owner) },
+  });
   const stats = new Map<string, TemplateStats>();
-  for (const item of page.Items ?? []) {
+  for (const item of items) {
     const uses = Number(item.uses ?? 0);
     const rated = Number(item.rated ?? 0);
     stats.set(String(item.sk), {
@@ -105,11 +98,9 @@ export async function getTemplate(owner: string, name: string) {
 /** The owner's own version of a template, when they made one. */
 export async function customTemplate(owner: string, name: string): Promise<StoredTemplate | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: { pk: `TPL#${owner}`, sk: name } }),
+    new GetCommand({ TableName: tableName(), Key: templateKey(owner, name) }),
   );
-  if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, ...t } = Item;
-  return t as StoredTemplate;
+  return Item ? withoutKeys<StoredTemplate>(Item) : undefined;
 }
 
 export async function putTemplate(owner: string, input: TemplateInput) {
@@ -129,7 +120,7 @@ export async function putTemplate(owner: string, input: TemplateInput) {
     updatedAt: now,
   };
   await dynamo.send(
-    new PutCommand({ TableName: table(), Item: { pk: `TPL#${owner}`, sk: input.name, ...stored } }),
+    new PutCommand({ TableName: tableName(), Item: { ...templateKey(owner, input.name), ...stored } }),
   );
   return getTemplate(owner, input.name);
 }
@@ -138,8 +129,8 @@ export async function putTemplate(owner: string, input: TemplateInput) {
 export async function recordTemplateUse(owner: string, name: string, timeMs: number): Promise<void> {
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
-      Key: { pk: `TPLSTAT#${owner}`, sk: name },
+      TableName: tableName(),
+      Key: templateStatsKey(owner, name),
       UpdateExpression: 'ADD uses :one, time_ms_sum :t',
       ExpressionAttributeValues: { ':one': 1, ':t': Math.round(timeMs) },
     }),
@@ -156,8 +147,8 @@ export async function recordTemplateQuality(
     [...new Set(names)].map((name) =>
       dynamo.send(
         new UpdateCommand({
-          TableName: table(),
-          Key: { pk: `TPLSTAT#${owner}`, sk: name },
+          TableName: tableName(),
+          Key: templateStatsKey(owner, name),
           UpdateExpression: 'ADD quality_sum :q, rated :one',
           ExpressionAttributeValues: { ':q': quality, ':one': 1 },
         }),

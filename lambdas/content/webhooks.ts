@@ -13,6 +13,7 @@
  * very address it checked.
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { DEFAULTS, ENV, optionalEnv, positiveEnv } from '#platform/config.ts';
 import {
   AttemptTimeout,
   CallbackUrlRefused,
@@ -23,15 +24,6 @@ import {
 import type { WebhookEvent } from './webhook-events.ts';
 import { hmacHex, signPayload } from './webhook-signing.ts';
 
-export const WEBHOOK_ENV = {
-  /** Service secret every owner's webhook secret is derived from. Required to send webhooks. */
-  signingSecret: 'WEBHOOK_SIGNING_SECRET',
-  /** `true` lets callbacks reach loopback and private addresses: local stack and tests only. */
-  allowPrivateTargets: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
-  /** Per-attempt time limit, in seconds (default 10). */
-  timeoutSeconds: 'WEBHOOK_TIMEOUT_SECONDS',
-} as const;
-
 export const WEBHOOK_HEADERS = {
   signature: 'X-Webhook-Signature',
   id: 'X-Webhook-Id',
@@ -41,7 +33,7 @@ export const WEBHOOK_HEADERS = {
 export const WEBHOOK_USER_AGENT = 'quizgen-webhooks/1';
 export const DEFAULT_CALLBACK_RETRIES = 3;
 export const MAX_CALLBACK_RETRIES = 10;
-export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_TIMEOUT_SECONDS = DEFAULTS.webhookTimeoutSeconds;
 /** A short service secret would make every derived secret guessable. */
 const MIN_SIGNING_SECRET_LENGTH = 32;
 
@@ -50,11 +42,11 @@ const MIN_SIGNING_SECRET_LENGTH = 32;
  * unless given), so nothing is stored. Throws when it is missing or too short to be a secret.
  */
 export function webhookSecretFor(owner: string, serviceSecret?: string): string {
-  const service = (serviceSecret ?? process.env[WEBHOOK_ENV.signingSecret])?.trim();
-  if (!service) throw new Error(`Missing required environment variable ${WEBHOOK_ENV.signingSecret}`);
+  const service = (serviceSecret ?? optionalEnv(ENV.webhookSigningSecret))?.trim();
+  if (!service) throw new Error(`Missing required environment variable ${ENV.webhookSigningSecret}`);
   if (service.length < MIN_SIGNING_SECRET_LENGTH) {
     throw new Error(
-      `${WEBHOOK_ENV.signingSecret} must be at least ${MIN_SIGNING_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+      `${ENV.webhookSigningSecret} must be at least ${MIN_SIGNING_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
     );
   }
   return `whsec_${hmacHex(service, `quizgen-webhook:v1:${owner}`)}`;
@@ -128,19 +120,11 @@ export function callerHeaders(headers: Record<string, string> | undefined): Reco
 }
 
 function envTimeoutMs(): number {
-  const raw = process.env[WEBHOOK_ENV.timeoutSeconds]?.trim();
-  if (!raw) return DEFAULT_TIMEOUT_SECONDS * 1000;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new Error(
-      `Environment variable ${WEBHOOK_ENV.timeoutSeconds} must be a positive number, got "${raw}"`,
-    );
-  }
-  return seconds * 1000;
+  return positiveEnv(ENV.webhookTimeoutSeconds, DEFAULT_TIMEOUT_SECONDS) * 1000;
 }
 
 export function allowPrivateTargetsFromEnv(): boolean {
-  return process.env[WEBHOOK_ENV.allowPrivateTargets]?.trim() === 'true';
+  return optionalEnv(ENV.webhookAllowPrivateTargets) === 'true';
 }
 
 function retryableStatus(status: number): boolean {

@@ -5,20 +5,10 @@
  * really cost. Chunks running at once therefore cannot overshoot a limit together: the spend
  * stops within one chunk's cost of it (by how far that chunk's estimate was off).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
 import { budgetLimitKey, budgetMonthKey, jobKey } from '#platform/keys.ts';
-
-const table = () => requireEnv(ENV.tableName);
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
+import { isConditionFailure, tableName } from '#platform/table.ts';
 
 /** The calendar month a cost counts against, in UTC: `2026-11`. */
 export const monthOf = (date = new Date()) => date.toISOString().slice(0, 7);
@@ -32,9 +22,9 @@ export interface MonthlyBudget {
 
 export async function getMonthlyBudget(owner: string, month = monthOf()): Promise<MonthlyBudget> {
   const [limit, used] = await Promise.all([
-    dynamo.send(new GetCommand({ TableName: table(), Key: budgetLimitKey(owner), ConsistentRead: true })),
+    dynamo.send(new GetCommand({ TableName: tableName(), Key: budgetLimitKey(owner), ConsistentRead: true })),
     dynamo.send(
-      new GetCommand({ TableName: table(), Key: budgetMonthKey(owner, month), ConsistentRead: true }),
+      new GetCommand({ TableName: tableName(), Key: budgetMonthKey(owner, month), ConsistentRead: true }),
     ),
   ]);
   const monthly = limit.Item?.monthly_usd;
@@ -48,7 +38,7 @@ export async function getMonthlyBudget(owner: string, month = monthOf()): Promis
 export async function setMonthlyBudget(owner: string, monthlyUsd: number | null): Promise<void> {
   await dynamo.send(
     new PutCommand({
-      TableName: table(),
+      TableName: tableName(),
       Item: { ...budgetLimitKey(owner), monthly_usd: monthlyUsd, updated_at: new Date().toISOString() },
     }),
   );
@@ -61,7 +51,7 @@ async function commit(key: Record<string, string>, amount: number, limit: number
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: key,
         UpdateExpression: 'ADD committed_usd :amount',
         ...(limit === null

@@ -1,31 +1,21 @@
 /**
- * Jobs, chunk records, the checkpoint and the question banks in DynamoDB.
+ * Jobs in DynamoDB (`jobKey`), listed newest first through the owner indexes. The rest of the
+ * job engine's store has a module each: chunk records (chunk-store.ts), the checkpoint
+ * (checkpoint-store.ts), question banks (bank-store.ts) and counters (counter-store.ts).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
+import { createdSortKey, jobKey, jobListOwner, ownerIndexPk, ownerStatusIndexPk } from '#platform/keys.ts';
 import {
-  bankKey,
-  bankPk,
-  checkpointKey,
-  checkpointPk,
-  chunkRecordKey,
-  counterKey,
-  createdSortKey,
-  jobKey,
-  ownerIndexPk,
-  ownerStatusIndexPk,
-} from '#platform/keys.ts';
+  isConditionFailure,
+  queryAll,
+  queryPages,
+  type TableQuery,
+  tableName,
+  withoutKeys,
+  writeBatch,
+} from '#platform/table.ts';
+import { type ChunkOutcome, markChunksRequeued, writeChunkOutcome } from './chunk-store.ts';
 import {
   chunkProgressPercent,
   type JobRecord,
@@ -33,16 +23,6 @@ import {
   type ResultSummary,
   type TokenUsage,
 } from './job.ts';
-import type { ChunkQuality } from './quality-report.ts';
-
-const table = () => requireEnv(ENV.tableName);
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
 
 const nowIso = () => new Date().toISOString();
 const nowEpoch = () => Math.floor(Date.now() / 1000);
@@ -60,10 +40,9 @@ function live<T extends { expires_at?: number }>(item: T | undefined): T | undef
 export type JobFamily = 'quiz' | 'content';
 export const familyOf = (job: Pick<JobRecord, 'job_type'>): JobFamily =>
   job.job_type === 'content' ? 'content' : 'quiz';
-const listOwner = (owner: string, family: JobFamily) => (family === 'content' ? `${owner}#content` : owner);
 
 function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id' | 'job_type'>) {
-  const owner = listOwner(job.owner, familyOf(job));
+  const owner = jobListOwner(job.owner, familyOf(job));
   const sort = createdSortKey(job.created_at, job.job_id);
   return {
     gsi1pk: ownerIndexPk(owner),
@@ -73,24 +52,14 @@ function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job
   };
 }
 
-function stripKeys(item: Record<string, unknown>): JobRecord {
-  const {
-    pk: _pk,
-    sk: _sk,
-    gsi1pk: _g1,
-    gsi1sk: _g1s,
-    gsi2pk: _g2,
-    gsi2sk: _g2s,
-    counted_chunks: _c,
-    ...rest
-  } = item;
-  return rest as unknown as JobRecord;
-}
+/** The record without its keys, index keys and the set of chunks counted (`recordChunkOutcome`). */
+const stripKeys = (item: Record<string, unknown>) =>
+  withoutKeys<JobRecord>(item, 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'counted_chunks');
 
 export async function createJob(job: JobRecord): Promise<void> {
   await dynamo.send(
     new PutCommand({
-      TableName: table(),
+      TableName: tableName(),
       Item: { ...jobKey(job.job_id), ...indexKeys(job), ...job },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
@@ -99,7 +68,7 @@ export async function createJob(job: JobRecord): Promise<void> {
 
 export async function getJob(jobId: string): Promise<JobRecord | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: jobKey(jobId), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: jobKey(jobId), ConsistentRead: true }),
   );
   return Item ? live(stripKeys(Item)) : undefined;
 }
@@ -117,22 +86,20 @@ export async function listJobs(
   offset: number,
   family: JobFamily = 'quiz',
 ) {
-  const owner = listOwner(jobOwner, family);
-  const base: QueryCommandInput = status
+  const owner = jobListOwner(jobOwner, family);
+  const base: TableQuery = status
     ? {
-        TableName: table(),
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :pk',
         ExpressionAttributeValues: { ':pk': ownerStatusIndexPk(owner, status) },
       }
     : {
-        TableName: table(),
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': ownerIndexPk(owner) },
       };
   // Expired jobs linger until DynamoDB's TTL sweep; the filter leaves them out.
-  const query: QueryCommandInput = {
+  const query: TableQuery = {
     ...base,
     ScanIndexForward: false,
     FilterExpression: 'attribute_not_exists(expires_at) OR expires_at > :now',
@@ -142,20 +109,16 @@ export async function listJobs(
   let total = 0;
   let startKey: Record<string, unknown> | undefined;
   // Full items only up to the requested page; past it, count without fetching.
-  do {
-    const page = await dynamo.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey }));
+  for await (const page of queryPages(query)) {
     for (const raw of page.Items ?? []) {
       if (total >= offset && items.length < limit) items.push(stripKeys(raw));
       total += 1;
     }
     startKey = page.LastEvaluatedKey;
-  } while (startKey && total < offset + limit);
-  while (startKey) {
-    const page = await dynamo.send(
-      new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: startKey }),
-    );
-    total += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
+    if (total >= offset + limit) break;
+  }
+  if (startKey) {
+    for await (const page of queryPages({ ...query, Select: 'COUNT' }, startKey)) total += page.Count ?? 0;
   }
   return { jobs: items, total } satisfies JobPage;
 }
@@ -178,7 +141,7 @@ export async function updateJob(
   for (const [field, value] of Object.entries(changes)) assign(field, value);
   assign('updated_at', next.updated_at);
   if (changes.status) {
-    assign('gsi2pk', ownerStatusIndexPk(listOwner(current.owner, familyOf(current)), changes.status));
+    assign('gsi2pk', ownerStatusIndexPk(jobListOwner(current.owner, familyOf(current)), changes.status));
   }
   let condition = 'attribute_exists(pk)';
   if (from) {
@@ -192,7 +155,7 @@ export async function updateJob(
   try {
     const result = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(current.job_id),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: condition,
@@ -233,7 +196,7 @@ export async function resetForRetry(job: JobRecord, message: string): Promise<Jo
   if (!reset) return undefined;
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: jobKey(job.job_id),
       UpdateExpression: 'REMOVE counted_chunks',
     }),
@@ -262,29 +225,12 @@ export async function restartChunkCounts(
   });
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: jobKey(job.job_id),
       UpdateExpression: 'REMOVE counted_chunks',
     }),
   );
-  await Promise.all(
-    chunkKeys.map((key) =>
-      dynamo
-        .send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: chunkRecordKey(job.job_id, key),
-            UpdateExpression: 'SET #status = :requeued',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':requeued': 'requeued' },
-          }),
-        )
-        .catch((error: unknown) => {
-          if (!isConditionFailure(error)) throw error;
-        }),
-    ),
-  );
+  await markChunksRequeued(job.job_id, chunkKeys);
 }
 
 /** The section a content job is working on now, for its status views. */
@@ -292,7 +238,7 @@ export async function setCurrentSection(jobId: string, sectionId: string): Promi
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(jobId),
         UpdateExpression: 'SET content_stats.current_section = :s',
         ConditionExpression: 'attribute_exists(content_stats)',
@@ -308,7 +254,7 @@ export async function setCurrentSection(jobId: string, sectionId: string): Promi
 export async function addJobUsage(jobId: string, usage: TokenUsage, costUsd: number): Promise<void> {
   await dynamo.send(
     new UpdateCommand({
-      TableName: table(),
+      TableName: tableName(),
       Key: jobKey(jobId),
       UpdateExpression:
         'ADD input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost',
@@ -324,26 +270,11 @@ export async function addJobUsage(jobId: string, usage: TokenUsage, costUsd: num
   );
 }
 
-/** The next value of a named counter, from 1: atomic, so ids are never handed out twice. */
-export async function nextCounter(name: string): Promise<number> {
-  const result = await dynamo.send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: counterKey(name),
-      UpdateExpression: 'ADD #value :one',
-      ExpressionAttributeNames: { '#value': 'value' },
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return Number(result.Attributes?.value);
-}
-
 export async function setProgressMessage(jobId: string, message: string): Promise<void> {
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(jobId),
         UpdateExpression: 'SET progress_message = :m, updated_at = :now',
         ConditionExpression: 'attribute_exists(pk) AND #status = :running',
@@ -354,19 +285,6 @@ export async function setProgressMessage(jobId: string, message: string): Promis
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
-}
-
-export interface ChunkOutcome extends TokenUsage {
-  jobId: string;
-  chunkKey: string;
-  status: 'completed' | 'failed';
-  questions: number;
-  costUsd: number;
-  error?: string;
-  s3Key?: string;
-  message: string;
-  /** The quality gate's counts, for chunks of questions. */
-  quality?: ChunkQuality;
 }
 
 /**
@@ -382,7 +300,7 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
   try {
     const result = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(outcome.jobId),
         UpdateExpression: `ADD ${counter} :one, questions_generated :q, input_tokens :in, output_tokens :out, thinking_tokens :think, cached_tokens :cached, cost_usd :cost, counted_chunks :chunk SET updated_at = :now`,
         ConditionExpression: 'attribute_exists(pk) AND NOT contains(counted_chunks, :key)',
@@ -406,32 +324,13 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
     if (isConditionFailure(error)) return undefined; // counted before, or the job was deleted
     throw error;
   }
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: chunkRecordKey(outcome.jobId, outcome.chunkKey),
-      UpdateExpression:
-        'SET #status = :status, chunk_key = :key, questions = :q, last_error = :err, s3_key = :s3, finished_at = :now, cost_usd = :cost, expires_at = :exp, quality = :quality',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':status': outcome.status,
-        ':key': outcome.chunkKey,
-        ':q': outcome.questions,
-        ':err': outcome.error ?? null,
-        ':s3': outcome.s3Key ?? null,
-        ':now': now,
-        ':cost': outcome.costUsd,
-        ':exp': updated.expires_at,
-        ':quality': outcome.quality ?? null,
-      },
-    }),
-  );
+  await writeChunkOutcome(outcome, now, updated.expires_at);
   const done = updated.chunks_completed + updated.chunks_failed;
   const percent = chunkProgressPercent(done, updated.chunks_planned);
   try {
     await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobKey(outcome.jobId),
         UpdateExpression: 'SET progress_percent = :p, progress_message = :m',
         ConditionExpression: 'attribute_exists(pk) AND #status = :running AND progress_percent < :p',
@@ -449,97 +348,9 @@ export async function recordChunkOutcome(outcome: ChunkOutcome): Promise<JobReco
   return updated;
 }
 
-/** Marks a chunk as started and returns how many attempts it has had, this one included. */
-export async function startChunkAttempt(
-  job: Pick<JobRecord, 'job_id' | 'expires_at'>,
-  chunkKey: string,
-): Promise<number> {
-  const result = await dynamo.send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: chunkRecordKey(job.job_id, chunkKey),
-      // Chunk records expire with their job, so DynamoDB's TTL removes both.
-      UpdateExpression:
-        'SET #status = :running, chunk_key = :key, started_at = if_not_exists(started_at, :now), expires_at = :exp ADD attempts :one',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':running': 'running',
-        ':key': chunkKey,
-        ':now': nowIso(),
-        ':one': 1,
-        ':exp': job.expires_at,
-      },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  return Number(result.Attributes?.attempts ?? 1);
-}
-
-export interface ChunkRecord {
-  chunk_key: string;
-  status: string;
-  attempts: number;
-  questions?: number;
-  last_error?: string | null;
-  s3_key?: string | null;
-  quality?: ChunkQuality | null;
-  /** A chunk kept by an attempt whose outcome is not recorded yet (chunks without a checkpoint). */
-  kept?: KeptChunk | null;
-}
-
-export async function getChunkRecord(jobId: string, chunkKey: string): Promise<ChunkRecord | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: chunkRecordKey(jobId, chunkKey), ConsistentRead: true }),
-  );
-  return Item ? toChunkRecord(Item) : undefined;
-}
-
-function toChunkRecord(item: Record<string, unknown>): ChunkRecord {
-  return {
-    chunk_key: String(item.chunk_key ?? String(item.sk).slice('CHUNK#'.length)),
-    status: String(item.status),
-    attempts: Number(item.attempts ?? 0),
-    questions: item.questions as number | undefined,
-    last_error: item.last_error as string | null | undefined,
-    s3_key: item.s3_key as string | null | undefined,
-    quality: item.quality as ChunkQuality | null | undefined,
-    kept: item.kept as KeptChunk | null | undefined,
-  };
-}
-
-/**
- * Notes on the chunk's record that an attempt kept the chunk, for chunks that have no
- * checkpoint entry to say so (assessments). A record that does not exist is left alone.
- */
-export async function noteChunkKept(jobId: string, chunkKey: string, kept: KeptChunk): Promise<void> {
-  try {
-    await dynamo.send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: chunkRecordKey(jobId, chunkKey),
-        UpdateExpression: 'SET kept = :kept',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':kept': kept },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
-}
-
-export async function listChunkRecords(jobId: string): Promise<ChunkRecord[]> {
-  const items = await queryAll({
-    TableName: table(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-    ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':chunk': 'CHUNK#' },
-  });
-  return items.map(toChunkRecord);
-}
-
 /** Deletes a job and its chunk records (not its checkpoint or files, as the seed says). */
 export async function deleteJob(jobId: string): Promise<void> {
   const items = await queryAll({
-    TableName: table(),
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': jobKey(jobId).pk },
     ProjectionExpression: 'pk, sk',
@@ -552,164 +363,24 @@ export async function deleteJob(jobId: string): Promise<void> {
   }
 }
 
-async function writeBatch(
-  requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string],
-) {
-  let pending = requests;
-  for (let attempt = 0; pending && pending.length > 0; attempt++) {
-    if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed items');
-    const result = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: pending } }));
-    pending = result.UnprocessedItems?.[table()] ?? [];
-    if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-  }
-}
-
-async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
-/**
- * What generating a chunk produced and cost, kept with the chunk when it is kept: a redelivery
- * of the same job whose earlier delivery stopped before recording the outcome records it from
- * these instead of generating the chunk again.
- */
-export interface KeptChunk {
-  s3_key: string;
-  questions: number;
-  usage: TokenUsage;
-  cost_usd: number;
-  quality?: ChunkQuality;
-  calls: number;
-}
-
-export interface CheckpointEntry {
-  chunk_key: string;
-  s3_key: string;
-  questions: number;
-  job_id: string;
-  completed_at: string;
-  /** The rest of KeptChunk; absent on entries written before they were kept. */
-  usage?: TokenUsage;
-  cost_usd?: number;
-  quality?: ChunkQuality;
-  calls?: number;
-}
-
-export async function putCheckpoint(owner: string, entry: CheckpointEntry): Promise<void> {
-  await dynamo.send(
-    new PutCommand({ TableName: table(), Item: { ...checkpointKey(owner, entry.chunk_key), ...entry } }),
-  );
-}
-
-/** The owner's checkpoint entry for one chunk, with everything it keeps. */
-export async function getCheckpoint(owner: string, chunkKey: string): Promise<CheckpointEntry | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: checkpointKey(owner, chunkKey), ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, ...entry } = Item;
-  return entry as CheckpointEntry;
-}
-
-/** Every completed chunk of an owner, optionally only those whose key starts with `prefix`. */
-export async function listCheckpoint(owner: string, prefix?: string): Promise<CheckpointEntry[]> {
-  const items = await queryAll({
-    TableName: table(),
-    KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-    ExpressionAttributeValues: prefix
-      ? { ':pk': checkpointPk(owner), ':prefix': prefix }
-      : { ':pk': checkpointPk(owner) },
-  });
-  return items.map((item) => ({
-    chunk_key: String(item.chunk_key),
-    s3_key: String(item.s3_key),
-    questions: Number(item.questions),
-    job_id: String(item.job_id),
-    completed_at: String(item.completed_at),
-  }));
-}
-
-/** Which of `chunkKeys` are already in the owner's checkpoint. */
-export async function checkpointedKeys(owner: string, chunkKeys: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let i = 0; i < chunkKeys.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = chunkKeys
-      .slice(i, i + 100)
-      .map((k) => checkpointKey(owner, k));
-    for (let attempt = 0; keys && keys.length > 0; attempt++) {
-      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed keys');
-      const result: BatchGetCommandOutput = await dynamo.send(
-        new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ProjectionExpression: 'sk' } } }),
-      );
-      for (const item of result.Responses?.[table()] ?? []) found.add(String(item.sk));
-      keys = result.UnprocessedKeys?.[table()]?.Keys;
-      if (keys && keys.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-    }
-  }
-  return found;
-}
-
-/** A question kept in a bank (a career, a soft-skills topic or an assessment), and its chunk. */
-export interface BankEntry {
-  chunk_key: string;
-  question_id: string;
-  text: string;
-}
-
-/**
- * Every question of a bank, read consistently: a chunk that has just added its questions and
- * then reads the bank sees every question another chunk added before it. That order is what
- * makes the near-duplicate check safe across chunks running at once (see question-bank.ts).
- */
-export async function listBank(owner: string, scope: string): Promise<BankEntry[]> {
-  const items = await queryAll({
-    TableName: table(),
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': bankPk(owner, scope) },
-    ProjectionExpression: 'chunk_key, question_id, #text',
-    ExpressionAttributeNames: { '#text': 'text' },
-    ConsistentRead: true,
-  });
-  return items as unknown as BankEntry[];
-}
-
-export async function addToBank(
-  owner: string,
-  scope: string,
-  chunkKey: string,
-  entries: { question_id: string; text: string }[],
-): Promise<void> {
-  for (let i = 0; i < entries.length; i += 25) {
-    await writeBatch(
-      entries.slice(i, i + 25).map((entry) => ({
-        PutRequest: {
-          Item: { ...bankKey(owner, scope, chunkKey, entry.question_id), chunk_key: chunkKey, ...entry },
-        },
-      })),
-    );
-  }
-}
-
-export async function removeFromBank(
-  owner: string,
-  scope: string,
-  chunkKey: string,
-  questionIds: string[],
-): Promise<void> {
-  for (let i = 0; i < questionIds.length; i += 25) {
-    await writeBatch(
-      questionIds
-        .slice(i, i + 25)
-        .map((id) => ({ DeleteRequest: { Key: bankKey(owner, scope, chunkKey, id) } })),
-    );
-  }
-}
-
+// The engine and the products use the job store as one namespace (`jobs.putCheckpoint`); new
+// code imports the part it needs from its own module.
+export { addToBank, type BankEntry, listBank, removeFromBank } from './bank-store.ts';
+export {
+  type CheckpointEntry,
+  checkpointedKeys,
+  getCheckpoint,
+  listCheckpoint,
+  putCheckpoint,
+} from './checkpoint-store.ts';
+export {
+  type ChunkOutcome,
+  type ChunkRecord,
+  getChunkRecord,
+  type KeptChunk,
+  listChunkRecords,
+  noteChunkKept,
+  startChunkAttempt,
+} from './chunk-store.ts';
+export { nextCounter } from './counter-store.ts';
 export type { ResultSummary };

@@ -1,7 +1,14 @@
 /**
- * Configuration read once from the environment. Every Lambda function, the local stack and the
- * CDK constructs agree on these variable names; `lib/` sets them, `local/` sets them to local
- * endpoints, and the handlers read them only through this module.
+ * Configuration, the one registry of it: every variable a function reads, by name (`ENV`), with
+ * its default (`DEFAULTS`). Every Lambda function, the local stack and the CDK constructs agree
+ * on these names; `lib/` sets them, `local/` sets them to local endpoints, and the handlers read
+ * them only through this module.
+ *
+ * Each variable is read from the environment once per cold start, when it is first needed: Lambda
+ * fixes a function's environment for the life of its execution environment, so reading it again
+ * on every call would only re-parse the same text. A required variable that is missing fails the
+ * first call that needs it, with the variable's name. The first use rather than module load: the
+ * CDK app and the unit tests load these modules without a function's environment.
  */
 
 export const ENV = {
@@ -57,13 +64,35 @@ export const ENV = {
   contentInlineMaxBytes: 'CONTENT_INLINE_MAX_BYTES',
   /** How long one webhook delivery attempt may take. */
   webhookTimeoutSeconds: 'WEBHOOK_TIMEOUT_SECONDS',
+  /** Service secret every owner's webhook secret is derived from (local mode). Required to send webhooks. */
+  webhookSigningSecret: 'WEBHOOK_SIGNING_SECRET',
+  /** Secrets Manager secret holding it (deployed mode). */
+  webhookSigningSecretArn: 'WEBHOOK_SIGNING_SECRET_ARN',
+  /** `true` lets callbacks reach loopback and private addresses: local stack and tests only. */
+  webhookAllowPrivateTargets: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
+const read = new Map<EnvName, string | undefined>();
+let settings: GenerationSettings | undefined;
+
 function raw(name: EnvName): string | undefined {
-  const value = process.env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+  if (!read.has(name)) {
+    const value = process.env[name]?.trim();
+    read.set(name, value === '' ? undefined : value);
+  }
+  return read.get(name);
+}
+
+/**
+ * Forgets what was read, as a new cold start would. Only for code that runs the functions in its
+ * own process and changes their environment as a redeployment would: the local stack when it
+ * starts or stops, and tests that change a setting between cases.
+ */
+export function resetConfig(): void {
+  read.clear();
+  settings = undefined;
 }
 
 export function requireEnv(name: EnvName): string {
@@ -82,6 +111,17 @@ export function intEnv(name: EnvName, fallback: number, min = 0): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min) {
     throw new Error(`Environment variable ${name} must be an integer >= ${min}, got "${value}"`);
+  }
+  return parsed;
+}
+
+/** A positive number, fractions allowed. */
+export function positiveEnv(name: EnvName, fallback: number): number {
+  const value = raw(name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) {
+    throw new Error(`Environment variable ${name} must be a positive number, got "${value}"`);
   }
   return parsed;
 }
@@ -149,8 +189,9 @@ function boolEnv(name: EnvName, fallback: boolean): boolean {
   return value === 'true';
 }
 
+/** Frozen: every caller of the process shares the one object. */
 export function generationSettings(): GenerationSettings {
-  return {
+  settings ??= frozen({
     model: optionalEnv(ENV.geminiModel) ?? DEFAULTS.geminiModel,
     maxConcurrency: intEnv(ENV.llmMaxConcurrency, DEFAULTS.llmMaxConcurrency, 1),
     requestsPerMinute: intEnv(ENV.llmRequestsPerMinute, DEFAULTS.llmRequestsPerMinute, 1),
@@ -163,5 +204,11 @@ export function generationSettings(): GenerationSettings {
       nearDuplicateThreshold: fractionEnv(ENV.nearDuplicateThreshold, DEFAULTS.nearDuplicateThreshold),
       allowAllNoneOfAbove: boolEnv(ENV.allowAllNoneOfAbove, DEFAULTS.allowAllNoneOfAbove),
     },
-  };
+  });
+  return settings;
+}
+
+function frozen(value: GenerationSettings): GenerationSettings {
+  Object.freeze(value.gate);
+  return Object.freeze(value);
 }

@@ -9,8 +9,16 @@
  *   rate limiter   RATE#<name>            / RATE
  *   budget         BUDGET#<owner>         / LIMIT (the monthly limit) and MONTH#<yyyy-mm> (committed)
  *   counter        COUNTER#<name>         / COUNTER   (the Content API's numeric job ids)
+ *   request window RL#<owner>#<minute>    / WINDOW    (the Content API's requests per minute)
+ *   job slots      RL#<owner>#JOBS        / JOBS      (its concurrent jobs per key)
+ *   usage stats    STATS#<owner>          / DAY#<yyyy-mm-dd> and TOTAL
+ *   template       TPL#<owner>            / <name>    (an owner's own prompt template)
+ *   template stats TPLSTAT#<owner>        / <name>    (its use counters)
+ *   saved          SAVED#<owner>          / <assessment_id>
+ *   document       DOC#<owner>            / <document_id>
  * Jobs are listed newest first through gsi1 (all of an owner's jobs) and gsi2 (an owner's
- * jobs in one status), both sorted by `<created_at>#<job_id>`, so listing never scans.
+ * jobs in one status), both sorted by `<created_at>#<job_id>`, so listing never scans. The
+ * Content Generator API's jobs are listed apart, as the owner `<owner>#content`.
  *
  * S3:
  *   checkpoints/<owner>/<chunk_key>.json                     validated questions of a chunk
@@ -22,12 +30,16 @@
  *   content/<owner>/<job_id>/{request,plan,content}.json      a content job's request, section plan, result
  *   content/<owner>/<job_id>/sections/<section_id>.json      its generated sections
  *   batches/<owner>/<job_id>.json                            a batch-mode job's rounds and chunk states
+ *   documents/<owner>/<document_id>/...                      an uploaded document and its index
+ *                                                            (`documentKeys` in documents/document-store.ts)
  */
 
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+/** Chunk records share their job's partition; their sort keys start with this. */
+export const CHUNK_SK_PREFIX = 'CHUNK#';
 export const chunkRecordKey = (jobId: string, chunkKey: string) => ({
-  pk: `JOB#${jobId}`,
-  sk: `CHUNK#${chunkKey}`,
+  pk: jobKey(jobId).pk,
+  sk: `${CHUNK_SK_PREFIX}${chunkKey}`,
 });
 export const checkpointPk = (owner: string) => `CKPT#${owner}`;
 export const checkpointKey = (owner: string, chunkKey: string) => ({ pk: checkpointPk(owner), sk: chunkKey });
@@ -43,6 +55,9 @@ export const budgetMonthKey = (owner: string, month: string) => ({
 });
 export const rateKey = (name: string) => ({ pk: `RATE#${name}`, sk: 'RATE' });
 
+/** Whose list a job is in: its owner's, or for a content job its owner's content list. */
+export const jobListOwner = (owner: string, family: 'quiz' | 'content') =>
+  family === 'content' ? `${owner}#content` : owner;
 export const ownerIndexPk = (owner: string) => `OWNER#${owner}`;
 export const ownerStatusIndexPk = (owner: string, status: string) => `OWNER#${owner}#STATUS#${status}`;
 export const createdSortKey = (createdAt: string, jobId: string) => `${createdAt}#${jobId}`;
@@ -65,3 +80,31 @@ export const s3Keys = {
 };
 
 export const counterKey = (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' });
+
+/** `window` is floor(epoch seconds / 60). */
+export const requestWindowKey = (owner: string, window: number) => ({
+  pk: `RL#${owner}#${window}`,
+  sk: 'WINDOW',
+});
+export const jobSlotsKey = (owner: string) => ({ pk: `RL#${owner}#JOBS`, sk: 'JOBS' });
+
+export const statsPk = (owner: string) => `STATS#${owner}`;
+/** A day's stats sort keys start with this, so a period is one `BETWEEN`. */
+export const STATS_DAY_SK_PREFIX = 'DAY#';
+export const statsDaySk = (day: string) => `${STATS_DAY_SK_PREFIX}${day}`;
+export const statsDayKey = (owner: string, day: string) => ({ pk: statsPk(owner), sk: statsDaySk(day) });
+export const statsTotalKey = (owner: string) => ({ pk: statsPk(owner), sk: 'TOTAL' });
+
+export const templatePk = (owner: string) => `TPL#${owner}`;
+export const templateKey = (owner: string, name: string) => ({ pk: templatePk(owner), sk: name });
+export const templateStatsPk = (owner: string) => `TPLSTAT#${owner}`;
+export const templateStatsKey = (owner: string, name: string) => ({ pk: templateStatsPk(owner), sk: name });
+
+export const savedAssessmentPk = (owner: string) => `SAVED#${owner}`;
+export const savedAssessmentKey = (owner: string, assessmentId: string) => ({
+  pk: savedAssessmentPk(owner),
+  sk: assessmentId,
+});
+
+export const documentPk = (owner: string) => `DOC#${owner}`;
+export const documentKey = (owner: string, documentId: string) => ({ pk: documentPk(owner), sk: documentId });

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '#platform/config.ts';
 import { acknowledge } from '../nag.ts';
 
 /**
@@ -28,7 +29,7 @@ export class WebhookSecret extends Construct {
 
   /** WEBHOOK_SIGNING_SECRET_ARN and permission to read it. */
   useSecret(fn: lambda.Function): void {
-    fn.addEnvironment('WEBHOOK_SIGNING_SECRET_ARN', this.secret.secretArn);
+    fn.addEnvironment(ENV.webhookSigningSecretArn, this.secret.secretArn);
     // GetSecretValue only: grantRead adds DescribeSecret, which the handlers never call.
     fn.addToRolePolicy(
       new iam.PolicyStatement({

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newJobRecord } from '#jobs/job.ts';
+import { resetConfig } from '#platform/config.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
 import { makeImageOnlyPdf, makePasswordProtectedPdf, makePdf } from '../support/pdf.ts';
 
@@ -286,6 +287,7 @@ describe('job_status', () => {
 
   it('fails a job that outlives its time limit with a clear error', async () => {
     process.env.ASSESSMENT_TIMEOUT_SECONDS = '1';
+    resetConfig();
     h.stack.simulator?.configure({ latencyMs: { min: 1500, max: 1500 } });
     try {
       const started = await h.call('POST', '/generate_assessment', {
@@ -296,6 +298,7 @@ describe('job_status', () => {
       assert.deepEqual(body, { status: 'failed', error: 'Job timed out after 1 seconds' });
     } finally {
       delete process.env.ASSESSMENT_TIMEOUT_SECONDS;
+      resetConfig();
       h.stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
     }
   });

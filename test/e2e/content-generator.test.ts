@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifySignature } from '#content/webhook-signing.ts';
+import { resetConfig } from '#platform/config.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
 
 let h: Harness;
@@ -162,6 +163,7 @@ describe('POST /api/execute', () => {
 
   it('answers 202 with where to poll when the job outlasts the wait, then serves status and content', async () => {
     process.env.SYNC_WAIT_SECONDS = '0';
+    resetConfig();
     try {
       const response = await h.call('POST', '/api/execute', course('Databases'));
       assert.equal(response.status, 202, response.text);
@@ -188,6 +190,7 @@ describe('POST /api/execute', () => {
       assert.equal(typeof details.body.data.job.qualityScore, 'number');
     } finally {
       delete process.env.SYNC_WAIT_SECONDS;
+      resetConfig();
     }
   });
 });
@@ -258,6 +261,7 @@ describe('jobs', () => {
 
   it('cancels a running job', async () => {
     process.env.SYNC_WAIT_SECONDS = '0';
+    resetConfig();
     h.stack.simulator?.configure({ latencyMs: { min: 300, max: 300 } });
     try {
       const started = await h.call('POST', '/api/execute', course('Networking'));
@@ -272,12 +276,14 @@ describe('jobs', () => {
       assert.equal((await poll(id)).status, 'cancelled');
     } finally {
       delete process.env.SYNC_WAIT_SECONDS;
+      resetConfig();
       h.stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
     }
   });
 
   it('retries a failed job, generating only the failed sections', async () => {
     process.env.SYNC_WAIT_SECONDS = '0';
+    resetConfig();
     h.stack.simulator?.configure({ latencyMs: { min: 100, max: 100 } });
     try {
       const started = await h.call('POST', '/api/execute', course('Security'));
@@ -320,6 +326,7 @@ describe('jobs', () => {
       );
     } finally {
       delete process.env.SYNC_WAIT_SECONDS;
+      resetConfig();
       h.stack.simulator?.configure({ faults: { malformedJson: 0 }, latencyMs: { min: 0, max: 0 } });
     }
   });
@@ -506,12 +513,14 @@ describe('errors in the seed envelope', () => {
     }
     const saved = process.env.GEMINI_API_KEY;
     delete process.env.GEMINI_API_KEY;
+    resetConfig();
     try {
       const noKey = await h.call('POST', '/api/execute', course('No key'));
       assert.equal(noKey.status, 503);
       assert.equal(noKey.body.metadata.details.code, 'AI_PROVIDER_ERROR');
     } finally {
       process.env.GEMINI_API_KEY = saved;
+      resetConfig();
     }
   });
 
@@ -525,6 +534,7 @@ describe('errors in the seed envelope', () => {
 
   it('RATE_LIMIT_EXCEEDED (429) past the per-minute limit, with the headers', async () => {
     process.env.CONTENT_REQUESTS_PER_MINUTE = '1';
+    resetConfig();
     try {
       await h.call('GET', '/api/economy/pricing', undefined, h.otherKey);
       const refused = await h.call('GET', '/api/economy/pricing', undefined, h.otherKey);
@@ -534,12 +544,14 @@ describe('errors in the seed envelope', () => {
       assert.ok(refused.headers.get('retry-after'));
     } finally {
       process.env.CONTENT_REQUESTS_PER_MINUTE = '100000';
+      resetConfig();
     }
   });
 
   it('RESOURCE_LIMIT_EXCEEDED (429) past the concurrent-jobs limit', async () => {
     process.env.CONTENT_MAX_CONCURRENT_JOBS = '1';
     process.env.SYNC_WAIT_SECONDS = '0';
+    resetConfig();
     h.stack.simulator?.configure({ latencyMs: { min: 200, max: 200 } });
     try {
       const first = await h.call('POST', '/api/execute', course('Limits'));
@@ -551,6 +563,7 @@ describe('errors in the seed envelope', () => {
     } finally {
       delete process.env.CONTENT_MAX_CONCURRENT_JOBS;
       delete process.env.SYNC_WAIT_SECONDS;
+      resetConfig();
       h.stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
     }
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { resetConfig } from '#platform/config.ts';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import {
   csvQuestions,
@@ -199,6 +200,7 @@ describe('quiz bank exports', () => {
 
   it('answers an export too large for a response with 303 to S3, which serves the same file', async () => {
     process.env.EXPORT_INLINE_MAX_BYTES = '10';
+    resetConfig();
     try {
       const response = await h.call('GET', `${SECTOR}?format=qti21`);
       assert.equal(response.status, 303, response.text);
@@ -218,6 +220,7 @@ describe('quiz bank exports', () => {
       assertSameQuestions('qti21', { status: 200, headers: file.headers, bytes, text: '' }, sectorExpected);
     } finally {
       delete process.env.EXPORT_INLINE_MAX_BYTES;
+      resetConfig();
     }
   });
 

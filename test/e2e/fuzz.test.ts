@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { resetConfig } from '#platform/config.ts';
 import { BASE, type Harness } from '../support/e2e.ts';
 import {
   type FuzzFixtures,
@@ -226,6 +227,7 @@ describe('the requests that found bugs', () => {
   it('answers 402, not 500, when a synchronous generation stops at its own max_cost_usd', async () => {
     const before = process.env.SYNC_WAIT_SECONDS;
     process.env.SYNC_WAIT_SECONDS = '20';
+    resetConfig();
     try {
       const response = await h.call('POST', `${BASE}/generate/career-level`, {
         sector: 'technology',
@@ -239,6 +241,7 @@ describe('the requests that found bugs', () => {
     } finally {
       if (before === undefined) delete process.env.SYNC_WAIT_SECONDS;
       else process.env.SYNC_WAIT_SECONDS = before;
+      resetConfig();
     }
   });
 });

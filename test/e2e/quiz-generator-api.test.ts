@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { resetConfig } from '#platform/config.ts';
 import { assertProductionQuestion, BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 
 let h: Harness;
@@ -201,6 +202,7 @@ describe('sync generation', () => {
 
   it('answers 202 with a Location when the job outlasts the wait', async () => {
     process.env.SYNC_WAIT_SECONDS = '0';
+    resetConfig();
     try {
       const response = await h.call('POST', `${BASE}/generate/career-level`, {
         sector: 'technology',
@@ -212,6 +214,7 @@ describe('sync generation', () => {
       await waitForJob(h, response.body.job_id);
     } finally {
       delete process.env.SYNC_WAIT_SECONDS;
+      resetConfig();
     }
   });
 });
@@ -303,6 +306,7 @@ describe('bad input gets a 4xx that says what to fix', () => {
   it('answers 503 when no Gemini key is configured', async () => {
     const saved = process.env.GEMINI_API_KEY;
     delete process.env.GEMINI_API_KEY;
+    resetConfig();
     try {
       const status = await h.call('GET', `${BASE}/api-status`);
       assert.deepEqual(status.body, { api_key_configured: false, message: 'GEMINI_API_KEY not configured' });
@@ -311,6 +315,7 @@ describe('bad input gets a 4xx that says what to fix', () => {
       assert.deepEqual(response.body, { detail: 'GEMINI_API_KEY not configured' });
     } finally {
       process.env.GEMINI_API_KEY = saved;
+      resetConfig();
     }
   });
 });
@@ -318,6 +323,7 @@ describe('bad input gets a 4xx that says what to fix', () => {
 describe('large results', () => {
   it('answers 303 with a presigned S3 URL that serves the file', async () => {
     process.env.RESULT_INLINE_MAX_BYTES = '10';
+    resetConfig();
     try {
       const response = await h.call('GET', `${BASE}/results/sectors/technology`);
       assert.equal(response.status, 303);
@@ -330,6 +336,7 @@ describe('large results', () => {
       assert.ok('FRONTEND_DEVELOPER' in body);
     } finally {
       delete process.env.RESULT_INLINE_MAX_BYTES;
+      resetConfig();
     }
   });
 });
@@ -366,6 +373,7 @@ describe('scenario 3 and cancellation', () => {
   it('answers 409 to a synchronous generation whose job is cancelled while it waits', async () => {
     h.stack.simulator?.configure({ latencyMs: { min: 1000, max: 1000 } });
     process.env.SYNC_WAIT_SECONDS = '20';
+    resetConfig();
     try {
       const waiting = h.call('POST', `${BASE}/generate/sector`, { sector: 'technology' });
       let jobId: string | undefined;
@@ -384,6 +392,7 @@ describe('scenario 3 and cancellation', () => {
       assert.match(response.body.detail, new RegExp(job.job_id));
     } finally {
       delete process.env.SYNC_WAIT_SECONDS;
+      resetConfig();
       h.stack.simulator?.configure({ latencyMs: { min: 0, max: 0 } });
     }
   });

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { resetConfig } from '#platform/config.ts';
 import { ROUTES, type Route } from '../../lib/routes.ts';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
 import { makePdf } from '../support/pdf.ts';
@@ -553,6 +554,7 @@ describe('presigned S3 URLs', () => {
     assert.equal((await fetch(results)).status, 200);
 
     process.env.EXPORT_INLINE_MAX_BYTES = '10';
+    resetConfig();
     try {
       const exported = await send('GET', `${SECTOR}?format=qti21`, as(h.key));
       assert.equal(exported.status, 303, exported.text);
@@ -561,6 +563,7 @@ describe('presigned S3 URLs', () => {
       assertPresigned(exported.body.download_url, LIFETIMES.exports, 'an export download');
     } finally {
       delete process.env.EXPORT_INLINE_MAX_BYTES;
+      resetConfig();
     }
 
     assert.equal(a.contentUrlSeconds, LIFETIMES.content);

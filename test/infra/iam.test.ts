@@ -355,23 +355,18 @@ describe('IAM: each function gets exactly what its handler uses', () => {
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
-/** package.json `imports`: `#platform/*` and the other rooms' aliases, as Node resolves them. */
+/** package.json `imports`: `#platform/*` and the other rooms' aliases. */
 const ALIASES = Object.entries(
   (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { imports: Record<string, string> })
     .imports,
-);
+).map(([alias, target]) => [alias.replace(/\*$/, ''), target.replace(/\*$/, '')] as const);
 
-/** The file a relative or `#alias` specifier names. */
-function resolveSpecifier(from: string, specifier: string): string | undefined {
-  if (!specifier.startsWith('#')) return resolve(dirname(from), specifier);
-  for (const [pattern, target] of ALIASES) {
-    const prefix = pattern.replace('*', '');
-    if (specifier.startsWith(prefix)) return join(REPO, target.replace('*', specifier.slice(prefix.length)));
-  }
-  return undefined;
+function resolveSpecifier(from: string, spec: string): string {
+  const alias = ALIASES.find(([prefix]) => spec.startsWith(prefix));
+  return alias ? join(REPO, alias[1], spec.slice(alias[0].length)) : resolve(dirname(from), spec);
 }
 
-/** The repository's modules a handler loads, following relative and aliased value imports (not `import type`). */
+/** The repository's modules a handler loads, following relative and `#` value imports (not `import type`). */
 function modulesOf(entry: string): Map<string, string> {
   const seen = new Map<string, string>();
   const pending = [join(REPO, entry)];
@@ -380,11 +375,11 @@ function modulesOf(entry: string): Map<string, string> {
     const source = readFileSync(file, 'utf8');
     seen.set(file, source);
     const specifiers = source.matchAll(
-      /^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'((?:\.{1,2}\/|#)[^']+)'|import\(\s*'((?:\.{1,2}\/|#)[^']+)'\s*\)/gm,
+      /^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'(\.{1,2}\/[^']+|#[^']+)'|import\(\s*'(\.{1,2}\/[^']+|#[^']+)'\s*\)/gm,
     );
     for (const [, spec, dynamic] of specifiers) {
       const target = resolveSpecifier(file, spec ?? dynamic ?? '');
-      if (target && existsSync(target)) pending.push(target);
+      if (existsSync(target)) pending.push(target);
     }
   }
   return seen;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { resetConfig } from '#platform/config.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 let aws: LocalAws;
@@ -52,10 +53,12 @@ function event(method: string, resource: string, body?: unknown): APIGatewayProx
 async function withEnv<T>(name: string, value: string, run: () => Promise<T>): Promise<T> {
   const saved = process.env[name];
   process.env[name] = value;
+  resetConfig();
   try {
     return await run();
   } finally {
     process.env[name] = saved;
+    resetConfig();
   }
 }
 

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type UsageStats = typeof import('#content/api/usage-stats.ts');
+type UsageStats = typeof import('#content/api/usage-stats.ts') &
+  typeof import('#content/api/usage-reports.ts');
 type JobFinishedEvent = import('#content/api/usage-stats.ts').JobFinishedEvent;
 type Clients = typeof import('#platform/clients.ts');
 
@@ -13,7 +14,10 @@ let clients: Clients;
 
 before(async () => {
   aws = await startLocalAws();
-  stats = await import('#content/api/usage-stats.ts');
+  stats = {
+    ...(await import('#content/api/usage-stats.ts')),
+    ...(await import('#content/api/usage-reports.ts')),
+  };
   clients = await import('#platform/clients.ts');
 });
 

@@ -20,6 +20,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import type { DocumentRecord, SupportedType } from '#assessments/documents/document-store.ts';
+import { resetConfig } from '#platform/config.ts';
 import { toSqsRecord } from '../../local/event-source-poller.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
 import { resetSimulator } from '../support/gemini.ts';
@@ -176,6 +177,7 @@ beforeEach(() => {
   proxy.embeddingCalls = 0;
   proxy.onEmbedding = undefined;
   process.env.GEMINI_API_KEY = 'test-key';
+  resetConfig();
 });
 
 function record(owner: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
@@ -473,6 +475,7 @@ describe('ingest-document worker', () => {
   it('fails when no Gemini API key is configured', async () => {
     const owner = uniqueOwner('ingest-nokey');
     delete process.env.GEMINI_API_KEY;
+    resetConfig();
     const doc = await uploaded(owner, 'application/pdf', await makePdf(textbookPages(1)));
     const message = await receive(doc.document_id);
     assert.ok(message);

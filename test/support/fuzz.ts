@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { EXPORT_FORMATS } from '#exports/index.ts';
+import { resetConfig } from '#platform/config.ts';
 import { FIREWALL_HEADER_PREFIX } from '../../lib/constructs/firewall.ts';
 import { API_BASE_PATH, ROUTES, type Route } from '../../lib/routes.ts';
 import { type Harness, startHarness } from './e2e.ts';
@@ -1813,11 +1814,13 @@ export async function prepareFixtures(h: Harness): Promise<FuzzFixtures> {
 async function withoutSyncWait<T>(fn: () => Promise<T>): Promise<T> {
   const before = process.env.SYNC_WAIT_SECONDS;
   process.env.SYNC_WAIT_SECONDS = '0';
+  resetConfig();
   try {
     return await fn();
   } finally {
     if (before === undefined) delete process.env.SYNC_WAIT_SECONDS;
     else process.env.SYNC_WAIT_SECONDS = before;
+    resetConfig();
   }
 }
 

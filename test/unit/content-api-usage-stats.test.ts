@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countersFor, formatUsd, percentChange, qualityLevel } from '#content/api/usage-stats.ts';
+import { formatUsd, percentChange } from '#content/api/usage-reports.ts';
+import { countersFor, qualityLevel } from '#content/api/usage-stats.ts';
 
 const finished = {
   type: 'finished' as const,

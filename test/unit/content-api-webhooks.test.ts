@@ -11,6 +11,7 @@ import {
   parseRetryAfter,
   webhookSecretFor,
 } from '#content/webhooks.ts';
+import { resetConfig } from '#platform/config.ts';
 
 const SECRET = 'whsec_test_secret';
 const AT = new Date('2025-01-08T10:00:18.123Z');
@@ -162,23 +163,28 @@ describe('webhookSecretFor', () => {
   afterEach(() => {
     if (original === undefined) delete process.env.WEBHOOK_SIGNING_SECRET;
     else process.env.WEBHOOK_SIGNING_SECRET = original;
+    resetConfig();
   });
 
   it('derives a stable secret per owner from the service secret', () => {
     process.env.WEBHOOK_SIGNING_SECRET = 'a'.repeat(64);
+    resetConfig();
     const first = webhookSecretFor('key-1');
 
     assert.match(first, /^whsec_[0-9a-f]{64}$/);
     assert.equal(webhookSecretFor('key-1'), first);
     assert.notEqual(webhookSecretFor('key-2'), first);
     process.env.WEBHOOK_SIGNING_SECRET = 'b'.repeat(64);
+    resetConfig();
     assert.notEqual(webhookSecretFor('key-1'), first);
   });
 
   it('fails fast without a long enough service secret', () => {
     delete process.env.WEBHOOK_SIGNING_SECRET;
+    resetConfig();
     assert.throws(() => webhookSecretFor('key-1'), /WEBHOOK_SIGNING_SECRET/);
     process.env.WEBHOOK_SIGNING_SECRET = 'short';
+    resetConfig();
     assert.throws(() => webhookSecretFor('key-1'), /at least 32/);
   });
 });

@@ -6,11 +6,12 @@
  *           documents/<owner>/<document_id>/passages.json  passages with page numbers
  *           documents/<owner>/<document_id>/vectors.f32    their embeddings, Float32, row-major
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, s3 } from '#platform/clients.ts';
 import { ENV, requireEnv } from '#platform/config.ts';
+import { documentKey, documentPk } from '#platform/keys.ts';
+import { isConditionFailure, queryAll, tableName, withoutKeys } from '#platform/table.ts';
 
 export const DOCUMENT_STATUSES = ['awaiting_upload', 'ingesting', 'ready', 'failed'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
@@ -47,20 +48,14 @@ export const documentKeys = {
   vectors: (owner: string, id: string) => `documents/${owner}/${id}/vectors.f32`,
 };
 
-const table = () => requireEnv(ENV.tableName);
 const bucket = () => requireEnv(ENV.bucketName);
-const key = (owner: string, id: string) => ({ pk: `DOC#${owner}`, sk: id });
-
-function strip(item: Record<string, unknown>): DocumentRecord {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as DocumentRecord;
-}
+const strip = (item: Record<string, unknown>) => withoutKeys<DocumentRecord>(item);
 
 export async function createDocument(record: DocumentRecord): Promise<void> {
   await dynamo.send(
     new PutCommand({
-      TableName: table(),
-      Item: { ...key(record.owner, record.document_id), ...record },
+      TableName: tableName(),
+      Item: { ...documentKey(record.owner, record.document_id), ...record },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -68,28 +63,18 @@ export async function createDocument(record: DocumentRecord): Promise<void> {
 
 export async function getDocument(owner: string, id: string): Promise<DocumentRecord | undefined> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: key(owner, id), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: documentKey(owner, id), ConsistentRead: true }),
   );
   return Item ? strip(Item) : undefined;
 }
 
 /** The owner's documents, newest first. */
 export async function listDocuments(owner: string): Promise<DocumentRecord[]> {
-  const items: DocumentRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `DOC#${owner}` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []).map(strip));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': documentPk(owner) },
+  });
+  return items.map(strip).sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
 /** Applies `changes`; with `from`, only when the status is one of them. Returns the new record. */
@@ -120,8 +105,8 @@ export async function updateDocument(
   try {
     const result = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
-        Key: key(owner, id),
+        TableName: tableName(),
+        Key: documentKey(owner, id),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
@@ -131,19 +116,14 @@ export async function updateDocument(
     );
     return result.Attributes ? strip(result.Attributes) : undefined;
   } catch (error) {
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      (error as Error).name === 'ConditionalCheckFailedException'
-    ) {
-      return undefined;
-    }
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
 
 /** Deletes the record and every object of the document. */
 export async function deleteDocument(owner: string, id: string): Promise<void> {
-  await dynamo.send(new DeleteCommand({ TableName: table(), Key: key(owner, id) }));
+  await dynamo.send(new DeleteCommand({ TableName: tableName(), Key: documentKey(owner, id) }));
   let token: string | undefined;
   do {
     const listed = await s3.send(

@@ -46,7 +46,8 @@ import {
   rateLimitHeaders,
 } from './rate-limits.ts';
 import { fetchStructure } from './structure-reference.ts';
-import { analytics, economyStats, recordJobEvent, statsOverview } from './usage-stats.ts';
+import { analytics, economyStats, statsOverview } from './usage-reports.ts';
+import { recordJobEvent } from './usage-stats.ts';
 
 type Route = (event: APIGatewayProxyEvent, owner: string) => Promise<APIGatewayProxyResult>;
 

@@ -1,7 +1,7 @@
 /**
  * Per-API-key limits, enforced in DynamoDB so every Lambda instance sees the same counts.
  *
- * Keys (pk / sk), beside those in `store/keys.ts`:
+ * Items (keys in `platform/keys.ts`):
  *   request window  RL#<owner>#<minute>  / WINDOW   count (N), expires_at (TTL)
  *   active jobs     RL#<owner>#JOBS      / JOBS     active (SS of job ids), expires_at (TTL)
  * `<minute>` is floor(epoch seconds / 60): a fixed one-minute window. A burst may straddle two
@@ -14,10 +14,10 @@
  * day ahead on every acquire and release, bounds what is left: once an owner has started
  * nothing for a day, DynamoDB's TTL sweep removes the item and the owner starts from zero.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/clients.ts';
-import { ENV, requireEnv } from '#platform/config.ts';
+import { jobSlotsKey, requestWindowKey } from '#platform/keys.ts';
+import { isConditionFailure, tableName } from '#platform/table.ts';
 
 /** The seed's defaults. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 100;
@@ -25,21 +25,6 @@ export const DEFAULT_CONCURRENT_JOBS = 10;
 
 const WINDOW_SECONDS = 60;
 const JOB_SLOTS_TTL_SECONDS = 24 * 60 * 60;
-
-export const requestWindowKey = (owner: string, window: number) => ({
-  pk: `RL#${owner}#${window}`,
-  sk: 'WINDOW',
-});
-export const jobSlotsKey = (owner: string) => ({ pk: `RL#${owner}#JOBS`, sk: 'JOBS' });
-
-const table = () => requireEnv(ENV.tableName);
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
 
 export interface RequestRate {
   allowed: boolean;
@@ -64,7 +49,7 @@ export async function checkRequestRate(
   try {
     const { Attributes } = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: requestWindowKey(owner, window),
         UpdateExpression: 'ADD #count :one SET expires_at = :expires',
         ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
@@ -147,7 +132,7 @@ async function tryAcquire(owner: string, jobId: string, limit: number): Promise<
   try {
     const { Attributes } = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobSlotsKey(owner),
         UpdateExpression: 'ADD active :job SET expires_at = :expires',
         ConditionExpression: 'attribute_not_exists(active) OR contains(active, :id) OR size(active) < :limit',
@@ -172,7 +157,7 @@ export async function releaseJobSlot(owner: string, jobId: string): Promise<numb
   try {
     const { Attributes } = await dynamo.send(
       new UpdateCommand({
-        TableName: table(),
+        TableName: tableName(),
         Key: jobSlotsKey(owner),
         UpdateExpression: 'DELETE active :job SET expires_at = :expires',
         // An owner without the item holds no slot; do not create one.
@@ -194,7 +179,7 @@ export async function releaseJobSlot(owner: string, jobId: string): Promise<numb
 /** The ids of `owner`'s jobs holding a slot, for reconciliation against the jobs themselves. */
 export async function activeJobs(owner: string): Promise<string[]> {
   const { Item } = await dynamo.send(
-    new GetCommand({ TableName: table(), Key: jobSlotsKey(owner), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: jobSlotsKey(owner), ConsistentRead: true }),
   );
   const active = Item?.active;
   return active instanceof Set ? [...active].map(String).sort() : [];

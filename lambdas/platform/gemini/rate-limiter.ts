@@ -12,11 +12,10 @@
  */
 export const WINDOW_GUARD_MS = 250;
 
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../clients.ts';
-import { ENV, requireEnv } from '../config.ts';
 import { rateKey } from '../keys.ts';
+import { isConditionFailure, tableName } from '../table.ts';
 
 export interface SlotReservation {
   /** Epoch ms at which the call may start. */
@@ -26,7 +25,7 @@ export interface SlotReservation {
 
 export async function reserveSlot(name: string, requestsPerMinute: number): Promise<SlotReservation> {
   const interval = (60_000 + WINDOW_GUARD_MS) / requestsPerMinute;
-  const TableName = requireEnv(ENV.tableName);
+  const TableName = tableName();
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Item } = await dynamo.send(
       new GetCommand({ TableName, Key: rateKey(name), ConsistentRead: true }),
@@ -50,10 +49,7 @@ export async function reserveSlot(name: string, requestsPerMinute: number): Prom
       );
       return { at: slot, waitMs: slot - now };
     } catch (error) {
-      const lost =
-        error instanceof ConditionalCheckFailedException ||
-        (error instanceof Error && error.name === 'ConditionalCheckFailedException');
-      if (!lost) throw error;
+      if (!isConditionFailure(error)) throw error;
       // Another worker took the slot; read again after a short random pause.
       await new Promise((r) => setTimeout(r, Math.random() * 20));
     }
