@@ -44,6 +44,7 @@ import { parseBloomMix, totalOf } from './bloom.ts';
 import {
   DocumentNotFound,
   DocumentStateConflict,
+  newDocument,
   reconcileDocument,
   startIngestion,
 } from './documents/document-service.ts';
@@ -257,32 +258,6 @@ async function acceptInline(owner: string, upload: Upload): Promise<APIGatewayPr
   );
   const started = await startIngestion(record);
   return json(202, documentView(started), { location: `/documents/${record.document_id}` });
-}
-
-function newDocument(
-  owner: string,
-  filename: string,
-  contentType: DocumentRecord['content_type'],
-  size: number,
-): DocumentRecord {
-  const now = new Date().toISOString();
-  return {
-    document_id: randomUUID(),
-    owner,
-    filename,
-    content_type: contentType,
-    size_bytes: size,
-    status: 'awaiting_upload',
-    error: null,
-    pages: null,
-    passages: null,
-    characters: null,
-    embedding_model: null,
-    created_at: now,
-    updated_at: now,
-    ingest_started_at: null,
-    ingested_at: null,
-  };
 }
 
 async function createUploadUrl(owner: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

@@ -1,13 +1,20 @@
 /**
- * Document rules the API needs around ingestion: starting it (once, from an uploaded file) and
- * making sure no document stays `ingesting` forever.
+ * Document rules around ingestion: a new document's record, starting ingestion (once, from an
+ * uploaded file), marking it done, and making sure no document stays `ingesting` forever.
  */
+import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { s3, sqs } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError } from '#platform/errors.ts';
-import { type DocumentRecord, documentKeys, getDocument, updateDocument } from './document-store.ts';
+import {
+  type DocumentRecord,
+  documentKeys,
+  getDocument,
+  type SupportedType,
+  updateDocument,
+} from './document-store.ts';
 
 /** The body of a message on the document queue. */
 export interface IngestMessage {
@@ -26,6 +33,65 @@ export class DocumentStateConflict extends DomainError {
   constructor(message: string) {
     super(message, 409);
   }
+}
+
+/** The record of a document just created, before its file is uploaded. */
+export function newDocument(
+  owner: string,
+  filename: string,
+  contentType: SupportedType,
+  size: number,
+): DocumentRecord {
+  const now = new Date().toISOString();
+  return {
+    document_id: randomUUID(),
+    owner,
+    filename,
+    content_type: contentType,
+    size_bytes: size,
+    status: 'awaiting_upload',
+    error: null,
+    pages: null,
+    passages: null,
+    characters: null,
+    embedding_model: null,
+    created_at: now,
+    updated_at: now,
+    ingest_started_at: null,
+    ingested_at: null,
+  };
+}
+
+/** What an ingestion found, as the document record keeps it. */
+export interface IngestedCounts {
+  pages: number;
+  passages: number;
+  characters: number;
+}
+
+/**
+ * Marks an ingested document ready, only while it is `ingesting`: undefined when it was deleted
+ * or failed meanwhile (then its new index is not used).
+ */
+export function markDocumentReady(
+  document: Pick<DocumentRecord, 'owner' | 'document_id'>,
+  counts: IngestedCounts,
+  embeddingModel: string,
+): Promise<DocumentRecord | undefined> {
+  return updateDocument(
+    document.owner,
+    document.document_id,
+    {
+      status: 'ready',
+      pages: counts.pages,
+      passages: counts.passages,
+      characters: counts.characters,
+      embedding_model: embeddingModel,
+      ingested_at: new Date().toISOString(),
+      error: null,
+    },
+    ['ingesting'],
+  );
 }
 
 export const STALE_INGESTION_MESSAGE = 'Ingestion did not finish in time; upload the document again';
