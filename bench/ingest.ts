@@ -13,7 +13,6 @@
  * incompressible image of this size behind each page's text, for realistic file sizes),
  * BENCH_EMBED_LATENCY_MS (800: per embedding call), BENCH_EMBED_RPM (1500).
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,7 +52,7 @@ async function child(): Promise<void> {
   const sampler = setInterval(sample, 10);
   const startRss = process.memoryUsage().rss;
   const { ingestDocument, documentSettings } = await import('#assessments/documents/ingest-pipeline.ts');
-  const store = await import('#assessments/documents/document-store.ts');
+  const { markDocumentReady } = await import('#assessments/documents/document-service.ts');
   const owner = process.env.BENCH_OWNER as string;
   const documentId = process.env.BENCH_DOCUMENT_ID as string;
   const settings = documentSettings();
@@ -66,19 +65,10 @@ async function child(): Promise<void> {
     settings,
     deadline: started + (LAMBDA.timeoutSeconds - 20) * 1000,
   });
-  const updated = await store.updateDocument(
-    owner,
-    documentId,
-    {
-      status: 'ready',
-      pages: result.pages,
-      passages: result.passages,
-      characters: result.characters,
-      embedding_model: settings.embeddingModel,
-      ingested_at: new Date().toISOString(),
-      error: null,
-    },
-    ['ingesting'],
+  const updated = await markDocumentReady(
+    { owner, document_id: documentId },
+    result,
+    settings.embeddingModel,
   );
   const totalMs = Date.now() - started;
   sample();
@@ -153,6 +143,7 @@ async function parent(): Promise<void> {
   });
   try {
     const store = await import('#assessments/documents/document-store.ts');
+    const { newDocument } = await import('#assessments/documents/document-service.ts');
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
 
     let at = Date.now();
@@ -162,25 +153,10 @@ async function parent(): Promise<void> {
     const makeMs = Date.now() - at;
 
     const owner = 'bench';
-    const documentId = randomUUID();
-    const now = new Date().toISOString();
-    await store.createDocument({
-      document_id: documentId,
-      owner,
-      filename: 'textbook.pdf',
-      content_type: 'application/pdf',
-      size_bytes: pdf.byteLength,
-      status: 'ingesting',
-      error: null,
-      pages: null,
-      passages: null,
-      characters: null,
-      embedding_model: null,
-      created_at: now,
-      updated_at: now,
-      ingest_started_at: now,
-      ingested_at: null,
-    });
+    // Ingesting already, as `startIngestion` leaves a document whose file is uploaded.
+    const document = newDocument(owner, 'textbook.pdf', 'application/pdf', pdf.byteLength);
+    const documentId = document.document_id;
+    await store.createDocument({ ...document, status: 'ingesting', ingest_started_at: document.created_at });
     await aws.s3Client.send(
       new PutObjectCommand({
         Bucket: aws.bucketName,

@@ -258,16 +258,19 @@ const granulatorJobIdSchema = z.union([z.number().int().min(0), text(200)], {
   error: 'a job id (a whole number or a string)',
 });
 
+/** The refusal of a request nested more than MAX_NESTING levels deep. */
+export function nestedTooDeep(): ContentRequestError {
+  return new ContentRequestError(
+    'INVALID_STRUCTURE',
+    `The request is nested more than ${MAX_NESTING} levels deep`,
+    'Send the structure as its lists of items (modules of lessons, steps, chapters...), not nested deeper',
+    'body',
+  );
+}
+
 /** Parses the request body; throws `ContentRequestError` naming the field to fix. */
 export function parseExecuteRequest(body: unknown): ExecuteRequest {
-  if (nestedDeeperThan(body, MAX_NESTING)) {
-    throw new ContentRequestError(
-      'INVALID_STRUCTURE',
-      `The request is nested more than ${MAX_NESTING} levels deep`,
-      'Send the structure as its lists of items (modules of lessons, steps, chapters...), not nested deeper',
-      'body',
-    );
-  }
+  if (nestedDeeperThan(body, MAX_NESTING)) throw nestedTooDeep();
   const root = withoutNulls(body);
   if (!isObject(root)) {
     throw invalid('body', 'a JSON object with "action", "input" and optional "config"');

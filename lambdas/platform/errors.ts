@@ -1,6 +1,7 @@
 /**
- * Typed domain errors. The HTTP layer maps each to a status code in one place
- * (`lambdas/platform/http.ts`); anything else becomes a 500 without details.
+ * Typed domain errors. Each class states its status once, where it is declared; `statusOf` in
+ * `lambdas/platform/http.ts` is the one place an error becomes a status, for the three APIs
+ * (their envelopes only shape the body). Anything else becomes a 500 without details.
  */
 
 export class DomainError extends Error {
@@ -35,6 +36,20 @@ export class ResultNotFound extends DomainError {
 export class JobStateConflict extends DomainError {
   constructor(message: string) {
     super(message, 409);
+  }
+}
+
+/** 413: more bytes than the service takes. */
+export class PayloadTooLarge extends DomainError {
+  constructor(message: string) {
+    super(message, 413);
+  }
+}
+
+/** 415: a file of a type the service cannot read. */
+export class UnsupportedFileType extends DomainError {
+  constructor(message: string) {
+    super(message, 415);
   }
 }
 

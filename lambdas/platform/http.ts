@@ -1,6 +1,9 @@
 /**
- * HTTP plumbing for the API handlers: JSON responses, the seed's `{"detail": "..."}` error
- * envelope, and the one place where domain errors become status codes.
+ * The HTTP edge of the three APIs: one handler factory (`httpApi`: a route table, an optional
+ * guard, one error path), one JSON body reader, JSON and file responses, and `statusOf`, the
+ * one place where an error becomes a status. Each API passes its envelope, which only shapes
+ * bodies: the seeds' `{"detail": "..."}` (`detailEnvelope`, here) or the Content Generator
+ * API's `success: false` one (`lambdas/content/api/envelope.ts`).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
@@ -84,28 +87,41 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-export function errorResponse(error: unknown): APIGatewayProxyResult {
-  if (error instanceof DomainError) return json(error.statusCode, { detail: clipMessage(error.message) });
-  logger.error('Unhandled error', { error: error as Error });
-  return json(500, { detail: 'Internal server error' });
+/** 400: a body that is not JSON. */
+export class BodyNotJson extends InvalidRequest {
+  constructor() {
+    super('Request body is not valid JSON');
+  }
 }
 
-/** Parses a JSON body (an empty body counts as `{}`) and validates it with the route's schema. */
-export function parseBody<T extends z.ZodType>(event: APIGatewayProxyEvent, schema: T): z.infer<T> {
-  let raw: unknown = {};
+/** 400: a body nested deeper than MAX_NESTING. */
+export class BodyTooDeep extends InvalidRequest {
+  constructor() {
+    super(`Request body is nested more than ${MAX_NESTING} levels deep`);
+  }
+}
+
+/**
+ * The JSON body (an empty one counts as `{}`), refused unless it is JSON nested at most
+ * MAX_NESTING levels deep: the one reader of request bodies.
+ */
+export function readJson(event: APIGatewayProxyEvent): unknown {
   const text =
     event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (text && text.trim() !== '') {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new InvalidRequest('Request body is not valid JSON');
-    }
+  if (!text || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BodyNotJson();
   }
-  if (nestedDeeperThan(raw, MAX_NESTING)) {
-    throw new InvalidRequest(`Request body is nested more than ${MAX_NESTING} levels deep`);
-  }
-  return validate(schema, raw, 'body');
+  if (nestedDeeperThan(value, MAX_NESTING)) throw new BodyTooDeep();
+  return value;
+}
+
+/** Reads the JSON body (`readJson`) and validates it with the route's schema. */
+export function parseBody<T extends z.ZodType>(event: APIGatewayProxyEvent, schema: T): z.infer<T> {
+  return validate(schema, readJson(event), 'body');
 }
 
 export function parseQuery<T extends z.ZodType>(event: APIGatewayProxyEvent, schema: T): z.infer<T> {
@@ -147,4 +163,113 @@ export function ownerOf(event: APIGatewayProxyEvent): string {
   return (
     event.requestContext?.identity?.apiKeyId ?? (typeof principal === 'string' ? principal : 'anonymous')
   );
+}
+
+// --- the handler factory ---------------------------------------------------------------------
+
+/** A route answers for the key's owner (`''` on a public route). */
+export type Route = (event: APIGatewayProxyEvent, owner: string) => Promise<APIGatewayProxyResult>;
+
+/** Routes by `"<METHOD> <resource>"`, the resource as API Gateway names it: `GET /jobs/{job_id}`. */
+export type RouteTable = Record<string, Route>;
+
+/** How an API shapes its bodies; statuses are not its business (`statusOf` chooses them). */
+export interface Envelope {
+  /** The body of an answer that carries `data`. */
+  success(data: unknown): unknown;
+  /** The body of the answer to `error`, whose status is `status`. A 5xx never shows the raw error. */
+  failure(error: unknown, status: number): unknown;
+}
+
+/** 404: no route for the method and resource. */
+export class RouteNotFound extends DomainError {
+  constructor() {
+    super('Not Found', 404);
+  }
+}
+
+/** The status of the answer to `error`: the one place an error becomes a status. */
+export function statusOf(error: unknown): number {
+  return error instanceof DomainError ? error.statusCode : 500;
+}
+
+/** A JSON answer carrying `data` in `envelope`. */
+export function answer(
+  envelope: Envelope,
+  data: unknown,
+  statusCode = 200,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return json(statusCode, envelope.success(data), headers);
+}
+
+/** The answer to `error` in `envelope`; errors no route expected are logged. */
+export function errorAnswer(
+  envelope: Envelope,
+  error: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  if (error instanceof InvalidRequest) logger.info('Rejected request', { detail: error.message });
+  else if (!(error instanceof DomainError)) logger.error('Unhandled error', { error: error as Error });
+  const status = statusOf(error);
+  return json(status, envelope.failure(error, status), headers);
+}
+
+/** The seeds' FastAPI envelope: answers as they are, errors as `{"detail": "..."}`. */
+export const detailEnvelope: Envelope = {
+  success: (data) => data,
+  failure: (error) => ({
+    detail: error instanceof DomainError ? clipMessage(error.message) : 'Internal server error',
+  }),
+};
+
+/** `errorAnswer` in the detail envelope. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  return errorAnswer(detailEnvelope, error);
+}
+
+/**
+ * What stands before every route but the public ones: headers for its answer, whatever it is,
+ * and an error to refuse it with instead (the content API's rate limit).
+ */
+export type Guard = (owner: string) => Promise<{ headers: Record<string, string>; refusal?: DomainError }>;
+
+export interface ApiOptions {
+  routes: RouteTable;
+  envelope: Envelope;
+  /** Where the API is mounted, left out of the resource before the route is looked up. */
+  basePath?: string;
+  /** Routes that answer without a key: no owner and no guard. */
+  publicRoutes?: readonly string[];
+  guard?: Guard;
+}
+
+/** The handler of an API: finds the route, runs it for the key's owner, answers errors in the envelope. */
+export function httpApi(
+  options: ApiOptions,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const { routes, envelope, basePath, guard } = options;
+  const open = new Set(options.publicRoutes ?? []);
+  return async (event) => {
+    let headers: Record<string, string> = {};
+    try {
+      const resource =
+        basePath && event.resource.startsWith(basePath)
+          ? event.resource.slice(basePath.length)
+          : event.resource;
+      const key = `${event.httpMethod} ${resource}`;
+      const route = routes[key];
+      if (!route) throw new RouteNotFound();
+      if (open.has(key)) return await route(event, '');
+      const owner = ownerOf(event);
+      if (!guard) return await route(event, owner);
+      const checked = await guard(owner);
+      headers = checked.headers;
+      if (checked.refusal) throw checked.refusal;
+      const result = await route(event, owner);
+      return { ...result, headers: { ...result.headers, ...headers } };
+    } catch (error) {
+      return errorAnswer(envelope, error, headers);
+    }
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The Quiz Generator API, `/api/v1/quiz-generator/...`: the seed's endpoints plus job
  * cancellation and result downloads, as JSON or exported for an LMS (`?format=`). Thin: each
- * route validates, calls a service, answers.
+ * route validates, calls a service, answers; the HTTP edge (`httpApi`) routes and answers errors.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
@@ -21,12 +21,20 @@ import * as service from '#jobs/job-service.ts';
 import * as jobStore from '#jobs/job-store.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
-import { InvalidRequest, JobNotFound, ResultNotFound } from '#platform/errors.ts';
+import { JobNotFound, ResultNotFound } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
-import { errorResponse, json, noContent, ownerOf, parseBody, parseQuery } from '#platform/http.ts';
+import {
+  detailEnvelope,
+  httpApi,
+  json,
+  noContent,
+  parseBody,
+  parseQuery,
+  type Route,
+  type RouteTable,
+} from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
-import { logger } from '#platform/powertools.ts';
 import {
   catalog,
   LEVELS,
@@ -41,8 +49,6 @@ import {
 
 export const BASE_PATH = '/api/v1/quiz-generator';
 const PRESIGNED_URL_SECONDS = 900;
-
-type Route = (event: APIGatewayProxyEvent, owner: string) => Promise<APIGatewayProxyResult>;
 
 const regenerate = z.boolean({ error: 'must be true or false' }).optional();
 /**
@@ -347,7 +353,7 @@ async function sendResult(
   return format === 'url' ? json(200, body) : json(303, body, { location: url });
 }
 
-const routes: Record<string, Route> = {
+const routes: RouteTable = {
   'GET /sectors': async () =>
     json(200, {
       sectors: sectorIds(),
@@ -454,18 +460,6 @@ const routes: Record<string, Route> = {
   },
 };
 
-export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  try {
-    const resource = event.resource.startsWith(BASE_PATH)
-      ? event.resource.slice(BASE_PATH.length)
-      : event.resource;
-    const handler = routes[`${event.httpMethod} ${resource}`];
-    if (!handler) return json(404, { detail: 'Not Found' });
-    return await handler(event, ownerOf(event));
-  } catch (error) {
-    if (error instanceof InvalidRequest) logger.info('Rejected request', { detail: error.message });
-    return errorResponse(error);
-  }
-}
+export const route = httpApi({ routes, envelope: detailEnvelope, basePath: BASE_PATH });
 
 export const handler = withPowertools(route);

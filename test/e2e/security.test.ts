@@ -491,8 +491,8 @@ function secondsIn(file: string, name: string): number {
 const LIFETIMES = {
   results: secondsIn('lambdas/quiz-bank/quiz-generator-api.ts', 'PRESIGNED_URL_SECONDS'),
   exports: secondsIn('lambdas/exports/response.ts', 'DOWNLOAD_URL_SECONDS'),
-  content: secondsIn('lambdas/content/api/content-api.ts', 'PRESIGNED_URL_SECONDS'),
-  uploads: secondsIn('lambdas/assessments/assessments-api.ts', 'UPLOAD_URL_SECONDS'),
+  content: secondsIn('lambdas/content/api/start-job.ts', 'PRESIGNED_URL_SECONDS'),
+  uploads: secondsIn('lambdas/assessments/documents/document-service.ts', 'UPLOAD_URL_SECONDS'),
 };
 
 /** X-Amz-Date (`yyyymmddThhmmssZ`) as a Date. */

@@ -181,25 +181,7 @@ beforeEach(() => {
 });
 
 function record(owner: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
-  const now = new Date().toISOString();
-  return {
-    document_id: randomUUID(),
-    owner,
-    filename: 'course.pdf',
-    content_type: 'application/pdf',
-    size_bytes: 0,
-    status: 'awaiting_upload',
-    error: null,
-    pages: null,
-    passages: null,
-    characters: null,
-    embedding_model: null,
-    created_at: now,
-    updated_at: now,
-    ingest_started_at: null,
-    ingested_at: null,
-    ...overrides,
-  };
+  return { ...service.newDocument(owner, 'course.pdf', 'application/pdf', 0), ...overrides };
 }
 
 async function upload(doc: DocumentRecord, body: Uint8Array): Promise<void> {

@@ -3,12 +3,16 @@ import { before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import {
+  BudgetReached,
   GeminiNotConfigured,
   InvalidRequest,
   JobNotFound,
   JobStateConflict,
+  PayloadTooLarge,
   ResultNotFound,
+  UnsupportedFileType,
 } from '#platform/errors.ts';
+import type { Route } from '#platform/http.ts';
 import { fixture } from '../support/fixtures.ts';
 
 type Http = typeof import('#platform/http.ts');
@@ -85,6 +89,28 @@ describe('parseBody', () => {
   });
 });
 
+describe('readJson', () => {
+  it('refuses a body nested deeper than MAX_NESTING with InvalidRequest', () => {
+    const deep = `${'['.repeat(http.MAX_NESTING + 1)}${']'.repeat(http.MAX_NESTING + 1)}`;
+
+    assert.throws(
+      () => http.readJson(event({ body: deep })),
+      (error: unknown) => {
+        assert.ok(error instanceof http.BodyTooDeep);
+        assert.ok(error instanceof InvalidRequest);
+        assert.equal(error.message, `Request body is nested more than ${http.MAX_NESTING} levels deep`);
+        return true;
+      },
+    );
+  });
+
+  it('reads a body nested exactly MAX_NESTING levels deep', () => {
+    const deep = `${'['.repeat(http.MAX_NESTING)}${']'.repeat(http.MAX_NESTING)}`;
+
+    assert.doesNotThrow(() => http.readJson(event({ body: deep })));
+  });
+});
+
 describe('describeIssues', () => {
   it('names the full path of each problem, one sentence each', () => {
     const result = bodySchema.safeParse({ sector: 3, options: { tags: ['a', 7] } });
@@ -140,6 +166,142 @@ describe('errorResponse', () => {
 
     assert.equal(response.statusCode, 500);
     assert.deepEqual(JSON.parse(response.body), { detail: 'Internal server error' });
+  });
+});
+
+describe('statusOf', () => {
+  for (const [error, status] of [
+    [new InvalidRequest('x'), 400],
+    [new BudgetReached('x'), 402],
+    [new JobNotFound('x'), 404],
+    [new JobStateConflict('x'), 409],
+    [new PayloadTooLarge('x'), 413],
+    [new UnsupportedFileType('x'), 415],
+    [new GeminiNotConfigured(), 503],
+    [new Error('x'), 500],
+    ['x', 500],
+  ] as const) {
+    it(`answers ${error instanceof Error ? error.name : 'a thrown string'} with ${status}`, () => {
+      assert.equal(http.statusOf(error), status);
+    });
+  }
+});
+
+describe('httpApi', () => {
+  /** Bodies that show what the envelope was given. */
+  const envelope = {
+    success: (data: unknown) => ({ ok: data }),
+    failure: (error: unknown, status: number) => ({
+      failed: error instanceof Error ? error.message : String(error),
+      status,
+    }),
+  };
+  const keyed = (resource: string, method = 'GET') =>
+    event({
+      resource,
+      httpMethod: method,
+      requestContext: {
+        ...event().requestContext,
+        identity: { ...event().requestContext.identity, apiKeyId: 'key-1' },
+      },
+    });
+  const echo: Route = async (_event, owner) => http.json(200, { owner });
+  const bodyOf = (response: { body: string }) => JSON.parse(response.body);
+
+  it('routes on the method and the resource, the base path left out, for the key', async () => {
+    const route = http.httpApi({ routes: { 'POST /jobs': echo }, envelope, basePath: '/api/v1' });
+
+    const response = await route(keyed('/api/v1/jobs', 'POST'));
+
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(bodyOf(response), { owner: 'key-1' });
+  });
+
+  it('answers a method and resource without a route with 404, in the envelope', async () => {
+    const route = http.httpApi({ routes: { 'POST /jobs': echo }, envelope });
+
+    const response = await route(keyed('/jobs'));
+
+    assert.equal(response.statusCode, 404);
+    assert.deepEqual(bodyOf(response), { failed: 'Not Found', status: 404 });
+  });
+
+  it('answers a domain error with its status and anything else with 500, in the envelope', async () => {
+    const route = http.httpApi({
+      routes: {
+        'GET /conflict': async () => {
+          throw new JobStateConflict('Job is already completed');
+        },
+        'GET /broken': async () => {
+          throw new Error('connect ECONNREFUSED');
+        },
+      },
+      envelope,
+    });
+
+    const conflict = await route(keyed('/conflict'));
+    const broken = await route(keyed('/broken'));
+
+    assert.equal(conflict.statusCode, 409);
+    assert.deepEqual(bodyOf(conflict), { failed: 'Job is already completed', status: 409 });
+    assert.equal(broken.statusCode, 500);
+    assert.equal(bodyOf(broken).status, 500);
+  });
+
+  it("adds the guard's headers to every keyed answer, errors and refusals too", async () => {
+    let allowed = true;
+    const route = http.httpApi({
+      routes: {
+        'GET /ok': echo,
+        'GET /missing': async () => {
+          throw new JobNotFound('1');
+        },
+      },
+      envelope,
+      guard: async () => ({
+        headers: { 'x-limit': '2' },
+        ...(allowed ? {} : { refusal: new InvalidRequest('Slow down') }),
+      }),
+    });
+
+    const ok = await route(keyed('/ok'));
+    const missing = await route(keyed('/missing'));
+    allowed = false;
+    const refused = await route(keyed('/ok'));
+
+    assert.equal(ok.headers?.['x-limit'], '2');
+    assert.equal(ok.headers?.['content-type'], 'application/json');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.headers?.['x-limit'], '2');
+    assert.equal(refused.statusCode, 400);
+    assert.deepEqual(bodyOf(refused), { failed: 'Slow down', status: 400 });
+    assert.equal(refused.headers?.['x-limit'], '2');
+  });
+
+  it('runs a public route without an owner and without the guard', async () => {
+    let guarded = 0;
+    const route = http.httpApi({
+      routes: { 'GET /help': echo },
+      envelope,
+      publicRoutes: ['GET /help'],
+      guard: async () => {
+        guarded += 1;
+        return { headers: {} };
+      },
+    });
+
+    const response = await route(keyed('/help'));
+
+    assert.deepEqual(bodyOf(response), { owner: '' });
+    assert.equal(guarded, 0);
+  });
+
+  it('shapes a success body with the envelope', () => {
+    const response = http.answer(envelope, { id: 1 }, 201, { location: '/x' });
+
+    assert.equal(response.statusCode, 201);
+    assert.deepEqual(bodyOf(response), { ok: { id: 1 } });
+    assert.equal(response.headers?.location, '/x');
   });
 });
 

@@ -1,13 +1,27 @@
 /**
- * Document rules the API needs around ingestion: starting it (once, from an uploaded file) and
- * making sure no document stays `ingesting` forever.
+ * What happens to a document: a new record, its file taken with the request or through an
+ * upload URL, ingestion started (once, from an uploaded file) and marked done, and no document
+ * left `ingesting` forever. The assessments API and the ingestion worker call these; they know
+ * nothing of HTTP.
  */
-import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { HeadObjectCommand, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { z } from 'zod';
 import { s3, sqs } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
-import { DomainError } from '#platform/errors.ts';
-import { type DocumentRecord, documentKeys, getDocument, updateDocument } from './document-store.ts';
+import { DomainError, InvalidRequest, PayloadTooLarge, UnsupportedFileType } from '#platform/errors.ts';
+import {
+  createDocument,
+  type DocumentRecord,
+  documentKeys,
+  getDocument,
+  listDocuments,
+  type SupportedType,
+  updateDocument,
+} from './document-store.ts';
+import { DocumentRejected, detectContentType } from './extract.ts';
 
 /** The body of a message on the document queue. */
 export interface IngestMessage {
@@ -25,6 +39,196 @@ export class DocumentNotFound extends DomainError {
 export class DocumentStateConflict extends DomainError {
   constructor(message: string) {
     super(message, 409);
+  }
+}
+
+const UPLOAD_URL_SECONDS = 3600;
+/** The longest file name kept: a form or a header can carry one of megabytes, an item cannot. */
+const MAX_FILENAME_CHARS = 255;
+
+const uuid = z.uuid();
+
+/** The record of a document just created, before its file is uploaded. */
+export function newDocument(
+  owner: string,
+  filename: string,
+  contentType: SupportedType,
+  size: number,
+): DocumentRecord {
+  const now = new Date().toISOString();
+  return {
+    document_id: randomUUID(),
+    owner,
+    filename,
+    content_type: contentType,
+    size_bytes: size,
+    status: 'awaiting_upload',
+    error: null,
+    pages: null,
+    passages: null,
+    characters: null,
+    embedding_model: null,
+    created_at: now,
+    updated_at: now,
+    ingest_started_at: null,
+    ingested_at: null,
+  };
+}
+
+/** What an ingestion found, as the document record keeps it. */
+export interface IngestedCounts {
+  pages: number;
+  passages: number;
+  characters: number;
+}
+
+/**
+ * Marks an ingested document ready, only while it is `ingesting`: undefined when it was deleted
+ * or failed meanwhile (then its new index is not used).
+ */
+export function markDocumentReady(
+  document: Pick<DocumentRecord, 'owner' | 'document_id'>,
+  counts: IngestedCounts,
+  embeddingModel: string,
+): Promise<DocumentRecord | undefined> {
+  return updateDocument(
+    document.owner,
+    document.document_id,
+    {
+      status: 'ready',
+      pages: counts.pages,
+      passages: counts.passages,
+      characters: counts.characters,
+      embedding_model: embeddingModel,
+      ingested_at: new Date().toISOString(),
+      error: null,
+    },
+    ['ingesting'],
+  );
+}
+
+/** The owner's document as it should be seen now; any other id names no document. */
+export async function ownedDocument(owner: string, id: string): Promise<DocumentRecord> {
+  // Document ids are UUIDs: anything else names no document (and an empty or 2 KB string is not
+  // even a key DynamoDB can look up).
+  const record = uuid.safeParse(id).success ? await getDocument(owner, id) : undefined;
+  if (!record) throw new DocumentNotFound(id);
+  return reconcileDocument(record);
+}
+
+/**
+ * The owner's documents, newest first. `map` hands `reconcileDocument` each index as `now`, so
+ * a stale ingestion is not failed here (only when the document is read alone): kept as it was.
+ */
+export async function ownedDocuments(owner: string): Promise<DocumentRecord[]> {
+  return Promise.all((await listDocuments(owner)).map(reconcileDocument));
+}
+
+/** The owner's document, which questions can be grounded in only once it is ready. */
+export async function readyDocument(owner: string, id: string): Promise<DocumentRecord> {
+  const current = await ownedDocument(owner, id);
+  if (current.status === 'ready') return current;
+  if (current.status === 'failed') {
+    throw new DocumentStateConflict(`Document ${id} failed to ingest (${current.error}); upload it again`);
+  }
+  throw new DocumentStateConflict(
+    `Document ${id} is ${current.status}, not ready; poll GET /documents/${id} until its status is "ready"`,
+  );
+}
+
+/** A file sent with the request. */
+export interface Upload {
+  filename: string;
+  /** The media type the client gave, if any. */
+  declaredType?: string | undefined;
+  bytes: Uint8Array;
+}
+
+/** Takes a file sent with the request: its record, its object in S3, and its ingestion started. */
+export async function uploadDocument(owner: string, upload: Upload): Promise<DocumentRecord> {
+  if (upload.filename.length > MAX_FILENAME_CHARS) {
+    throw new InvalidRequest(
+      `The file name is ${upload.filename.length} characters long; at most ${MAX_FILENAME_CHARS}`,
+    );
+  }
+  const max = intEnv(ENV.inlineUploadMaxBytes, DEFAULTS.inlineUploadMaxBytes, 1);
+  if (upload.bytes.length > max) {
+    throw new PayloadTooLarge(
+      `The file is ${upload.bytes.length} bytes; files over ${max} bytes go through an upload URL: POST /documents with {"filename": "...", "size_bytes": ${upload.bytes.length}}`,
+    );
+  }
+  if (upload.bytes.length === 0) throw new InvalidRequest('The file is empty');
+  const contentType = typeOf(upload.filename, upload.declaredType, upload.bytes);
+  const record = newDocument(owner, upload.filename, contentType, upload.bytes.length);
+  await createDocument(record);
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: requireEnv(ENV.bucketName),
+      Key: documentKeys.source(owner, record.document_id),
+      Body: upload.bytes,
+      ContentType: contentType,
+    }),
+  );
+  return startIngestion(record);
+}
+
+/** A new document and where its file goes: a presigned PUT, then `completeUpload`. */
+export interface UploadUrl {
+  document: DocumentRecord;
+  url: string;
+  /** The headers the PUT must send: the signature covers them. */
+  headers: { 'content-type': string; 'content-length': string };
+  expiresInSeconds: number;
+}
+
+/** A document record awaiting its file, and a URL to PUT exactly `sizeBytes` bytes of it to. */
+export async function issueUploadUrl(
+  owner: string,
+  file: { filename: string; contentType?: string | undefined; sizeBytes: number },
+): Promise<UploadUrl> {
+  const max = intEnv(ENV.documentMaxBytes, DEFAULTS.documentMaxBytes, 1);
+  if (file.sizeBytes > max)
+    throw new PayloadTooLarge(`The file is ${file.sizeBytes} bytes; at most ${max} bytes are accepted`);
+  const contentType = typeOf(file.filename, file.contentType);
+  const record = newDocument(owner, file.filename, contentType, file.sizeBytes);
+  await createDocument(record);
+  // The signature covers the type and the length, so the upload cannot be larger than declared.
+  const url = await getSignedUrl(
+    s3,
+    new PutObjectCommand({
+      Bucket: requireEnv(ENV.bucketName),
+      Key: documentKeys.source(owner, record.document_id),
+      ContentType: contentType,
+      ContentLength: file.sizeBytes,
+    }),
+    { expiresIn: UPLOAD_URL_SECONDS, signableHeaders: new Set(['content-type', 'content-length']) },
+  );
+  return {
+    document: record,
+    url,
+    headers: { 'content-type': contentType, 'content-length': String(file.sizeBytes) },
+    expiresInSeconds: UPLOAD_URL_SECONDS,
+  };
+}
+
+/** Starts ingesting a document whose file went to its upload URL. */
+export async function completeUpload(record: DocumentRecord): Promise<DocumentRecord> {
+  const max = intEnv(ENV.documentMaxBytes, DEFAULTS.documentMaxBytes, 1);
+  const started = await startIngestion(record);
+  if (started.size_bytes > max)
+    throw new PayloadTooLarge(`The file is ${started.size_bytes} bytes; at most ${max} bytes are accepted`);
+  return started;
+}
+
+/** The file's type; a file the service cannot read is refused: 415 for its type, else 413 or 400. */
+function typeOf(filename: string, declared?: string, bytes?: Uint8Array): SupportedType {
+  try {
+    return detectContentType(filename, declared, bytes);
+  } catch (error) {
+    if (!(error instanceof DocumentRejected)) throw error;
+    if (error.reason === 'unsupported_type') throw new UnsupportedFileType(error.message);
+    if (error.reason === 'too_large') throw new PayloadTooLarge(error.message);
+    throw new InvalidRequest(error.message);
   }
 }
 

@@ -16,7 +16,7 @@ import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger, metrics } from '#platform/powertools.ts';
-import { redeliveryDelaySeconds } from './document-service.ts';
+import { markDocumentReady, redeliveryDelaySeconds } from './document-service.ts';
 import { type DocumentRecord, deleteDocument, getDocument, updateDocument } from './document-store.ts';
 import { DocumentRejected } from './extract.ts';
 import { documentSettings, ingestDocument } from './ingest-pipeline.ts';
@@ -92,20 +92,7 @@ async function ingest(
       deadline,
       onProgress: (event, detail) => logger.info(`Ingestion: ${event}`, detail),
     });
-    const ready = await updateDocument(
-      owner,
-      id,
-      {
-        status: 'ready',
-        pages: result.pages,
-        passages: result.passages,
-        characters: result.characters,
-        embedding_model: settings.embeddingModel,
-        ingested_at: new Date().toISOString(),
-        error: null,
-      },
-      ['ingesting'],
-    );
+    const ready = await markDocumentReady(document, result, settings.embeddingModel);
     if (!ready) {
       const now = await getDocument(owner, id);
       logger.warn('The document changed while it was ingested; its index is not used', {

@@ -1,15 +1,22 @@
 /**
  * The Content Generator API's envelope: `{"success": true, "data": ...}` for answers and
  * `{"success": false, "error", "metadata": {"timestamp", "details": {"code", "suggestion", ...}}}`
- * for errors, with the seed's error codes, in one place.
+ * for errors, with the seed's error codes, in one place. Statuses are the HTTP edge's
+ * (`statusOf` in lambdas/platform/http.ts): this only shapes the bodies.
  */
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { BudgetReached, DomainError } from '#platform/errors.ts';
-import { clipMessage } from '#platform/http.ts';
-import { logger } from '#platform/powertools.ts';
-import { ContentRequestError } from '../request.ts';
+import { DomainError } from '#platform/errors.ts';
+import {
+  answer,
+  BodyNotJson,
+  BodyTooDeep,
+  clipMessage,
+  type Envelope,
+  RouteNotFound,
+} from '#platform/http.ts';
+import { ContentRequestError, nestedTooDeep } from '../request.ts';
 
 export type ErrorCode =
   | 'INVALID_API_KEY'
@@ -30,9 +37,8 @@ export type ErrorCode =
   | 'STORAGE_ERROR'
   | 'INTERNAL_ERROR';
 
-/** An error the API answers in the seed's envelope. */
-export class ContentApiError extends Error {
-  readonly status: number;
+/** An error the API answers in the seed's envelope, with the status the seed gives its code. */
+export class ContentApiError extends DomainError {
   readonly code: ErrorCode;
   readonly suggestion: string;
   readonly details: Record<string, unknown>;
@@ -43,116 +49,96 @@ export class ContentApiError extends Error {
     suggestion: string,
     details: Record<string, unknown> = {},
   ) {
-    super(message);
-    this.name = 'ContentApiError';
-    this.status = status;
+    super(message, status);
     this.code = code;
     this.suggestion = suggestion;
     this.details = details;
   }
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+/** A request the parser or the structure reader refused, as the API answers it. */
+function refusedRequest(error: ContentRequestError): ContentApiError {
+  const details = error.field ? { field: error.field } : {};
+  return new ContentApiError(error.status, error.code, error.message, error.suggestion, details);
+}
 
+/** Runs `read`; a request it refuses (`ContentRequestError`) becomes the API's 400. */
+export async function readingRequest<T>(read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw error instanceof ContentRequestError ? refusedRequest(error) : error;
+  }
+}
+
+function failureBody(
+  code: ErrorCode,
+  error: string,
+  suggestion: string,
+  details: Record<string, unknown> = {},
+) {
+  return {
+    success: false,
+    error: clipMessage(error),
+    metadata: { timestamp: new Date().toISOString(), details: { code, ...details, suggestion } },
+  };
+}
+
+/** The code, message and suggestion of each error; a 5xx never carries the raw error. */
+function errorBody(error: unknown, status: number) {
+  if (error instanceof ContentApiError) {
+    return failureBody(error.code, error.message, error.suggestion, error.details);
+  }
+  if (error instanceof RouteNotFound)
+    return failureBody('NOT_FOUND', 'Not found', 'GET /help lists the endpoints');
+  if (error instanceof BodyNotJson) {
+    return failureBody(
+      'INVALID_REQUEST',
+      error.message,
+      'Send a JSON object with Content-Type: application/json',
+    );
+  }
+  // /api/execute's own answer to a request this deep, on every route.
+  if (error instanceof BodyTooDeep) return errorBody(refusedRequest(nestedTooDeep()), status);
+  if (error instanceof DomainError) {
+    const code: ErrorCode =
+      status === 404 ? 'NOT_FOUND' : status === 503 ? 'AI_PROVIDER_ERROR' : 'INVALID_REQUEST';
+    return failureBody(code, error.message, 'Check the request against GET /help');
+  }
+  // The seed's codes for the service's own stores failing: the request did nothing, try again.
+  if (error instanceof DynamoDBServiceException) {
+    return failureBody(
+      'DATABASE_ERROR',
+      'Database operation failed',
+      'Try again in a moment; nothing was changed',
+      { retryable: error.$retryable !== undefined },
+    );
+  }
+  if (error instanceof S3ServiceException) {
+    return failureBody(
+      'STORAGE_ERROR',
+      'Failed to store or read content',
+      'Try again in a moment; if it persists, contact the operator',
+      { retryable: error.$retryable !== undefined },
+    );
+  }
+  return failureBody(
+    'INTERNAL_ERROR',
+    'Internal server error',
+    'Try again; if it persists, contact the operator',
+  );
+}
+
+export const contentEnvelope: Envelope = {
+  success: (data) => ({ success: true, data }),
+  failure: errorBody,
+};
+
+/** `{"success": true, "data": ...}`. */
 export function ok(
   data: unknown,
   statusCode = 200,
   headers: Record<string, string> = {},
 ): APIGatewayProxyResult {
-  return {
-    statusCode,
-    headers: { ...JSON_HEADERS, ...headers },
-    body: JSON.stringify({ success: true, data }),
-  };
-}
-
-/** A bare body (the execute endpoint's success body is not wrapped in `data`). */
-export function raw(
-  body: unknown,
-  statusCode = 200,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
-}
-
-export function failure(
-  status: number,
-  code: ErrorCode,
-  error: string,
-  suggestion: string,
-  details: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return raw(
-    {
-      success: false,
-      error: clipMessage(error),
-      metadata: { timestamp: new Date().toISOString(), details: { code, ...details, suggestion } },
-    },
-    status,
-    headers,
-  );
-}
-
-/** Maps any error to the envelope; a 5xx never carries the raw error. */
-export function errorResult(error: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  if (error instanceof ContentApiError) {
-    return failure(error.status, error.code, error.message, error.suggestion, error.details, headers);
-  }
-  // A request the parser or the structure reader refused, wherever it surfaced (a retry's config too).
-  if (error instanceof ContentRequestError) {
-    const details = error.field ? { field: error.field } : {};
-    return failure(error.status, error.code, error.message, error.suggestion, details, headers);
-  }
-  if (error instanceof BudgetReached) {
-    return failure(
-      429,
-      'RESOURCE_LIMIT_EXCEEDED',
-      error.message,
-      'Raise the monthly budget (PUT /api/v1/quiz-generator/budget) or wait for next month',
-      {},
-      headers,
-    );
-  }
-  if (error instanceof DomainError) {
-    const code: ErrorCode =
-      error.statusCode === 404
-        ? 'NOT_FOUND'
-        : error.statusCode === 503
-          ? 'AI_PROVIDER_ERROR'
-          : 'INVALID_REQUEST';
-    return failure(error.statusCode, code, error.message, 'Check the request against GET /help', {}, headers);
-  }
-  // The seed's codes for the service's own stores failing: the request did nothing, try again.
-  if (error instanceof DynamoDBServiceException) {
-    logger.error('Database operation failed', { error });
-    return failure(
-      500,
-      'DATABASE_ERROR',
-      'Database operation failed',
-      'Try again in a moment; nothing was changed',
-      { retryable: error.$retryable !== undefined },
-      headers,
-    );
-  }
-  if (error instanceof S3ServiceException) {
-    logger.error('Storage operation failed', { error });
-    return failure(
-      500,
-      'STORAGE_ERROR',
-      'Failed to store or read content',
-      'Try again in a moment; if it persists, contact the operator',
-      { retryable: error.$retryable !== undefined },
-      headers,
-    );
-  }
-  logger.error('Unhandled error', { error: error as Error });
-  return failure(
-    500,
-    'INTERNAL_ERROR',
-    'Internal server error',
-    'Try again; if it persists, contact the operator',
-    {},
-    headers,
-  );
+  return answer(contentEnvelope, data, statusCode, headers);
 }
