@@ -50,7 +50,11 @@ import {
 import { startDynaliteProcess } from './dynalite-process.ts';
 import { executionStatusChangeEvent, startEventRules } from './event-rules.ts';
 import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.ts';
-import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
+import {
+  type GeminiSimulator,
+  type SimulatorConfig,
+  startGeminiSimulator,
+} from './gemini-simulator/index.ts';
 import {
   functionArn,
   type InvocationHooks,
