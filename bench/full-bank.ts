@@ -23,7 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SimulatorStats } from '../local/gemini-simulator.ts';
+import type { SimulatorStats } from '../local/gemini-simulator/index.ts';
 import { SIMULATOR_API_KEY, startLocalStack } from '../local/stack.ts';
 import {
   commandFor,

@@ -132,7 +132,7 @@ async function parent(): Promise<void> {
     `BENCH_EMBED_LATENCY_MS=${latencyMs} BENCH_EMBED_RPM=${rpm} npx node bench/ingest.ts`;
 
   const { startLocalAws } = await import('../test/support/local-aws.ts');
-  const { startGeminiSimulator } = await import('../local/gemini-simulator.ts');
+  const { startGeminiSimulator } = await import('../local/gemini-simulator/index.ts');
   const { makePdf, textbookPages } = await import('../test/support/pdf.ts');
   const sim = await startGeminiSimulator();
   const proxy = await startLatencyProxy(sim.url, latencyMs);

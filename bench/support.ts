@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SimulatorConfig, SimulatorStats } from '../local/gemini-simulator.ts';
+import type { SimulatorConfig, SimulatorStats } from '../local/gemini-simulator/index.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -132,7 +132,7 @@ export async function startSimulatorProcess(
 ): Promise<SimulatorProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'local/gemini-simulator.ts'), '--port', '0', '--api-key', apiKey],
+    [join(REPO_ROOT, 'local/gemini-simulator/cli.ts'), '--port', '0', '--api-key', apiKey],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolveUrl, reject) => {

@@ -13,7 +13,7 @@
  * a GET's reading of size, ETag and metadata and opening of the file, hold a lock per key, so
  * a GET answers with all of one version. Listings read the sidecars without the lock: they never
  * meet a half-written file, but one that races an overwrite may pair one version's size with the
- * other's ETag. The lock is in memory: one process serves a data directory (stack.ts locks it).
+ * other's ETag. The lock is in memory: one process serves a data directory (stack-data-dir.ts locks it).
  */
 
 import { createHash, randomUUID } from 'node:crypto';

@@ -9,25 +9,20 @@
  * clients and settings they build at load time) are loaded once per process. So one stack
  * runs at a time, and a stack started again in the same process reuses the ports of the first
  * one, so clients built by already-loaded modules still reach the right servers.
+ *
+ * This file is the start and stop sequence; what it reads of the template is in
+ * `stack-template.ts`, the data directory in `stack-data-dir.ts`, and the table, queues and
+ * event source pollers it makes in `stack-resources.ts`.
  */
 
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  type GlobalSecondaryIndex,
-  type KeySchemaElement,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { ENV, resetConfig } from '#platform/config.ts';
 import { createApp } from '../lib/app.ts';
@@ -36,21 +31,19 @@ import type { Settings } from '../lib/settings.ts';
 import { type ApiGateway, type ApiKey, startApiGateway } from './api-gateway.ts';
 import { createAtomicS3rver } from './atomic-s3-store.ts';
 import {
-  type CfnResource,
   type CfnTemplate,
-  isRecord,
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
-  type RefResolver,
-  referenceOf,
   resolveDefinition,
-  resolveIntrinsics,
   resourcesOfType,
 } from './cloudformation.ts';
 import { startDynaliteProcess } from './dynalite-process.ts';
 import { executionStatusChangeEvent, startEventRules } from './event-rules.ts';
-import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.ts';
-import { type GeminiSimulator, type SimulatorConfig, startGeminiSimulator } from './gemini-simulator.ts';
+import {
+  type GeminiSimulator,
+  type SimulatorConfig,
+  startGeminiSimulator,
+} from './gemini-simulator/index.ts';
 import {
   functionArn,
   type InvocationHooks,
@@ -59,7 +52,9 @@ import {
   loadLambda,
   templateFunctions,
 } from './lambda-runtime.ts';
-import { readPidFile, waitForPidFileHolder, writePidFile } from './pid-file.ts';
+import { loadApiKeys, loadWebhookSecret, lockDataDir, unlockDataDir } from './stack-data-dir.ts';
+import { createQueues, type EventSource, ensureTable, startEventSources } from './stack-resources.ts';
+import { corsConfigs, handlerEnvironment, LocalNames, onlyResource } from './stack-template.ts';
 import { type StepFunctionsService, startStepFunctionsService } from './step-functions-service.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,15 +64,6 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 /** Key the simulator insists on, so a handler that loses GEMINI_API_KEY fails as it would in AWS. */
 export const SIMULATOR_API_KEY = 'local-simulator-key';
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
-/** ScalingConfig.MaximumConcurrency absent: AWS scales far higher; a few pollers are plenty here. */
-const DEFAULT_POLLER_CONCURRENCY = 5;
-/** Variables that only make sense in AWS (a secret to read, Node flags for a fresh process). */
-// Secrets Manager does not run locally: the Gemini key and the webhook signing secret come as plain variables.
-const DROPPED_VARIABLES = new Set<string>([
-  ENV.geminiApiKeySecretArn,
-  ENV.webhookSigningSecretArn,
-  'NODE_OPTIONS',
-]);
 
 export interface LocalStackOptions {
   /** Where DynamoDB, S3 and the API keys persist. */
@@ -122,12 +108,7 @@ export interface LocalStack {
     queues: Record<string, string>;
   };
   /** The SQS event source mappings running locally, one poller each. */
-  eventSources: {
-    functionLogicalId: string;
-    queueUrl: string;
-    batchSize: number;
-    maximumConcurrency: number;
-  }[];
+  eventSources: EventSource[];
   template: CfnTemplate;
   /** CPU time used so far by the stand-ins in processes of their own (dynalite). */
   childCpuUsage(): Promise<NodeJS.CpuUsage>;
@@ -155,188 +136,6 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolvePromise());
     server.closeAllConnections();
   });
-}
-
-/** The template's resources, named locally the way CloudFormation names them: `<stack>-<logicalId>`. */
-class LocalNames {
-  readonly stackName: string;
-  readonly template: CfnTemplate;
-  sqsEndpoint = '';
-  constructor(stackName: string, template: CfnTemplate) {
-    this.stackName = stackName;
-    this.template = template;
-  }
-
-  physical(logicalId: string): string {
-    const resource = this.template.Resources[logicalId];
-    const props = resource?.Properties ?? {};
-    const explicit = [
-      props.TableName,
-      props.BucketName,
-      props.QueueName,
-      props.FunctionName,
-      props.StateMachineName,
-    ].find((name) => typeof name === 'string');
-    if (typeof explicit === 'string') return explicit;
-    const base = `${this.stackName}-${logicalId}`;
-    if (resource?.Type === 'AWS::S3::Bucket') return base.toLowerCase().slice(0, 63);
-    if (resource?.Type === 'AWS::SQS::Queue') {
-      return props.FifoQueue === true ? `${base.slice(0, 75)}.fifo` : base.slice(0, 80);
-    }
-    return base.slice(0, 64);
-  }
-
-  resolver: RefResolver = (logicalId, attribute) => {
-    const resource = this.template.Resources[logicalId];
-    if (!resource) throw new Error(`The template has no resource ${logicalId}`);
-    const name = this.physical(logicalId);
-    const region = LOCAL_REGION;
-    const account = LOCAL_ACCOUNT_ID;
-    switch (resource.Type) {
-      case 'AWS::DynamoDB::Table':
-        return attribute === 'Arn' ? `arn:aws:dynamodb:${region}:${account}:table/${name}` : name;
-      case 'AWS::S3::Bucket':
-        if (attribute === 'Arn') return `arn:aws:s3:::${name}`;
-        return attribute?.includes('DomainName') ? `${name}.s3.amazonaws.com` : name;
-      case 'AWS::SQS::Queue': {
-        const arn = `arn:aws:sqs:${region}:${account}:${name}`;
-        if (attribute === 'Arn') return arn;
-        if (attribute === 'QueueName') return name;
-        return `${this.sqsEndpoint}/${account}/${name}`;
-      }
-      case 'AWS::Lambda::Function':
-        return attribute === 'Arn' ? functionArn(name) : name;
-      case 'AWS::StepFunctions::StateMachine': {
-        const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
-        return attribute === 'Name' ? name : arn;
-      }
-      case 'AWS::SecretsManager::Secret':
-        return `arn:aws:secretsmanager:${region}:${account}:secret:${name}-local`;
-      case 'AWS::IAM::Role':
-        return attribute === 'Arn' ? `arn:aws:iam::${account}:role/${name}` : name;
-      case 'AWS::Logs::LogGroup':
-        return attribute === 'Arn' ? `arn:aws:logs:${region}:${account}:log-group:${name}:*` : name;
-      default:
-        return attribute ? `arn:aws:local:${region}:${account}:${logicalId}/${attribute}` : name;
-    }
-  };
-}
-
-function onlyResource(template: CfnTemplate, type: string, purpose: string): [string, CfnResource] {
-  const found = resourcesOfType(template, type);
-  if (found.length !== 1 || !found[0])
-    throw new Error(`Expected one ${type} (${purpose}), found ${found.length}`);
-  return found[0];
-}
-
-const LOCK_FILE = 'stack.pid';
-
-/** How long a start waits for the holder of the data directory's lock to finish exiting. */
-const LOCK_WAIT_MS = 3_000;
-
-/**
- * LevelDB allows one process per folder; say so plainly instead of dynalite's "Database is closed".
- * A holder that is gone, or a zombie of a stack killed a moment ago, holds nothing; one still
- * running is given a moment to finish exiting (a stack stopping on SIGTERM, say) before the start
- * is refused.
- */
-async function lockDataDir(dataDir: string): Promise<void> {
-  const file = join(dataDir, LOCK_FILE);
-  const holder = readPidFile(file);
-  if (holder && holder.pid !== process.pid) {
-    const running = await waitForPidFileHolder(file, LOCK_WAIT_MS);
-    if (running)
-      throw new Error(
-        `Another local stack (pid ${running.pid}) is using ${dataDir}; stop it or use another data directory`,
-      );
-  }
-  writePidFile(file);
-}
-
-/** The webhook signing secret, made once and kept with the data like the API keys. */
-function loadWebhookSecret(dataDir: string): string {
-  const file = join(dataDir, 'webhook-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
-
-function loadApiKeys(dataDir: string): ApiKey[] {
-  const file = join(dataDir, 'api-keys.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ApiKey[];
-  // API Gateway key ids are 10 lowercase characters and values 40 alphanumerics.
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const random = (length: number, chars: string) =>
-    [...randomBytes(length)].map((byte) => chars[byte % chars.length]).join('');
-  const keys = ['default', 'second'].map((name) => ({
-    id: random(10, 'abcdefghijklmnopqrstuvwxyz0123456789'),
-    value: random(40, alphabet),
-    name,
-  }));
-  writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-  return keys;
-}
-
-async function ensureTable(dynamo: DynamoDBClient, tableName: string, props: Record<string, unknown>) {
-  const keySchema = props.KeySchema as KeySchemaElement[];
-  const indexes = (props.GlobalSecondaryIndexes as GlobalSecondaryIndex[] | undefined) ?? [];
-  try {
-    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-    const existingIndexes = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    const sameKeys = JSON.stringify(Table?.KeySchema) === JSON.stringify(keySchema);
-    const missing = indexes.filter((index) => !existingIndexes.has(index.IndexName));
-    if (!sameKeys || missing.length > 0) {
-      throw new Error(
-        `The local table ${tableName} was created by an older template (key schema or indexes changed). ` +
-          'Delete the dynamodb folder of the data directory to recreate it.',
-      );
-    }
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: keySchema,
-      AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
-      BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes:
-        indexes.length > 0 ? indexes.map(({ ProvisionedThroughput: _, ...index }) => index) : undefined,
-    }),
-  );
-  // dynalite has no TimeToLive support: expired jobs stay until deleted, which only matters
-  // for a local store that runs for months.
-}
-
-const escapeXml = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-
-/**
- * The bucket's CorsConfiguration as the S3 XML s3rver reads, so a browser page can use the
- * presigned upload and download URLs locally as it would in AWS.
- */
-function corsConfigs(bucket: CfnResource): string[] {
-  const cors = bucket.Properties?.CorsConfiguration;
-  const rules = isRecord(cors) && Array.isArray(cors.CorsRules) ? cors.CorsRules.filter(isRecord) : [];
-  if (rules.length === 0) return [];
-  const elements: [string, string][] = [
-    ['AllowedOrigins', 'AllowedOrigin'],
-    ['AllowedMethods', 'AllowedMethod'],
-    ['AllowedHeaders', 'AllowedHeader'],
-    ['ExposedHeaders', 'ExposeHeader'],
-  ];
-  const xmlRules = rules.map((rule) => {
-    const parts = elements.flatMap(([property, element]) =>
-      (Array.isArray(rule[property]) ? rule[property] : []).map(
-        (value: unknown) => `<${element}>${escapeXml(String(value))}</${element}>`,
-      ),
-    );
-    if (typeof rule.MaxAge === 'number') parts.push(`<MaxAgeSeconds>${rule.MaxAge}</MaxAgeSeconds>`);
-    return `<CORSRule>${parts.join('')}</CORSRule>`;
-  });
-  return [`<CORSConfiguration>${xmlRules.join('')}</CORSConfiguration>`];
 }
 
 function applyEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -367,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
     mkdirSync(join(dataDir, 's3'), { recursive: true });
     await lockDataDir(dataDir);
-    onStop('data directory lock', () => rmSync(join(dataDir, LOCK_FILE), { force: true }));
+    onStop('data directory lock', () => unlockDataDir(dataDir));
 
     const { app, stack } = createApp({ bundle: false, settings: options.settings });
     const assembly = app.synth();
@@ -430,47 +229,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureTable(dynamo, names.physical(tableId), tableResource.Properties ?? {});
 
     const visibility = options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
-    const queues = resourcesOfType(template, 'AWS::SQS::Queue');
-    // Dead-letter queues first: a RedrivePolicy must name an existing queue.
-    const redrives = ([, queue]: [string, CfnResource]) =>
-      Number(queue.Properties?.RedrivePolicy !== undefined);
-    queues.sort((a, b) => redrives(a) - redrives(b));
-    const queueVisibility: Record<string, number> = {};
-    /** Redrive policies, applied by the pollers (see event-source-poller.ts on local-aws-sqs's counts). */
-    const queueRedrive: Record<string, { deadLetterQueueUrl: string; maxReceiveCount: number }> = {};
-    for (const [logicalId, queue] of queues) {
-      const props = queue.Properties ?? {};
-      const templateVisibility = typeof props.VisibilityTimeout === 'number' ? props.VisibilityTimeout : 30;
-      queueVisibility[logicalId] = Math.min(templateVisibility, visibility);
-      const attributes: Record<string, string> = { VisibilityTimeout: String(queueVisibility[logicalId]) };
-      if (typeof props.MessageRetentionPeriod === 'number')
-        attributes.MessageRetentionPeriod = String(props.MessageRetentionPeriod);
-      if (typeof props.DelaySeconds === 'number') attributes.DelaySeconds = String(props.DelaySeconds);
-      if (props.FifoQueue === true) attributes.FifoQueue = 'true';
-      if (props.RedrivePolicy !== undefined) {
-        const policy = resolveIntrinsics(props.RedrivePolicy, names.resolver) as {
-          deadLetterTargetArn: string;
-          maxReceiveCount: number;
-        };
-        const target = isRecord(props.RedrivePolicy)
-          ? referenceOf(props.RedrivePolicy.deadLetterTargetArn)?.logicalId
-          : undefined;
-        if (target) {
-          queueRedrive[logicalId] = {
-            deadLetterQueueUrl: names.resolver(target),
-            maxReceiveCount: Number(policy.maxReceiveCount),
-          };
-        }
-        // local-aws-sqs's own redrive counts visibility changes as receives: out of reach here.
-        attributes.RedrivePolicy = JSON.stringify({
-          ...policy,
-          maxReceiveCount: target ? 1000 : policy.maxReceiveCount,
-        });
-      }
-      await sqs.send(
-        new CreateQueueCommand({ QueueName: names.physical(logicalId), Attributes: attributes }),
-      );
-    }
+    const queues = await createQueues(sqs, template, names, visibility);
 
     // Gemini: the simulator unless a real key is given without asking for the simulator.
     const realGemini = options.gemini?.apiKey !== undefined && options.gemini.simulator === undefined;
@@ -525,23 +284,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Stopping aborts running executions; their ABORTED events reach the rules, drained after.
     onStop('Step Functions', () => stepFunctions.close());
 
-    // The handlers' environment: what the template gives each function, resolved to local names.
-    const functionEnv: Record<string, string> = {};
-    for (const { logicalId, resource } of functions) {
-      const variables = (
-        resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
-      )?.Variables;
-      const resolved = resolveIntrinsics(variables ?? {}, names.resolver) as Record<string, unknown>;
-      for (const [name, value] of Object.entries(resolved)) {
-        if (DROPPED_VARIABLES.has(name)) continue;
-        const text = String(value);
-        if (functionEnv[name] !== undefined && functionEnv[name] !== text) {
-          say(`warning: ${name} differs between functions; ${logicalId} gets "${functionEnv[name]}" locally`);
-          continue;
-        }
-        functionEnv[name] = text;
-      }
-    }
+    const functionEnv = handlerEnvironment(functions, names.resolver, say);
     const env: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -593,49 +336,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const fn of Object.values(lambdas)) fn.killAll();
     });
 
-    // Event source mappings.
-    const pollers: EventSourcePoller[] = [];
-    const eventSources: LocalStack['eventSources'] = [];
-    for (const [logicalId, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
-      const props = mapping.Properties ?? {};
-      if (props.Enabled === false) continue;
-      const queueId = referenceOf(props.EventSourceArn)?.logicalId;
-      const functionId = referenceOf(props.FunctionName)?.logicalId;
-      const fn = functionId ? lambdas[functionId] : undefined;
-      if (!queueId || !functionId || template.Resources[queueId]?.Type !== 'AWS::SQS::Queue' || !fn) {
-        throw new Error(`${logicalId}: only SQS event sources of this template's functions run locally`);
-      }
-      const scaling = isRecord(props.ScalingConfig) ? props.ScalingConfig.MaximumConcurrency : undefined;
-      const queueVisibilitySeconds = queueVisibility[queueId] ?? visibility;
-      const source = {
-        functionLogicalId: functionId,
-        queueUrl: names.resolver(queueId),
-        batchSize: typeof props.BatchSize === 'number' ? props.BatchSize : 10,
-        maximumConcurrency: typeof scaling === 'number' ? scaling : DEFAULT_POLLER_CONCURRENCY,
-      };
-      eventSources.push(source);
-      pollers.push(
-        startEventSourcePoller({
-          sqs,
-          queueUrl: source.queueUrl,
-          queueArn: names.resolver(queueId, 'Arn'),
-          handler: fn.invoke as (event: unknown) => Promise<unknown>,
-          batchSize: source.batchSize,
-          maximumBatchingWindowSeconds:
-            typeof props.MaximumBatchingWindowInSeconds === 'number'
-              ? props.MaximumBatchingWindowInSeconds
-              : 0,
-          maximumConcurrency: source.maximumConcurrency,
-          reportBatchItemFailures:
-            Array.isArray(props.FunctionResponseTypes) &&
-            props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
-          holdVisibilitySeconds:
-            queueVisibilitySeconds < fn.config.timeoutSeconds ? queueVisibilitySeconds : undefined,
-          ...(queueRedrive[queueId] ? { redrive: queueRedrive[queueId] } : {}),
-          log: say,
-        }),
-      );
-    }
+    const { pollers, eventSources } = startEventSources({
+      template,
+      names,
+      lambdas,
+      sqs,
+      queues,
+      visibility,
+      log: say,
+    });
     onStop('event source pollers', () =>
       Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined),
     );
@@ -668,7 +377,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         tableName: names.physical(tableId),
         bucketName: names.physical(bucketId),
         stateMachineArn: names.resolver(machineId),
-        queues: Object.fromEntries(queues.map(([id]) => [id, names.resolver(id)])),
+        queues: Object.fromEntries(queues.queues.map(([id]) => [id, names.resolver(id)])),
       },
       eventSources,
       template,

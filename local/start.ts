@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULT_KINDS, type FaultKind, type SimulatorConfig } from './gemini-simulator.ts';
+import { FAULT_KINDS, type FaultKind, type SimulatorConfig } from './gemini-simulator/index.ts';
 import { REPO_ROOT, startLocalStack } from './stack.ts';
 
 const HELP = `Usage: npm start [-- --help]

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { GeminiSimulator } from '../../local/gemini-simulator.ts';
+import type { GeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { type InvocationHooks, outsideInvocation } from '../../local/lambda-runtime.ts';
 import {
   type ChaosStack,

@@ -17,7 +17,7 @@ import {
   type GeminiSimulator,
   type SimulatorConfig,
   startGeminiSimulator,
-} from '../../local/gemini-simulator.ts';
+} from '../../local/gemini-simulator/index.ts';
 import type { InvocationHooks, InvocationInfo, OutboundRequest } from '../../local/lambda-runtime.ts';
 import { outsideInvocation } from '../../local/lambda-runtime.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';

@@ -8,7 +8,7 @@
  * new job with the same parameters generates only the failed chunks, until complete. Every
  * planned chunk is in the output exactly once, and no chunk went past the worker's bounds.
  */
-import type { FaultKind } from '../../local/gemini-simulator.ts';
+import type { FaultKind } from '../../local/gemini-simulator/index.ts';
 import {
   ANSWERED,
   BOUNDS,

@@ -22,7 +22,7 @@ import { createSqsServer } from 'local-aws-sqs';
 import type { DocumentRecord, SupportedType } from '#assessments/documents/document-store.ts';
 import { resetConfig } from '#platform/config.ts';
 import { toSqsRecord } from '../../local/event-source-poller.ts';
-import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { resetSimulator } from '../support/gemini.ts';
 import { uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';

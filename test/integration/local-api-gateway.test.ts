@@ -14,13 +14,10 @@ import { BINARY_BODY_MAX_BYTES, TEXT_BODY_MAX_BYTES } from '../../lib/constructs
 import { functionEntries } from '../../lib/definition.ts';
 import { CORS_EXPOSED_HEADERS } from '../../lib/routes.ts';
 import { MAX_INLINE_UPLOAD_BYTES } from '../../lib/settings.ts';
-import {
-  type ApiGateway,
-  apiFromTemplate,
-  renderGatewayTemplate,
-  requestTimeOf,
-  startApiGateway,
-} from '../../local/api-gateway.ts';
+import { type ApiGateway, startApiGateway } from '../../local/api-gateway.ts';
+import { requestTimeOf } from '../../local/api-gateway-event.ts';
+import { renderGatewayTemplate } from '../../local/api-gateway-responses.ts';
+import { apiFromTemplate } from '../../local/api-gateway-template.ts';
 import type { CfnTemplate } from '../../local/cloudformation.ts';
 import { createLocalLambda, type Invoke } from '../../local/lambda-runtime.ts';
 

@@ -11,7 +11,7 @@ import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { functionEntries } from '../../lib/definition.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import { apiFromTemplate } from '../../local/api-gateway.ts';
+import { apiFromTemplate } from '../../local/api-gateway-template.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 
 describe('local stack', () => {

@@ -5,7 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { ChunkFile } from '#jobs/chunk-generator.ts';
 import type { Question } from '#jobs/questions.ts';
 import type { GenerationSettings } from '#platform/config.ts';
-import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { fixture } from '../support/fixtures.ts';
 import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
 import { uniqueOwner } from '../support/jobs.ts';

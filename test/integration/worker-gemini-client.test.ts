@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { GenerationSettings } from '#platform/config.ts';
-import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { fixture } from '../support/fixtures.ts';
 import { resetSimulator } from '../support/gemini.ts';
 import { uniqueOwner } from '../support/jobs.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimulatorConfig } from '../../local/gemini-simulator.ts';
+import type { SimulatorConfig } from '../../local/gemini-simulator/index.ts';
 import { startLocalStack } from '../../local/stack.ts';
 
 export const BASE = '/api/v1/quiz-generator';

@@ -1,10 +1,15 @@
 /**
- * Helpers around the Gemini simulator (`local/gemini-simulator.ts`) for tests that need a
+ * Helpers around the Gemini simulator (`local/gemini-simulator/`) for tests that need a
  * fault on a given call and not on the others. The simulator draws faults from its seed and the
  * call's index only, so a seed that gives the wanted sequence of outcomes gives it again after
  * `resetStats()`, whatever the requests are.
  */
-import type { FaultKind, GeminiSimulator, Outcome, SimulatorStats } from '../../local/gemini-simulator.ts';
+import type {
+  FaultKind,
+  GeminiSimulator,
+  Outcome,
+  SimulatorStats,
+} from '../../local/gemini-simulator/index.ts';
 
 const PROBE_MODEL = 'probe-model';
 

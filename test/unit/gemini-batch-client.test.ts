@@ -11,7 +11,7 @@ import {
   submitBatch,
 } from '#platform/gemini/batch-client.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';
-import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 
 const KEY = 'test-key';
 const MODEL = 'gemini-test-flash';

@@ -6,7 +6,7 @@ import {
   type SimulatorConfig,
   type SimulatorStats,
   startGeminiSimulator,
-} from '../../local/gemini-simulator.ts';
+} from '../../local/gemini-simulator/index.ts';
 
 const MODEL = 'gemini-test-flash';
 const KEY = 'test-key';

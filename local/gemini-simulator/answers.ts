@@ -1,0 +1,120 @@
+/**
+ * The generateContent answer to a request, as a response body and the tokens it counts: the
+ * prompt read, an answer made to the response schema (or prose), a content fault applied.
+ * Batches answer each of their requests with the same function.
+ */
+import type { FaultKind } from './config.ts';
+import { shapeCandidate, spoilAnswer } from './faults.ts';
+import { asCount, field, isRecord } from './json.ts';
+import { hashHex, rngFrom, sha256 } from './random.ts';
+import { type GenContext, generate, generateString } from './schema-answers.ts';
+import type { Outcome, SimulatorState } from './state.ts';
+
+interface GenerateRequest {
+  contents?: unknown;
+  systemInstruction?: unknown;
+  generationConfig?: Record<string, unknown>;
+}
+
+export function textsOf(content: unknown): string[] {
+  if (typeof content === 'string') return [content];
+  if (!isRecord(content) || !Array.isArray(content.parts)) return [];
+  return content.parts.flatMap((p) => (isRecord(p) && typeof p.text === 'string' ? [p.text] : []));
+}
+
+export function promptTexts(body: Record<string, unknown>): { all: string[]; lastUser: string } {
+  const contents = Array.isArray(body.contents) ? body.contents : body.contents ? [body.contents] : [];
+  const system = textsOf(field(body, 'systemInstruction'));
+  const all = [...system, ...contents.flatMap(textsOf)];
+  const users = contents.filter((c) => !isRecord(c) || c.role === undefined || c.role === 'user');
+  const last = users.at(-1);
+  return { all, lastUser: last === undefined ? '' : textsOf(last).join(' ') };
+}
+
+function excerptOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/"/g, "'").trim();
+  if (flat === '') return 'the prompt';
+  return flat.length > 48 ? `${flat.slice(0, 47).trimEnd()}…` : flat;
+}
+
+export function tokensFor(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+export interface Answered {
+  outcome: Outcome;
+  response: Record<string, unknown>;
+  promptTokens: number;
+  candidatesTokens: number;
+  thoughtsTokens: number;
+}
+
+/** The generateContent answer to a request; `fault` may shape its content (not an HTTP error). */
+export function answerFor(
+  state: SimulatorState,
+  body: Record<string, unknown>,
+  model: string,
+  fault: FaultKind | undefined,
+  responseKey: string | number,
+): Answered {
+  const { config } = state;
+  const request = body as GenerateRequest;
+  const { all, lastUser } = promptTexts(body);
+  const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));
+  const generationConfig = isRecord(request.generationConfig)
+    ? request.generationConfig
+    : isRecord(body.generation_config)
+      ? body.generation_config
+      : undefined;
+  const ref = hashHex(config.seed, model, JSON.stringify(body)).slice(0, 8);
+  const jsonSchema = field(generationConfig, 'responseJsonSchema');
+  const openApiSchema = field(generationConfig, 'responseSchema');
+  const schema = isRecord(jsonSchema) ? jsonSchema : isRecord(openApiSchema) ? openApiSchema : undefined;
+  const wantsJson =
+    schema !== undefined || field(generationConfig, 'responseMimeType') === 'application/json';
+  const ctx: GenContext = {
+    rand: rngFrom(config.seed, 'answer', ref),
+    root: schema ?? {},
+    ref,
+    excerpt: excerptOf(lastUser || all.join(' ')),
+    counters: new Map(),
+    sites: { enums: [], arrays: [] },
+  };
+  let text: string;
+  if (schema) {
+    const answer = generate(schema, ctx, 'response');
+    spoilAnswer(ctx, fault, state.recentTexts);
+    text = JSON.stringify(answer);
+  } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });
+  else text = generateString({}, ctx, 'response');
+
+  const { outcome, finishReason, parts, safetyRatings } = shapeCandidate(text, fault);
+  const candidatesTokens = parts ? tokensFor(parts.reduce((n, p) => n + p.text.length, 0)) : 0;
+  const thinkingBudget = asCount(
+    field(field(generationConfig, 'thinkingConfig') as Record<string, unknown>, 'thinkingBudget'),
+  );
+  const thoughtsTokens = Math.max(0, Math.min(config.thoughtsTokens, thinkingBudget ?? Infinity));
+  const totalTokens = promptTokens + candidatesTokens + thoughtsTokens;
+
+  const candidate: Record<string, unknown> = { finishReason, index: 0 };
+  if (parts) candidate.content = { parts, role: 'model' };
+  if (safetyRatings) candidate.safetyRatings = safetyRatings;
+  return {
+    outcome,
+    promptTokens,
+    candidatesTokens,
+    thoughtsTokens,
+    response: {
+      candidates: [candidate],
+      usageMetadata: {
+        promptTokenCount: promptTokens,
+        candidatesTokenCount: candidatesTokens,
+        totalTokenCount: totalTokens,
+        promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+        thoughtsTokenCount: thoughtsTokens,
+      },
+      modelVersion: model,
+      responseId: sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22),
+    },
+  };
+}
