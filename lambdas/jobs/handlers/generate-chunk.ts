@@ -8,13 +8,11 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sectionIdOf, sectionTitle } from '#content/content-job.ts';
 import { contentProgress } from '#content/job-events.ts';
-import type { ChunkResult } from '#contract/pipeline.ts';
-import { sfn, sqs } from '#platform/clients.ts';
+import { sqs } from '#platform/clients.ts';
 import { ENV, generationSettings, requireEnv } from '#platform/config.ts';
 import { BudgetReached, DomainError } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
@@ -33,7 +31,7 @@ import {
 import { describeChunk, findChunk } from '../chunks.ts';
 import { isTerminal, type JobRecord } from '../job.ts';
 import * as jobs from '../job-store.ts';
-import { answerToken, type ChunkMessageBody, chunkMessageSchema } from '../task-token.ts';
+import { type ChunkMessageBody, chunkMessageSchema, failTask, succeedTask } from '../task-token.ts';
 
 const settings = generationSettings();
 const queueUrl = requireEnv(ENV.chunkQueueUrl);
@@ -51,17 +49,7 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
     if (!job || isTerminal(job.status)) {
       // Cancelled or deleted: spend nothing on it. The execution was stopped, or is told now.
       logger.info('Skipping chunk of a job that is no longer running', { status: job?.status ?? 'deleted' });
-      await answerToken(
-        () =>
-          sfn.send(
-            new SendTaskFailureCommand({
-              taskToken: message.task_token,
-              error: 'JobNotRunning',
-              cause: `Job is ${job?.status ?? 'deleted'}`,
-            }),
-          ),
-        message.chunk_key,
-      );
+      await failTask(message, 'JobNotRunning', `Job is ${job?.status ?? 'deleted'}`);
       return;
     }
     await runChunk(job, message, receiveCount, record, context);
@@ -90,34 +78,13 @@ async function runChunk(
   const label = await chunkLabel(job, message.chunk_key);
   if (!label) {
     // Not this job's chunk (a message from a changed deployment): nothing to generate, ever.
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskFailureCommand({
-            taskToken: message.task_token,
-            error: 'ChunkFailed',
-            cause: `Chunk ${message.chunk_key} is not part of job ${job.job_id}`,
-          }),
-        ),
-      message.chunk_key,
-    );
+    await failTask(message, 'ChunkFailed', `Chunk ${message.chunk_key} is not part of job ${job.job_id}`);
     return;
   }
   const previous = await jobs.getChunkRecord(message.job_id, message.chunk_key);
   if (previous?.status === 'completed') {
     // A redelivery after the outcome was recorded (the answer to the token was lost): answer again.
-    const result: ChunkResult = {
-      chunk_key: message.chunk_key,
-      status: 'completed',
-      questions: previous.questions ?? 0,
-    };
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) }),
-        ),
-      message.chunk_key,
-    );
+    await succeedTask(message, previous.questions ?? 0);
     return;
   }
   const kept = await keptByThisJob(job, message.chunk_key, previous);
@@ -209,17 +176,7 @@ async function runChunk(
       ...usage,
     });
     metrics.addMetric('ChunksFailed', MetricUnit.Count, 1);
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskFailureCommand({
-            taskToken: message.task_token,
-            error: 'ChunkFailed',
-            cause: reason.slice(0, 32_000),
-          }),
-        ),
-      message.chunk_key,
-    );
+    await failTask(message, 'ChunkFailed', reason);
   }
 }
 
@@ -239,16 +196,7 @@ async function completeChunk(message: ChunkMessageBody, label: string, generated
   if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
   metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
   metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
-  const result: ChunkResult = {
-    chunk_key: message.chunk_key,
-    status: 'completed',
-    questions: generated.questions,
-  };
-  await answerToken(
-    () =>
-      sfn.send(new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) })),
-    message.chunk_key,
-  );
+  await succeedTask(message, generated.questions);
 }
 
 function zeroUsage() {
