@@ -7,6 +7,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { s3, sqs } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError } from '#platform/errors.ts';
+import { redeliveryDelaySeconds } from '#platform/queue.ts';
 import { type DocumentRecord, documentKeys, getDocument, updateDocument } from './document-store.ts';
 
 /** The body of a message on the document queue. */
@@ -29,11 +30,6 @@ export class DocumentStateConflict extends DomainError {
 }
 
 export const STALE_INGESTION_MESSAGE = 'Ingestion did not finish in time; upload the document again';
-
-/** Delays between deliveries of a failing ingestion message, as `ingest-document.ts` sets them. */
-export function redeliveryDelaySeconds(receiveCount: number): number {
-  return Math.min(900, 15 * 2 ** (receiveCount - 1));
-}
 
 /**
  * How long an ingestion may take at most: every delivery running to the function's timeout,

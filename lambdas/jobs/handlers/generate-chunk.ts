@@ -8,11 +8,9 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sectionIdOf, sectionTitle } from '#content/content-job.ts';
 import { contentProgress } from '#content/job-events.ts';
-import { sqs } from '#platform/clients.ts';
 import { ENV, generationSettings, requireEnv } from '#platform/config.ts';
 import { BudgetReached, DomainError } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
@@ -20,6 +18,7 @@ import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { costOf } from '#platform/gemini/pricing.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger, metrics } from '#platform/powertools.ts';
+import { returnLater } from '#platform/queue.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
 import {
@@ -146,19 +145,12 @@ async function runChunk(
     const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
     await settle(costOf(settings.model, usage));
     if (retryable && receiveCount < settings.chunkMaxReceives) {
-      // Back to the queue; it comes back after a delay that grows with each delivery.
-      const delaySeconds = Math.min(900, 15 * 2 ** (receiveCount - 1));
-      logger.warn('Chunk failed transiently; returning it to the queue', {
+      await returnLater(record, {
+        queueUrl,
+        receiveCount,
+        message: 'Chunk failed transiently; returning it to the queue',
         error: (error as Error).message,
-        retry_in_seconds: delaySeconds,
       });
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: delaySeconds,
-        }),
-      );
       throw error;
     }
     const reason = error instanceof Error ? error.message : String(error);
