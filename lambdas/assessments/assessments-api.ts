@@ -56,6 +56,7 @@ import {
   listDocuments,
 } from './documents/document-store.ts';
 import { DocumentRejected, detectContentType } from './documents/extract.ts';
+import { assessmentBasics } from './kind-basics.ts';
 import * as saved from './saved-store.ts';
 
 /** Most questions one assessment may ask for. */
@@ -416,10 +417,12 @@ const routes: Record<string, Route> = {
     if (body.dry_run) {
       return json(
         200,
-        await service.dryRun(owner, 'assessment', parameters, { maxCostUsd: body.max_cost_usd }),
+        await service.dryRun(owner, assessmentBasics, 'assessment', parameters, {
+          maxCostUsd: body.max_cost_usd,
+        }),
       );
     }
-    const job = await service.startJob(owner, 'assessment', parameters, {
+    const job = await service.startJob(owner, assessmentBasics, 'assessment', parameters, {
       retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
       timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
       maxCostUsd: body.max_cost_usd,

@@ -14,6 +14,7 @@ import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { MAX_NESTING, nestedDeeperThan, ownerOf } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
+import { contentBasics, contentKinds } from '../kind-basics.ts';
 import { ContentRequestError, chooseModel, type ExecuteRequest, parseExecuteRequest } from '../request.ts';
 import { ownerWebhookSecret } from '../signing-secret.ts';
 import { readStructure } from '../structure.ts';
@@ -171,6 +172,7 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
   const model = chooseModel(request.config, settings.model).model;
   const job = await service.startJob(
     owner,
+    contentBasics,
     'content',
     {
       content_job_id: contentJobId,
@@ -187,7 +189,7 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
     at: job.created_at,
   });
   const waitSeconds = intEnv(ENV.syncWaitSeconds, DEFAULTS.syncWaitSeconds, 0);
-  const finished = await service.waitForJob(owner, job.job_id, waitSeconds * 1000);
+  const finished = await service.waitForJob(owner, job.job_id, waitSeconds * 1000, contentKinds);
   if (finished.status === 'completed') return raw(await successBody(finished.job_id, owner, request));
   if (finished.status === 'failed' && finished.error_message?.startsWith('QUALITY_THRESHOLD_NOT_MET')) {
     throw new ContentApiError(
@@ -237,7 +239,7 @@ async function execute(event: APIGatewayProxyEvent, owner: string): Promise<APIG
 
 /** The seed's success body: content inline under the inline limit, else a reference to S3. */
 async function successBody(jobId: string, owner: string, request: ExecuteRequest) {
-  const job = await service.getJob(owner, jobId);
+  const job = await service.getJob(owner, jobId, contentKinds);
   const key = s3Keys.contentResult(owner, jobId);
   const stored = await results.getJson<StoredContent & { notes?: string[]; model?: string }>(key);
   const size = job.content_stats?.content_size ?? 0;

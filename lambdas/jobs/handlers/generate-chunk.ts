@@ -9,8 +9,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sectionIdOf, sectionTitle } from '#content/content-job.ts';
-import { contentProgress } from '#content/job-events.ts';
+import { generateChunk, keptByThisJob, kindOf } from '#kinds';
 import { ENV, generationSettings, requireEnv } from '#platform/config.ts';
 import { BudgetReached, DomainError } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
@@ -21,15 +20,10 @@ import { logger, metrics } from '#platform/powertools.ts';
 import { returnLater } from '#platform/queue.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
-import {
-  ChunkGenerationFailed,
-  type GeneratedChunk,
-  generateChunk,
-  keptByThisJob,
-} from '../chunk-generator.ts';
-import { describeChunk, findChunk } from '../chunks.ts';
+import { ChunkGenerationFailed, type GeneratedChunk } from '../chunk-common.ts';
 import { isTerminal, type JobRecord } from '../job.ts';
 import * as jobs from '../job-store.ts';
+import type { JobKind } from '../kind.ts';
 import { type ChunkMessageBody, chunkMessageSchema, failTask, succeedTask } from '../task-token.ts';
 
 const settings = generationSettings();
@@ -57,16 +51,6 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
   }
 }
 
-/** How progress messages name the chunk, or undefined when the job has no such chunk. */
-async function chunkLabel(job: JobRecord, chunkKey: string): Promise<string | undefined> {
-  if (job.job_type === 'content') {
-    const title = await sectionTitle(job.owner, job.job_id, chunkKey);
-    return title === undefined ? undefined : `section "${title}"`;
-  }
-  const chunk = findChunk(job.job_type, job.parameters, chunkKey, settings);
-  return chunk && describeChunk(chunk);
-}
-
 async function runChunk(
   job: JobRecord,
   message: ChunkMessageBody,
@@ -74,7 +58,8 @@ async function runChunk(
   record: SQSRecord,
   context?: Context,
 ): Promise<void> {
-  const label = await chunkLabel(job, message.chunk_key);
+  const kind = kindOf(job.job_type);
+  const label = await kind.chunkLabel(job, message.chunk_key, settings);
   if (!label) {
     // Not this job's chunk (a message from a changed deployment): nothing to generate, ever.
     await failTask(message, 'ChunkFailed', `Chunk ${message.chunk_key} is not part of job ${job.job_id}`);
@@ -96,12 +81,12 @@ async function runChunk(
       model_calls: kept.calls,
     });
     metrics.addMetric('ChunksReused', MetricUnit.Count, 1);
-    await completeChunk(message, label, kept);
+    await completeChunk(message, label, kept, kind);
     return;
   }
   const attempt = await jobs.startChunkAttempt(job, message.chunk_key);
   await jobs.setProgressMessage(message.job_id, `Generating ${label}...`);
-  if (job.job_type === 'content') await jobs.setCurrentSection(job.job_id, sectionIdOf(message.chunk_key));
+  await kind.chunkStarted?.(job, message.chunk_key);
   const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
   let reservation: budgets.Reservation | undefined;
   /** Replaces the chunk's reservation by what it really cost, once. */
@@ -116,7 +101,7 @@ async function runChunk(
     if (!apiKey) throw new ChunkGenerationFailed('GEMINI_API_KEY not configured', zeroUsage());
     const reserved = await budgets.reserve(
       job,
-      chunkReserveUsd(job, message.chunk_key, settings),
+      chunkReserveUsd(job, message.chunk_key, settings, kind),
       job.monthly_budget_usd ?? null,
     );
     if (!reserved.ok) throw new BudgetReached(reserved.reason);
@@ -133,7 +118,7 @@ async function runChunk(
       settleCost: settle,
     });
     await settle(generated.costUsd);
-    await completeChunk(message, label, generated);
+    await completeChunk(message, label, generated, kind);
   } catch (error) {
     // Bad answers and refusals would come out the same next time; anything else (the model's
     // 429s and 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
@@ -173,7 +158,12 @@ async function runChunk(
 }
 
 /** Records a generated chunk's outcome on the job and answers the token with success. */
-async function completeChunk(message: ChunkMessageBody, label: string, generated: GeneratedChunk) {
+async function completeChunk(
+  message: ChunkMessageBody,
+  label: string,
+  generated: GeneratedChunk,
+  kind: JobKind,
+) {
   const counted = await jobs.recordChunkOutcome({
     jobId: message.job_id,
     chunkKey: message.chunk_key,
@@ -185,7 +175,7 @@ async function completeChunk(message: ChunkMessageBody, label: string, generated
     ...(generated.quality ? { quality: generated.quality } : {}),
     ...generated.usage,
   });
-  if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
+  if (counted) await kind.chunkCompleted?.(counted, message.chunk_key);
   metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
   metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
   await succeedTask(message, generated.questions);
