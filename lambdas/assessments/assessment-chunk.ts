@@ -14,7 +14,7 @@ import {
   modelCaller,
   provenanceOf,
 } from '#jobs/chunk-common.ts';
-import { type ChunkSpec, dedupeScopeOf, findChunk } from '#jobs/chunks.ts';
+import { chunkKey } from '#jobs/chunks.ts';
 import * as jobs from '#jobs/job-store.ts';
 import { openQuestionBank } from '#jobs/question-bank.ts';
 import { checkQuestions, fingerprint } from '#jobs/questions.ts';
@@ -34,10 +34,9 @@ import {
   toAssessmentQuestion,
 } from './assessment.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
+import { ASSESSMENT, type AssessmentChunk, assessmentChunks, describeChunk } from './chunks.ts';
 import { embedTexts } from './documents/embeddings.ts';
 import { type DocumentIndex, loadIndex, searchPassages } from './documents/index-store.ts';
-
-type AssessmentChunk = Extract<ChunkSpec, { kind: 'assessment' }>;
 
 /** Passages given to the model per chunk: enough to spread the questions, few enough to stay focused. */
 function passagesPerChunk(questions: number): number {
@@ -85,16 +84,15 @@ async function retrieve(
 
 export async function generateAssessmentChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
   const params = input.job?.parameters ?? {};
-  const found = findChunk('assessment', params, input.chunkKey, input.settings);
-  if (found?.kind !== 'assessment')
-    throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
-  const chunk = found;
+  const chunk = assessmentChunks(params).find((c) => c.key === input.chunkKey);
+  if (!chunk) throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
   const query = params.query ?? '';
   const documentId = params.document_id;
   const passages = documentId ? await retrieve(input, chunk, documentId, query) : [];
   const passageIds = passages.map((p) => p.id);
   const byId = new Map(passages.map((p) => [p.id, p]));
-  const scope = dedupeScopeOf(chunk, input.jobId);
+  // Questions must not repeat within the assessment, across its levels.
+  const scope = chunkKey(ASSESSMENT, input.jobId);
 
   type Kept = AssessmentQuestion & { fingerprint: string; id: string };
   const bank = await openQuestionBank({
@@ -145,7 +143,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
   });
   const { kept, calls, usage, quality } = outcome;
   if (kept.length < chunk.questionCount)
-    throw failureOf(chunk, kept.length, calls, outcome.lastRejected, usage, quality);
+    throw failureOf(chunk, describeChunk(chunk), kept.length, calls, outcome.lastRejected, usage, quality);
 
   const costUsd = costOf(input.settings.model, usage);
   await input.settleCost?.(costUsd);

@@ -40,6 +40,7 @@ import {
   uploadDocument,
 } from './documents/document-service.ts';
 import { type DocumentRecord, deleteDocument } from './documents/document-store.ts';
+import { assessmentBasics } from './kind-basics.ts';
 import {
   deleteAssessment,
   editAssessment,
@@ -262,10 +263,12 @@ const routes: RouteTable = {
     if (body.dry_run) {
       return json(
         200,
-        await service.dryRun(owner, 'assessment', parameters, { maxCostUsd: body.max_cost_usd }),
+        await service.dryRun(owner, assessmentBasics, 'assessment', parameters, {
+          maxCostUsd: body.max_cost_usd,
+        }),
       );
     }
-    const job = await service.startJob(owner, 'assessment', parameters, {
+    const job = await service.startJob(owner, assessmentBasics, 'assessment', parameters, {
       retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
       timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
       maxCostUsd: body.max_cost_usd,

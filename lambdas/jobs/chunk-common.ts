@@ -6,7 +6,6 @@ import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
-import { type ChunkSpec, describeChunk } from './chunks.ts';
 import type { JobParameters, JobType, TokenUsage } from './job.ts';
 import { type ChunkQuality, GATE_VERSION } from './quality-report.ts';
 import type { Provenance, Question, Rejection } from './questions.ts';
@@ -123,8 +122,10 @@ export function modelCaller(
   };
 }
 
+/** A chunk still short of questions when its calls ran out; `label` names it as messages do. */
 export function failureOf(
-  chunk: ChunkSpec,
+  chunk: { questionCount: number },
+  label: string,
   kept: number,
   calls: number,
   lastRejected: Rejection[],
@@ -133,7 +134,7 @@ export function failureOf(
 ) {
   const reasons = [...new Set(lastRejected.flatMap((r) => r.reasons))].join('; ');
   return new ChunkGenerationFailed(
-    `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${describeChunk(chunk)}. Last problems: ${reasons || 'none recorded'}`,
+    `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${label}. Last problems: ${reasons || 'none recorded'}`,
     usage,
     quality,
   );

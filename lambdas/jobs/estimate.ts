@@ -7,9 +7,8 @@
  */
 
 import { costOf, priceTable } from '#platform/gemini/pricing.ts';
-import { chunkPrompt, SYSTEM_INSTRUCTION } from '#quiz-bank/prompts.ts';
-import type { ChunkSpec } from './chunks.ts';
 import type { TokenUsage } from './job.ts';
+import type { ListedChunk } from './kind.ts';
 
 /** Characters per token, for prompts we have not sent yet. */
 export const CHARS_PER_TOKEN = 4;
@@ -20,10 +19,6 @@ export const DEFAULT_OUTPUT_TOKENS_PER_QUESTION = 160;
  * gate rejects a few percent of questions, and a replacement call asks only for those.
  */
 export const DEFAULT_REPAIR_OVERHEAD = 0.1;
-/** The avoid list of a chunk grows with the questions its bank already has; a mid-size guess. */
-const AVOID_LIST_TOKENS = 600;
-/** An assessment call carries its retrieved passages: several thousand tokens of prompt. */
-export const ASSESSMENT_PROMPT_TOKENS = 4000;
 
 /** Per-question figures measured on finished jobs: tokens in and out, calls per chunk. */
 export interface UsageHistory {
@@ -46,7 +41,7 @@ export interface Estimate {
 }
 
 /** Tokens of one chunk's first call: its prompt in, its questions out. */
-export function chunkUsage(chunk: ChunkSpec, history?: UsageHistory): TokenUsage {
+export function chunkUsage(chunk: ListedChunk, history?: UsageHistory): TokenUsage {
   if (history) {
     return {
       input_tokens: Math.round(history.input_tokens_per_question * chunk.questionCount),
@@ -55,15 +50,8 @@ export function chunkUsage(chunk: ChunkSpec, history?: UsageHistory): TokenUsage
       cached_tokens: 0,
     };
   }
-  const promptTokens =
-    chunk.kind === 'assessment'
-      ? ASSESSMENT_PROMPT_TOKENS
-      : Math.ceil(
-          (SYSTEM_INSTRUCTION.length + chunkPrompt({ chunk, count: chunk.questionCount, avoid: [] }).length) /
-            CHARS_PER_TOKEN,
-        ) + AVOID_LIST_TOKENS;
   return {
-    input_tokens: promptTokens,
+    input_tokens: chunk.promptTokens(),
     output_tokens: DEFAULT_OUTPUT_TOKENS_PER_QUESTION * chunk.questionCount,
     thinking_tokens: 0,
     cached_tokens: 0,
@@ -85,7 +73,7 @@ export function historyOf(
 }
 
 export function estimateChunks(
-  chunks: ChunkSpec[],
+  chunks: ListedChunk[],
   options: { model: string; requestsPerMinute: number; history?: UsageHistory; batch?: boolean },
 ): Estimate {
   const { model, requestsPerMinute, history, batch } = options;

@@ -1,10 +1,16 @@
 /**
  * Starting, reading, cancelling and deleting jobs. A job is a record in DynamoDB and a
  * Step Functions execution named after it.
+ *
+ * What depends on a job's kind (which list it is in, what its end sets off) comes from the
+ * caller: starting a job takes its kind, and whatever may end a job (reading it finds its
+ * execution gone or its time up, cancelling, retrying) takes `kinds`, the kinds the caller
+ * works with. A job of a kind the caller does not pass is in the owner's main list and its end
+ * sets off nothing: the quiz-bank and assessments APIs pass none, as their jobs' kinds have no
+ * list and no end hook of their own.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { contentJobEnded } from '#content/job-events.ts';
 import type { ExecutionInput } from '#contract/pipeline.ts';
 import { sfn } from '#platform/clients.ts';
 import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '#platform/config.ts';
@@ -12,7 +18,6 @@ import { BudgetReached, GeminiNotConfigured, JobNotFound, JobStateConflict } fro
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { logger } from '#platform/powertools.ts';
 import * as budgets from './budget-store.ts';
-import { chunksForJob } from './chunks.ts';
 import { type Estimate, estimateChunks, historyOf, roundUsd } from './estimate.ts';
 import {
   type ContentStats,
@@ -24,6 +29,7 @@ import {
   newJobRecord,
 } from './job.ts';
 import * as jobs from './job-store.ts';
+import type { KindBasics, Kinds } from './kind.ts';
 import { jobQualityReport } from './quality-report.ts';
 
 export interface StartOptions {
@@ -44,13 +50,16 @@ export interface StartOptions {
 
 export async function startJob(
   owner: string,
+  kind: KindBasics,
   jobType: JobType,
   parameters: JobParameters,
   options: StartOptions = {},
 ): Promise<JobRecord> {
   const settings = generationSettings();
-  // Validates sector, career and level against the catalog (400 with the valid choices).
-  chunksForJob(jobType, parameters, settings);
+  requireType(kind, jobType);
+  // Listing the chunks validates the parameters (a quiz bank's sector, career and level against
+  // the catalog: 400 with the valid choices).
+  kind.chunks?.(jobType, parameters, settings);
   if (!(await geminiApiKey())) throw new GeminiNotConfigured();
   const budget = await budgets.getMonthlyBudget(owner);
   if (budget.monthly_usd !== null && budget.committed_usd >= budget.monthly_usd) {
@@ -72,12 +81,17 @@ export async function startJob(
     monthlyBudgetUsd: budget.monthly_usd,
     mode: options.mode,
   });
-  await jobs.createJob(job);
-  return startExecution(job, job.job_id);
+  await jobs.createJob(job, kind.list);
+  return startExecution(job, job.job_id, kind.list);
+}
+
+function requireType(kind: KindBasics, jobType: JobType): void {
+  if (!kind.types.includes(jobType))
+    throw new Error(`Job type ${jobType} is not one of ${kind.types.join(', ')}`);
 }
 
 /** Starts the job's execution (named after the job, or the job and its retry number). */
-async function startExecution(job: JobRecord, name: string): Promise<JobRecord> {
+async function startExecution(job: JobRecord, name: string, list: string | undefined): Promise<JobRecord> {
   const input: ExecutionInput = { job_id: job.job_id, owner: job.owner };
   try {
     const started = await sfn.send(
@@ -90,11 +104,16 @@ async function startExecution(job: JobRecord, name: string): Promise<JobRecord> 
     return (await jobs.updateJob(job, { execution_arn: started.executionArn ?? null })) ?? job;
   } catch (error) {
     logger.error('Could not start the execution', { job_id: job.job_id, error: error as Error });
-    await jobs.updateJob(job, {
-      status: 'failed',
-      error_message: 'The generation pipeline could not be started; try again',
-      completed_at: new Date().toISOString(),
-    });
+    await jobs.updateJob(
+      job,
+      {
+        status: 'failed',
+        error_message: 'The generation pipeline could not be started; try again',
+        completed_at: new Date().toISOString(),
+      },
+      undefined,
+      list,
+    );
     throw error;
   }
 }
@@ -103,17 +122,18 @@ async function startExecution(job: JobRecord, name: string): Promise<JobRecord> 
  * Runs a failed job again with a new execution: what its earlier runs finished is kept (the
  * plan skips it), so only the failed parts are generated.
  */
-export async function retryJob(job: JobRecord, retryNumber: number): Promise<JobRecord> {
-  const reset = await jobs.resetForRetry(job, `Queued for retry ${retryNumber}`);
+export async function retryJob(job: JobRecord, retryNumber: number, kinds?: Kinds): Promise<JobRecord> {
+  const list = kinds?.(job.job_type)?.list;
+  const reset = await jobs.resetForRetry(job, `Queued for retry ${retryNumber}`, list);
   if (!reset) throw new JobStateConflict(`Job ${job.job_id} is no longer failed`);
-  return startExecution(reset, `${job.job_id}-retry-${retryNumber}`);
+  return startExecution(reset, `${job.job_id}-retry-${retryNumber}`, list);
 }
 
 /** The owner's job, reconciled with its execution; another owner's job does not exist for them. */
-export async function getJob(owner: string, jobId: string): Promise<JobRecord> {
+export async function getJob(owner: string, jobId: string, kinds?: Kinds): Promise<JobRecord> {
   const job = await jobs.getJob(jobId);
   if (!job || job.owner !== owner) throw new JobNotFound(jobId);
-  return reconcile(job);
+  return reconcile(job, kinds);
 }
 
 /** Finished jobs a dry run learns tokens per question from. */
@@ -143,12 +163,14 @@ export interface DryRun {
  */
 export async function dryRun(
   owner: string,
+  kind: KindBasics,
   jobType: JobType,
   parameters: JobParameters,
   options: { maxCostUsd?: number; model?: string; mode?: 'interactive' | 'batch' } = {},
 ): Promise<DryRun> {
   const settings = generationSettings();
-  const all = chunksForJob(jobType, parameters, settings);
+  requireType(kind, jobType);
+  const all = kind.chunks?.(jobType, parameters, settings) ?? [];
   const done = parameters.regenerate
     ? new Set<string>()
     : await jobs.checkpointedKeys(
@@ -157,17 +179,15 @@ export async function dryRun(
       );
   const remaining = all.filter((chunk) => !done.has(chunk.key));
   const [recent, budget] = await Promise.all([
-    jobs.listJobs(owner, 'completed', HISTORY_JOBS, 0, 'quiz'),
+    jobs.listJobs(owner, 'completed', HISTORY_JOBS, 0, kind.list),
     budgets.getMonthlyBudget(owner),
   ]);
   const estimate = estimateChunks(remaining, {
     model: options.model ?? settings.model,
     requestsPerMinute: settings.requestsPerMinute,
-    // Assessments carry passages in their prompts: learn from jobs of the same kind only.
+    // Kinds' prompts differ (assessments carry passages): learn from jobs of the same kind only.
     batch: options.mode === 'batch',
-    history: historyOf(
-      recent.jobs.filter((job) => (job.job_type === 'assessment') === (jobType === 'assessment')),
-    ),
+    history: historyOf(recent.jobs.filter((job) => kind.types.includes(job.job_type))),
   });
   const remainingUsd =
     budget.monthly_usd === null ? null : Math.max(0, budget.monthly_usd - budget.committed_usd);
@@ -231,15 +251,17 @@ export async function qualityReport(owner: string, jobId: string) {
   };
 }
 
+/** A page of the owner's jobs in `list` (the main one when undefined). */
 export async function listJobs(
   owner: string,
   status: JobStatus | undefined,
   limit: number,
   offset: number,
-  family: jobs.JobFamily = 'quiz',
+  list?: string,
+  kinds?: Kinds,
 ) {
-  const page = await jobs.listJobs(owner, status, limit, offset, family);
-  const reconciled = await Promise.all(page.jobs.map(reconcile));
+  const page = await jobs.listJobs(owner, status, limit, offset, list);
+  const reconciled = await Promise.all(page.jobs.map((job) => reconcile(job, kinds)));
   // A job found orphaned just changed status; leave it out of a list filtered by the old one.
   const shown = status ? reconciled.filter((j) => j.status === status) : reconciled;
   return { jobs: shown, total: page.total - (reconciled.length - shown.length) };
@@ -249,9 +271,9 @@ export async function listJobs(
  * A pending or running job whose execution has ended (or vanished, e.g. the local stack was
  * restarted) is marked failed, so it never stays `running` forever.
  */
-export async function reconcile(job: JobRecord): Promise<JobRecord> {
+export async function reconcile(job: JobRecord, kinds?: Kinds): Promise<JobRecord> {
   if (!isTerminal(job.status) && job.deadline_at && Date.now() > Date.parse(job.deadline_at)) {
-    return timeOut(job);
+    return timeOut(job, { kinds });
   }
   // A job that moved recently is alive; only one that looks stalled is worth an SFN call.
   const stalledAfterMs = intEnv(ENV.jobReconcileAfterSeconds, DEFAULTS.jobReconcileAfterSeconds, 0) * 1000;
@@ -259,15 +281,19 @@ export async function reconcile(job: JobRecord): Promise<JobRecord> {
   if (!job.execution_arn) {
     // Between creating the record and starting its execution there is a moment without an ARN.
     if (Date.now() - Date.parse(job.created_at) < 60_000) return job;
-    return (await markOrphaned(job.job_id, 'The job was never started')) ?? job;
+    return (await markOrphaned(job.job_id, 'The job was never started', kinds)) ?? job;
   }
   try {
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.execution_arn }));
     if (execution.status === 'RUNNING') return job;
-    return (await markOrphaned(job.job_id, `The execution ended with status ${execution.status}`)) ?? job;
+    return (
+      (await markOrphaned(job.job_id, `The execution ended with status ${execution.status}`, kinds)) ?? job
+    );
   } catch (error) {
     if ((error as Error).name === 'ExecutionDoesNotExist') {
-      return (await markOrphaned(job.job_id, 'The execution running this job no longer exists')) ?? job;
+      return (
+        (await markOrphaned(job.job_id, 'The execution running this job no longer exists', kinds)) ?? job
+      );
     }
     // Throttled or unavailable: show the job as stored rather than fail the read.
     logger.warn('Could not check the execution', { job_id: job.job_id, error: error as Error });
@@ -279,7 +305,11 @@ export async function reconcile(job: JobRecord): Promise<JobRecord> {
  * Fails a job that outlived its time limit and stops its execution (not from inside the
  * execution itself, which ends on its own); what its chunks finished is kept.
  */
-export async function timeOut(job: JobRecord, options: { stopExecution?: boolean } = {}): Promise<JobRecord> {
+export async function timeOut(
+  job: JobRecord,
+  options: { stopExecution?: boolean; kinds?: Kinds } = {},
+): Promise<JobRecord> {
+  const kind = options.kinds?.(job.job_type);
   const limit = Math.round(
     (Date.parse(job.deadline_at ?? job.created_at) - Date.parse(job.created_at)) / 1000,
   );
@@ -292,15 +322,21 @@ export async function timeOut(job: JobRecord, options: { stopExecution?: boolean
       completed_at: new Date().toISOString(),
     },
     ['pending', 'running'],
+    kind?.list,
   );
   if (failed && options.stopExecution !== false) await stopExecution(job, 'Job timed out');
-  if (failed) await contentJobEnded(failed);
+  if (failed) await kind?.ended?.(failed);
   return failed ?? (await jobs.getJob(job.job_id)) ?? job;
 }
 
-export async function markOrphaned(jobId: string, reason: string): Promise<JobRecord | undefined> {
+export async function markOrphaned(
+  jobId: string,
+  reason: string,
+  kinds?: Kinds,
+): Promise<JobRecord | undefined> {
   const job = await jobs.getJob(jobId);
   if (!job || isTerminal(job.status)) return job;
+  const kind = kinds?.(job.job_type);
   const failed = await jobs.updateJob(
     job,
     {
@@ -310,13 +346,15 @@ export async function markOrphaned(jobId: string, reason: string): Promise<JobRe
       completed_at: new Date().toISOString(),
     },
     ['pending', 'running'],
+    kind?.list,
   );
-  if (failed) await contentJobEnded(failed);
+  if (failed) await kind?.ended?.(failed);
   return failed;
 }
 
-export async function cancelJob(owner: string, jobId: string): Promise<JobRecord> {
-  const job = await getJob(owner, jobId);
+/** Cancels a pending or running job; its kind's end hook is the caller's to run (or not). */
+export async function cancelJob(owner: string, jobId: string, kinds?: Kinds): Promise<JobRecord> {
+  const job = await getJob(owner, jobId, kinds);
   if (isTerminal(job.status)) {
     throw new JobStateConflict(
       `Job ${jobId} is already ${job.status}; only pending or running jobs can be cancelled`,
@@ -326,9 +364,10 @@ export async function cancelJob(owner: string, jobId: string): Promise<JobRecord
     job,
     { status: 'cancelled', progress_message: 'Cancelled by request', completed_at: new Date().toISOString() },
     ['pending', 'running'],
+    kinds?.(job.job_type)?.list,
   );
   if (!cancelled) {
-    const now = await getJob(owner, jobId);
+    const now = await getJob(owner, jobId, kinds);
     throw new JobStateConflict(
       `Job ${jobId} is already ${now.status}; only pending or running jobs can be cancelled`,
     );
@@ -356,11 +395,16 @@ async function stopExecution(job: JobRecord, cause: string): Promise<void> {
 }
 
 /** Polls the job until it is finished or `timeoutMs` passes; returns the last state seen. */
-export async function waitForJob(owner: string, jobId: string, timeoutMs: number): Promise<JobRecord> {
+export async function waitForJob(
+  owner: string,
+  jobId: string,
+  timeoutMs: number,
+  kinds?: Kinds,
+): Promise<JobRecord> {
   const deadline = Date.now() + timeoutMs;
   let delay = 250;
   for (;;) {
-    const job = await getJob(owner, jobId);
+    const job = await getJob(owner, jobId, kinds);
     if (isTerminal(job.status) || Date.now() + delay > deadline) return job;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(2000, delay * 1.5);

@@ -34,15 +34,16 @@ function live<T extends { expires_at?: number }>(item: T | undefined): T | undef
 }
 
 /**
- * Which job list a job appears in: the Content Generator API lists its own jobs, the quiz and
- * assessment APIs theirs, so each index partition holds one family.
+ * Which job list a job appears in: the owner's main one (the quiz-bank API's, with
+ * assessments), or the one its kind names (`list`: the Content Generator API lists its own
+ * jobs), so each index partition holds one API's jobs. Whatever writes a job's status passes
+ * its kind's list.
  */
-export type JobFamily = 'quiz' | 'content';
-export const familyOf = (job: Pick<JobRecord, 'job_type'>): JobFamily =>
-  job.job_type === 'content' ? 'content' : 'quiz';
-
-function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id' | 'job_type'>) {
-  const owner = jobListOwner(job.owner, familyOf(job));
+function indexKeys(
+  job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job_id'>,
+  list: string | undefined,
+) {
+  const owner = jobListOwner(job.owner, list);
   const sort = createdSortKey(job.created_at, job.job_id);
   return {
     gsi1pk: ownerIndexPk(owner),
@@ -56,11 +57,11 @@ function indexKeys(job: Pick<JobRecord, 'owner' | 'status' | 'created_at' | 'job
 const stripKeys = (item: Record<string, unknown>) =>
   withoutKeys<JobRecord>(item, 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'counted_chunks');
 
-export async function createJob(job: JobRecord): Promise<void> {
+export async function createJob(job: JobRecord, list?: string): Promise<void> {
   await dynamo.send(
     new PutCommand({
       TableName: tableName(),
-      Item: { ...jobKey(job.job_id), ...indexKeys(job), ...job },
+      Item: { ...jobKey(job.job_id), ...indexKeys(job, list), ...job },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -84,9 +85,9 @@ export async function listJobs(
   status: JobStatus | undefined,
   limit: number,
   offset: number,
-  family: JobFamily = 'quiz',
+  list?: string,
 ) {
-  const owner = jobListOwner(jobOwner, family);
+  const owner = jobListOwner(jobOwner, list);
   const base: TableQuery = status
     ? {
         IndexName: 'gsi2',
@@ -123,11 +124,15 @@ export async function listJobs(
   return { jobs: items, total } satisfies JobPage;
 }
 
-/** Applies `changes` to a job; with `from`, only when its status is one of them. Returns the new record. */
+/**
+ * Applies `changes` to a job; with `from`, only when its status is one of them. A new status
+ * moves the job within its `list`. Returns the new record.
+ */
 export async function updateJob(
   current: JobRecord,
   changes: Partial<JobRecord>,
   from?: readonly JobStatus[],
+  list?: string,
 ): Promise<JobRecord | undefined> {
   const next = { ...current, ...changes, updated_at: nowIso() };
   const sets: string[] = [];
@@ -141,7 +146,7 @@ export async function updateJob(
   for (const [field, value] of Object.entries(changes)) assign(field, value);
   assign('updated_at', next.updated_at);
   if (changes.status) {
-    assign('gsi2pk', ownerStatusIndexPk(jobListOwner(current.owner, familyOf(current)), changes.status));
+    assign('gsi2pk', ownerStatusIndexPk(jobListOwner(current.owner, list), changes.status));
   }
   let condition = 'attribute_exists(pk)';
   if (from) {
@@ -175,7 +180,11 @@ export async function updateJob(
  * Puts a failed job back to pending for another run: its counters start again (what earlier
  * runs finished shows up as skipped), its tokens and cost keep adding up.
  */
-export async function resetForRetry(job: JobRecord, message: string): Promise<JobRecord | undefined> {
+export async function resetForRetry(
+  job: JobRecord,
+  message: string,
+  list?: string,
+): Promise<JobRecord | undefined> {
   const reset = await updateJob(
     job,
     {
@@ -192,6 +201,7 @@ export async function resetForRetry(job: JobRecord, message: string): Promise<Jo
       stop_reason: null,
     },
     ['failed'],
+    list,
   );
   if (!reset) return undefined;
   await dynamo.send(

@@ -5,8 +5,8 @@ import type { BloomLevel } from './questions.ts';
  * needs to run and explain a job (execution, chunk counts, token use, cost, owner, expiry).
  */
 
-export const JOB_TYPES = ['career_level', 'soft_skills', 'sector', 'full', 'assessment', 'content'] as const;
-export type JobType = (typeof JOB_TYPES)[number];
+/** A job's type, one of its kind's `types` (see kind.ts): `sector`, `assessment`, `content`, ... */
+export type JobType = string;
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -233,21 +233,4 @@ export function executionConsoleUrl(executionArn: string): string {
 export function chunkProgressPercent(done: number, planned: number): number {
   if (planned <= 0) return 95;
   return Math.min(95, 5 + Math.floor((90 * done) / planned));
-}
-
-export function jobTitle(type: JobType, params: JobParameters): string {
-  switch (type) {
-    case 'career_level':
-      return `${params.sector}/${params.career} Level ${params.level}`;
-    case 'sector':
-      return `sector '${params.sector}'`;
-    case 'soft_skills':
-      return 'soft skills';
-    case 'full':
-      return params.include_soft_skills === false ? 'all sectors' : 'all sectors and soft skills';
-    case 'assessment':
-      return `the assessment on "${params.query ?? ''}"`;
-    case 'content':
-      return `the ${params.structure_type ?? 'content'} on "${params.topic ?? ''}"`;
-  }
 }

@@ -5,6 +5,8 @@
  * on the course overview) goes in a later stage than the chunks it reads.
  */
 import type { JobRecord } from './job.ts';
+import * as jobs from './job-store.ts';
+import type { Plan } from './kind.ts';
 
 /**
  * Stages for a job, in dependency order, from the keys left to generate (checkpointed chunks
@@ -29,4 +31,16 @@ export function checkStages(chunks: string[], stages: string[][]): void {
   }
   const missing = chunks.filter((key) => !seen.has(key));
   if (missing.length > 0) throw new Error(`Chunks in no stage: ${missing.join(', ')}`);
+}
+
+/**
+ * "Plan chunks" for a kind that lists its chunks from the job's parameters: every chunk, minus
+ * those already in the owner's checkpoint unless the job asked to regenerate, in stages.
+ */
+export async function planListedChunks(job: JobRecord, owner: string, keys: string[]): Promise<Plan> {
+  const done = job.parameters.regenerate ? new Set<string>() : await jobs.checkpointedKeys(owner, keys);
+  const planned = keys.filter((key) => !done.has(key));
+  const stages = stagesForJob(job, planned);
+  checkStages(planned, stages);
+  return { total: keys.length, stages };
 }

@@ -1,5 +1,8 @@
 /** The chunk message the state machine sends, and answering its task token. */
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import type { ChunkResult } from '#contract/pipeline.ts';
+import { sfn } from '#platform/clients.ts';
 import { logger } from '#platform/powertools.ts';
 
 export const chunkMessageSchema = z.object({
@@ -11,8 +14,34 @@ export const chunkMessageSchema = z.object({
 
 export type ChunkMessageBody = z.infer<typeof chunkMessageSchema>;
 
+type Task = Pick<ChunkMessageBody, 'task_token' | 'chunk_key'>;
+
+/** "Generate chunk" succeeded: the chunk is completed with `questions` (words, for a content section). */
+export async function succeedTask(task: Task, questions: number): Promise<void> {
+  const result: ChunkResult = { chunk_key: task.chunk_key, status: 'completed', questions };
+  await answerToken(
+    () =>
+      sfn.send(new SendTaskSuccessCommand({ taskToken: task.task_token, output: JSON.stringify(result) })),
+    task.chunk_key,
+  );
+}
+
+/**
+ * "Generate chunk" failed with `error` (the state machine's Catch turns ChunkFailed into a
+ * failed chunk and lets the job go on); the cause is cut to what Step Functions accepts.
+ */
+export async function failTask(task: Task, error: string, cause: string): Promise<void> {
+  await answerToken(
+    () =>
+      sfn.send(
+        new SendTaskFailureCommand({ taskToken: task.task_token, error, cause: cause.slice(0, 32_000) }),
+      ),
+    task.chunk_key,
+  );
+}
+
 /** Answering the token of an execution that was stopped or timed out is not an error for us. */
-export async function answerToken(send: () => Promise<unknown>, chunkKey: string): Promise<void> {
+async function answerToken(send: () => Promise<unknown>, chunkKey: string): Promise<void> {
   try {
     await send();
   } catch (error) {

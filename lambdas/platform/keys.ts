@@ -55,9 +55,8 @@ export const budgetMonthKey = (owner: string, month: string) => ({
 });
 export const rateKey = (name: string) => ({ pk: `RATE#${name}`, sk: 'RATE' });
 
-/** Whose list a job is in: its owner's, or for a content job its owner's content list. */
-export const jobListOwner = (owner: string, family: 'quiz' | 'content') =>
-  family === 'content' ? `${owner}#content` : owner;
+/** Whose list a job is in: its owner's, or the owner's list its kind keeps apart (content's). */
+export const jobListOwner = (owner: string, list?: string) => (list ? `${owner}#${list}` : owner);
 export const ownerIndexPk = (owner: string) => `OWNER#${owner}`;
 export const ownerStatusIndexPk = (owner: string, status: string) => `OWNER#${owner}#STATUS#${status}`;
 export const createdSortKey = (createdAt: string, jobId: string) => `${createdAt}#${jobId}`;

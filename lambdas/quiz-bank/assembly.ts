@@ -6,9 +6,9 @@
  * Careers, levels and topics follow the catalog's order, whatever order chunks finished in.
  */
 
-import { careerLevelKey, softSkillsKey } from '#jobs/chunks.ts';
 import type { Question } from '#jobs/questions.ts';
 import { type Catalog, careersOf, catalog as defaultCatalog, LEVELS, softSkillTopics } from './catalog.ts';
+import { careerLevelKey, softSkillsKey } from './chunks.ts';
 
 export type QuizPool = { quiz_pool: Question[] };
 export type SectorFile = Record<string, Record<string, QuizPool>>;

@@ -3,7 +3,6 @@
  * here is visible in the output it produced.
  */
 
-import type { QuizChunk } from '#jobs/chunks.ts';
 import type { BloomLevel, Rejection } from '#jobs/questions.ts';
 import {
   type Catalog,
@@ -12,6 +11,7 @@ import {
   levelDescription,
   softSkillTopics,
 } from './catalog.ts';
+import type { QuizChunk } from './chunks.ts';
 
 export const PROMPT_VERSION = 'quiz-chunk/1';
 

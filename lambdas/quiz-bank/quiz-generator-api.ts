@@ -8,15 +8,7 @@ import { z } from 'zod';
 import { bankFromResult, isExportFormat } from '#exports/index.ts';
 import { exportResponse, requestedFormat } from '#exports/response.ts';
 import type { ChunkFile } from '#jobs/chunk-generator.ts';
-import { careerLevelKey, SOFT_SKILLS } from '#jobs/chunks.ts';
-import {
-  JOB_STATUSES,
-  type JobParameters,
-  type JobRecord,
-  type JobType,
-  jobTitle,
-  toApiJob,
-} from '#jobs/job.ts';
+import { JOB_STATUSES, type JobParameters, type JobRecord, toApiJob } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
 import * as jobStore from '#jobs/job-store.ts';
 import * as results from '#jobs/results-store.ts';
@@ -46,6 +38,8 @@ import {
   sectorIds,
   softSkillTopics,
 } from './catalog.ts';
+import { careerLevelKey, type QuizJobType, SOFT_SKILLS } from './chunks.ts';
+import { jobTitle, quizBankBasics } from './kind-basics.ts';
 
 export const BASE_PATH = '/api/v1/quiz-generator';
 const PRESIGNED_URL_SECONDS = 900;
@@ -115,9 +109,6 @@ const RESULT_FORMAT_ALIASES = { inline: 'json' } as const;
 const resultFormat = (event: APIGatewayProxyEvent) =>
   requestedFormat(event, RESULT_FORMATS, RESULT_FORMAT_ALIASES);
 const uuid = z.uuid();
-
-/** The quiz-bank job types this API starts (assessments have their own API). */
-type QuizJobType = Exclude<JobType, 'assessment' | 'content'>;
 
 interface ParsedRequest {
   type: QuizJobType;
@@ -200,8 +191,7 @@ function startedMessage(job: JobRecord): string {
       return p.include_soft_skills === false
         ? 'Full generation started (all sectors, without soft skills)'
         : 'Full generation started (all sectors)';
-    case 'assessment':
-    case 'content':
+    default:
       return `Generation started for ${jobTitle(job.job_type, p)}`;
   }
 }
@@ -225,8 +215,7 @@ function syncSuccess(job: JobRecord) {
           `Generated ${n} questions for all sectors`,
           { include_soft_skills: p.include_soft_skills !== false },
         ];
-      case 'assessment':
-      case 'content':
+      default:
         return [`Generated ${n} questions for ${jobTitle(job.job_type, p)}`, { query: p.query }];
     }
   })();
@@ -235,12 +224,12 @@ function syncSuccess(job: JobRecord) {
 }
 
 const dryRun = (owner: string, request: ParsedRequest) =>
-  service.dryRun(owner, request.type, request.parameters, {
+  service.dryRun(owner, quizBankBasics, request.type, request.parameters, {
     maxCostUsd: request.maxCostUsd,
     mode: request.mode,
   });
 const start = (owner: string, request: ParsedRequest) =>
-  service.startJob(owner, request.type, request.parameters, {
+  service.startJob(owner, quizBankBasics, request.type, request.parameters, {
     maxCostUsd: request.maxCostUsd,
     mode: request.mode,
   });

@@ -4,11 +4,11 @@
  */
 
 import { isDeepStrictEqual } from 'node:util';
-import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '#jobs/chunks.ts';
 import { jaccard, normalizeText, shingles } from '#jobs/similarity.ts';
 import { DEFAULTS } from '#platform/config.ts';
 import { costOf } from '#platform/gemini/pricing.ts';
 import { careersOf, LEVELS } from '#quiz-bank/catalog.ts';
+import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '#quiz-bank/chunks.ts';
 import {
   BASE,
   BOUNDS,

@@ -11,7 +11,7 @@ import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts
 import { uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type Generator = typeof import('#jobs/chunk-generator.ts');
+type Generator = typeof import('#kinds');
 type JobStore = typeof import('#jobs/job-store.ts');
 type QuestionsModule = typeof import('#jobs/questions.ts');
 
@@ -24,7 +24,7 @@ let questionsModule: QuestionsModule;
 before(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
-  generator = await import('#jobs/chunk-generator.ts');
+  generator = await import('#kinds');
   store = await import('#jobs/job-store.ts');
   questionsModule = await import('#jobs/questions.ts');
 });

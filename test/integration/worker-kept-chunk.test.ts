@@ -15,7 +15,7 @@ import { resetSimulator } from '../support/gemini.ts';
 import { uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
-type Generator = typeof import('#jobs/chunk-generator.ts');
+type Generator = typeof import('#kinds');
 type JobStore = typeof import('#jobs/job-store.ts');
 
 let sim: GeminiSimulator;
@@ -26,7 +26,7 @@ let store: JobStore;
 before(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
-  generator = await import('#jobs/chunk-generator.ts');
+  generator = await import('#kinds');
   store = await import('#jobs/job-store.ts');
 });
 

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InvalidRequest } from '#platform/errors.ts';
+import { careersOf, sectorIds, softSkillTopics } from '#quiz-bank/catalog.ts';
 import {
-  type ChunkSpec,
+  type QuizChunk as ChunkSpec,
   careerLevelKey,
   chunkFromKey,
   chunksForJob,
   dedupeScopeOf,
   fileGroupOf,
   softSkillsKey,
-} from '#jobs/chunks.ts';
-import { InvalidRequest } from '#platform/errors.ts';
-import { careersOf, sectorIds, softSkillTopics } from '#quiz-bank/catalog.ts';
+} from '#quiz-bank/chunks.ts';
 
 const COUNTS = { questionsPerCareerLevel: 25, questionsPerSoftSkillsJob: 50 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkFromKey } from '#jobs/chunks.ts';
 import { levelDescription, requireCareer, softSkillTopics } from '#quiz-bank/catalog.ts';
+import { chunkFromKey } from '#quiz-bank/chunks.ts';
 import { bloomLevelsFor, chunkPrompt } from '#quiz-bank/prompts.ts';
 
 const COUNTS = { questionsPerCareerLevel: 25, questionsPerSoftSkillsJob: 50 };

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { s3, sqs } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError, InvalidRequest, PayloadTooLarge, UnsupportedFileType } from '#platform/errors.ts';
+import { redeliveryDelaySeconds } from '#platform/queue.ts';
 import {
   createDocument,
   type DocumentRecord,
@@ -233,11 +234,6 @@ function typeOf(filename: string, declared?: string, bytes?: Uint8Array): Suppor
 }
 
 export const STALE_INGESTION_MESSAGE = 'Ingestion did not finish in time; upload the document again';
-
-/** Delays between deliveries of a failing ingestion message, as `ingest-document.ts` sets them. */
-export function redeliveryDelaySeconds(receiveCount: number): number {
-  return Math.min(900, 15 * 2 ** (receiveCount - 1));
-}
 
 /**
  * How long an ingestion may take at most: every delivery running to the function's timeout,

@@ -7,16 +7,15 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { sqs } from '#platform/clients.ts';
 import { ENV, requireEnv } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger, metrics } from '#platform/powertools.ts';
-import { markDocumentReady, redeliveryDelaySeconds } from './document-service.ts';
+import { returnLater } from '#platform/queue.ts';
+import { markDocumentReady } from './document-service.ts';
 import { type DocumentRecord, deleteDocument, getDocument, updateDocument } from './document-store.ts';
 import { DocumentRejected } from './extract.ts';
 import { documentSettings, ingestDocument } from './ingest-pipeline.ts';
@@ -112,18 +111,12 @@ async function ingest(
       error instanceof IngestionFailed ||
       (error instanceof ModelCallError && error.kind === 'permanent');
     if (!permanent && receiveCount < settings.maxReceives) {
-      const delaySeconds = redeliveryDelaySeconds(receiveCount);
-      logger.warn('Ingestion failed transiently; returning the document to the queue', {
+      await returnLater(record, {
+        queueUrl,
+        receiveCount,
+        message: 'Ingestion failed transiently; returning the document to the queue',
         error: userMessage(error),
-        retry_in_seconds: delaySeconds,
       });
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: delaySeconds,
-        }),
-      );
       throw error;
     }
     const reason = permanent ? userMessage(error) : `Ingestion kept failing: ${userMessage(error)}`;

@@ -8,6 +8,7 @@ import * as jobStore from '#jobs/job-store.ts';
 import * as results from '#jobs/results-store.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { contentJobEnded } from '../job-events.ts';
+import { contentBasics, contentKinds } from '../kind-basics.ts';
 import { ContentApiError } from './envelope.ts';
 import {
   details,
@@ -51,7 +52,8 @@ export async function listContentJobs(owner: string, query: Record<string, strin
     status ? jobStatusOf(status) : undefined,
     limit,
     offset,
-    'content',
+    contentBasics.list,
+    contentKinds,
   );
   return {
     jobs: page.jobs.map(listItem),
@@ -77,7 +79,7 @@ export async function ownedContentJob(owner: string, event: APIGatewayProxyEvent
   );
   if (!/^[1-9]\d{0,15}$/.test(raw)) throw notFound;
   try {
-    const job = await service.getJob(owner, recordIdOf(Number(raw)));
+    const job = await service.getJob(owner, recordIdOf(Number(raw)), contentKinds);
     if (job.job_type !== 'content') throw notFound;
     return job;
   } catch (error) {
@@ -152,7 +154,7 @@ export async function cancelContentJob(owner: string, job: JobRecord) {
       },
     );
   }
-  await contentJobEnded(await service.cancelJob(owner, job.job_id));
+  await contentJobEnded(await service.cancelJob(owner, job.job_id, contentKinds));
   return { success: true, jobId: job.parameters.content_job_id, message: 'Job cancelled successfully' };
 }
 
@@ -179,7 +181,7 @@ export async function retryContentJob(
     ...changes,
     content_stats: { ...(job.content_stats ?? emptyStats()), retry_count: retryCount },
   });
-  await service.retryJob(updated ?? job, retryCount);
+  await service.retryJob(updated ?? job, retryCount, contentKinds);
   return { success: true, jobId: job.parameters.content_job_id, message: 'Job queued for retry', retryCount };
 }
 

@@ -12,6 +12,7 @@ import { BudgetReached } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { contentBasics, contentKinds } from '../kind-basics.ts';
 import { chooseModel, type ExecuteRequest, parseExecuteRequest } from '../request.ts';
 import { readStructure } from '../structure.ts';
 import { contentDryRun } from './economy.ts';
@@ -42,7 +43,7 @@ export async function startContentJob(owner: string, body: unknown): Promise<Sta
     return { kind: 'dry-run', plan: await readingRequest(() => contentDryRun(request)) };
   const { job, contentJobId } = await start(owner, request);
   const waitSeconds = intEnv(ENV.syncWaitSeconds, DEFAULTS.syncWaitSeconds, 0);
-  const finished = await service.waitForJob(owner, job.job_id, waitSeconds * 1000);
+  const finished = await service.waitForJob(owner, job.job_id, waitSeconds * 1000, contentKinds);
   if (finished.status === 'completed') {
     return { kind: 'completed', body: await successBody(finished.job_id, owner, request) };
   }
@@ -136,6 +137,7 @@ async function start(
   try {
     job = await service.startJob(
       owner,
+      contentBasics,
       'content',
       {
         content_job_id: contentJobId,
@@ -196,7 +198,7 @@ function failureOf(job: JobRecord, contentJobId: number): ContentApiError {
 
 /** The seed's success body: content inline under the inline limit, else a reference to S3. */
 async function successBody(jobId: string, owner: string, request: ExecuteRequest) {
-  const job = await service.getJob(owner, jobId);
+  const job = await service.getJob(owner, jobId, contentKinds);
   const key = s3Keys.contentResult(owner, jobId);
   const stored = await results.getJson<StoredContent & { notes?: string[]; model?: string }>(key);
   const size = job.content_stats?.content_size ?? 0;

@@ -1,16 +1,17 @@
 /**
- * "Run batch round": a quiz-bank job in batch mode sends its chunks' calls to Gemini's Batch
- * API (half the price, answered within hours instead of seconds) instead of the chunk queue.
- * The state machine calls this function, waits, and calls it again until it says done. Each
- * call either checks the batch in flight (and shows its progress on the job), takes in its
- * answers when it has finished, or submits the next round: one request per chunk still short
- * of questions, each asking only for what is missing and why the last ones were rejected, up
- * to the same number of calls per chunk as interactive generation. Every answer goes through
+ * "Run batch round": a job in batch mode (quiz banks offer it) sends its chunks' calls to
+ * Gemini's Batch API (half the price, answered within hours instead of seconds) instead of the
+ * chunk queue. The state machine calls this function, waits, and calls it again until it says
+ * done. Each call either checks the batch in flight (and shows its progress on the job), takes
+ * in its answers when it has finished, or submits the next round: one request per chunk still
+ * short of questions, each asking only for what is missing and why the last ones were rejected,
+ * up to the same number of calls per chunk as interactive generation. Every answer goes through
  * the same quality gate and question bank. Where the rounds stand is kept in S3, so a call that
  * fails is simply made again.
  */
 import type { Context } from 'aws-lambda';
 import type { ChunkResult, PlanOutput } from '#contract/pipeline.ts';
+import { keptByThisJob, kindOf } from '#kinds';
 import { generationSettings } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { type BatchResult, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
@@ -19,14 +20,12 @@ import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
-import { PROMPT_VERSION, SYSTEM_INSTRUCTION } from '#quiz-bank/prompts.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
-import { ChunkGenerationFailed, type GenerateChunkInput } from '../chunk-common.ts';
-import { finishQuizChunk, type GeneratedChunk, keptByThisJob, openQuizChunk } from '../chunk-generator.ts';
-import { chunkFromKey, describeChunk } from '../chunks.ts';
+import { ChunkGenerationFailed, type GenerateChunkInput, type GeneratedChunk } from '../chunk-common.ts';
 import { isTerminal, type JobRecord } from '../job.ts';
 import * as jobs from '../job-store.ts';
+import type { BatchGeneration } from '../kind.ts';
 import type { Question } from '../questions.ts';
 import { rejectionOf } from '../questions.ts';
 import {
@@ -72,6 +71,13 @@ export interface BatchRoundOutput {
 
 const stateKey = (owner: string, jobId: string) => s3Keys.batchState(owner, jobId);
 
+/** How the job's kind generates in batch rounds; only kinds that offer batch mode start such jobs. */
+function batchOf(job: JobRecord): BatchGeneration {
+  const batch = kindOf(job.job_type).batch;
+  if (!batch) throw new Error(`Jobs of type ${job.job_type} have no batch mode`);
+  return batch;
+}
+
 function newState(input: PlanOutput): BatchJobState {
   const chunks: Record<string, ChunkState> = {};
   for (const key of input.chunks)
@@ -114,14 +120,13 @@ async function endChunk(
   apiKey: string,
   spec: RepairSpec<Question>,
 ): Promise<void> {
-  const quizChunk = chunkFromKey(key, settings);
   const input: GenerateChunkInput = {
     ...chunkInput(job, key, apiKey),
     settleCost: (costUsd) => settleChunk(job, chunk, costUsd),
   };
   const outcome = outcomeOf(spec, chunk.repair);
   try {
-    const generated = await finishQuizChunk(input, quizChunk, outcome, { batch: true });
+    const generated = await batchOf(job).finish(input, outcome);
     await completeChunk(job, key, chunk, generated, chunk.repair.calls);
   } catch (error) {
     if (!(error instanceof ChunkGenerationFailed)) throw error;
@@ -152,7 +157,7 @@ async function completeChunk(
     questions: generated.questions,
     costUsd: generated.costUsd,
     s3Key: generated.s3Key,
-    message: `Generated ${describeChunk(chunkFromKey(key, settings))} (batch round ${rounds})`,
+    message: `Generated ${batchOf(job).label(key, settings)} (batch round ${rounds})`,
     ...(generated.quality ? { quality: generated.quality } : {}),
     ...generated.usage,
   });
@@ -176,7 +181,7 @@ async function failChunk(
     questions: 0,
     costUsd,
     error: reason,
-    message: `Failed ${describeChunk(chunkFromKey(key, settings))}`,
+    message: `Failed ${batchOf(job).label(key, settings)}`,
     ...(outcome ? { quality: outcome.quality, ...outcome.usage } : chunk.repair.usage),
   });
 }
@@ -196,9 +201,8 @@ async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchRes
     }
     const result = byKey.get(key);
     if (result?.answer) {
-      const spec = await openQuizChunk(
+      const spec = await batchOf(job).open(
         chunkInput(job, key, apiKey),
-        chunkFromKey(key, settings),
         chunk.repair.kept.map((q) => q.id),
       );
       await applyAnswer(spec, chunk.repair, result.answer);
@@ -219,7 +223,7 @@ async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchRes
 async function keepRaw(job: JobRecord, key: string, call: number, answer: ModelAnswer): Promise<void> {
   await results.putJson(s3Keys.raw(job.job_id, key, 1, call), {
     chunk_key: key,
-    prompt_version: PROMPT_VERSION,
+    prompt_version: batchOf(job).promptVersion,
     mode: 'batch',
     received_at: new Date().toISOString(),
     response: answer.raw,
@@ -228,12 +232,14 @@ async function keepRaw(job: JobRecord, key: string, call: number, answer: ModelA
 
 /** Submits the next round: one request per open chunk, each reserved against the budgets first. */
 async function submitRound(job: JobRecord, state: BatchJobState, apiKey: string): Promise<number> {
+  const kind = kindOf(job.job_type);
+  const batch = batchOf(job);
   const requests = [];
   for (const [key, chunk] of Object.entries(state.chunks)) {
     if (chunk.status !== 'open') continue;
     const reserved = await budgets.reserve(
       job,
-      chunkReserveUsd(job, key, settings, { batch: true }),
+      chunkReserveUsd(job, key, settings, kind, { batch: true }),
       job.monthly_budget_usd ?? null,
     );
     if (!reserved.ok) {
@@ -241,13 +247,12 @@ async function submitRound(job: JobRecord, state: BatchJobState, apiKey: string)
       continue;
     }
     chunk.reservation = reserved.reservation;
-    const spec = await openQuizChunk(
+    const spec = await batch.open(
       chunkInput(job, key, apiKey),
-      chunkFromKey(key, settings),
       chunk.repair.kept.map((q) => q.id),
     );
     const { prompt, schema } = nextCall(spec, chunk.repair);
-    requests.push({ key, systemInstruction: SYSTEM_INSTRUCTION, prompt, responseSchema: schema });
+    requests.push({ key, systemInstruction: batch.systemInstruction, prompt, responseSchema: schema });
   }
   if (requests.length === 0) return 0;
   const { name } = await submitBatch({

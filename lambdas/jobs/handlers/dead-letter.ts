@@ -4,13 +4,11 @@
  * and answer the token, so the job finishes now instead of waiting for the task timeout.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sfn } from '#platform/clients.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
 import * as jobs from '../job-store.ts';
-import { answerToken, chunkMessageSchema } from '../task-token.ts';
+import { chunkMessageSchema, failTask } from '../task-token.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -38,13 +36,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       cached_tokens: 0,
     });
   }
-  await answerToken(
-    () =>
-      sfn.send(
-        new SendTaskFailureCommand({ taskToken: message.task_token, error: 'ChunkFailed', cause: reason }),
-      ),
-    message.chunk_key,
-  );
+  await failTask(message, 'ChunkFailed', reason);
 }
 
 function safeJson(text: string): unknown {

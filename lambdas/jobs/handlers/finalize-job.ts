@@ -1,7 +1,7 @@
 /** "Finalize job": the job's final status, summary, timings, tokens and cost. */
 
-import { contentJobEnded } from '#content/job-events.ts';
 import { type FinalizeInput, flatChunkResults } from '#contract/pipeline.ts';
+import { kindOf } from '#kinds';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
 import { timeOut } from '../job-service.ts';
@@ -13,9 +13,10 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
   if (!job) return { status: 'deleted' };
   const now = new Date();
   if (job.deadline_at && now.getTime() > Date.parse(job.deadline_at)) {
-    const timedOut = await timeOut(job, { stopExecution: false });
+    const timedOut = await timeOut(job, { stopExecution: false, kinds: kindOf });
     return { status: timedOut.status };
   }
+  const kind = kindOf(job.job_type);
   const summary = summarize(job, flatChunkResults(input.chunk_results), input.assembled.files, now);
   const qualityFailure = input.assembled.quality_failure;
   const failed = summary.chunks_failed > 0 || qualityFailure !== undefined;
@@ -44,8 +45,9 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
           completed_at: now.toISOString(),
         },
     ['pending', 'running'],
+    kind.list,
   );
-  if (finished) await contentJobEnded(finished);
+  if (finished) await kind.ended?.(finished);
   logger.info('Job finished', {
     job_id: input.job_id,
     status: finished?.status ?? job.status,

@@ -8,13 +8,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sectionIdOf, sectionTitle } from '#content/content-job.ts';
-import { contentProgress } from '#content/job-events.ts';
-import type { ChunkResult } from '#contract/pipeline.ts';
-import { sfn, sqs } from '#platform/clients.ts';
+import { generateChunk, keptByThisJob, kindOf } from '#kinds';
 import { ENV, generationSettings, requireEnv } from '#platform/config.ts';
 import { BudgetReached, DomainError } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
@@ -22,18 +17,14 @@ import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { costOf } from '#platform/gemini/pricing.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger, metrics } from '#platform/powertools.ts';
+import { returnLater } from '#platform/queue.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
-import {
-  ChunkGenerationFailed,
-  type GeneratedChunk,
-  generateChunk,
-  keptByThisJob,
-} from '../chunk-generator.ts';
-import { describeChunk, findChunk } from '../chunks.ts';
+import { ChunkGenerationFailed, type GeneratedChunk } from '../chunk-common.ts';
 import { isTerminal, type JobRecord } from '../job.ts';
 import * as jobs from '../job-store.ts';
-import { answerToken, type ChunkMessageBody, chunkMessageSchema } from '../task-token.ts';
+import type { JobKind } from '../kind.ts';
+import { type ChunkMessageBody, chunkMessageSchema, failTask, succeedTask } from '../task-token.ts';
 
 const settings = generationSettings();
 const queueUrl = requireEnv(ENV.chunkQueueUrl);
@@ -51,33 +42,13 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
     if (!job || isTerminal(job.status)) {
       // Cancelled or deleted: spend nothing on it. The execution was stopped, or is told now.
       logger.info('Skipping chunk of a job that is no longer running', { status: job?.status ?? 'deleted' });
-      await answerToken(
-        () =>
-          sfn.send(
-            new SendTaskFailureCommand({
-              taskToken: message.task_token,
-              error: 'JobNotRunning',
-              cause: `Job is ${job?.status ?? 'deleted'}`,
-            }),
-          ),
-        message.chunk_key,
-      );
+      await failTask(message, 'JobNotRunning', `Job is ${job?.status ?? 'deleted'}`);
       return;
     }
     await runChunk(job, message, receiveCount, record, context);
   } finally {
     logger.removeKeys(Object.keys(log));
   }
-}
-
-/** How progress messages name the chunk, or undefined when the job has no such chunk. */
-async function chunkLabel(job: JobRecord, chunkKey: string): Promise<string | undefined> {
-  if (job.job_type === 'content') {
-    const title = await sectionTitle(job.owner, job.job_id, chunkKey);
-    return title === undefined ? undefined : `section "${title}"`;
-  }
-  const chunk = findChunk(job.job_type, job.parameters, chunkKey, settings);
-  return chunk && describeChunk(chunk);
 }
 
 async function runChunk(
@@ -87,37 +58,17 @@ async function runChunk(
   record: SQSRecord,
   context?: Context,
 ): Promise<void> {
-  const label = await chunkLabel(job, message.chunk_key);
+  const kind = kindOf(job.job_type);
+  const label = await kind.chunkLabel(job, message.chunk_key, settings);
   if (!label) {
     // Not this job's chunk (a message from a changed deployment): nothing to generate, ever.
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskFailureCommand({
-            taskToken: message.task_token,
-            error: 'ChunkFailed',
-            cause: `Chunk ${message.chunk_key} is not part of job ${job.job_id}`,
-          }),
-        ),
-      message.chunk_key,
-    );
+    await failTask(message, 'ChunkFailed', `Chunk ${message.chunk_key} is not part of job ${job.job_id}`);
     return;
   }
   const previous = await jobs.getChunkRecord(message.job_id, message.chunk_key);
   if (previous?.status === 'completed') {
     // A redelivery after the outcome was recorded (the answer to the token was lost): answer again.
-    const result: ChunkResult = {
-      chunk_key: message.chunk_key,
-      status: 'completed',
-      questions: previous.questions ?? 0,
-    };
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) }),
-        ),
-      message.chunk_key,
-    );
+    await succeedTask(message, previous.questions ?? 0);
     return;
   }
   const kept = await keptByThisJob(job, message.chunk_key, previous);
@@ -130,12 +81,12 @@ async function runChunk(
       model_calls: kept.calls,
     });
     metrics.addMetric('ChunksReused', MetricUnit.Count, 1);
-    await completeChunk(message, label, kept);
+    await completeChunk(message, label, kept, kind);
     return;
   }
   const attempt = await jobs.startChunkAttempt(job, message.chunk_key);
   await jobs.setProgressMessage(message.job_id, `Generating ${label}...`);
-  if (job.job_type === 'content') await jobs.setCurrentSection(job.job_id, sectionIdOf(message.chunk_key));
+  await kind.chunkStarted?.(job, message.chunk_key);
   const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 600_000) - DEADLINE_MARGIN_MS;
   let reservation: budgets.Reservation | undefined;
   /** Replaces the chunk's reservation by what it really cost, once. */
@@ -150,7 +101,7 @@ async function runChunk(
     if (!apiKey) throw new ChunkGenerationFailed('GEMINI_API_KEY not configured', zeroUsage());
     const reserved = await budgets.reserve(
       job,
-      chunkReserveUsd(job, message.chunk_key, settings),
+      chunkReserveUsd(job, message.chunk_key, settings, kind),
       job.monthly_budget_usd ?? null,
     );
     if (!reserved.ok) throw new BudgetReached(reserved.reason);
@@ -167,7 +118,7 @@ async function runChunk(
       settleCost: settle,
     });
     await settle(generated.costUsd);
-    await completeChunk(message, label, generated);
+    await completeChunk(message, label, generated, kind);
   } catch (error) {
     // Bad answers and refusals would come out the same next time; anything else (the model's
     // 429s and 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
@@ -179,19 +130,12 @@ async function runChunk(
     const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
     await settle(costOf(settings.model, usage));
     if (retryable && receiveCount < settings.chunkMaxReceives) {
-      // Back to the queue; it comes back after a delay that grows with each delivery.
-      const delaySeconds = Math.min(900, 15 * 2 ** (receiveCount - 1));
-      logger.warn('Chunk failed transiently; returning it to the queue', {
+      await returnLater(record, {
+        queueUrl,
+        receiveCount,
+        message: 'Chunk failed transiently; returning it to the queue',
         error: (error as Error).message,
-        retry_in_seconds: delaySeconds,
       });
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: delaySeconds,
-        }),
-      );
       throw error;
     }
     const reason = error instanceof Error ? error.message : String(error);
@@ -209,22 +153,17 @@ async function runChunk(
       ...usage,
     });
     metrics.addMetric('ChunksFailed', MetricUnit.Count, 1);
-    await answerToken(
-      () =>
-        sfn.send(
-          new SendTaskFailureCommand({
-            taskToken: message.task_token,
-            error: 'ChunkFailed',
-            cause: reason.slice(0, 32_000),
-          }),
-        ),
-      message.chunk_key,
-    );
+    await failTask(message, 'ChunkFailed', reason);
   }
 }
 
 /** Records a generated chunk's outcome on the job and answers the token with success. */
-async function completeChunk(message: ChunkMessageBody, label: string, generated: GeneratedChunk) {
+async function completeChunk(
+  message: ChunkMessageBody,
+  label: string,
+  generated: GeneratedChunk,
+  kind: JobKind,
+) {
   const counted = await jobs.recordChunkOutcome({
     jobId: message.job_id,
     chunkKey: message.chunk_key,
@@ -236,19 +175,10 @@ async function completeChunk(message: ChunkMessageBody, label: string, generated
     ...(generated.quality ? { quality: generated.quality } : {}),
     ...generated.usage,
   });
-  if (counted?.job_type === 'content') await contentProgress(counted, sectionIdOf(message.chunk_key));
+  if (counted) await kind.chunkCompleted?.(counted, message.chunk_key);
   metrics.addMetric('ChunksCompleted', MetricUnit.Count, 1);
   metrics.addMetric('QuestionsGenerated', MetricUnit.Count, generated.questions);
-  const result: ChunkResult = {
-    chunk_key: message.chunk_key,
-    status: 'completed',
-    questions: generated.questions,
-  };
-  await answerToken(
-    () =>
-      sfn.send(new SendTaskSuccessCommand({ taskToken: message.task_token, output: JSON.stringify(result) })),
-    message.chunk_key,
-  );
+  await succeedTask(message, generated.questions);
 }
 
 function zeroUsage() {

@@ -1,7 +1,7 @@
 /** "Mark job failed": the pipeline itself failed (not a chunk); say why on the job. */
 
-import { contentJobEnded } from '#content/job-events.ts';
 import type { MarkFailedInput } from '#contract/pipeline.ts';
+import { kindOf } from '#kinds';
 import { withPowertools } from '#platform/middleware.ts';
 import * as jobs from '../job-store.ts';
 import { readableCause } from '../summary.ts';
@@ -9,6 +9,7 @@ import { readableCause } from '../summary.ts';
 export async function markJobFailed(input: MarkFailedInput): Promise<{ status: string }> {
   const job = await jobs.getJob(input.job_id);
   if (!job) return { status: 'deleted' };
+  const kind = kindOf(job.job_type);
   const cause = readableCause(input.error?.Cause);
   const updated = await jobs.updateJob(
     job,
@@ -19,8 +20,9 @@ export async function markJobFailed(input: MarkFailedInput): Promise<{ status: s
       completed_at: new Date().toISOString(),
     },
     ['pending', 'running'],
+    kind.list,
   );
-  if (updated) await contentJobEnded(updated);
+  if (updated) await kind.ended?.(updated);
   return { status: updated?.status ?? job.status };
 }
 

@@ -1,0 +1,54 @@
+/**
+ * "Assemble results" for a quiz bank: rebuilds the sector files the job touched from every
+ * chunk in the owner's checkpoint (not only this job's, so a resumed job yields complete
+ * files), then the combined bank from the sector files.
+ */
+
+import type { ChunkFile } from '#jobs/chunk-common.ts';
+import { chunkKey } from '#jobs/chunks.ts';
+import * as jobs from '#jobs/job-store.ts';
+import type { Question } from '#jobs/questions.ts';
+import * as results from '#jobs/results-store.ts';
+import { s3Keys } from '#platform/keys.ts';
+import { buildSectorFile, buildSoftSkillsFile } from './assembly.ts';
+import { sectorIds } from './catalog.ts';
+import { fileGroupOf, type QuizChunk, SOFT_SKILLS } from './chunks.ts';
+
+async function loadGroup(owner: string, group: string): Promise<Map<string, Question[]>> {
+  const entries = await jobs.listCheckpoint(owner, chunkKey(group, ''));
+  const files = await Promise.all(entries.map((e) => results.getJson<ChunkFile>(e.s3_key)));
+  const byKey = new Map<string, Question[]>();
+  for (const file of files) if (file) byKey.set(file.chunk_key, file.questions);
+  return byKey;
+}
+
+export async function assembleGroup(owner: string, group: string): Promise<string> {
+  const chunks = await loadGroup(owner, group);
+  const file =
+    group === SOFT_SKILLS
+      ? buildSoftSkillsFile((key) => chunks.get(key))
+      : buildSectorFile(group, (key) => chunks.get(key));
+  const key = s3Keys.groupFile(owner, group);
+  await results.putJson(key, file);
+  return key;
+}
+
+export async function assembleCombined(owner: string): Promise<string> {
+  const combined: Record<string, unknown> = {};
+  for (const group of [...sectorIds(), SOFT_SKILLS]) {
+    const file = await results.getJson<unknown>(s3Keys.groupFile(owner, group));
+    if (file) combined[group] = file;
+  }
+  const key = s3Keys.combined(owner);
+  await results.putJson(key, combined);
+  return key;
+}
+
+/** The files of every group the job's chunks belong to, then the combined bank. */
+export async function assembleBank(owner: string, chunks: QuizChunk[]): Promise<string[]> {
+  const groups = new Set(chunks.map(fileGroupOf));
+  const files: string[] = [];
+  for (const group of groups) files.push(await assembleGroup(owner, group));
+  files.push(await assembleCombined(owner));
+  return files;
+}
