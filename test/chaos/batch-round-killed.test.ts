@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { GeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { type InvocationHooks, outsideInvocation } from '../../local/lambda-runtime.ts';
 import {
@@ -66,7 +66,7 @@ describe('batch mode, "Run batch round" killed after keeping a chunk', () => {
   let dataDir: string;
   const killer = killAfterFirstCheckpoint(() => chaos);
 
-  before(async () => {
+  beforeAll(async () => {
     simulator = await startSimulator({ seed: 7, batchLatencyMs: 500 });
     dataDir = await mkdtemp(join(tmpdir(), 'quizgen-chaos-batch-'));
     chaos = await startChaosStack({
@@ -77,7 +77,7 @@ describe('batch mode, "Run batch round" killed after keeping a chunk', () => {
     });
   });
 
-  after(async () => {
+  afterAll(async () => {
     chaos?.store.destroy();
     await chaos?.stop();
     await simulator?.close();

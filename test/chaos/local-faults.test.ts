@@ -9,7 +9,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityCommand,
@@ -20,6 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { type EventSourcePoller, startEventSourcePoller } from '../../local/event-source-poller.ts';
 import {
   type InvocationEnd,
@@ -54,7 +54,7 @@ describe('local runtime: killed invocations and sandboxes', () => {
   let server: Server;
   let url = '';
 
-  before(async () => {
+  beforeAll(async () => {
     writeFileSync(join(dir, 'handler.mjs'), HANDLER);
     server = createServer((req, res) => {
       seen.push(req.url ?? '');
@@ -64,7 +64,7 @@ describe('local runtime: killed invocations and sandboxes', () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  after(async () => {
+  afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -127,7 +127,7 @@ describe('local SQS event source: receive counts and redrive', () => {
   let sqs: SQSClient;
   const pollers: EventSourcePoller[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     server = await createSqsServer({ port: 0, hostname: '127.0.0.1', accountId: '000000000000' });
     sqs = new SQSClient({
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -136,7 +136,7 @@ describe('local SQS event source: receive counts and redrive', () => {
     });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(pollers.map((poller) => poller.stop(1000)));
     sqs.destroy();
     await new Promise((resolve) => server.close(resolve));

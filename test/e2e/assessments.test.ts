@@ -4,7 +4,7 @@
  * it, check counts per level, answers and cited passages, save, and keep other keys out.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { newJobRecord } from '#jobs/job.ts';
 import { resetConfig } from '#platform/config.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
@@ -78,11 +78,11 @@ async function pollStatus(jobId: string, key?: string) {
   assert.fail(`job ${jobId} did not finish; statuses seen: ${seen.join(', ')}`);
 }
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness();
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

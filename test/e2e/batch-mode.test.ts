@@ -5,21 +5,21 @@
  * and is billed at the batch price.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { costOf } from '#platform/gemini/pricing.ts';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
 
 const SECTOR = 'finance';
 let h: Harness;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness({
     simulator: { seed: 5, batchLatencyMs: 1500, faults: { badItems: 0.2 } },
     settings: { questionsPerCareerLevel: 3, batchPollSeconds: 1 },
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { FAST_SETTINGS, type Harness, startHarness } from '../support/e2e.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
@@ -18,12 +18,12 @@ const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
 let h: Harness;
 let home: string;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness();
   home = await mkdtemp(join(tmpdir(), 'quizgen-cli-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
   if (home) await rm(home, { recursive: true, force: true });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { verifySignature } from '#content/webhook-signing.ts';
 import { resetConfig } from '#platform/config.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
@@ -48,7 +48,7 @@ async function poll(id: number, key?: string) {
   assert.fail(`content job ${id} did not finish`);
 }
 
-before(async () => {
+beforeAll(async () => {
   // Polling in tests is fast; the per-key request limit has a test of its own below.
   h = await startHarness({
     settings: { llmMaxConcurrency: 4 },
@@ -56,7 +56,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

@@ -4,17 +4,17 @@
  * and a new job with a raised budget that generates only the rest, and a key's monthly budget.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
 
 const SECTOR = 'finance';
 let h: Harness;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness({ settings: { questionsPerCareerLevel: 3, llmMaxConcurrency: 3 } });
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

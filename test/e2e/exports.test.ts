@@ -4,7 +4,7 @@
  * would (test/support/export-parsers.ts) and compared with the JSON the same route serves.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { resetConfig } from '#platform/config.ts';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import {
@@ -119,11 +119,11 @@ function assertAttachment(format: Format, file: Download, stem: string): void {
   );
 }
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness();
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 
@@ -134,7 +134,7 @@ describe('quiz bank exports', () => {
   let sectorExpected: Expected[];
   let levelJobId: string;
 
-  before(async () => {
+  beforeAll(async () => {
     // Level 1 of two careers: the sector file then holds more than one career.
     const jobs = await Promise.all(
       ['FRONTEND_DEVELOPER', 'DATA_SCIENTIST'].map(async (career) => {
@@ -259,7 +259,7 @@ describe('assessment exports', () => {
   let mcqs: any[];
   let statusBody: any;
 
-  before(async () => {
+  beforeAll(async () => {
     const started = await h.call('POST', '/generate_assessment', {
       topic: 'the water cycle',
       bloom_mix: '2 remember, 2 understand',

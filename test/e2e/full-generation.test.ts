@@ -3,18 +3,18 @@
  * shipped catalog at one question per chunk, ending in the combined bank.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 
 let h: Harness;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness({
     settings: { questionsPerCareerLevel: 1, questionsPerSoftSkillsJob: 5, llmMaxConcurrency: 8 },
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

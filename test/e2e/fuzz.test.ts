@@ -5,7 +5,7 @@
  * `node test/fuzz/run.ts` (1000 requests per route by default).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { resetConfig } from '#platform/config.ts';
 import { BASE, type Harness } from '../support/e2e.ts';
 import {
@@ -27,12 +27,12 @@ const PER_ROUTE = 30;
 let h: Harness;
 let fixtures: FuzzFixtures;
 
-before(async () => {
+beforeAll(async () => {
   h = await startFuzzHarness();
   fixtures = await prepareFixtures(h);
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { processState } from '../../local/pid-file.ts';
 import { REPO_ROOT } from '../../local/stack.ts';
 
@@ -111,7 +111,7 @@ function stopped(child: ChildProcess): Promise<void> {
 }
 
 const cleanup: (() => Promise<void>)[] = [];
-after(async () => {
+afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 

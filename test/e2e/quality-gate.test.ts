@@ -5,7 +5,7 @@
  * the sector file.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { similarity } from '#jobs/similarity.ts';
 import { assertProductionQuestion, BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 
@@ -15,7 +15,7 @@ const THRESHOLD = 0.7;
 let h: Harness;
 let jobId: string;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness({
     simulator: { seed: 11, faults: { badItems: 0.25, nearDuplicate: 0.25 } },
     settings: { questionsPerCareerLevel: 4, nearDuplicateThreshold: THRESHOLD },
@@ -27,7 +27,7 @@ before(async () => {
   assert.equal(job.status, 'completed', JSON.stringify(job));
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

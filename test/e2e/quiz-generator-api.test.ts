@@ -3,17 +3,17 @@
  * its scenarios 1, 3 and 7, job cancellation, result downloads, and bad input.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { resetConfig } from '#platform/config.ts';
 import { assertProductionQuestion, BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 
 let h: Harness;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness();
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 

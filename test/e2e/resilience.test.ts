@@ -5,7 +5,7 @@
  * new job generates only what is missing (scenario 4).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { BASE, startHarness, waitForJob } from '../support/e2e.ts';
 
 describe('injected 429s and 5xx', () => {

@@ -15,9 +15,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { resetConfig } from '#platform/config.ts';
 import { ROUTES, type Route } from '../../lib/routes.ts';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
@@ -25,7 +25,7 @@ import { makePdf } from '../support/pdf.ts';
 
 let h: Harness;
 
-before(async () => {
+beforeAll(async () => {
   h = await startHarness({
     // Every content result goes by reference, so /api/execute hands out a presigned URL; the
     // per-key request limit has its own test (content-generator.test.ts).
@@ -33,7 +33,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await h?.stop();
 });
 
@@ -294,7 +294,7 @@ function normalized(answer: Answer, id: string | number): unknown {
 }
 
 describe("one key against another key's data", () => {
-  before(async () => {
+  beforeAll(async () => {
     const [quizJob, assessment, content] = await Promise.all([
       quizLevelOf(h.key),
       assessmentOf(h.key),

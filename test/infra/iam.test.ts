@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { BUCKET_PREFIXES, type BucketPrefix } from '../../lib/constructs/storage.ts';
 import type { WebhookSecret } from '../../lib/constructs/webhook-secret.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, it } from 'vitest';
 import { synthesize } from './fixtures.ts';
 
 // cdk-nag v3 is a policy-validation plugin, not an Aspect: it reports violations instead of

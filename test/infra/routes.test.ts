@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { API_BASE_PATH, matchRoute, pathExists, ROUTES } from '../../lib/routes.ts';
 
 describe('routes', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import * as cdk from 'aws-cdk-lib';
+import { describe, it } from 'vitest';
 import { DEFAULTS, ENV } from '#platform/config.ts';
 import {
   InvalidSettingsError,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { describe, it } from 'vitest';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { BINARY_MEDIA_TYPES, GATEWAY_ERRORS, gatewayErrorTemplate } from '../../lib/constructs/api.ts';
 import { functionEntries, resourcesOfType } from '../../lib/definition.ts';

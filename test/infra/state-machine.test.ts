@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import aslValidator from 'asl-validator';
+import { describe, it } from 'vitest';
 import { STATE_NAMES } from '#contract/pipeline.ts';
 import {
   type AslDefinition,

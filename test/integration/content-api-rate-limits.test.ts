@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 type RateLimits = typeof import('#content/api/rate-limits.ts');
@@ -9,12 +9,12 @@ type RateLimits = typeof import('#content/api/rate-limits.ts');
 let aws: LocalAws;
 let limits: RateLimits;
 
-before(async () => {
+beforeAll(async () => {
   aws = await startLocalAws();
   limits = await import('#content/api/rate-limits.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await aws?.stop();
 });
 

@@ -5,15 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { resetConfig } from '#platform/config.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 let aws: LocalAws;
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-before(async () => {
+beforeAll(async () => {
   aws = await startLocalAws({
     env: {
       GEMINI_API_KEY: 'test-key',
@@ -23,7 +23,7 @@ before(async () => {
   ({ handler } = (await import('#content/api/content-api.ts')) as never);
 });
 
-after(async () => {
+afterAll(async () => {
   await aws?.stop();
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 type UsageStats = typeof import('#content/api/usage-stats.ts') &
@@ -12,7 +12,7 @@ let aws: LocalAws;
 let stats: UsageStats;
 let clients: Clients;
 
-before(async () => {
+beforeAll(async () => {
   aws = await startLocalAws();
   stats = {
     ...(await import('#content/api/usage-stats.ts')),
@@ -21,7 +21,7 @@ before(async () => {
   clients = await import('#platform/clients.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await aws?.stop();
 });
 

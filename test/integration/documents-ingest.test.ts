@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -19,6 +18,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import type { DocumentRecord, SupportedType } from '#assessments/documents/document-store.ts';
 import { resetConfig } from '#platform/config.ts';
 import { toSqsRecord } from '../../local/event-source-poller.ts';
@@ -130,7 +130,7 @@ let indexStore: IndexStore;
 let embeddings: Embeddings;
 let worker: Worker;
 
-before(async () => {
+beforeAll(async () => {
   sim = await startGeminiSimulator();
   proxy = await startFaultProxy(sim.url);
   sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1', accountId: '000000000000' });
@@ -163,7 +163,7 @@ before(async () => {
   worker = await import('#assessments/documents/ingest-document.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await proxy?.close();
   await sim?.close();
   sqsClient?.destroy();

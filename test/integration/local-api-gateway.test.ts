@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { authorize } from '#gateway/authorizer.ts';
 import { createApp } from '../../lib/app.ts';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/api.ts';
@@ -128,7 +128,7 @@ describe('local API Gateway', () => {
   let strictGateway: ApiGateway;
   let lastEvent: APIGatewayProxyEvent | undefined;
 
-  before(async () => {
+  beforeAll(async () => {
     const api = createLocalLambda(
       { functionName: 'api', entry: 'fixture', timeoutSeconds: 5 },
       async (raw) => {
@@ -197,7 +197,7 @@ describe('local API Gateway', () => {
     });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await gateway.close();
     await strictGateway.close();
   });
@@ -393,7 +393,7 @@ describe('local API Gateway on the synthesized template', () => {
   let gateway: ApiGateway;
   const dir = mkdtempSync(join(tmpdir(), 'quizgen-gateway-'));
 
-  before(async () => {
+  beforeAll(async () => {
     // Every function answers with what it was given, through the local Lambda runtime, so the
     // payload limit applies as it does in AWS; the authorizer is the real one.
     const functions: Record<string, Invoke> = {};
@@ -411,7 +411,7 @@ describe('local API Gateway on the synthesized template', () => {
     gateway = await startApiGateway({ template, functions, apiKeys: [apiKey] });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await gateway.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -495,9 +495,8 @@ describe('local API Gateway on the synthesized template', () => {
     assert.ok(raw.includes(Buffer.from(contentType.split('boundary=')[1] ?? '?')));
   });
 
-  test('hands a `curl -F` upload over base64-encoded', {
-    skip: !curlAvailable && 'curl is not installed',
-  }, async () => {
+  test('hands a `curl -F` upload over base64-encoded', async ({ skip }) => {
+    skip(!curlAvailable, 'curl is not installed');
     const file = binaryBody(20_000);
     const path = join(dir, 'notes.pdf');
     writeFileSync(path, file);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateQueueCommand,
@@ -13,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { type EventSourcePoller, startEventSourcePoller } from '../../local/event-source-poller.ts';
 
 const region = 'us-east-1';
@@ -23,7 +23,7 @@ describe('local SQS event source mapping', () => {
   let queueCounter = 0;
   const pollers: EventSourcePoller[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     server = await createSqsServer({ port: 0, hostname: '127.0.0.1', accountId: '000000000000' });
     const port = (server.address() as AddressInfo).port;
     sqs = new SQSClient({
@@ -33,7 +33,7 @@ describe('local SQS event source mapping', () => {
     });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(pollers.map((poller) => poller.stop()));
     sqs.destroy();
     await new Promise((resolve) => server.close(resolve));

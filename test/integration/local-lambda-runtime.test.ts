@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { LambdaInvocationError, type LocalLambda, loadLambda } from '../../local/lambda-runtime.ts';
 
 const HANDLER_MODULE = `
@@ -31,7 +31,7 @@ describe('local Lambda runtime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'quizgen-lambda-'));
   let fn: LocalLambda;
 
-  before(async () => {
+  beforeAll(async () => {
     writeFileSync(join(dir, 'handler.mjs'), HANDLER_MODULE);
     fn = await loadLambda(
       {
@@ -45,7 +45,7 @@ describe('local Lambda runtime', () => {
     );
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('invokes the exported handler with a Lambda context, across a JSON boundary', async () => {
     const first = (await fn.invoke({ job_id: 'j1', skip: undefined })) as Record<string, unknown>;

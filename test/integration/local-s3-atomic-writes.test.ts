@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import {
   CompleteMultipartUploadCommand,
@@ -24,6 +23,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type S3rver from 's3rver';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { AtomicFilesystemStore, createAtomicS3rver } from '../../local/atomic-s3-store.ts';
 
 const BUCKET = 'atomic-writes';
@@ -40,7 +40,7 @@ let directory: string;
 let server: S3rver;
 let s3: S3Client;
 
-before(async () => {
+beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'quizgen-s3-atomic-'));
   server = createAtomicS3rver({
     address: '127.0.0.1',
@@ -58,7 +58,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   s3?.destroy();
   await server?.close();
   await rm(directory, { recursive: true, force: true });

@@ -3,12 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, describe, test } from 'vitest';
 import { functionEntries } from '../../lib/definition.ts';
 import { ROUTES } from '../../lib/routes.ts';
 import { apiFromTemplate } from '../../local/api-gateway-template.ts';
@@ -18,7 +18,7 @@ describe('local stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'quizgen-local-'));
   let stack: LocalStack | undefined;
 
-  after(async () => {
+  afterAll(async () => {
     await stack?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
@@ -21,6 +20,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { type ChunkResult, flatChunkResults, type PlanOutput } from '#contract/pipeline.ts';
 import { createApp } from '../../lib/app.ts';
 import { type CfnTemplate, functionEntries, resolveDefinition } from '../../lib/definition.ts';
@@ -148,7 +148,7 @@ describe('local Step Functions service', () => {
   let miniLambdas: Record<string, Invoke>;
   const events: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1', accountId: '000000000000' });
     const sqsPort = (sqsServer.address() as AddressInfo).port;
     sqs = new SQSClient({ endpoint: `http://127.0.0.1:${sqsPort}`, region, credentials });
@@ -193,7 +193,7 @@ describe('local Step Functions service', () => {
     });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await service.close();
     await shortService.close();
     await stagedService.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { JobRecord, JobStatus } from '#jobs/job.ts';
 import { newJob, uniqueOwner } from '../support/jobs.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
@@ -10,12 +10,12 @@ type JobStore = typeof import('#jobs/job-store.ts');
 let aws: LocalAws;
 let store: JobStore;
 
-before(async () => {
+beforeAll(async () => {
   aws = await startLocalAws();
   store = await import('#jobs/job-store.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await aws?.stop();
 });
 

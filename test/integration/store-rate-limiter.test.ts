@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 type RateLimiter = typeof import('#platform/gemini/rate-limiter.ts');
@@ -8,12 +8,12 @@ type RateLimiter = typeof import('#platform/gemini/rate-limiter.ts');
 let aws: LocalAws;
 let limiter: RateLimiter;
 
-before(async () => {
+beforeAll(async () => {
   aws = await startLocalAws();
   limiter = await import('#platform/gemini/rate-limiter.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await aws?.stop();
 });
 

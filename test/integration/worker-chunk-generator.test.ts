@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import type { ChunkFile } from '#jobs/chunk-generator.ts';
 import type { Question } from '#jobs/questions.ts';
 import type { GenerationSettings } from '#platform/config.ts';
@@ -21,7 +21,7 @@ let generator: Generator;
 let store: JobStore;
 let questionsModule: QuestionsModule;
 
-before(async () => {
+beforeAll(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
   generator = await import('#kinds');
@@ -29,7 +29,7 @@ before(async () => {
   questionsModule = await import('#jobs/questions.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await sim?.close();
   await aws?.stop();
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
@@ -12,14 +12,14 @@ let aws: LocalAws;
 let client: GeminiClient;
 let questions: Questions;
 
-before(async () => {
+beforeAll(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
   client = await import('#platform/gemini/gemini-client.ts');
   questions = await import('#jobs/questions.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await sim?.close();
   await aws?.stop();
 });

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import type { GenerationSettings } from '#platform/config.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { fixture } from '../support/fixtures.ts';
@@ -23,14 +23,14 @@ let aws: LocalAws;
 let generator: Generator;
 let store: JobStore;
 
-before(async () => {
+beforeAll(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
   generator = await import('#kinds');
   store = await import('#jobs/job-store.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await sim?.close();
   await aws?.stop();
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 type Bank = typeof import('#jobs/question-bank.ts');
@@ -15,13 +15,13 @@ let aws: LocalAws;
 let bank: Bank;
 let store: Store;
 
-before(async () => {
+beforeAll(async () => {
   aws = await startLocalAws();
   bank = await import('#jobs/question-bank.ts');
   store = await import('#jobs/job-store.ts');
 });
 
-after(async () => {
+afterAll(async () => {
   await aws?.stop();
 });
 

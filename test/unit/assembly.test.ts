@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { checkQuestions, type ModelQuestion, type Question } from '#jobs/questions.ts';
 import { buildSectorFile, buildSoftSkillsFile, countQuestions } from '#quiz-bank/assembly.ts';
 import { careersOf, softSkillTopics } from '#quiz-bank/catalog.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { commandHelp, type Invocation, parseCommandLine } from '../../cli/args.ts';
 import { EXIT, UsageError } from '../../cli/errors.ts';
 import { COMMANDS } from '../../cli/spec.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createClient, networkReason, serverMessage } from '../../cli/client.ts';
 import type { Connection } from '../../cli/config.ts';
 import { ApiError, CliError, EXIT } from '../../cli/errors.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { ApiJob } from '#jobs/job.ts';
 import type { Client } from '../../cli/client.ts';
 import {

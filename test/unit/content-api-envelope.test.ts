@@ -3,7 +3,7 @@
  * for the API's own errors and for what the HTTP edge refuses (the status is the edge's).
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from 'vitest';
 import { GeminiNotConfigured, JobNotFound, JobStateConflict } from '#platform/errors.ts';
 
 type Envelope = typeof import('#content/api/envelope.ts');
@@ -11,7 +11,7 @@ type Http = typeof import('#platform/http.ts');
 let envelope: Envelope;
 let http: Http;
 
-before(async () => {
+beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   envelope = await import('#content/api/envelope.ts');
   http = await import('#platform/http.ts');

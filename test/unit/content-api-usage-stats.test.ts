@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { formatUsd, percentChange } from '#content/api/usage-reports.ts';
 import { countersFor, qualityLevel } from '#content/api/usage-stats.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, afterEach, describe, it } from 'node:test';
+import { afterAll, afterEach, describe, it } from 'vitest';
 import { buildEvent, type WebhookEvent } from '#content/webhook-events.ts';
 import { signPayload, verifySignature } from '#content/webhook-signing.ts';
 import {
@@ -258,7 +258,7 @@ async function receiver(respond: (n: number, res: import('node:http').ServerResp
 }
 
 const servers: Server[] = [];
-after(async () => {
+afterAll(async () => {
   await Promise.all(
     servers.map(
       (server) =>

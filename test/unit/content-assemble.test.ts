@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { assembleContent, difficultyOf, readingTime, summarizeSections } from '#content/assemble.ts';
 import { wordsOf } from '#content/measure.ts';
 import { planSections } from '#content/plan.ts';

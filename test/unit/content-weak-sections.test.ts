@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { type SectionFile, weakSections } from '#content/content-job.ts';
 import { parseExecuteRequest } from '#content/request.ts';
 import { fixture } from '../support/fixtures.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { Type } from '@google/genai';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type BatchProgress,
   type BatchRequest,
@@ -97,13 +97,13 @@ async function rejection(promise: Promise<unknown>): Promise<ModelCallError> {
 
 let sim: GeminiSimulator;
 
-before(async () => {
+beforeAll(async () => {
   sim = await startGeminiSimulator({ apiKey: KEY });
   // clientFor reads the endpoint at each call, so the SDK client talks to the simulator.
   process.env.GEMINI_BASE_URL = sim.url;
 });
 
-after(async () => {
+afterAll(async () => {
   delete process.env.GEMINI_BASE_URL;
   await sim.close();
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { ApiError } from '@google/genai';
+import { describe, it } from 'vitest';
 import { classify, ModelCallError, retryDelayMs } from '#platform/gemini/gemini-client.ts';
 import { fixture } from '../support/fixtures.ts';
 

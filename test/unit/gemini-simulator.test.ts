@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { ApiError, GoogleGenAI, Type } from '@google/genai';
+import { describe, it } from 'vitest';
 import {
   type GeminiSimulator,
   type SimulatorConfig,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { beforeAll, describe, it } from 'vitest';
 import { z } from 'zod';
 import {
   BudgetReached,
@@ -18,7 +18,7 @@ import { fixture } from '../support/fixtures.ts';
 type Http = typeof import('#platform/http.ts');
 let http: Http;
 
-before(async () => {
+beforeAll(async () => {
   // The unknown-error path logs on purpose; keep the test output readable.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   http = await import('#platform/http.ts');

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import {
   processAlive,
   processState,
@@ -14,7 +14,7 @@ import {
 
 const dir = mkdtempSync(join(tmpdir(), 'quizgen-pid-file-'));
 const parents: ChildProcess[] = [];
-after(() => {
+afterAll(() => {
   for (const parent of parents) parent.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { TokenUsage } from '#jobs/job.ts';
 import { costOf, priceTable } from '#platform/gemini/pricing.ts';
 

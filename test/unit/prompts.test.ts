@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { levelDescription, requireCareer, softSkillTopics } from '#quiz-bank/catalog.ts';
 import { chunkFromKey } from '#quiz-bank/chunks.ts';
 import { bloomLevelsFor, chunkPrompt } from '#quiz-bank/prompts.ts';

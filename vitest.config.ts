@@ -1,0 +1,74 @@
+/**
+ * Vitest: one project per test layer.
+ *
+ * - unit: plain functions, in-process fakes and servers on port 0; its files run in parallel.
+ * - integration, infra, e2e, chaos: local stacks, servers, child processes and killed processes;
+ *   their files run one at a time (fileParallelism: false), layer after layer once the unit
+ *   files are done (sequence.groupOrder), never beside another file of any layer, as they did
+ *   under Node's runner (--test-concurrency=1).
+ *
+ * Every file runs in a child process of its own (pool 'forks', isolate), as under Node's
+ * runner: the code under test sets process.env and installs signal handlers, and the suites
+ * spawn, signal and kill processes, none of which should reach another file.
+ *
+ * Node's runner had no timeouts; the long ones here only stop a hung file. The slowest test (the
+ * chaos scenarios, a killed `npm start`) takes under a minute on a 2-core machine.
+ */
+import { globSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+import CiSummaryReporter from './test/support/ci-summary-reporter.ts';
+
+const UNIT = 'test/unit/**/*.test.ts';
+const STACK_LAYERS = {
+  integration: 'test/integration/**/*.test.ts',
+  infra: 'test/infra/**/*.test.ts',
+  e2e: 'test/e2e/**/*.test.ts',
+  chaos: 'test/chaos/*.test.ts',
+};
+
+// A test file in no layer would never run: refuse to start instead.
+const layers = [UNIT, ...Object.values(STACK_LAYERS)];
+const inLayers = new Set(layers.flatMap((pattern) => globSync(pattern, { cwd: import.meta.dirname })));
+const outside = globSync('test/**/*.test.ts', { cwd: import.meta.dirname }).filter((f) => !inLayers.has(f));
+if (outside.length > 0) {
+  throw new Error(`vitest.config.ts: no project includes ${outside.join(', ')}; add its folder to a layer`);
+}
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    isolate: true,
+    reporters: ['default', new CiSummaryReporter()],
+    coverage: {
+      provider: 'v8',
+      reporter: ['text-summary'],
+      exclude: ['test/**', 'bench/**'],
+    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [UNIT],
+          // Vitest's default is one worker per core less one: a single worker on 2 cores.
+          maxWorkers: '100%',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      ...Object.entries(STACK_LAYERS).map(([name, pattern], i) => ({
+        extends: true,
+        test: {
+          name,
+          include: [pattern],
+          fileParallelism: false,
+          // Projects run side by side unless their group orders differ: a group of its own per
+          // layer, after the unit group (0), so no two of these files ever run at once.
+          sequence: { groupOrder: i + 1 },
+          testTimeout: 10 * 60_000,
+          hookTimeout: 5 * 60_000,
+        },
+      })),
+    ],
+  },
+});
