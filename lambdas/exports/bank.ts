@@ -3,7 +3,6 @@
  * Texts are plain text, never HTML: each format does its own escaping.
  */
 import { z } from 'zod';
-import type { AssessmentQuestion } from '#assessments/assessment.ts';
 import { normalizeText, OPTION_IDS, type OptionId } from '#jobs/questions.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 
@@ -38,6 +37,7 @@ const quizQuestionSchema = z.object({
   tags: z.array(z.string()).optional(),
 });
 
+/** An assessment question in the EduMate seed's shape (`mcqs`), as exports read it. */
 const assessmentQuestionSchema = z.object({
   question: z.string(),
   options: z.array(z.string()),
@@ -45,6 +45,7 @@ const assessmentQuestionSchema = z.object({
   explanation: z.string().default(''),
   bloom_level: z.string().optional(),
 });
+export type McqQuestion = z.infer<typeof assessmentQuestionSchema>;
 
 /**
  * Every question in a result file, in file order: a career level
@@ -86,7 +87,7 @@ function parseOrThrow<T>(schema: z.ZodType<T>, item: unknown, path: string): T {
 }
 
 /** Assessments in the seed's shape, ids `mcq-1`, `mcq-2`, ... by position. */
-export function bankFromAssessment(title: string, questions: AssessmentQuestion[]): ExportBank {
+export function bankFromAssessment(title: string, questions: McqQuestion[]): ExportBank {
   return { title, questions: questions.map((q, i) => fromAssessmentQuestion(q, `mcq-${i + 1}`)) };
 }
 
@@ -94,10 +95,7 @@ export function bankFromAssessment(title: string, questions: AssessmentQuestion[
  * Options get ids a–d by position. The answer is the option with the same text; failing that,
  * the one that is the same text as `normalizeText` sees it (what the assessment editor accepts).
  */
-export function fromAssessmentQuestion(
-  q: Omit<AssessmentQuestion, 'bloom_level' | 'source'> & { bloom_level?: string },
-  id: string,
-): ExportQuestion {
+export function fromAssessmentQuestion(q: McqQuestion, id: string): ExportQuestion {
   if (q.options.length > OPTION_IDS.length) {
     throw new InvalidRequest(`${id}: has ${q.options.length} options; exports carry at most four`);
   }

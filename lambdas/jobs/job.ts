@@ -1,3 +1,4 @@
+import type { TokenUsage } from '#platform/gemini/pricing.ts';
 import type { BloomLevel } from './questions.ts';
 
 /**
@@ -37,12 +38,8 @@ export interface JobParameters {
   structure_type?: string;
 }
 
-export interface TokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-  thinking_tokens: number;
-  cached_tokens: number;
-}
+/** A job's token counters are a model call's, summed. */
+export type { TokenUsage };
 
 export interface ResultSummary {
   questions_generated: number;

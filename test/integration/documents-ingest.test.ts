@@ -573,4 +573,21 @@ describe('document service', () => {
     await invoke([await deliver(stale)]);
     assert.equal((await current(stale)).status, 'failed');
   });
+
+  it("fails a stale ingestion in the owner's list of documents too", async () => {
+    const owner = uniqueOwner('reconcile-list');
+    const stale = record(owner, {
+      status: 'ingesting',
+      ingest_started_at: new Date(Date.now() - service.ingestionDeadlineMs() - 1000).toISOString(),
+    });
+    await store.createDocument(stale);
+
+    const listed = await service.ownedDocuments(owner);
+
+    assert.deepEqual(
+      listed.map((d) => [d.document_id, d.status]),
+      [[stale.document_id, 'failed']],
+    );
+    assert.equal((await current(stale)).status, 'failed');
+  });
 });

@@ -117,12 +117,9 @@ export async function ownedDocument(owner: string, id: string): Promise<Document
   return reconcileDocument(record);
 }
 
-/**
- * The owner's documents, newest first. `map` hands `reconcileDocument` each index as `now`, so
- * a stale ingestion is not failed here (only when the document is read alone): kept as it was.
- */
+/** The owner's documents, newest first, each as it should be seen now (as `ownedDocument`). */
 export async function ownedDocuments(owner: string): Promise<DocumentRecord[]> {
-  return Promise.all((await listDocuments(owner)).map(reconcileDocument));
+  return Promise.all((await listDocuments(owner)).map((record) => reconcileDocument(record)));
 }
 
 /** The owner's document, which questions can be grounded in only once it is ready. */

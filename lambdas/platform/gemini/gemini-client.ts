@@ -9,8 +9,8 @@ import {
   type GenerateContentResponse,
   GoogleGenAI,
 } from '@google/genai';
-import type { TokenUsage } from '#jobs/job.ts';
 import { ENV, optionalEnv } from '../config.ts';
+import type { TokenUsage } from './pricing.ts';
 import { waitForSlot } from './rate-limiter.ts';
 
 export type FailureKind = 'rate_limited' | 'transient' | 'permanent';

@@ -1,7 +1,14 @@
 /** Cost of model calls from the one price table, `data/pricing.json`. */
 import { z } from 'zod';
 import pricingJson from '#data/pricing.json' with { type: 'json' };
-import type { TokenUsage } from '#jobs/job.ts';
+
+/** The tokens a model call used, as usageMetadata reports them (thinking billed as output). */
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  thinking_tokens: number;
+  cached_tokens: number;
+}
 
 const priceTableSchema = z.object({
   as_of: z.string(),
