@@ -352,29 +352,11 @@ export function createLocalLambda(
 
   const invoke: Invoke = async (event) => {
     const timeoutMs = resolved.timeoutSeconds * 1000;
-    const deadline = Date.now() + timeoutMs;
     const requestId = randomUUID();
-    const context = createLambdaContext(resolved, arn, deadline, requestId);
     let timer: NodeJS.Timeout | undefined;
     // Set by the timer and by kill() too: a type assertion keeps TypeScript from narrowing it.
     let ended = 'failed' as InvocationEnd;
     let invocation: LiveInvocation | undefined;
-    // The handler cannot be killed in-process; like Lambda, its caller sees a timeout and
-    // (with hooks) the invocation is cut off from everything outside it.
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        ended = 'timed_out';
-        reject(
-          new LambdaInvocationError({
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `RequestId: ${requestId} Error: Task timed out after ${resolved.timeoutSeconds.toFixed(2)} seconds`,
-            trace: [],
-          }),
-        );
-        // After the rejection above, so the caller sees the timeout rather than the cut-off.
-        invocation?.kill();
-      }, timeoutMs);
-    });
     let killed: Promise<never> | undefined;
     running++;
     let sandbox: Sandbox | undefined;
@@ -382,6 +364,26 @@ export function createLocalLambda(
       const input = jsonRoundTrip(event, 'request');
       const box = await acquire();
       sandbox = box;
+      // The timeout counts the handler's run, from here: Lambda reads the payload and loads a
+      // new sandbox's code (its init phase, bounded apart) before the function's time starts.
+      const deadline = Date.now() + timeoutMs;
+      const context = createLambdaContext(resolved, arn, deadline, requestId);
+      // The handler cannot be killed in-process; like Lambda, its caller sees a timeout and
+      // (with hooks) the invocation is cut off from everything outside it.
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          ended = 'timed_out';
+          reject(
+            new LambdaInvocationError({
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `RequestId: ${requestId} Error: Task timed out after ${resolved.timeoutSeconds.toFixed(2)} seconds`,
+              trace: [],
+            }),
+          );
+          // After the rejection above, so the caller sees the timeout rather than the cut-off.
+          invocation?.kill();
+        }, timeoutMs);
+      });
       let run = () => Promise.resolve().then(() => box.handler(input, context));
       if (hooks) {
         const { promise, reject } = Promise.withResolvers<never>();

@@ -86,4 +86,19 @@ describe('local Lambda runtime', () => {
     assert.ok(hugeResult instanceof LambdaInvocationError);
     assert.equal(hugeResult.name, 'Function.ResponseSizeTooLarge');
   });
+
+  test('starts the function timeout when the handler runs, not while a new sandbox loads its code', async () => {
+    // Lambda's init phase (loading the code) is bounded apart from the function timeout.
+    writeFileSync(
+      join(dir, 'slow-init.mjs'),
+      'await new Promise((resolve) => setTimeout(resolve, 1200));\nexport const main = async (event) => event;\n',
+    );
+    const slow = await loadLambda(
+      { functionName: 'QuizGen-SlowInit', entry: 'slow-init.mjs', handlerExport: 'main', timeoutSeconds: 1 },
+      { rootDir: dir },
+    );
+    // Two at once: the second needs a sandbox of its own, whose code takes 1.2 s to load.
+    const answers = await Promise.all([slow.invoke({ n: 1 }), slow.invoke({ n: 2 })]);
+    assert.deepEqual(answers, [{ n: 1 }, { n: 2 }]);
+  });
 });
