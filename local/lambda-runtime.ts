@@ -365,7 +365,9 @@ export function createLocalLambda(
       const box = await acquire();
       sandbox = box;
       // The timeout counts the handler's run, from here: Lambda reads the payload and loads a
-      // new sandbox's code (its init phase, bounded apart) before the function's time starts.
+      // new sandbox's code before the function's time starts. The Init phase has its own 10 s
+      // bound (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html),
+      // not enforced here: no handler's module takes near that to load.
       const deadline = Date.now() + timeoutMs;
       const context = createLambdaContext(resolved, arn, deadline, requestId);
       // The handler cannot be killed in-process; like Lambda, its caller sees a timeout and
