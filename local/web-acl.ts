@@ -46,6 +46,33 @@ const DEFAULT_BLOCK = { status: 403, body: '<html><body><h1>403 Forbidden</h1></
 
 class UnsupportedRule extends Error {}
 
+/**
+ * What AWS WAF refuses in a regex and JavaScript would accept: capturing subexpressions (named
+ * ones too) and backreferences
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html).
+ * Answers the first such construct, or undefined.
+ */
+export function wafRegexRefusal(pattern: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      if (!inClass && (/[1-9]/.test(next) || next === 'k' || next === 'g')) return `backreference \\${next}`;
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+    } else if (c === '(') {
+      const after = pattern.slice(i + 1, i + 4);
+      const named = after.startsWith('?<') && !after.startsWith('?<=') && !after.startsWith('?<!');
+      if (!after.startsWith('?') || named || after.startsWith('?P<')) return `capturing group at ${i}`;
+    }
+  }
+  return undefined;
+}
+
 function fieldOf(field: unknown, where: string): (request: FirewallRequest) => string | undefined {
   if (!isRecord(field)) throw new UnsupportedRule(`${where}: no FieldToMatch`);
   if (isRecord(field.SingleHeader)) {
@@ -116,6 +143,8 @@ function predicateOf(statement: unknown, where: string): Predicate {
     case 'RegexMatchStatement': {
       const field = fieldOf(body.FieldToMatch, at);
       const transform = transformOf(body.TextTransformations, at);
+      const refused = wafRegexRefusal(String(body.RegexString));
+      if (refused) throw new UnsupportedRule(`${at}: WAF refuses this RegexString (${refused})`);
       const regex = new RegExp(String(body.RegexString));
       // A header the request does not have matches nothing, as in WAF.
       return (request) => {

@@ -25,8 +25,9 @@ export const FIREWALL_HEADER_PREFIX = 'x-amzn-waf-';
 /**
  * A regular expression that matches the decimal numbers (leading zeros allowed) of at least
  * `n`: a number with more digits, or as many digits and greater at the first digit that differs,
- * or `n` itself. Written with plain groups only, the subset AWS WAF's regex engine and
- * JavaScript read alike.
+ * or `n` itself. Written with non-capturing groups only, the subset AWS WAF's regex engine
+ * and JavaScript read alike: WAF refuses capturing subexpressions and backreferences
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html).
  */
 export function atLeastPattern(n: number): string {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`atLeastPattern needs a positive integer, got ${n}`);
@@ -40,7 +41,7 @@ export function atLeastPattern(n: number): string {
     alternatives.push(`${digits.slice(0, i)}[${digit + 1}-9]${rest > 0 ? `[0-9]{${rest}}` : ''}`);
   }
   alternatives.push(digits);
-  return `^0*(${alternatives.join('|')})$`;
+  return `^0*(?:${alternatives.join('|')})$`;
 }
 
 /**
@@ -54,7 +55,7 @@ export function binaryTypePattern(binaryMediaTypes: readonly string[]): string {
       .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
       .replaceAll('*', '[^;]*'),
   );
-  return `^\\s*(${types.join('|')})\\s*(;|$)`;
+  return `^\\s*(?:${types.join('|')})\\s*(?:;|$)`;
 }
 
 interface BodyLimit {

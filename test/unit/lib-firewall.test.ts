@@ -9,7 +9,7 @@ import {
 } from '../../lib/constructs/firewall.ts';
 import { LAMBDA_SYNC_PAYLOAD_MAX_BYTES, MAX_INLINE_UPLOAD_BYTES } from '../../lib/settings.ts';
 import type { CfnTemplate } from '../../local/cloudformation.ts';
-import { type FirewallRequest, webAclFromTemplate } from '../../local/web-acl.ts';
+import { type FirewallRequest, wafRegexRefusal, webAclFromTemplate } from '../../local/web-acl.ts';
 import { synthesize } from '../infra/fixtures.ts';
 
 /** A small deterministic generator, so a failure names a value that reproduces. */
@@ -188,5 +188,62 @@ describe('the synthesized web ACL, as the local gateway runs it', () => {
       () => webAclFromTemplate(changed, restApiId),
       /ManagedRuleGroupStatement is not evaluated locally/,
     );
+  });
+
+  it('synthesizes only regexes WAF accepts: no capturing group, no backreference', () => {
+    const found: string[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) {
+          if (key === 'RegexString') found.push(String(inner));
+          else collect(inner);
+        }
+      }
+    };
+    collect(Object.values(json.Resources).filter((r) => r.Type === 'AWS::WAFv2::WebACL'));
+    assert.ok(found.length >= 2, `the web ACL's regexes (${found.length})`);
+    for (const pattern of found) assert.equal(wafRegexRefusal(pattern), undefined, pattern);
+  });
+
+  it('refuses at startup a regex WAF would refuse, as the WAF API does on deploy', () => {
+    const aclId = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::WAFv2::WebACL')?.[0];
+    assert.ok(aclId);
+    const changed = structuredClone(json) as CfnTemplate;
+    const props = changed.Resources[aclId]?.Properties as { Rules: { Statement: unknown }[] };
+    (props.Rules[0] as { Statement: unknown }).Statement = {
+      RegexMatchStatement: {
+        FieldToMatch: { SingleHeader: { Name: 'content-length' } },
+        RegexString: '^0*([1-9][0-9]{7,})$',
+        TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+      },
+    };
+    assert.throws(
+      () => webAclFromTemplate(changed, restApiId),
+      /WAF refuses this RegexString \(capturing group/,
+    );
+  });
+});
+
+describe('wafRegexRefusal', () => {
+  it('names capturing groups, named ones included, and backreferences', () => {
+    for (const pattern of ['(a)', '^x(?<n>a)$', '(?P<n>a)', '(a)\\1', '\\k<n>', 'a\\g1']) {
+      assert.ok(wafRegexRefusal(pattern), pattern);
+    }
+  });
+
+  it('accepts non-capturing groups, lookarounds, escaped and bracketed parentheses', () => {
+    for (const pattern of [
+      '(?:a|b)',
+      '(?=a)',
+      '(?!a)',
+      '(?<=a)b',
+      '(?<!a)b',
+      '\\(a\\)',
+      '[(]a[)]',
+      '[\\d]',
+    ]) {
+      assert.equal(wafRegexRefusal(pattern), undefined, pattern);
+    }
   });
 });
