@@ -176,14 +176,20 @@ describe('the synthesized web ACL, as the local gateway runs it', () => {
     }
   });
 
-  it('refuses at startup a rule the local gateway cannot evaluate, instead of letting requests through', () => {
+  /** The synthesized template with the web ACL's first rule's statement replaced. */
+  const withFirstRule = (statement: unknown): CfnTemplate => {
     const aclId = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::WAFv2::WebACL')?.[0];
     assert.ok(aclId);
     const changed = structuredClone(json) as CfnTemplate;
     const props = changed.Resources[aclId]?.Properties as { Rules: { Statement: unknown }[] };
-    (props.Rules[0] as { Statement: unknown }).Statement = {
+    (props.Rules[0] as { Statement: unknown }).Statement = statement;
+    return changed;
+  };
+
+  it('refuses at startup a rule the local gateway cannot evaluate, instead of letting requests through', () => {
+    const changed = withFirstRule({
       ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' },
-    };
+    });
     assert.throws(
       () => webAclFromTemplate(changed, restApiId),
       /ManagedRuleGroupStatement is not evaluated locally/,
@@ -207,17 +213,13 @@ describe('the synthesized web ACL, as the local gateway runs it', () => {
   });
 
   it('refuses at startup a regex WAF would refuse, as the WAF API does on deploy', () => {
-    const aclId = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::WAFv2::WebACL')?.[0];
-    assert.ok(aclId);
-    const changed = structuredClone(json) as CfnTemplate;
-    const props = changed.Resources[aclId]?.Properties as { Rules: { Statement: unknown }[] };
-    (props.Rules[0] as { Statement: unknown }).Statement = {
+    const changed = withFirstRule({
       RegexMatchStatement: {
         FieldToMatch: { SingleHeader: { Name: 'content-length' } },
         RegexString: '^0*([1-9][0-9]{7,})$',
         TextTransformations: [{ Priority: 0, Type: 'NONE' }],
       },
-    };
+    });
     assert.throws(
       () => webAclFromTemplate(changed, restApiId),
       /WAF refuses this RegexString \(capturing group/,
