@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
@@ -21,15 +21,22 @@ afterAll(() => {
 
 /** A process killed with SIGKILL whose parent (`exec sleep`) never reaps it: a zombie that stays. */
 async function zombie(): Promise<number> {
-  const parent = spawn('sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const parent = spawn('sh', ['-c', 'sleep 60 & exec sleep 61'], { stdio: 'ignore' });
   parents.push(parent);
-  const pid = await new Promise<number>((resolve) =>
-    parent.stdout?.once('data', (chunk) => resolve(Number(String(chunk).trim()))),
-  );
+  const shell = parent.pid as number;
+  // Kill the child only once the shell has become `sleep 61`: the shell itself could reap it.
+  let pid: number | undefined;
+  while (pid === undefined) {
+    const comm = readFileSync(`/proc/${shell}/comm`, 'utf8').trim();
+    const children = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim();
+    if (comm === 'sleep' && children) pid = Number(children.split(' ')[0]);
+    else await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   process.kill(pid, 'SIGKILL');
-  while (processState(pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let state = processState(pid); state !== 'Z'; state = processState(pid)) {
+    assert.ok(state, `process ${pid} was reaped instead of staying a zombie`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   return pid;
 }
 
