@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   BLOOM_LEVELS,
   type BloomLevel,
+  exactlyQuestions,
   normalizeText,
   OPTION_IDS,
   type Provenance,
@@ -73,18 +74,7 @@ export function assessmentResponseSchema(count: number, bloomLevel: BloomLevel, 
     };
     required.push('source_passage_id');
   }
-  return {
-    type: Type.OBJECT,
-    properties: {
-      questions: {
-        type: Type.ARRAY,
-        minItems: String(count),
-        maxItems: String(count),
-        items: { type: Type.OBJECT, properties, required, propertyOrdering: required },
-      },
-    },
-    required: ['questions'],
-  };
+  return exactlyQuestions(count, { type: Type.OBJECT, properties, required, propertyOrdering: required });
 }
 
 export interface AssessmentPromptInput {

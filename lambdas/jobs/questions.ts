@@ -61,64 +61,56 @@ export interface Question {
  * each at one of the Bloom levels asked for (all six when none are given).
  */
 export function questionsResponseSchema(count: number, bloomLevels: readonly BloomLevel[] = BLOOM_LEVELS) {
-  return {
+  return exactlyQuestions(count, {
     type: Type.OBJECT,
     properties: {
-      questions: {
+      question: { type: Type.STRING, description: 'The question stem, self-contained.' },
+      options: {
         type: Type.ARRAY,
-        minItems: String(count),
-        maxItems: String(count),
+        minItems: '4',
+        maxItems: '4',
         items: {
           type: Type.OBJECT,
           properties: {
-            question: { type: Type.STRING, description: 'The question stem, self-contained.' },
-            options: {
-              type: Type.ARRAY,
-              minItems: '4',
-              maxItems: '4',
-              items: {
-                type: Type.OBJECT,
-                properties: {
-                  id: { type: Type.STRING, enum: [...OPTION_IDS] },
-                  text: { type: Type.STRING },
-                },
-                required: ['id', 'text'],
-                propertyOrdering: ['id', 'text'],
-              },
-            },
-            correct_answer: {
-              type: Type.STRING,
-              enum: [...OPTION_IDS],
-              description: 'Id of the correct option.',
-            },
-            explanation: {
-              type: Type.STRING,
-              description: 'Why the answer is right and the others are wrong.',
-            },
-            category: { type: Type.STRING, description: 'Short lower-case topic, e.g. "css".' },
-            tags: { type: Type.ARRAY, items: { type: Type.STRING } },
-            bloom_level: { type: Type.STRING, enum: [...bloomLevels] },
+            id: { type: Type.STRING, enum: [...OPTION_IDS] },
+            text: { type: Type.STRING },
           },
-          required: [
-            'question',
-            'options',
-            'correct_answer',
-            'explanation',
-            'category',
-            'tags',
-            'bloom_level',
-          ],
-          propertyOrdering: [
-            'question',
-            'options',
-            'correct_answer',
-            'explanation',
-            'category',
-            'tags',
-            'bloom_level',
-          ],
+          required: ['id', 'text'],
+          propertyOrdering: ['id', 'text'],
         },
       },
+      correct_answer: {
+        type: Type.STRING,
+        enum: [...OPTION_IDS],
+        description: 'Id of the correct option.',
+      },
+      explanation: {
+        type: Type.STRING,
+        description: 'Why the answer is right and the others are wrong.',
+      },
+      category: { type: Type.STRING, description: 'Short lower-case topic, e.g. "css".' },
+      tags: { type: Type.ARRAY, items: { type: Type.STRING } },
+      bloom_level: { type: Type.STRING, enum: [...bloomLevels] },
+    },
+    required: ['question', 'options', 'correct_answer', 'explanation', 'category', 'tags', 'bloom_level'],
+    propertyOrdering: [
+      'question',
+      'options',
+      'correct_answer',
+      'explanation',
+      'category',
+      'tags',
+      'bloom_level',
+    ],
+  });
+}
+
+/** A response schema asking for `{ questions: [...] }` with exactly `count` items of `item`'s shape. */
+export function exactlyQuestions<Item>(count: number, item: Item) {
+  return {
+    type: Type.OBJECT,
+    properties: {
+      questions: { type: Type.ARRAY, minItems: String(count), maxItems: String(count), items: item },
     },
     required: ['questions'],
   };
