@@ -66,7 +66,7 @@ export function normalise(vector: Float32Array): Float32Array {
   return vector;
 }
 
-async function embedOnce(texts: string[], options: EmbedOptions, timeoutMs: number) {
+export async function embedOnce(texts: string[], options: EmbedOptions, timeoutMs: number) {
   let response: Awaited<ReturnType<GoogleGenAI['models']['embedContent']>>;
   try {
     response = await clientFor(options.apiKey, timeoutMs).models.embedContent({
