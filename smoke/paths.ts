@@ -7,6 +7,7 @@ import {
   ASSESSMENT_SYSTEM_INSTRUCTION,
   assessmentPrompt,
   assessmentResponseSchema,
+  type PassageRef,
 } from '#assessments/assessment.ts';
 import { needsOutline, outlinePrompt, outlineSchema, structureFromOutline } from '#content/outline.ts';
 import { planSections } from '#content/plan.ts';
