@@ -27,10 +27,18 @@ export interface Settings {
   apiQuotaPeriod: QuotaPeriod;
   jobRetentionDays: number;
   rawResponseRetentionDays: number;
-  /** How long a "Generate chunk" iteration waits for its task token, queue time included. */
+  /**
+   * How long a "Generate chunk" iteration waits for its task token, queue time included: it must
+   * cover the chunk's wait behind `plannedConcurrentJobs` jobs' chunks and its own deliveries.
+   */
   chunkTimeoutSeconds: number;
-  /** Receives of a chunk message before SQS moves it to the dead-letter queue. */
+  /** Receives of a chunk message before SQS moves it to the dead-letter queue (AWS: at least 5). */
   chunkMaxReceives: number;
+  /**
+   * Jobs expected to run at once. They share the worker's llmMaxConcurrency, and a chunk's task
+   * timeout counts its time in the queue, so chunkTimeoutSeconds is checked against this many.
+   */
+  plannedConcurrentJobs: number;
   workerTimeoutSeconds: number;
   /** How long a synchronous generate call waits for its job before answering. */
   syncWaitSeconds: number;
@@ -95,8 +103,10 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   apiQuotaPeriod: 'DAY',
   jobRetentionDays: DEFAULTS.jobRetentionDays,
   rawResponseRetentionDays: 30,
-  chunkTimeoutSeconds: 7200,
+  // Four jobs of 40 chunks at 10 workers and 600 s each (worst case), plus 5 deliveries: 12,225 s.
+  chunkTimeoutSeconds: 14_400,
   chunkMaxReceives: DEFAULTS.chunkMaxReceives,
+  plannedConcurrentJobs: 4,
   workerTimeoutSeconds: 600,
   syncWaitSeconds: DEFAULTS.syncWaitSeconds,
   resultInlineMaxBytes: DEFAULTS.resultInlineMaxBytes,
@@ -127,6 +137,57 @@ export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[]
 const MAX_MESSAGE_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Lambda's longest timeout. */
 const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
+
+// ---------------------------------------------------------------------------------------------
+// Queues feeding a Lambda event source
+//
+// AWS Lambda operator guide, "Understanding SQS retries"
+// (https://docs.aws.amazon.com/lambda/latest/operatorguide/sqs-retries.html), and the developer
+// guide's "Creating and configuring an Amazon SQS event source mapping"
+// (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html): set the queue's
+// visibility timeout to at least six times the function timeout, so Lambda can retry an
+// invocation that was throttled while the message stays invisible; and set maxReceiveCount to
+// at least 5, because a throttled receive counts as a receive (a chunk could otherwise reach the
+// dead-letter queue without its worker ever running).
+
+/** AWS's factor between a queue's visibility timeout and its consumer function's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** AWS's smallest recommended maxReceiveCount for a queue with a Lambda event source. */
+export const MIN_RECOMMENDED_MAX_RECEIVES = 5;
+/** SQS's longest visibility timeout: 12 hours (SQS quotas, "Message visibility timeout"). */
+const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+
+/** The visibility timeout of a queue whose consumer function runs at most `functionTimeoutSeconds`. */
+export function queueVisibilitySeconds(functionTimeoutSeconds: number): number {
+  return VISIBILITY_TIMEOUT_FACTOR * functionTimeoutSeconds;
+}
+
+/**
+ * Seconds before the redelivery of a chunk that failed transiently on delivery `receiveCount`
+ * (the worker sets it with ChangeMessageVisibility; `lambdas/platform/queue.ts`).
+ */
+function redeliveryDelaySeconds(receiveCount: number): number {
+  return Math.min(900, 15 * 2 ** (receiveCount - 1));
+}
+
+/**
+ * The longest a chunk may legitimately wait for its task token, in seconds: behind the chunks
+ * of `plannedConcurrentJobs` jobs' Maps (each job keeps up to mapMaxConcurrency chunks queued,
+ * llmMaxConcurrency run at once, each for up to workerTimeoutSeconds), then its own
+ * chunkMaxReceives deliveries with the back-off between them. A worker that crashes on every
+ * delivery comes back only after the visibility timeout; such a chunk may time out instead of
+ * reaching the dead-letter queue, and is recorded failed either way.
+ */
+export function chunkLifetimeSeconds(s: Settings): { queueWait: number; deliveries: number } {
+  const queued = s.plannedConcurrentJobs * s.mapMaxConcurrency;
+  const roundsAhead = Math.max(0, Math.ceil(queued / s.llmMaxConcurrency) - 1);
+  let backoff = 0;
+  for (let receive = 1; receive < s.chunkMaxReceives; receive++) backoff += redeliveryDelaySeconds(receive);
+  return {
+    queueWait: roundsAhead * s.workerTimeoutSeconds,
+    deliveries: s.chunkMaxReceives * s.workerTimeoutSeconds + backoff,
+  };
+}
 /** Room for the envelope, summary and metrics next to inline content in a 6 MB Lambda response. */
 const CONTENT_INLINE_LIMIT_BYTES = 5_000_000;
 /** Two attempts of this length and a back-off still fit in a 60 s pipeline function. */
@@ -173,14 +234,38 @@ const CHECKS: Check[] = [
     'workerTimeoutSeconds',
     30,
     MAX_LAMBDA_TIMEOUT_SECONDS,
-    ' (Lambda timeout; the queue visibility is this plus 60 s)',
+    ` (Lambda timeout; the queue's visibility timeout is ${VISIBILITY_TIMEOUT_FACTOR} times this)`,
   ),
   intIn('chunkTimeoutSeconds', 60, MAX_MESSAGE_RETENTION_SECONDS, ' (the chunk message lives this long)'),
+  intIn(
+    'chunkMaxReceives',
+    MIN_RECOMMENDED_MAX_RECEIVES,
+    1000,
+    ' (the SQS maxReceiveCount range; AWS recommends at least 5 for a Lambda event source, as throttled receives count)',
+  ),
+  intIn('plannedConcurrentJobs', 1, 10_000),
   (s) =>
-    s.chunkTimeoutSeconds >= s.workerTimeoutSeconds
+    queueVisibilitySeconds(s.workerTimeoutSeconds) <= MAX_VISIBILITY_TIMEOUT_SECONDS &&
+    queueVisibilitySeconds(s.ingestTimeoutSeconds) <= MAX_VISIBILITY_TIMEOUT_SECONDS
       ? undefined
-      : `chunkTimeoutSeconds (${s.chunkTimeoutSeconds}) must be at least workerTimeoutSeconds (${s.workerTimeoutSeconds}): a chunk waits in the queue and then runs`,
-  intIn('chunkMaxReceives', 1, 1000, ' (the SQS maxReceiveCount range)'),
+      : `workerTimeoutSeconds and ingestTimeoutSeconds times ${VISIBILITY_TIMEOUT_FACTOR} (their queues' visibility timeouts) must not exceed SQS's ${MAX_VISIBILITY_TIMEOUT_SECONDS} s`,
+  (s) => {
+    const numbers = [
+      s.chunkTimeoutSeconds,
+      s.plannedConcurrentJobs,
+      s.mapMaxConcurrency,
+      s.llmMaxConcurrency,
+      s.chunkMaxReceives,
+      s.workerTimeoutSeconds,
+    ];
+    if (!numbers.every((n) => Number.isInteger(n) && n > 0)) return undefined; // reported above
+    const { queueWait, deliveries } = chunkLifetimeSeconds(s);
+    return s.chunkTimeoutSeconds >= queueWait + deliveries
+      ? undefined
+      : `chunkTimeoutSeconds (${s.chunkTimeoutSeconds}) must be at least ${queueWait + deliveries}: the task timeout counts a chunk's time in the queue, ` +
+          `behind plannedConcurrentJobs (${s.plannedConcurrentJobs}) × mapMaxConcurrency (${s.mapMaxConcurrency}) chunks run llmMaxConcurrency (${s.llmMaxConcurrency}) at a time for up to workerTimeoutSeconds (${s.workerTimeoutSeconds}) each (${queueWait} s), ` +
+          `then its own chunkMaxReceives (${s.chunkMaxReceives}) deliveries with their back-off (${deliveries} s). Raise chunkTimeoutSeconds or llmMaxConcurrency, or lower plannedConcurrentJobs, mapMaxConcurrency or workerTimeoutSeconds`;
+  },
   intIn('syncWaitSeconds', 0, 28, ' (API Gateway ends every request after 29 s)'),
   intIn('resultInlineMaxBytes', 1, 6_000_000, ' (a Lambda response is at most 6 MB)'),
   intIn('geminiTimeoutSeconds', 1, MAX_LAMBDA_TIMEOUT_SECONDS),
@@ -211,7 +296,7 @@ const CHECKS: Check[] = [
     'ingestTimeoutSeconds',
     30,
     MAX_LAMBDA_TIMEOUT_SECONDS,
-    " (the ingest function's Lambda timeout; the document queue's visibility is this plus 60 s)",
+    ` (the ingest function's Lambda timeout; the document queue's visibility timeout is ${VISIBILITY_TIMEOUT_FACTOR} times this)`,
   ),
   intIn('ingestMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('assessmentTimeoutSeconds', 30, 86_400),

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { STATE_NAMES } from '#contract/pipeline.ts';
 import { ENV } from '#platform/config.ts';
 import { acknowledgeWildcards } from '../nag.ts';
-import { type Settings, settingsEnvironment } from '../settings.ts';
+import { queueVisibilitySeconds, type Settings, settingsEnvironment } from '../settings.ts';
 import type { GeminiSecret } from './gemini-secret.ts';
 import { QuizgenFunction } from './quizgen-function.ts';
 import type { Storage } from './storage.ts';
@@ -60,12 +60,12 @@ export class Pipeline extends Construct {
     this.queue = new sqs.Queue(this, 'ChunkQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // Longer than one worker run, so a message is not handed to a second worker while the
-      // first still runs; not much longer, so the chunk of a crashed worker comes back soon.
-      // MaximumConcurrency keeps the event source from being throttled, which is what AWS's
-      // "six times the timeout" guidance protects against. Transient failures set their own,
-      // shorter delay with ChangeMessageVisibility.
-      visibilityTimeout: cdk.Duration.seconds(settings.workerTimeoutSeconds + 60),
+      // Six times the worker's timeout, as AWS recommends for a Lambda event source (see
+      // queueVisibilitySeconds): MaximumConcurrency does not stop every throttle (the account's
+      // or the function's concurrency can still run out), and a throttled invocation is retried
+      // only while its message stays invisible. Transient failures set their own, shorter delay
+      // with ChangeMessageVisibility, so only a crashed worker's chunk waits this long.
+      visibilityTimeout: cdk.Duration.seconds(queueVisibilitySeconds(settings.workerTimeoutSeconds)),
       // Past the task timeout the iteration has already given up on the chunk; its message is
       // no use to anyone.
       retentionPeriod: cdk.Duration.seconds(settings.chunkTimeoutSeconds),

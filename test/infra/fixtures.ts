@@ -7,7 +7,8 @@ import type { Settings } from '../../lib/settings.ts';
 export const CUSTOM_SETTINGS = {
   llmMaxConcurrency: 7,
   mapMaxConcurrency: 12,
-  chunkMaxReceives: 3,
+  chunkMaxReceives: 6,
+  plannedConcurrentJobs: 3,
   chunkTimeoutSeconds: 5400,
   workerTimeoutSeconds: 300,
   rawResponseRetentionDays: 9,

@@ -164,7 +164,8 @@ describe('pipeline', () => {
     template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: CUSTOM_SETTINGS.workerTimeoutSeconds + 60,
+      // Six times the worker's timeout, as AWS recommends for a Lambda event source.
+      VisibilityTimeout: 6 * CUSTOM_SETTINGS.workerTimeoutSeconds,
       RedrivePolicy: {
         deadLetterTargetArn: Match.anyValue(),
         maxReceiveCount: CUSTOM_SETTINGS.chunkMaxReceives,
@@ -263,7 +264,7 @@ describe('ingestion', () => {
   it('queues documents on an encrypted queue whose visibility outlasts one ingest run', () => {
     const queue = json.Resources[queueId]?.Properties ?? {};
     assert.equal(queue.SqsManagedSseEnabled, true);
-    assert.equal(queue.VisibilityTimeout, CUSTOM_SETTINGS.ingestTimeoutSeconds + 60);
+    assert.equal(queue.VisibilityTimeout, 6 * CUSTOM_SETTINGS.ingestTimeoutSeconds);
     const redrive = queue.RedrivePolicy as {
       deadLetterTargetArn: { 'Fn::GetAtt': [string] };
       maxReceiveCount: number;
