@@ -21,8 +21,12 @@ export interface Settings {
   mapMaxConcurrency: number;
   questionsPerCareerLevel: number;
   questionsPerSoftSkillsJob: number;
+  /** One API key's throttle (the usage plan's): steady requests per second, and burst. */
   apiThrottleRateLimit: number;
   apiThrottleBurstLimit: number;
+  /** The stage's throttle, shared by every key together: at least one key's. */
+  apiStageThrottleRateLimit: number;
+  apiStageThrottleBurstLimit: number;
   apiQuotaLimit: number;
   apiQuotaPeriod: QuotaPeriod;
   jobRetentionDays: number;
@@ -99,6 +103,10 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   questionsPerSoftSkillsJob: DEFAULTS.questionsPerSoftSkillsJob,
   apiThrottleRateLimit: 50,
   apiThrottleBurstLimit: 100,
+  // Ten keys at their full rate. API Gateway's account default is 10,000 rps, burst 5,000 per
+  // Region (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+  apiStageThrottleRateLimit: 500,
+  apiStageThrottleBurstLimit: 1000,
   apiQuotaLimit: 100_000,
   apiQuotaPeriod: 'DAY',
   jobRetentionDays: DEFAULTS.jobRetentionDays,
@@ -223,6 +231,23 @@ const CHECKS: Check[] = [
       ? undefined
       : `apiThrottleRateLimit must be a number of requests per second > 0, got ${JSON.stringify(s.apiThrottleRateLimit)}`,
   intIn('apiThrottleBurstLimit', 1, 1_000_000),
+  (s) =>
+    typeof s.apiStageThrottleRateLimit === 'number' && s.apiStageThrottleRateLimit > 0
+      ? undefined
+      : `apiStageThrottleRateLimit must be a number of requests per second > 0, got ${JSON.stringify(s.apiStageThrottleRateLimit)}`,
+  intIn('apiStageThrottleBurstLimit', 1, 1_000_000),
+  // The stage's throttle applies to every client of the stage together, a usage plan's to each
+  // API key ("How throttling limit settings are applied in API Gateway",
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html):
+  // a stage throttle below one key's would make the per-key limit unreachable.
+  (s) =>
+    !(s.apiThrottleRateLimit > s.apiStageThrottleRateLimit)
+      ? undefined
+      : `apiThrottleRateLimit (${s.apiThrottleRateLimit}, per API key) must not exceed apiStageThrottleRateLimit (${s.apiStageThrottleRateLimit}, shared by every key)`,
+  (s) =>
+    !(s.apiThrottleBurstLimit > s.apiStageThrottleBurstLimit)
+      ? undefined
+      : `apiThrottleBurstLimit (${s.apiThrottleBurstLimit}, per API key) must not exceed apiStageThrottleBurstLimit (${s.apiStageThrottleBurstLimit}, shared by every key)`,
   intIn('apiQuotaLimit', 1, 1_000_000_000),
   (s) =>
     QUOTA_PERIODS.includes(s.apiQuotaPeriod)

@@ -14,6 +14,8 @@ export const CUSTOM_SETTINGS = {
   rawResponseRetentionDays: 9,
   apiThrottleRateLimit: 11,
   apiThrottleBurstLimit: 22,
+  apiStageThrottleRateLimit: 111,
+  apiStageThrottleBurstLimit: 222,
   apiQuotaLimit: 3333,
   apiQuotaPeriod: 'WEEK',
   geminiModel: 'gemini-test-model',

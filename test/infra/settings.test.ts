@@ -124,6 +124,27 @@ describe('settings', () => {
     });
   });
 
+  it('give the stage a throttle of its own, ten keys’ worth by default, never below one key’s', () => {
+    const settings = readSettings(withContext({}));
+    assert.equal(settings.apiStageThrottleRateLimit, 10 * settings.apiThrottleRateLimit);
+    assert.equal(settings.apiStageThrottleBurstLimit, 10 * settings.apiThrottleBurstLimit);
+    assert.throws(
+      () => readSettings(withContext({ apiThrottleRateLimit: '600', apiThrottleBurstLimit: '2000' })),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidSettingsError);
+        assert.deepEqual(error.problems, [
+          'apiThrottleRateLimit (600, per API key) must not exceed apiStageThrottleRateLimit (500, shared by every key)',
+          'apiThrottleBurstLimit (2000, per API key) must not exceed apiStageThrottleBurstLimit (1000, shared by every key)',
+        ]);
+        return true;
+      },
+    );
+    const raised = readSettings(
+      withContext({ apiStageThrottleRateLimit: '2.5', apiThrottleRateLimit: '2.5' }),
+    );
+    assert.equal(raised.apiStageThrottleRateLimit, 2.5);
+  });
+
   it('give queues read by Lambda a visibility timeout six times the function timeout, within SQS’s 12 hours', () => {
     assert.equal(queueVisibilitySeconds(600), 3600);
     assert.ok(queueVisibilitySeconds(900) <= 43_200);

@@ -658,7 +658,7 @@ describe('api', () => {
     assert.ok(!actions.includes('sqs:ReceiveMessage'));
   });
 
-  it('applies the usage plan throttle and quota from the settings to the prod stage', () => {
+  it('throttles each key by the usage plan and all keys together by the stage’s own, higher limit', () => {
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       Throttle: {
         RateLimit: CUSTOM_SETTINGS.apiThrottleRateLimit,
@@ -674,8 +674,9 @@ describe('api', () => {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       MethodSettings: [
         Match.objectLike({
-          ThrottlingRateLimit: CUSTOM_SETTINGS.apiThrottleRateLimit,
-          ThrottlingBurstLimit: CUSTOM_SETTINGS.apiThrottleBurstLimit,
+          // Not one key's limit: that made every key together share what one key may use.
+          ThrottlingRateLimit: CUSTOM_SETTINGS.apiStageThrottleRateLimit,
+          ThrottlingBurstLimit: CUSTOM_SETTINGS.apiStageThrottleBurstLimit,
           MetricsEnabled: true,
         }),
       ],
