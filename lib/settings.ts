@@ -8,6 +8,7 @@
  */
 import type { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '#platform/config.ts';
+import { COMPLETE_SECRET_ARN, SECRET_NAME } from './constructs/existing-secret.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
@@ -80,6 +81,15 @@ export interface Settings {
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
   webhookTimeoutSeconds: number;
+  /**
+   * A gateway or proxy in front of Gemini (https), given to @google/genai as `httpOptions.baseUrl`
+   * through GEMINI_BASE_URL; empty: Gemini itself.
+   */
+  geminiBaseUrl: string;
+  /** An existing secret (complete ARN or name) holding the Gemini key; empty: the stack makes one. */
+  geminiKeySecret: string;
+  /** An existing webhook signing secret (complete ARN or name), e.g. the one a destroyed stack kept. */
+  webhookSigningSecret: string;
 }
 
 /**
@@ -137,6 +147,9 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   nearDuplicateThreshold: DEFAULTS.nearDuplicateThreshold,
   allowAllNoneOfAbove: DEFAULTS.allowAllNoneOfAbove,
   batchPollSeconds: DEFAULTS.batchPollSeconds,
+  geminiBaseUrl: '',
+  geminiKeySecret: '',
+  webhookSigningSecret: '',
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -219,7 +232,40 @@ const modelId =
       ? undefined
       : `${name} must be a model id such as "${example}", got ${JSON.stringify(s[name])}`;
 
+/** Empty, a secret's complete ARN, or its name (see lib/constructs/existing-secret.ts). */
+const secretRef =
+  (name: 'geminiKeySecret' | 'webhookSigningSecret'): Check =>
+  (s) => {
+    const value = s[name];
+    if (value === '') return undefined;
+    if (typeof value === 'string' && value.startsWith('arn:')) {
+      return COMPLETE_SECRET_ARN.test(value)
+        ? undefined
+        : `${name} must be a secret's complete ARN (ending in -XXXXXX) or its name, got ${JSON.stringify(value)}`;
+    }
+    return typeof value === 'string' && SECRET_NAME.test(value)
+      ? undefined
+      : `${name} must be a secret's complete ARN or its name (letters, digits and /_+=.@-), got ${JSON.stringify(value)}`;
+  };
+
+/**
+ * Empty, or an https URL without credentials, query or fragment: the SDK puts the API version
+ * and method after it, and the key travels in a header, so plain HTTP would expose it.
+ */
+function geminiBaseUrlProblem(value: unknown): string | undefined {
+  if (value === '') return undefined;
+  const problem = `geminiBaseUrl must be an https:// URL of a gateway or proxy in front of Gemini, such as "https://gemini-gateway.example.com", got ${JSON.stringify(value)}`;
+  if (typeof value !== 'string' || !URL.canParse(value)) return problem;
+  const url = new URL(value);
+  return url.protocol === 'https:' && !url.username && !url.password && !url.search && !url.hash
+    ? undefined
+    : problem;
+}
+
 const CHECKS: Check[] = [
+  (s) => geminiBaseUrlProblem(s.geminiBaseUrl),
+  secretRef('geminiKeySecret'),
+  secretRef('webhookSigningSecret'),
   modelId('geminiModel', 'gemini-2.5-flash'),
   intIn('llmMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('llmRequestsPerMinute', 1, 1_000_000),
@@ -429,5 +475,7 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.nearDuplicateThreshold]: String(s.nearDuplicateThreshold),
     [ENV.allowAllNoneOfAbove]: String(s.allowAllNoneOfAbove),
     [ENV.batchPollSeconds]: String(s.batchPollSeconds),
+    // Only when set: without it the SDK calls Gemini itself.
+    ...(s.geminiBaseUrl ? { [ENV.geminiBaseUrl]: s.geminiBaseUrl } : {}),
   };
 }

@@ -71,7 +71,12 @@ export interface LocalStackOptions {
   /** API port; 0 picks a free one. @default 3000 */
   port?: number;
   /** Real Gemini when `apiKey` is given and no simulator asked for; the simulator otherwise. */
-  gemini?: { apiKey?: string; simulator?: SimulatorConfig };
+  gemini?: {
+    apiKey?: string;
+    /** With `apiKey`: a gateway or proxy in front of Gemini (GEMINI_BASE_URL; http allowed here). */
+    baseUrl?: string;
+    simulator?: SimulatorConfig;
+  };
   settings?: Partial<Settings>;
   /** Extra environment for the handlers; wins over everything else. */
   env?: Record<string, string>;
@@ -309,6 +314,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Webhook receivers run on this machine in local mode; the deployed stack refuses them.
       [ENV.webhookAllowPrivateTargets]: 'true',
       ...(simulator ? { [ENV.geminiBaseUrl]: simulator.url } : {}),
+      ...(realGemini && options.gemini?.baseUrl ? { [ENV.geminiBaseUrl]: options.gemini.baseUrl } : {}),
       ...options.env,
     };
     if (loadedEnv) {

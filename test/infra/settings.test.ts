@@ -145,6 +145,27 @@ describe('settings', () => {
     assert.equal(raised.apiStageThrottleRateLimit, 2.5);
   });
 
+  it('send Gemini calls through a gateway when geminiBaseUrl is an https URL, and refuse anything else', () => {
+    assert.equal(settingsEnvironment(readSettings(withContext({})))[ENV.geminiBaseUrl], undefined);
+    const gateway = 'https://gemini-gateway.example.com/google';
+    assert.equal(
+      settingsEnvironment(readSettings(withContext({ geminiBaseUrl: gateway })))[ENV.geminiBaseUrl],
+      gateway,
+    );
+    for (const bad of [
+      'http://gemini-gateway.example.com',
+      'gemini-gateway.example.com',
+      'https://u:p@gw.example.com',
+      'https://gw.example.com/?key=1',
+    ]) {
+      assert.throws(
+        () => readSettings(withContext({ geminiBaseUrl: bad })),
+        /geminiBaseUrl must be an https:\/\/ URL of a gateway or proxy in front of Gemini/,
+        bad,
+      );
+    }
+  });
+
   it('give queues read by Lambda a visibility timeout six times the function timeout, within SQS’s 12 hours', () => {
     assert.equal(queueVisibilitySeconds(600), 3600);
     assert.ok(queueVisibilitySeconds(900) <= 43_200);
