@@ -211,7 +211,10 @@ export function chunkLifetimeSeconds(s: Settings): { queueWait: number; deliveri
 }
 /** Room for the envelope, summary and metrics next to inline content in a 6 MB Lambda response. */
 const CONTENT_INLINE_LIMIT_BYTES = 5_000_000;
-/** Two attempts of this length and a back-off still fit in a 60 s pipeline function. */
+/**
+ * Each attempt runs inside the function that ends the job (300 s), which stops retrying before
+ * its deadline; at this length, several attempts and their back-off still fit.
+ */
 const MAX_WEBHOOK_TIMEOUT_SECONDS = 25;
 
 type Check = (s: Settings) => string | undefined;
@@ -395,7 +398,7 @@ const CHECKS: Check[] = [
     'webhookTimeoutSeconds',
     1,
     MAX_WEBHOOK_TIMEOUT_SECONDS,
-    ' (each attempt runs inside a pipeline function with a 60 s timeout, retries included)',
+    ' (each attempt runs inside the 300 s function that ends the job, retries included)',
   ),
 ];
 

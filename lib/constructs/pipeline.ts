@@ -17,6 +17,8 @@ import { QuizgenFunction } from './quizgen-function.ts';
 import type { Storage } from './storage.ts';
 
 const DEAD_LETTER_TIMEOUT_SECONDS = 30;
+/** Eleven attempts of 10 s and their back-off (1 s doubling to 30 s) take about 290 s. */
+const WEBHOOK_SENDER_TIMEOUT_SECONDS = 300;
 
 export interface PipelineProps {
   settings: Settings;
@@ -87,16 +89,24 @@ export class Pipeline extends Construct {
         'Merges chunk files into the sector files and the combined bank',
         300,
       ),
-      // Long enough for the completion webhook's retries (callbackRetries × WEBHOOK_TIMEOUT_SECONDS + backoff).
+      // The three functions that end a job send its completion or failure webhook: long enough
+      // for a usual delivery's retries (callbackRetries × webhookTimeoutSeconds + back-off).
+      // Retries that do not fit stop before the function's deadline, so a timed-out function is
+      // never retried into sending the webhook again (content/webhooks.ts `deadline`).
       finalizeJob: fn(
         'finalizeJob',
         'Sets the final job status, summary, usage and cost; sends the webhook',
-        300,
+        WEBHOOK_SENDER_TIMEOUT_SECONDS,
       ),
-      markJobFailed: fn('markJobFailed', 'Marks a job failed when a pipeline step fails'),
+      markJobFailed: fn(
+        'markJobFailed',
+        'Marks a job failed when a pipeline step fails; sends the webhook',
+        WEBHOOK_SENDER_TIMEOUT_SECONDS,
+      ),
       executionEnded: fn(
         'executionEnded',
-        'Marks a job failed when its execution fails, times out or is aborted',
+        'Marks a job failed when its execution fails, times out or is aborted; sends the webhook',
+        WEBHOOK_SENDER_TIMEOUT_SECONDS,
       ),
       generateChunkWorker: fn(
         'generateChunkWorker',

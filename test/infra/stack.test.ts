@@ -244,6 +244,13 @@ describe('pipeline', () => {
     });
   });
 
+  it('gives the three functions that end a job and send its webhook 300 s for the retries', () => {
+    // markJobFailed and executionEnded had 60 s, less than a webhook's retries with back-off.
+    for (const role of ['finalizeJob', 'markJobFailed', 'executionEnded'] as const) {
+      assert.equal(propsOf(role).Timeout, 300, role);
+    }
+  });
+
   it('hands failed, timed-out and aborted executions to executionEnded', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
