@@ -14,8 +14,10 @@ const WEBHOOK_NAME = 'quizgen/webhook-signing';
 function secretGrants(json: ReturnType<typeof synthesize>['json']): string[] {
   const resources = new Set<string>();
   for (const [, policy] of resourcesOfType(json, 'AWS::IAM::Policy')) {
-    const statements = (policy.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] })
-      .Statement;
+    const document = policy.Properties?.PolicyDocument as
+      | { Statement: Record<string, unknown>[] }
+      | undefined;
+    const statements = document?.Statement ?? [];
     for (const statement of statements) {
       const actions = ([] as unknown[]).concat(statement.Action);
       if (actions.includes('secretsmanager:GetSecretValue')) {

@@ -351,7 +351,10 @@ describe('deliver', () => {
     assert.equal(result.delivered, false);
     assert.ok(result.attempts >= 2 && result.attempts < 11, `${result.attempts} attempts`);
     assert.equal(hook.received.length, result.attempts);
-    assert.match(result.lastError ?? '', /^HTTP 503; retries given up after \d+ attempts: no time left in this invocation$/);
+    assert.match(
+      result.lastError ?? '',
+      /^HTTP 503; retries given up after \d+ attempts: no time left in this invocation$/,
+    );
   });
 
   it('cuts the last attempt to the time left, and starts none in the last second', async () => {
