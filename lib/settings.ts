@@ -437,13 +437,36 @@ function coerce(name: keyof Settings, value: unknown): unknown {
  */
 export function readSettings(scope: Construct, overrides: Partial<Settings> = {}): Settings {
   const merged: Record<string, unknown> = { ...SETTING_DEFAULTS };
+  const given = new Set<keyof Settings>();
   for (const name of SETTING_NAMES) {
     const fromContext = scope.node.tryGetContext(name);
     if (fromContext !== undefined) merged[name] = coerce(name, fromContext);
     const override = overrides[name];
     if (override !== undefined) merged[name] = override;
+    if (fromContext !== undefined || override !== undefined) given.add(name);
+  }
+  if (!given.has('chunkTimeoutSeconds')) {
+    merged.chunkTimeoutSeconds = defaultChunkTimeoutSeconds(merged as unknown as Settings);
   }
   return validateSettings(merged as unknown as Settings);
+}
+
+/**
+ * The chunk timeout when none is given: the default, or what the other settings need if that is
+ * more (fewer workers, longer runs, more jobs at once), in whole 10 minutes. A value given is
+ * checked instead, so a deployment that sets it knows when it falls short.
+ */
+function defaultChunkTimeoutSeconds(s: Settings): number {
+  const inputs = [
+    s.plannedConcurrentJobs,
+    s.mapMaxConcurrency,
+    s.llmMaxConcurrency,
+    s.chunkMaxReceives,
+    s.workerTimeoutSeconds,
+  ];
+  if (!inputs.every((n) => Number.isInteger(n) && n > 0)) return SETTING_DEFAULTS.chunkTimeoutSeconds;
+  const { queueWait, deliveries } = chunkLifetimeSeconds(s);
+  return Math.max(SETTING_DEFAULTS.chunkTimeoutSeconds, Math.ceil((queueWait + deliveries) / 600) * 600);
 }
 
 /**

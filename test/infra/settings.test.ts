@@ -109,6 +109,13 @@ describe('settings', () => {
     assert.ok(SETTING_DEFAULTS.chunkTimeoutSeconds >= queueWait + deliveries);
   });
 
+  it('derive the chunk timeout from the other settings when none is given, never below the default', () => {
+    // Four workers: 4 jobs × 40 chunks wait 39 rounds of 600 s, then 5 deliveries (3,225 s).
+    assert.equal(readSettings(withContext({ llmMaxConcurrency: '4' })).chunkTimeoutSeconds, 27_000);
+    assert.equal(readSettings(withContext({ llmMaxConcurrency: '100' })).chunkTimeoutSeconds, 14_400);
+    assert.equal(readSettings(withContext({ chunkTimeoutSeconds: '20000' })).chunkTimeoutSeconds, 20_000);
+  });
+
   it('count the same back-off between deliveries as the worker sets', () => {
     const settings = {
       ...SETTING_DEFAULTS,
