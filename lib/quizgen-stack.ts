@@ -42,7 +42,7 @@ export class QuizGenStack extends cdk.Stack {
     this.settings = props.settings;
 
     this.storage = new Storage(this, 'Storage', { settings: this.settings });
-    this.geminiSecret = new GeminiSecret(this, 'GeminiApiKey');
+    this.geminiSecret = new GeminiSecret(this, 'GeminiApiKey', this.settings.geminiKeySecret);
     this.pipeline = new Pipeline(this, 'Pipeline', {
       settings: this.settings,
       storage: this.storage,
@@ -65,7 +65,7 @@ export class QuizGenStack extends cdk.Stack {
     // Content jobs' webhooks: sent by the worker (progress), "Finalize job", "Mark job failed"
     // and the execution-ended rule's function (completion or failure), and the content API
     // (cancellation); they read the job's request (its callback URL) from its content folder.
-    const webhookSecret = new WebhookSecret(this, 'WebhookSigningSecret');
+    const webhookSecret = new WebhookSecret(this, 'WebhookSigningSecret', this.settings.webhookSigningSecret);
     const { generateChunkWorker, finalizeJob, markJobFailed, executionEnded, contentApi } = this.functions;
     for (const fn of [generateChunkWorker, finalizeJob, markJobFailed, executionEnded, contentApi])
       webhookSecret.useSecret(fn);

@@ -8,6 +8,7 @@
  */
 import type { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '#platform/config.ts';
+import { COMPLETE_SECRET_ARN, SECRET_NAME } from './constructs/existing-secret.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
@@ -21,16 +22,28 @@ export interface Settings {
   mapMaxConcurrency: number;
   questionsPerCareerLevel: number;
   questionsPerSoftSkillsJob: number;
+  /** One API key's throttle (the usage plan's): steady requests per second, and burst. */
   apiThrottleRateLimit: number;
   apiThrottleBurstLimit: number;
+  /** The stage's throttle, shared by every key together: at least one key's. */
+  apiStageThrottleRateLimit: number;
+  apiStageThrottleBurstLimit: number;
   apiQuotaLimit: number;
   apiQuotaPeriod: QuotaPeriod;
   jobRetentionDays: number;
   rawResponseRetentionDays: number;
-  /** How long a "Generate chunk" iteration waits for its task token, queue time included. */
+  /**
+   * How long a "Generate chunk" iteration waits for its task token, queue time included: it must
+   * cover the chunk's wait behind `plannedConcurrentJobs` jobs' chunks and its own deliveries.
+   */
   chunkTimeoutSeconds: number;
-  /** Receives of a chunk message before SQS moves it to the dead-letter queue. */
+  /** Receives of a chunk message before SQS moves it to the dead-letter queue (AWS: at least 5). */
   chunkMaxReceives: number;
+  /**
+   * Jobs expected to run at once. They share the worker's llmMaxConcurrency, and a chunk's task
+   * timeout counts its time in the queue, so chunkTimeoutSeconds is checked against this many.
+   */
+  plannedConcurrentJobs: number;
   workerTimeoutSeconds: number;
   /** How long a synchronous generate call waits for its job before answering. */
   syncWaitSeconds: number;
@@ -68,6 +81,15 @@ export interface Settings {
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
   webhookTimeoutSeconds: number;
+  /**
+   * A gateway or proxy in front of Gemini (https), given to @google/genai as `httpOptions.baseUrl`
+   * through GEMINI_BASE_URL; empty: Gemini itself.
+   */
+  geminiBaseUrl: string;
+  /** An existing secret (complete ARN or name) holding the Gemini key; empty: the stack makes one. */
+  geminiKeySecret: string;
+  /** An existing webhook signing secret (complete ARN or name), e.g. the one a destroyed stack kept. */
+  webhookSigningSecret: string;
 }
 
 /**
@@ -91,12 +113,18 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   questionsPerSoftSkillsJob: DEFAULTS.questionsPerSoftSkillsJob,
   apiThrottleRateLimit: 50,
   apiThrottleBurstLimit: 100,
+  // Ten keys at their full rate. API Gateway's account default is 10,000 rps, burst 5,000 per
+  // Region (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+  apiStageThrottleRateLimit: 500,
+  apiStageThrottleBurstLimit: 1000,
   apiQuotaLimit: 100_000,
   apiQuotaPeriod: 'DAY',
   jobRetentionDays: DEFAULTS.jobRetentionDays,
   rawResponseRetentionDays: 30,
-  chunkTimeoutSeconds: 7200,
+  // Four jobs of 40 chunks at 10 workers and 600 s each (worst case), plus 5 deliveries: 12,225 s.
+  chunkTimeoutSeconds: 14_400,
   chunkMaxReceives: DEFAULTS.chunkMaxReceives,
+  plannedConcurrentJobs: 4,
   workerTimeoutSeconds: 600,
   syncWaitSeconds: DEFAULTS.syncWaitSeconds,
   resultInlineMaxBytes: DEFAULTS.resultInlineMaxBytes,
@@ -119,6 +147,9 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   nearDuplicateThreshold: DEFAULTS.nearDuplicateThreshold,
   allowAllNoneOfAbove: DEFAULTS.allowAllNoneOfAbove,
   batchPollSeconds: DEFAULTS.batchPollSeconds,
+  geminiBaseUrl: '',
+  geminiKeySecret: '',
+  webhookSigningSecret: '',
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -127,9 +158,63 @@ export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[]
 const MAX_MESSAGE_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Lambda's longest timeout. */
 const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
+
+// ---------------------------------------------------------------------------------------------
+// Queues feeding a Lambda event source
+//
+// AWS Lambda operator guide, "Understanding SQS retries"
+// (https://docs.aws.amazon.com/lambda/latest/operatorguide/sqs-retries.html), and the developer
+// guide's "Creating and configuring an Amazon SQS event source mapping"
+// (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html): set the queue's
+// visibility timeout to at least six times the function timeout, so Lambda can retry an
+// invocation that was throttled while the message stays invisible; and set maxReceiveCount to
+// at least 5, because a throttled receive counts as a receive (a chunk could otherwise reach the
+// dead-letter queue without its worker ever running).
+
+/** AWS's factor between a queue's visibility timeout and its consumer function's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** AWS's smallest recommended maxReceiveCount for a queue with a Lambda event source. */
+export const MIN_RECOMMENDED_MAX_RECEIVES = 5;
+/** SQS's longest visibility timeout: 12 hours (SQS quotas, "Message visibility timeout"). */
+const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+
+/** The visibility timeout of a queue whose consumer function runs at most `functionTimeoutSeconds`. */
+export function queueVisibilitySeconds(functionTimeoutSeconds: number): number {
+  return VISIBILITY_TIMEOUT_FACTOR * functionTimeoutSeconds;
+}
+
+/**
+ * Seconds before the redelivery of a chunk that failed transiently on delivery `receiveCount`
+ * (the worker sets it with ChangeMessageVisibility; `lambdas/platform/queue.ts`).
+ */
+function redeliveryDelaySeconds(receiveCount: number): number {
+  return Math.min(900, 15 * 2 ** (receiveCount - 1));
+}
+
+/**
+ * The longest a chunk may legitimately wait for its task token, in seconds: behind the chunks
+ * of `plannedConcurrentJobs` jobs' Maps (each job keeps up to mapMaxConcurrency chunks queued,
+ * llmMaxConcurrency run at once, each for up to workerTimeoutSeconds), then its own
+ * chunkMaxReceives deliveries with the back-off between them. A worker that crashes on every
+ * delivery comes back only after the visibility timeout; such a chunk may time out instead of
+ * reaching the dead-letter queue, and is recorded failed either way.
+ */
+export function chunkLifetimeSeconds(s: Settings): { queueWait: number; deliveries: number } {
+  const queued = s.plannedConcurrentJobs * s.mapMaxConcurrency;
+  const roundsAhead = Math.max(0, Math.ceil(queued / s.llmMaxConcurrency) - 1);
+  let backoff = 0;
+  for (let receive = 1; receive < s.chunkMaxReceives; receive++) backoff += redeliveryDelaySeconds(receive);
+  return {
+    queueWait: roundsAhead * s.workerTimeoutSeconds,
+    deliveries: s.chunkMaxReceives * s.workerTimeoutSeconds + backoff,
+  };
+}
 /** Room for the envelope, summary and metrics next to inline content in a 6 MB Lambda response. */
 const CONTENT_INLINE_LIMIT_BYTES = 5_000_000;
-/** Two attempts of this length and a back-off still fit in a 60 s pipeline function. */
+/**
+ * Each attempt runs inside the function that ends the job (300 s), which stops retrying before
+ * its deadline; at this length, several attempts and their back-off still fit.
+ */
 const MAX_WEBHOOK_TIMEOUT_SECONDS = 25;
 
 type Check = (s: Settings) => string | undefined;
@@ -150,7 +235,40 @@ const modelId =
       ? undefined
       : `${name} must be a model id such as "${example}", got ${JSON.stringify(s[name])}`;
 
+/** Empty, a secret's complete ARN, or its name (see lib/constructs/existing-secret.ts). */
+const secretRef =
+  (name: 'geminiKeySecret' | 'webhookSigningSecret'): Check =>
+  (s) => {
+    const value = s[name];
+    if (value === '') return undefined;
+    if (typeof value === 'string' && value.startsWith('arn:')) {
+      return COMPLETE_SECRET_ARN.test(value)
+        ? undefined
+        : `${name} must be a secret's complete ARN (ending in -XXXXXX) or its name, got ${JSON.stringify(value)}`;
+    }
+    return typeof value === 'string' && SECRET_NAME.test(value)
+      ? undefined
+      : `${name} must be a secret's complete ARN or its name (letters, digits and /_+=.@-), got ${JSON.stringify(value)}`;
+  };
+
+/**
+ * Empty, or an https URL without credentials, query or fragment: the SDK puts the API version
+ * and method after it, and the key travels in a header, so plain HTTP would expose it.
+ */
+function geminiBaseUrlProblem(value: unknown): string | undefined {
+  if (value === '') return undefined;
+  const problem = `geminiBaseUrl must be an https:// URL of a gateway or proxy in front of Gemini, such as "https://gemini-gateway.example.com", got ${JSON.stringify(value)}`;
+  if (typeof value !== 'string' || !URL.canParse(value)) return problem;
+  const url = new URL(value);
+  return url.protocol === 'https:' && !url.username && !url.password && !url.search && !url.hash
+    ? undefined
+    : problem;
+}
+
 const CHECKS: Check[] = [
+  (s) => geminiBaseUrlProblem(s.geminiBaseUrl),
+  secretRef('geminiKeySecret'),
+  secretRef('webhookSigningSecret'),
   modelId('geminiModel', 'gemini-2.5-flash'),
   intIn('llmMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('llmRequestsPerMinute', 1, 1_000_000),
@@ -162,6 +280,23 @@ const CHECKS: Check[] = [
       ? undefined
       : `apiThrottleRateLimit must be a number of requests per second > 0, got ${JSON.stringify(s.apiThrottleRateLimit)}`,
   intIn('apiThrottleBurstLimit', 1, 1_000_000),
+  (s) =>
+    typeof s.apiStageThrottleRateLimit === 'number' && s.apiStageThrottleRateLimit > 0
+      ? undefined
+      : `apiStageThrottleRateLimit must be a number of requests per second > 0, got ${JSON.stringify(s.apiStageThrottleRateLimit)}`,
+  intIn('apiStageThrottleBurstLimit', 1, 1_000_000),
+  // The stage's throttle applies to every client of the stage together, a usage plan's to each
+  // API key ("How throttling limit settings are applied in API Gateway",
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html):
+  // a stage throttle below one key's would make the per-key limit unreachable.
+  (s) =>
+    !(s.apiThrottleRateLimit > s.apiStageThrottleRateLimit)
+      ? undefined
+      : `apiThrottleRateLimit (${s.apiThrottleRateLimit}, per API key) must not exceed apiStageThrottleRateLimit (${s.apiStageThrottleRateLimit}, shared by every key)`,
+  (s) =>
+    !(s.apiThrottleBurstLimit > s.apiStageThrottleBurstLimit)
+      ? undefined
+      : `apiThrottleBurstLimit (${s.apiThrottleBurstLimit}, per API key) must not exceed apiStageThrottleBurstLimit (${s.apiStageThrottleBurstLimit}, shared by every key)`,
   intIn('apiQuotaLimit', 1, 1_000_000_000),
   (s) =>
     QUOTA_PERIODS.includes(s.apiQuotaPeriod)
@@ -173,14 +308,38 @@ const CHECKS: Check[] = [
     'workerTimeoutSeconds',
     30,
     MAX_LAMBDA_TIMEOUT_SECONDS,
-    ' (Lambda timeout; the queue visibility is this plus 60 s)',
+    ` (Lambda timeout; the queue's visibility timeout is ${VISIBILITY_TIMEOUT_FACTOR} times this)`,
   ),
   intIn('chunkTimeoutSeconds', 60, MAX_MESSAGE_RETENTION_SECONDS, ' (the chunk message lives this long)'),
+  intIn(
+    'chunkMaxReceives',
+    MIN_RECOMMENDED_MAX_RECEIVES,
+    1000,
+    ' (the SQS maxReceiveCount range; AWS recommends at least 5 for a Lambda event source, as throttled receives count)',
+  ),
+  intIn('plannedConcurrentJobs', 1, 10_000),
   (s) =>
-    s.chunkTimeoutSeconds >= s.workerTimeoutSeconds
+    queueVisibilitySeconds(s.workerTimeoutSeconds) <= MAX_VISIBILITY_TIMEOUT_SECONDS &&
+    queueVisibilitySeconds(s.ingestTimeoutSeconds) <= MAX_VISIBILITY_TIMEOUT_SECONDS
       ? undefined
-      : `chunkTimeoutSeconds (${s.chunkTimeoutSeconds}) must be at least workerTimeoutSeconds (${s.workerTimeoutSeconds}): a chunk waits in the queue and then runs`,
-  intIn('chunkMaxReceives', 1, 1000, ' (the SQS maxReceiveCount range)'),
+      : `workerTimeoutSeconds and ingestTimeoutSeconds times ${VISIBILITY_TIMEOUT_FACTOR} (their queues' visibility timeouts) must not exceed SQS's ${MAX_VISIBILITY_TIMEOUT_SECONDS} s`,
+  (s) => {
+    const numbers = [
+      s.chunkTimeoutSeconds,
+      s.plannedConcurrentJobs,
+      s.mapMaxConcurrency,
+      s.llmMaxConcurrency,
+      s.chunkMaxReceives,
+      s.workerTimeoutSeconds,
+    ];
+    if (!numbers.every((n) => Number.isInteger(n) && n > 0)) return undefined; // reported above
+    const { queueWait, deliveries } = chunkLifetimeSeconds(s);
+    return s.chunkTimeoutSeconds >= queueWait + deliveries
+      ? undefined
+      : `chunkTimeoutSeconds (${s.chunkTimeoutSeconds}) must be at least ${queueWait + deliveries}: the task timeout counts a chunk's time in the queue, ` +
+          `behind plannedConcurrentJobs (${s.plannedConcurrentJobs}) × mapMaxConcurrency (${s.mapMaxConcurrency}) chunks run llmMaxConcurrency (${s.llmMaxConcurrency}) at a time for up to workerTimeoutSeconds (${s.workerTimeoutSeconds}) each (${queueWait} s), ` +
+          `then its own chunkMaxReceives (${s.chunkMaxReceives}) deliveries with their back-off (${deliveries} s). Raise chunkTimeoutSeconds or llmMaxConcurrency, or lower plannedConcurrentJobs, mapMaxConcurrency or workerTimeoutSeconds`;
+  },
   intIn('syncWaitSeconds', 0, 28, ' (API Gateway ends every request after 29 s)'),
   intIn('resultInlineMaxBytes', 1, 6_000_000, ' (a Lambda response is at most 6 MB)'),
   intIn('geminiTimeoutSeconds', 1, MAX_LAMBDA_TIMEOUT_SECONDS),
@@ -211,7 +370,7 @@ const CHECKS: Check[] = [
     'ingestTimeoutSeconds',
     30,
     MAX_LAMBDA_TIMEOUT_SECONDS,
-    " (the ingest function's Lambda timeout; the document queue's visibility is this plus 60 s)",
+    ` (the ingest function's Lambda timeout; the document queue's visibility timeout is ${VISIBILITY_TIMEOUT_FACTOR} times this)`,
   ),
   intIn('ingestMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('assessmentTimeoutSeconds', 30, 86_400),
@@ -239,7 +398,7 @@ const CHECKS: Check[] = [
     'webhookTimeoutSeconds',
     1,
     MAX_WEBHOOK_TIMEOUT_SECONDS,
-    ' (each attempt runs inside a pipeline function with a 60 s timeout, retries included)',
+    ' (each attempt runs inside the 300 s function that ends the job, retries included)',
   ),
 ];
 
@@ -278,13 +437,36 @@ function coerce(name: keyof Settings, value: unknown): unknown {
  */
 export function readSettings(scope: Construct, overrides: Partial<Settings> = {}): Settings {
   const merged: Record<string, unknown> = { ...SETTING_DEFAULTS };
+  const given = new Set<keyof Settings>();
   for (const name of SETTING_NAMES) {
     const fromContext = scope.node.tryGetContext(name);
     if (fromContext !== undefined) merged[name] = coerce(name, fromContext);
     const override = overrides[name];
     if (override !== undefined) merged[name] = override;
+    if (fromContext !== undefined || override !== undefined) given.add(name);
+  }
+  if (!given.has('chunkTimeoutSeconds')) {
+    merged.chunkTimeoutSeconds = defaultChunkTimeoutSeconds(merged as unknown as Settings);
   }
   return validateSettings(merged as unknown as Settings);
+}
+
+/**
+ * The chunk timeout when none is given: the default, or what the other settings need if that is
+ * more (fewer workers, longer runs, more jobs at once), in whole 10 minutes. A value given is
+ * checked instead, so a deployment that sets it knows when it falls short.
+ */
+function defaultChunkTimeoutSeconds(s: Settings): number {
+  const inputs = [
+    s.plannedConcurrentJobs,
+    s.mapMaxConcurrency,
+    s.llmMaxConcurrency,
+    s.chunkMaxReceives,
+    s.workerTimeoutSeconds,
+  ];
+  if (!inputs.every((n) => Number.isInteger(n) && n > 0)) return SETTING_DEFAULTS.chunkTimeoutSeconds;
+  const { queueWait, deliveries } = chunkLifetimeSeconds(s);
+  return Math.max(SETTING_DEFAULTS.chunkTimeoutSeconds, Math.ceil((queueWait + deliveries) / 600) * 600);
 }
 
 /**
@@ -319,5 +501,7 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.nearDuplicateThreshold]: String(s.nearDuplicateThreshold),
     [ENV.allowAllNoneOfAbove]: String(s.allowAllNoneOfAbove),
     [ENV.batchPollSeconds]: String(s.batchPollSeconds),
+    // Only when set: without it the SDK calls Gemini itself.
+    ...(s.geminiBaseUrl ? { [ENV.geminiBaseUrl]: s.geminiBaseUrl } : {}),
   };
 }

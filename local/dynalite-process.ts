@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dynalite from 'dynalite';
+import { enforceUtf8ItemSize } from './dynalite-item-size.ts';
 import { waitForPidFileHolder, writePidFile } from './pid-file.ts';
 
 interface ChildOptions {
@@ -98,6 +99,8 @@ export async function startDynaliteProcess(options: {
 
 /** The child: serve until told to close or until the parent is gone. */
 async function runChild(options: ChildOptions): Promise<void> {
+  // DynamoDB's 400 KB item limit counted in UTF-8 bytes (dynalite counts UTF-16 code units).
+  enforceUtf8ItemSize();
   const server: Server = dynalite({
     path: options.path,
     createTableMs: 0,

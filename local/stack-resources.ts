@@ -91,6 +91,9 @@ export async function createQueues(
     if (typeof props.MessageRetentionPeriod === 'number')
       attributes.MessageRetentionPeriod = String(props.MessageRetentionPeriod);
     if (typeof props.DelaySeconds === 'number') attributes.DelaySeconds = String(props.DelaySeconds);
+    // Enforced in bytes by sqs-server.ts; unset, SQS's default (1 MiB) applies, as locally.
+    if (typeof props.MaximumMessageSize === 'number')
+      attributes.MaximumMessageSize = String(props.MaximumMessageSize);
     if (props.FifoQueue === true) attributes.FifoQueue = 'true';
     if (props.RedrivePolicy !== undefined) {
       const policy = resolveIntrinsics(props.RedrivePolicy, names.resolver) as {

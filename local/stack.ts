@@ -23,7 +23,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsServer } from 'local-aws-sqs';
 import { ENV, resetConfig } from '#platform/config.ts';
 import { createApp } from '../lib/app.ts';
 import { API_BASE_PATH } from '../lib/routes.ts';
@@ -52,6 +51,7 @@ import {
   loadLambda,
   templateFunctions,
 } from './lambda-runtime.ts';
+import { createStrictSqsServer } from './sqs-server.ts';
 import { loadApiKeys, loadWebhookSecret, lockDataDir, unlockDataDir } from './stack-data-dir.ts';
 import { createQueues, type EventSource, ensureTable, startEventSources } from './stack-resources.ts';
 import { corsConfigs, handlerEnvironment, LocalNames, onlyResource } from './stack-template.ts';
@@ -71,7 +71,12 @@ export interface LocalStackOptions {
   /** API port; 0 picks a free one. @default 3000 */
   port?: number;
   /** Real Gemini when `apiKey` is given and no simulator asked for; the simulator otherwise. */
-  gemini?: { apiKey?: string; simulator?: SimulatorConfig };
+  gemini?: {
+    apiKey?: string;
+    /** With `apiKey`: a gateway or proxy in front of Gemini (GEMINI_BASE_URL; http allowed here). */
+    baseUrl?: string;
+    simulator?: SimulatorConfig;
+  };
   settings?: Partial<Settings>;
   /** Extra environment for the handlers; wins over everything else. */
   env?: Record<string, string>;
@@ -196,7 +201,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ports.s3 = (await s3.run()).port;
     onStop('s3rver', () => s3.close());
 
-    const sqsServer = await createSqsServer({
+    // local-aws-sqs, with SQS's message size counted in bytes (see sqs-server.ts).
+    const sqsServer = await createStrictSqsServer({
       port: ports.sqs,
       hostname: '127.0.0.1',
       accountId: LOCAL_ACCOUNT_ID,
@@ -309,6 +315,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Webhook receivers run on this machine in local mode; the deployed stack refuses them.
       [ENV.webhookAllowPrivateTargets]: 'true',
       ...(simulator ? { [ENV.geminiBaseUrl]: simulator.url } : {}),
+      ...(realGemini && options.gemini?.baseUrl ? { [ENV.geminiBaseUrl]: options.gemini.baseUrl } : {}),
       ...options.env,
     };
     if (loadedEnv) {

@@ -17,6 +17,7 @@ Environment:
   PORT=3000                   API port
   GEMINI_API_KEY=...          use the real Gemini API; without it the Gemini simulator answers
                               with placeholder questions
+  GEMINI_BASE_URL=...         with GEMINI_API_KEY: a gateway or proxy in front of Gemini
   SIMULATOR_RPM=60            simulator quota: requests per minute, answered with 429 + RetryInfo
   SIMULATOR_LATENCY_MS=200-800
                               simulator latency range per call (a single number is fixed)
@@ -90,7 +91,9 @@ async function main() {
   const stack = await startLocalStack({
     dataDir,
     port,
-    gemini: geminiApiKey ? { apiKey: geminiApiKey } : { simulator: simulatorConfig() },
+    gemini: geminiApiKey
+      ? { apiKey: geminiApiKey, baseUrl: process.env.GEMINI_BASE_URL?.trim() || undefined }
+      : { simulator: simulatorConfig() },
     verbose: process.env.VERBOSE === '1' || process.env.VERBOSE === 'true',
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;

@@ -5,6 +5,7 @@
  */
 
 import type { JobRecord } from '#jobs/job.ts';
+import { invocationDeadline } from '#platform/invocation.ts';
 import { logger } from '#platform/powertools.ts';
 import { releaseJobSlot } from './api/rate-limits.ts';
 import { recordJobEvent } from './api/usage-stats.ts';
@@ -12,6 +13,9 @@ import { loadRequest } from './content-job.ts';
 import { ownerWebhookSecret } from './signing-secret.ts';
 import { buildEvent, type WebhookEventKind, type WebhookJob } from './webhook-events.ts';
 import { deliver } from './webhooks.ts';
+
+/** What the function still needs after a webhook: the log line and the steps after it. */
+const WEBHOOK_DEADLINE_MARGIN_MS = 5000;
 
 async function sendWebhook(
   job: JobRecord,
@@ -26,6 +30,9 @@ async function sendWebhook(
     secret: await ownerWebhookSecret(job.owner),
     // Progress events are many and superseded by the next one: one try each is enough.
     retries: kind === 'generation.progress' ? 0 : request.config.callbackRetries,
+    // Retries stop where the function's time does, with room left to log and finish the job's
+    // other end steps: a timed-out function would be retried by its caller and send it all again.
+    deadline: invocationDeadline(WEBHOOK_DEADLINE_MARGIN_MS),
   });
   if (!result.delivered) {
     logger.warn('Webhook not delivered', {

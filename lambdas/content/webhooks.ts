@@ -69,7 +69,16 @@ export interface DeliveryOptions {
   /** Longest wait between attempts, `Retry-After` included (default 30 000 ms). */
   backoffMaxMs?: number;
   lookup?: HostLookup;
+  /**
+   * When the sending function must be done (epoch ms): no attempt or wait runs past it, so a
+   * function never times out mid-delivery and, retried by its caller, sends it all again.
+   * Retries that do not fit are given up. Default: none.
+   */
+  deadline?: number;
 }
+
+/** The shortest attempt worth starting before the deadline. */
+const MIN_ATTEMPT_MS = 1000;
 
 export interface DeliveryResult {
   delivered: boolean;
@@ -189,7 +198,13 @@ export async function deliver(
     lastError: null,
     deliveryId: event.deliveryId,
   };
+  const left = () =>
+    options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - Date.now();
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    if (left() < MIN_ATTEMPT_MS) {
+      result.lastError = `${result.lastError ?? 'not sent'}; no time left in this invocation for attempt ${attempt}`;
+      return result;
+    }
     result.attempts = attempt;
     let retryAfterMs: number | undefined;
     try {
@@ -200,7 +215,8 @@ export async function deliver(
         method: 'POST',
         headers: { ...fixed, [WEBHOOK_HEADERS.signature]: signature },
         body,
-        timeoutMs,
+        // The last attempt before the deadline gets what is left.
+        timeoutMs: Math.max(1, Math.min(timeoutMs, left())),
       });
       result.lastStatus = response.status;
       if (response.status >= 200 && response.status < 300) {
@@ -221,6 +237,10 @@ export async function deliver(
     }
     if (attempt <= retries) {
       const wait = Math.min(maxMs, retryAfterMs ?? backoffDelayMs(attempt, baseMs, maxMs));
+      if (wait + MIN_ATTEMPT_MS > left()) {
+        result.lastError = `${result.lastError}; retries given up after ${attempt} attempts: no time left in this invocation`;
+        return result;
+      }
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }

@@ -135,7 +135,7 @@ export const DEFAULTS = {
   questionsPerSoftSkillsJob: 50,
   syncWaitSeconds: 25,
   jobRetentionDays: 90,
-  chunkMaxReceives: 4,
+  chunkMaxReceives: 5,
   resultInlineMaxBytes: 1_000_000,
   geminiTimeoutSeconds: 120,
   jobReconcileAfterSeconds: 15,

@@ -293,8 +293,9 @@ export class Api extends Construct {
         // Errors only: INFO with data tracing would copy request bodies and keys into the logs.
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
-        throttlingRateLimit: settings.apiThrottleRateLimit,
-        throttlingBurstLimit: settings.apiThrottleBurstLimit,
+        // Every key together; each key has its own, lower throttle in the usage plan.
+        throttlingRateLimit: settings.apiStageThrottleRateLimit,
+        throttlingBurstLimit: settings.apiStageThrottleBurstLimit,
       },
       // Browser clients call with an API key, which makes every request preflighted. The
       // functions add Access-Control-Allow-Origin and -Expose-Headers to their own answers.

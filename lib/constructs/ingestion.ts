@@ -4,7 +4,7 @@ import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#platform/config.ts';
-import { type Settings, settingsEnvironment } from '../settings.ts';
+import { queueVisibilitySeconds, type Settings, settingsEnvironment } from '../settings.ts';
 import type { GeminiSecret } from './gemini-secret.ts';
 import { QuizgenFunction } from './quizgen-function.ts';
 import type { Storage } from './storage.ts';
@@ -44,8 +44,9 @@ export class Ingestion extends Construct {
     this.queue = new sqs.Queue(this, 'DocumentQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // Longer than one ingest run, so a document is never ingested twice at once.
-      visibilityTimeout: cdk.Duration.seconds(settings.ingestTimeoutSeconds + 60),
+      // Longer than one ingest run, so a document is never ingested twice at once; six times
+      // it, as AWS recommends for a Lambda event source (see queueVisibilitySeconds).
+      visibilityTimeout: cdk.Duration.seconds(queueVisibilitySeconds(settings.ingestTimeoutSeconds)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.chunkMaxReceives },
     });
 

@@ -11,12 +11,14 @@ import { Construct } from 'constructs';
 import { STATE_NAMES } from '#contract/pipeline.ts';
 import { ENV } from '#platform/config.ts';
 import { acknowledgeWildcards } from '../nag.ts';
-import { type Settings, settingsEnvironment } from '../settings.ts';
+import { queueVisibilitySeconds, type Settings, settingsEnvironment } from '../settings.ts';
 import type { GeminiSecret } from './gemini-secret.ts';
 import { QuizgenFunction } from './quizgen-function.ts';
 import type { Storage } from './storage.ts';
 
 const DEAD_LETTER_TIMEOUT_SECONDS = 30;
+/** Eleven attempts of 10 s and their back-off (1 s doubling to 30 s) take about 290 s. */
+const WEBHOOK_SENDER_TIMEOUT_SECONDS = 300;
 
 export interface PipelineProps {
   settings: Settings;
@@ -60,12 +62,12 @@ export class Pipeline extends Construct {
     this.queue = new sqs.Queue(this, 'ChunkQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // Longer than one worker run, so a message is not handed to a second worker while the
-      // first still runs; not much longer, so the chunk of a crashed worker comes back soon.
-      // MaximumConcurrency keeps the event source from being throttled, which is what AWS's
-      // "six times the timeout" guidance protects against. Transient failures set their own,
-      // shorter delay with ChangeMessageVisibility.
-      visibilityTimeout: cdk.Duration.seconds(settings.workerTimeoutSeconds + 60),
+      // Six times the worker's timeout, as AWS recommends for a Lambda event source (see
+      // queueVisibilitySeconds): MaximumConcurrency does not stop every throttle (the account's
+      // or the function's concurrency can still run out), and a throttled invocation is retried
+      // only while its message stays invisible. Transient failures set their own, shorter delay
+      // with ChangeMessageVisibility, so only a crashed worker's chunk waits this long.
+      visibilityTimeout: cdk.Duration.seconds(queueVisibilitySeconds(settings.workerTimeoutSeconds)),
       // Past the task timeout the iteration has already given up on the chunk; its message is
       // no use to anyone.
       retentionPeriod: cdk.Duration.seconds(settings.chunkTimeoutSeconds),
@@ -87,16 +89,24 @@ export class Pipeline extends Construct {
         'Merges chunk files into the sector files and the combined bank',
         300,
       ),
-      // Long enough for the completion webhook's retries (callbackRetries × WEBHOOK_TIMEOUT_SECONDS + backoff).
+      // The three functions that end a job send its completion or failure webhook: long enough
+      // for a usual delivery's retries (callbackRetries × webhookTimeoutSeconds + back-off).
+      // Retries that do not fit stop before the function's deadline, so a timed-out function is
+      // never retried into sending the webhook again (content/webhooks.ts `deadline`).
       finalizeJob: fn(
         'finalizeJob',
         'Sets the final job status, summary, usage and cost; sends the webhook',
-        300,
+        WEBHOOK_SENDER_TIMEOUT_SECONDS,
       ),
-      markJobFailed: fn('markJobFailed', 'Marks a job failed when a pipeline step fails'),
+      markJobFailed: fn(
+        'markJobFailed',
+        'Marks a job failed when a pipeline step fails; sends the webhook',
+        WEBHOOK_SENDER_TIMEOUT_SECONDS,
+      ),
       executionEnded: fn(
         'executionEnded',
-        'Marks a job failed when its execution fails, times out or is aborted',
+        'Marks a job failed when its execution fails, times out or is aborted; sends the webhook',
+        WEBHOOK_SENDER_TIMEOUT_SECONDS,
       ),
       generateChunkWorker: fn(
         'generateChunkWorker',

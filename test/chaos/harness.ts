@@ -32,7 +32,8 @@ export const CHAOS_SETTINGS = {
   llmRequestsPerMinute: 6000,
   /** Short, so an injected hang is cut by the worker's own timeout after a second. */
   geminiTimeoutSeconds: 1,
-  chunkMaxReceives: 4,
+  /** AWS's smallest recommended maxReceiveCount for a Lambda event source (lib/settings.ts checks it). */
+  chunkMaxReceives: 5,
   /** Reads check a running job's execution at once, so an interrupted job shows up failed. */
   jobReconcileAfterSeconds: 0,
 };

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import * as cdk from 'aws-cdk-lib';
 import { describe, it } from 'vitest';
 import { DEFAULTS, ENV } from '#platform/config.ts';
+import { redeliveryDelaySeconds } from '#platform/queue.ts';
 import {
+  chunkLifetimeSeconds,
   InvalidSettingsError,
   LAMBDA_SYNC_PAYLOAD_MAX_BYTES,
   MAX_INLINE_UPLOAD_BYTES,
+  queueVisibilitySeconds,
   readSettings,
   SETTING_DEFAULTS,
   settingsEnvironment,
@@ -19,8 +22,9 @@ describe('settings', () => {
       assert.equal(SETTING_DEFAULTS[name as keyof typeof SETTING_DEFAULTS], value, name);
     }
     assert.equal(SETTING_DEFAULTS.mapMaxConcurrency, 40);
-    assert.equal(SETTING_DEFAULTS.chunkTimeoutSeconds, 7200);
+    assert.equal(SETTING_DEFAULTS.chunkTimeoutSeconds, 14_400);
     assert.equal(SETTING_DEFAULTS.workerTimeoutSeconds, 600);
+    assert.equal(SETTING_DEFAULTS.chunkMaxReceives, 5);
   });
 
   it('read `-c name=value` strings from context as typed values', () => {
@@ -51,7 +55,7 @@ describe('settings', () => {
       mapMaxConcurrency: '41',
       syncWaitSeconds: '29',
       apiQuotaPeriod: 'YEAR',
-      chunkMaxReceives: 'four',
+      chunkMaxReceives: 'five',
     };
     assert.throws(
       () => readSettings(withContext(bad)),
@@ -70,8 +74,108 @@ describe('settings', () => {
   it('reject a chunk timeout shorter than one worker run', () => {
     assert.throws(
       () => readSettings(withContext({}), { chunkTimeoutSeconds: 120, workerTimeoutSeconds: 300 }),
-      /chunkTimeoutSeconds \(120\) must be at least workerTimeoutSeconds \(300\)/,
+      /chunkTimeoutSeconds \(120\) must be at least \d+: the task timeout counts a chunk's time in the queue/,
     );
+  });
+
+  it('refuse fewer than 5 receives of a chunk, as AWS recommends for a Lambda event source (throttles count)', () => {
+    // The old default (4) let two throttled receives and two failed runs dead-letter a chunk.
+    assert.throws(
+      () => readSettings(withContext({ chunkMaxReceives: '4' })),
+      /chunkMaxReceives must be an integer from 5 to 1000 .*throttled receives count/,
+    );
+    assert.equal(readSettings(withContext({ chunkMaxReceives: '5' })).chunkMaxReceives, 5);
+  });
+
+  it('refuse a chunk timeout that jobs running together would use up while a chunk waits in the queue', () => {
+    // The old defaults: 7,200 s for 4 jobs × 40 chunks at 10 workers × 600 s, then 5 deliveries.
+    const old = { chunkTimeoutSeconds: 7200 };
+    assert.throws(
+      () => readSettings(withContext({}), old),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidSettingsError);
+        assert.equal(error.problems.length, 1);
+        assert.match(
+          error.problems[0] ?? '',
+          /^chunkTimeoutSeconds \(7200\) must be at least 12225: .*plannedConcurrentJobs \(4\) × mapMaxConcurrency \(40\) chunks run llmMaxConcurrency \(10\) at a time .*\(9000 s\).*chunkMaxReceives \(5\) deliveries with their back-off \(3225 s\)/,
+        );
+        return true;
+      },
+    );
+    // One job at a time, or twice the workers, fits the old timeout.
+    assert.doesNotThrow(() => readSettings(withContext({}), { ...old, plannedConcurrentJobs: 1 }));
+    assert.doesNotThrow(() => readSettings(withContext({}), { ...old, llmMaxConcurrency: 40 }));
+    const { queueWait, deliveries } = chunkLifetimeSeconds(SETTING_DEFAULTS);
+    assert.ok(SETTING_DEFAULTS.chunkTimeoutSeconds >= queueWait + deliveries);
+  });
+
+  it('derive the chunk timeout from the other settings when none is given, never below the default', () => {
+    // Four workers: 4 jobs × 40 chunks wait 39 rounds of 600 s, then 5 deliveries (3,225 s).
+    assert.equal(readSettings(withContext({ llmMaxConcurrency: '4' })).chunkTimeoutSeconds, 27_000);
+    assert.equal(readSettings(withContext({ llmMaxConcurrency: '100' })).chunkTimeoutSeconds, 14_400);
+    assert.equal(readSettings(withContext({ chunkTimeoutSeconds: '20000' })).chunkTimeoutSeconds, 20_000);
+  });
+
+  it('count the same back-off between deliveries as the worker sets', () => {
+    const settings = {
+      ...SETTING_DEFAULTS,
+      plannedConcurrentJobs: 1,
+      mapMaxConcurrency: 1,
+      chunkMaxReceives: 7,
+    };
+    let backoff = 0;
+    for (let n = 1; n < 7; n++) backoff += redeliveryDelaySeconds(n);
+    assert.deepEqual(chunkLifetimeSeconds(settings), {
+      queueWait: 0,
+      deliveries: 7 * settings.workerTimeoutSeconds + backoff,
+    });
+  });
+
+  it('give the stage a throttle of its own, ten keys’ worth by default, never below one key’s', () => {
+    const settings = readSettings(withContext({}));
+    assert.equal(settings.apiStageThrottleRateLimit, 10 * settings.apiThrottleRateLimit);
+    assert.equal(settings.apiStageThrottleBurstLimit, 10 * settings.apiThrottleBurstLimit);
+    assert.throws(
+      () => readSettings(withContext({ apiThrottleRateLimit: '600', apiThrottleBurstLimit: '2000' })),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidSettingsError);
+        assert.deepEqual(error.problems, [
+          'apiThrottleRateLimit (600, per API key) must not exceed apiStageThrottleRateLimit (500, shared by every key)',
+          'apiThrottleBurstLimit (2000, per API key) must not exceed apiStageThrottleBurstLimit (1000, shared by every key)',
+        ]);
+        return true;
+      },
+    );
+    const raised = readSettings(
+      withContext({ apiStageThrottleRateLimit: '2.5', apiThrottleRateLimit: '2.5' }),
+    );
+    assert.equal(raised.apiStageThrottleRateLimit, 2.5);
+  });
+
+  it('send Gemini calls through a gateway when geminiBaseUrl is an https URL, and refuse anything else', () => {
+    assert.equal(settingsEnvironment(readSettings(withContext({})))[ENV.geminiBaseUrl], undefined);
+    const gateway = 'https://gemini-gateway.example.com/google';
+    assert.equal(
+      settingsEnvironment(readSettings(withContext({ geminiBaseUrl: gateway })))[ENV.geminiBaseUrl],
+      gateway,
+    );
+    for (const bad of [
+      'http://gemini-gateway.example.com',
+      'gemini-gateway.example.com',
+      'https://u:p@gw.example.com',
+      'https://gw.example.com/?key=1',
+    ]) {
+      assert.throws(
+        () => readSettings(withContext({ geminiBaseUrl: bad })),
+        /geminiBaseUrl must be an https:\/\/ URL of a gateway or proxy in front of Gemini/,
+        bad,
+      );
+    }
+  });
+
+  it('give queues read by Lambda a visibility timeout six times the function timeout, within SQS’s 12 hours', () => {
+    assert.equal(queueVisibilitySeconds(600), 3600);
+    assert.ok(queueVisibilitySeconds(900) <= 43_200);
   });
 
   it('bound the document settings by what Lambda, S3 and the embedding model accept', () => {

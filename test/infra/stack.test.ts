@@ -164,7 +164,8 @@ describe('pipeline', () => {
     template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: CUSTOM_SETTINGS.workerTimeoutSeconds + 60,
+      // Six times the worker's timeout, as AWS recommends for a Lambda event source.
+      VisibilityTimeout: 6 * CUSTOM_SETTINGS.workerTimeoutSeconds,
       RedrivePolicy: {
         deadLetterTargetArn: Match.anyValue(),
         maxReceiveCount: CUSTOM_SETTINGS.chunkMaxReceives,
@@ -243,6 +244,13 @@ describe('pipeline', () => {
     });
   });
 
+  it('gives the three functions that end a job and send its webhook 300 s for the retries', () => {
+    // markJobFailed and executionEnded had 60 s, less than a webhook's retries with back-off.
+    for (const role of ['finalizeJob', 'markJobFailed', 'executionEnded'] as const) {
+      assert.equal(propsOf(role).Timeout, 300, role);
+    }
+  });
+
   it('hands failed, timed-out and aborted executions to executionEnded', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -263,7 +271,7 @@ describe('ingestion', () => {
   it('queues documents on an encrypted queue whose visibility outlasts one ingest run', () => {
     const queue = json.Resources[queueId]?.Properties ?? {};
     assert.equal(queue.SqsManagedSseEnabled, true);
-    assert.equal(queue.VisibilityTimeout, CUSTOM_SETTINGS.ingestTimeoutSeconds + 60);
+    assert.equal(queue.VisibilityTimeout, 6 * CUSTOM_SETTINGS.ingestTimeoutSeconds);
     const redrive = queue.RedrivePolicy as {
       deadLetterTargetArn: { 'Fn::GetAtt': [string] };
       maxReceiveCount: number;
@@ -657,7 +665,7 @@ describe('api', () => {
     assert.ok(!actions.includes('sqs:ReceiveMessage'));
   });
 
-  it('applies the usage plan throttle and quota from the settings to the prod stage', () => {
+  it('throttles each key by the usage plan and all keys together by the stage’s own, higher limit', () => {
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       Throttle: {
         RateLimit: CUSTOM_SETTINGS.apiThrottleRateLimit,
@@ -673,8 +681,9 @@ describe('api', () => {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       MethodSettings: [
         Match.objectLike({
-          ThrottlingRateLimit: CUSTOM_SETTINGS.apiThrottleRateLimit,
-          ThrottlingBurstLimit: CUSTOM_SETTINGS.apiThrottleBurstLimit,
+          // Not one key's limit: that made every key together share what one key may use.
+          ThrottlingRateLimit: CUSTOM_SETTINGS.apiStageThrottleRateLimit,
+          ThrottlingBurstLimit: CUSTOM_SETTINGS.apiStageThrottleBurstLimit,
           MetricsEnabled: true,
         }),
       ],

@@ -13,6 +13,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import { createAtomicS3rver } from '../../local/atomic-s3-store.ts';
+import { enforceUtf8ItemSize } from '../../local/dynalite-item-size.ts';
 
 const HOST = '127.0.0.1';
 /** s3rver's fixed credentials; dynalite accepts any. */
@@ -82,6 +83,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const tableName = options.tableName ?? 'quizgen-test';
   const bucketName = options.bucketName ?? 'quizgen-test-results';
 
+  // DynamoDB's 400 KB item limit in UTF-8 bytes, as in local mode.
+  enforceUtf8ItemSize();
   const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoPort = await listen(dynamoServer);
   const directory = await mkdtemp(join(tmpdir(), 'quizgen-s3rver-'));

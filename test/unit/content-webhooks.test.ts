@@ -333,6 +333,53 @@ describe('deliver', () => {
     );
   });
 
+  it('stops retrying before the invocation deadline instead of outliving its function', async () => {
+    const hook = await receiver((_n, res) => answer(503)(res));
+    const started = Date.now();
+    const deadline = started + 1500;
+
+    // Ten retries with 400 ms doubling back-off would take about 20 s without the deadline.
+    const result = await deliver(hook.url, {}, progressEvent(), {
+      ...fast,
+      retries: 10,
+      backoffBaseMs: 400,
+      backoffMaxMs: 30_000,
+      deadline,
+    });
+
+    assert.ok(Date.now() <= deadline, `returned ${Date.now() - deadline} ms after the deadline`);
+    assert.equal(result.delivered, false);
+    assert.ok(result.attempts >= 2 && result.attempts < 11, `${result.attempts} attempts`);
+    assert.equal(hook.received.length, result.attempts);
+    assert.match(
+      result.lastError ?? '',
+      /^HTTP 503; retries given up after \d+ attempts: no time left in this invocation$/,
+    );
+  });
+
+  it('cuts the last attempt to the time left, and starts none in the last second', async () => {
+    const hook = await receiver(() => {
+      // never answers
+    });
+    const started = Date.now();
+
+    const cut = await deliver(hook.url, {}, progressEvent(), {
+      ...fast,
+      timeoutMs: 10_000,
+      retries: 3,
+      deadline: started + 1200,
+    });
+
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    assert.equal(cut.attempts, 1);
+    assert.match(cut.lastError ?? '', /timed out/);
+
+    const none = await deliver(hook.url, {}, progressEvent(), { ...fast, deadline: Date.now() + 500 });
+    assert.equal(none.attempts, 0);
+    assert.equal(hook.received.length, 1);
+    assert.match(none.lastError ?? '', /no time left in this invocation for attempt 1/);
+  });
+
   it('times out a receiver that never answers, and retries it', async () => {
     const hook = await receiver(() => {
       // never answers
