@@ -13,6 +13,8 @@ export const BASE = '/api/v1/quiz-generator';
 
 export interface E2eOptions {
   simulator?: SimulatorConfig;
+  /** Gemini as a deployed stack sees it: a key and a front (gateway, proxy) at `baseUrl`. */
+  gemini?: { apiKey: string; baseUrl: string };
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
   dataDir?: string;
@@ -49,7 +51,7 @@ export async function startHarness(options: E2eOptions = {}): Promise<Harness> {
     dataDir,
     port: 0,
     quiet: true,
-    gemini: { simulator: options.simulator ?? {} },
+    gemini: options.gemini ?? { simulator: options.simulator ?? {} },
     // Reads check a running job's execution at once, so an interrupted job shows up failed.
     settings: { ...FAST_SETTINGS, jobReconcileAfterSeconds: 0, ...(options.settings ?? {}) } as never,
     env: options.env ?? {},
