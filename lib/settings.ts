@@ -7,7 +7,13 @@
  * stack and a function started without those variables behave the same.
  */
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV } from '#platform/config.ts';
+import { DEFAULTS, ENV, THINKING_DEFAULTS } from '#platform/config.ts';
+import {
+  capabilitiesOf,
+  isThinkingLevel,
+  THINKING_LEVELS,
+  type ThinkingLevel,
+} from '#platform/gemini/model-capabilities.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
@@ -68,6 +74,14 @@ export interface Settings {
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
   webhookTimeoutSeconds: number;
+  /** Gemini thinking level of quiz-bank and assessment question chunks. */
+  questionsThinkingLevel: ThinkingLevel;
+  /** Gemini thinking level of content sections. */
+  sectionsThinkingLevel: ThinkingLevel;
+  /** Gemini thinking level of a content job's outline (a course sent without a structure). */
+  outlineThinkingLevel: ThinkingLevel;
+  /** Gemini thinking level of replacement and revision calls after a rejected answer. */
+  repairThinkingLevel: ThinkingLevel;
 }
 
 /**
@@ -119,6 +133,10 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   nearDuplicateThreshold: DEFAULTS.nearDuplicateThreshold,
   allowAllNoneOfAbove: DEFAULTS.allowAllNoneOfAbove,
   batchPollSeconds: DEFAULTS.batchPollSeconds,
+  questionsThinkingLevel: THINKING_DEFAULTS.questions,
+  sectionsThinkingLevel: THINKING_DEFAULTS.sections,
+  outlineThinkingLevel: THINKING_DEFAULTS.outline,
+  repairThinkingLevel: THINKING_DEFAULTS.repair,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -149,6 +167,30 @@ const modelId =
     typeof s[name] === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s[name])
       ? undefined
       : `${name} must be a model id such as "${example}", got ${JSON.stringify(s[name])}`;
+
+type ThinkingSetting =
+  | 'questionsThinkingLevel'
+  | 'sectionsThinkingLevel'
+  | 'outlineThinkingLevel'
+  | 'repairThinkingLevel';
+
+/**
+ * A thinking level Gemini accepts from the configured model: a level the model refuses (MINIMAL
+ * on gemini-3.8-flash) would fail every call of that work with 400 INVALID_ARGUMENT. A model
+ * without thinking levels (the 2.5 family) or one `model-capabilities.ts` does not know is sent
+ * no level, so any valid level passes.
+ */
+const thinkingLevel =
+  (name: ThinkingSetting): Check =>
+  (s) => {
+    const value = s[name];
+    if (!isThinkingLevel(value))
+      return `${name} must be one of ${THINKING_LEVELS.join(', ')}, got ${JSON.stringify(value)}`;
+    const thinking = capabilitiesOf(s.geminiModel).thinking;
+    if (thinking && !thinking.levels.includes(value))
+      return `${name} ${value} is not a thinking level of ${s.geminiModel}, which accepts ${thinking.levels.join(', ')}`;
+    return undefined;
+  };
 
 const CHECKS: Check[] = [
   modelId('geminiModel', 'gemini-2.5-flash'),
@@ -241,6 +283,10 @@ const CHECKS: Check[] = [
     MAX_WEBHOOK_TIMEOUT_SECONDS,
     ' (each attempt runs inside a pipeline function with a 60 s timeout, retries included)',
   ),
+  thinkingLevel('questionsThinkingLevel'),
+  thinkingLevel('sectionsThinkingLevel'),
+  thinkingLevel('outlineThinkingLevel'),
+  thinkingLevel('repairThinkingLevel'),
 ];
 
 export class InvalidSettingsError extends Error {
@@ -269,7 +315,7 @@ function coerce(name: keyof Settings, value: unknown): unknown {
     if (text === 'false') return false;
     return text;
   }
-  return name === 'apiQuotaPeriod' ? text.toUpperCase() : text;
+  return name === 'apiQuotaPeriod' || name.endsWith('ThinkingLevel') ? text.toUpperCase() : text;
 }
 
 /**
@@ -319,5 +365,9 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.nearDuplicateThreshold]: String(s.nearDuplicateThreshold),
     [ENV.allowAllNoneOfAbove]: String(s.allowAllNoneOfAbove),
     [ENV.batchPollSeconds]: String(s.batchPollSeconds),
+    [ENV.questionsThinkingLevel]: s.questionsThinkingLevel,
+    [ENV.sectionsThinkingLevel]: s.sectionsThinkingLevel,
+    [ENV.outlineThinkingLevel]: s.outlineThinkingLevel,
+    [ENV.repairThinkingLevel]: s.repairThinkingLevel,
   };
 }
