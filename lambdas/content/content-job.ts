@@ -19,6 +19,7 @@ import { addUsage, zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { outputLimit } from '#platform/gemini/model-capabilities.ts';
 import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
@@ -42,6 +43,7 @@ import {
   sectionPrompt,
   generationSettings as sectionTuning,
   systemInstructionFor,
+  temperatureNote,
 } from './prompts.ts';
 import { ContentRequestError, chooseModel, type ExecuteRequest } from './request.ts';
 import { sectionSchema } from './response-schemas.ts';
@@ -84,6 +86,12 @@ export async function loadRequest(owner: string, jobId: string): Promise<Execute
   return request;
 }
 
+/**
+ * Room for an outline's JSON: titles and briefs of a few dozen items, well under this; thoughts
+ * get their own room on top (`outputLimit`).
+ */
+const OUTLINE_OUTPUT_TOKENS = 8192;
+
 /** Outlines with the model when needed; the returned usage is what the outline cost. */
 async function structureFor(
   request: ExecuteRequest,
@@ -95,10 +103,12 @@ async function structureFor(
   const usage = zeroUsage();
   if (!needsOutline(request)) return { structure: request.input.structure, usage };
   let problems: string[] = [];
+  let maxTokensStops = 0;
   for (let call = 1; call <= MAX_CALLS_PER_SECTION; call++) {
     const prompt = problems.length
       ? `${outlinePrompt(request)}\n\nYour previous outline had these problems; fix them: ${problems.join('; ')}`
       : outlinePrompt(request);
+    const thinkingLevel = call === 1 ? settings.thinking.outline : settings.thinking.repair;
     const answer = await callModelWithRetries(
       {
         apiKey,
@@ -107,6 +117,13 @@ async function structureFor(
         prompt,
         responseSchema: outlineSchema(request),
         timeoutMs: settings.geminiTimeoutSeconds * 1000,
+        thinkingLevel,
+        maxOutputTokens: outputLimit({
+          model,
+          visibleTokens: OUTLINE_OUTPUT_TOKENS,
+          level: thinkingLevel,
+          maxTokensStops,
+        }),
       },
       {
         maxAttempts: 5,
@@ -117,6 +134,11 @@ async function structureFor(
       },
     );
     addUsage(usage, answer.usage);
+    if (answer.finishReason === 'MAX_TOKENS') {
+      maxTokensStops += 1;
+      problems = ['the answer stopped early (finishReason MAX_TOKENS)'];
+      continue;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(answer.text);
@@ -166,6 +188,8 @@ export async function planContent(
     const notes = [...request.notes];
     const choice = chooseModel(request.config, settings.model);
     if (choice.note) notes.push(choice.note);
+    const unsent = temperatureNote(request, model);
+    if (unsent) notes.push(unsent);
     plan = {
       model,
       structure: outlined.structure,
@@ -259,10 +283,8 @@ export async function generateContentSection(
   const templateName = defaultTemplateFor(section.kind).name;
   const custom = await customTemplate(input.owner, templateName);
   const started = Date.now();
-  const tuning = sectionTuning(request, section);
   const ask = modelCaller(input, systemInstructionFor(request, custom), PROMPT_VERSION, {
     model: plan.model,
-    ...tuning,
   });
   const promptFor = () => sectionPrompt(request, plan.sections, section, outputs, custom?.template);
   const usage = zeroUsage();
@@ -270,10 +292,20 @@ export async function generateContentSection(
   let prompt = promptFor();
   let problems: string[] = [];
   let calls = 0;
+  let maxTokensStops = 0;
   while (calls < MAX_CALLS_PER_SECTION) {
     calls += 1;
-    const answer = await ask(prompt, sectionSchema(section, plan.sections), calls);
+    const tuning = sectionTuning(
+      request,
+      section,
+      plan.model,
+      input.settings.thinking,
+      calls,
+      maxTokensStops,
+    );
+    const answer = await ask(prompt, sectionSchema(section, plan.sections), calls, tuning);
     addUsage(usage, answer.usage);
+    if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
     const parsed = parseAnswer(answer);
     const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
     if (!checked?.ok) {
