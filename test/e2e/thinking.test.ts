@@ -57,6 +57,16 @@ describe('thinking', () => {
     assert.equal(response.body.usage.tokens.output, stats.candidatesTokens + stats.thoughtsTokens);
   });
 
+  it('accepts config.temperature, and says in the job’s notes that gemini-3.8-flash was not sent it', async () => {
+    const response = await h.call('POST', '/api/execute', { ...course, config: { temperature: 0.3 } });
+
+    assert.equal(response.status, 200, response.text);
+    assert.ok(
+      response.body.metadata.notes.some((n: string) => /^config\.temperature \(0\.3\) was not sent/.test(n)),
+      JSON.stringify(response.body.metadata.notes),
+    );
+  });
+
   it('records on a career-level job exactly the thought tokens Gemini reported', async () => {
     simulator().resetStats();
 

@@ -202,8 +202,9 @@ export function estimate(request: EstimateRequest) {
       provider: 'google',
       model: chosen.model,
       structureType: request.structureType ?? null,
-      // The client's tokens split 20/80, and the thoughts generating them takes (billed as completion).
-      tokens: { prompt: cost.prompt, completion: cost.completion, thinking, total: tokens + thinking },
+      // The client's tokens split 20/80 (`total` stays theirs, as the seed has it), and the
+      // thoughts generating them takes on top, billed as completion and in the cost.
+      tokens: { prompt: cost.prompt, completion: cost.completion, thinking, total: tokens },
       cost: {
         prompt: money(cost.promptCost),
         completion: money(cost.completionCost),
