@@ -156,10 +156,10 @@ export function contentDryRun(request: ExecuteRequest) {
       provider: 'google',
       model,
       calls,
-      // Completion counts the thoughts too, as they are billed; `thinking` says how many they are.
+      // Completion is the content's own tokens; the thoughts come on top (billed as completion).
       tokens: {
         prompt: usage.input_tokens,
-        completion: usage.output_tokens + usage.thinking_tokens,
+        completion: usage.output_tokens,
         thinking: usage.thinking_tokens,
         total: usage.input_tokens + usage.output_tokens + usage.thinking_tokens,
       },
