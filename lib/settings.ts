@@ -7,7 +7,13 @@
  * stack and a function started without those variables behave the same.
  */
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV } from '#platform/config.ts';
+import { DEFAULTS, ENV, THINKING_DEFAULTS } from '#platform/config.ts';
+import {
+  capabilitiesOf,
+  isThinkingLevel,
+  THINKING_LEVELS,
+  type ThinkingLevel,
+} from '#platform/gemini/model-capabilities.ts';
 import { COMPLETE_SECRET_ARN, SECRET_NAME } from './constructs/existing-secret.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
@@ -90,6 +96,14 @@ export interface Settings {
   geminiKeySecret: string;
   /** An existing webhook signing secret (complete ARN or name), e.g. the one a destroyed stack kept. */
   webhookSigningSecret: string;
+  /** Gemini thinking level of quiz-bank and assessment question chunks. */
+  questionsThinkingLevel: ThinkingLevel;
+  /** Gemini thinking level of content sections. */
+  sectionsThinkingLevel: ThinkingLevel;
+  /** Gemini thinking level of a content job's outline (a course sent without a structure). */
+  outlineThinkingLevel: ThinkingLevel;
+  /** Gemini thinking level of replacement and revision calls after a rejected answer. */
+  repairThinkingLevel: ThinkingLevel;
 }
 
 /**
@@ -150,6 +164,10 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   geminiBaseUrl: '',
   geminiKeySecret: '',
   webhookSigningSecret: '',
+  questionsThinkingLevel: THINKING_DEFAULTS.questions,
+  sectionsThinkingLevel: THINKING_DEFAULTS.sections,
+  outlineThinkingLevel: THINKING_DEFAULTS.outline,
+  repairThinkingLevel: THINKING_DEFAULTS.repair,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -264,6 +282,29 @@ function geminiBaseUrlProblem(value: unknown): string | undefined {
     ? undefined
     : problem;
 }
+type ThinkingSetting =
+  | 'questionsThinkingLevel'
+  | 'sectionsThinkingLevel'
+  | 'outlineThinkingLevel'
+  | 'repairThinkingLevel';
+
+/**
+ * A thinking level Gemini accepts from the configured model: a level the model refuses (MINIMAL
+ * on gemini-3.8-flash) would fail every call of that work with 400 INVALID_ARGUMENT. A model
+ * without thinking levels (the 2.5 family) or one `model-capabilities.ts` does not know is sent
+ * no level, so any valid level passes.
+ */
+const thinkingLevel =
+  (name: ThinkingSetting): Check =>
+  (s) => {
+    const value = s[name];
+    if (!isThinkingLevel(value))
+      return `${name} must be one of ${THINKING_LEVELS.join(', ')}, got ${JSON.stringify(value)}`;
+    const thinking = capabilitiesOf(s.geminiModel).thinking;
+    if (thinking && !thinking.levels.includes(value))
+      return `${name} ${value} is not a thinking level of ${s.geminiModel}, which accepts ${thinking.levels.join(', ')}`;
+    return undefined;
+  };
 
 const CHECKS: Check[] = [
   (s) => geminiBaseUrlProblem(s.geminiBaseUrl),
@@ -400,6 +441,10 @@ const CHECKS: Check[] = [
     MAX_WEBHOOK_TIMEOUT_SECONDS,
     ' (each attempt runs inside the 300 s function that ends the job, retries included)',
   ),
+  thinkingLevel('questionsThinkingLevel'),
+  thinkingLevel('sectionsThinkingLevel'),
+  thinkingLevel('outlineThinkingLevel'),
+  thinkingLevel('repairThinkingLevel'),
 ];
 
 export class InvalidSettingsError extends Error {
@@ -428,7 +473,7 @@ function coerce(name: keyof Settings, value: unknown): unknown {
     if (text === 'false') return false;
     return text;
   }
-  return name === 'apiQuotaPeriod' ? text.toUpperCase() : text;
+  return name === 'apiQuotaPeriod' || name.endsWith('ThinkingLevel') ? text.toUpperCase() : text;
 }
 
 /**
@@ -503,5 +548,9 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.batchPollSeconds]: String(s.batchPollSeconds),
     // Only when set: without it the SDK calls Gemini itself.
     ...(s.geminiBaseUrl ? { [ENV.geminiBaseUrl]: s.geminiBaseUrl } : {}),
+    [ENV.questionsThinkingLevel]: s.questionsThinkingLevel,
+    [ENV.sectionsThinkingLevel]: s.sectionsThinkingLevel,
+    [ENV.outlineThinkingLevel]: s.outlineThinkingLevel,
+    [ENV.repairThinkingLevel]: s.repairThinkingLevel,
   };
 }

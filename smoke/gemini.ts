@@ -13,7 +13,7 @@
 import { embedOnce } from '#assessments/documents/embeddings.ts';
 import { structureFromOutline } from '#content/outline.ts';
 import { SECTION_KINDS } from '#content/sections.ts';
-import { DEFAULTS, ENV } from '#platform/config.ts';
+import { DEFAULTS, ENV, generationSettings } from '#platform/config.ts';
 import { cancelBatch, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
 import {
   callModel,
@@ -46,7 +46,9 @@ if (!apiKey) {
   );
   process.exit(2);
 }
-const model = process.env[ENV.geminiModel] ?? DEFAULTS.geminiModel;
+// The model and thinking levels the service would use, from the same variables it reads.
+const settings = generationSettings();
+const model = settings.model;
 const embeddingModel = process.env[ENV.geminiEmbeddingModel] ?? DEFAULTS.geminiEmbeddingModel;
 const concurrency = Math.max(1, Number(process.env.SMOKE_CONCURRENCY ?? 4) || 4);
 const TIMEOUT_MS = 120_000;
@@ -94,6 +96,7 @@ async function generate(request: SmokeRequest): Promise<{ outcome: Outcome; pars
         responseSchema: request.responseSchema,
         timeoutMs: TIMEOUT_MS,
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.thinkingLevel !== undefined ? { thinkingLevel: request.thinkingLevel } : {}),
         ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
       }),
     );
@@ -186,6 +189,8 @@ async function batch(requests: SmokeRequest[]): Promise<void> {
         systemInstruction: r.systemInstruction,
         prompt: r.prompt,
         responseSchema: r.responseSchema,
+        ...(r.thinkingLevel !== undefined ? { thinkingLevel: r.thinkingLevel } : {}),
+        ...(r.maxOutputTokens !== undefined ? { maxOutputTokens: r.maxOutputTokens } : {}),
       })),
     }));
     record({ path: 'batch: submit two requests', ok: true, detail: name, ms: Date.now() - started });
@@ -266,11 +271,11 @@ async function main(): Promise<void> {
   console.log(
     `Smoke check of every Gemini path: model ${model}${process.env[ENV.geminiBaseUrl] ? ` at ${process.env[ENV.geminiBaseUrl]}` : ''}\n`,
   );
-  const questionRequests = [...quizRequests(), ...assessmentRequests()];
+  const questionRequests = [...quizRequests(settings), ...assessmentRequests(settings)];
   await pooled(questionRequests, generate);
 
-  const outlines = outlineRequests();
-  const outlined: Parameters<typeof sectionRequests>[0] = [];
+  const outlines = outlineRequests(settings);
+  const outlined: Parameters<typeof sectionRequests>[1] = [];
   await pooled(outlines, async ({ request, smoke }) => {
     const { outcome, parsed } = await generate(smoke);
     const outline = outcome.ok ? structureFromOutline(request, parsed) : undefined;
@@ -281,7 +286,7 @@ async function main(): Promise<void> {
     (a, b) =>
       outlines.findIndex((o) => o.request === a.request) - outlines.findIndex((o) => o.request === b.request),
   );
-  const { requests: sections, kinds } = sectionRequests(outlined);
+  const { requests: sections, kinds } = sectionRequests(settings, outlined);
   await pooled(sections, generate);
   const unreached = SECTION_KINDS.filter((k) => !kinds.has(k));
   if (unreached.length > 0) {

@@ -9,13 +9,22 @@ import {
   assessmentResponseSchema,
   type PassageRef,
 } from '#assessments/assessment.ts';
-import { needsOutline, outlinePrompt, outlineSchema, structureFromOutline } from '#content/outline.ts';
+import {
+  needsOutline,
+  outlineCallTuning,
+  outlinePrompt,
+  outlineSchema,
+  structureFromOutline,
+} from '#content/outline.ts';
 import { planSections } from '#content/plan.ts';
 import { generationSettings, sectionPrompt, systemInstructionFor } from '#content/prompts.ts';
 import { type ExecuteRequest, parseExecuteRequest, STRUCTURE_TYPES } from '#content/request.ts';
 import { sectionSchema } from '#content/response-schemas.ts';
 import type { SectionKind, SectionSpec } from '#content/sections.ts';
+import { questionCallTuning } from '#jobs/chunk-common.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
+import type { GenerationSettings } from '#platform/config.ts';
+import type { ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
 import { careersOf, sectorIds, softSkillTopics } from '#quiz-bank/catalog.ts';
 import { careerLevelKey, softSkillsKey } from '#quiz-bank/chunks.ts';
 import {
@@ -32,6 +41,7 @@ export interface SmokeRequest {
   prompt: string;
   responseSchema: unknown;
   temperature?: number;
+  thinkingLevel?: ThinkingLevel;
   maxOutputTokens?: number;
   check?: (answer: unknown) => string | undefined;
 }
@@ -51,8 +61,15 @@ const exactlyQuestions = (answer: unknown) => {
   return count === QUESTIONS ? undefined : `expected ${QUESTIONS} questions, got ${count ?? 'none'}`;
 };
 
+/** The service's settings the requests depend on: its model and thinking levels. */
+export type SmokeSettings = Pick<GenerationSettings, 'model' | 'thinking'>;
+
+/** A first question call's thinking level and output limit, as the workers size it. */
+const questionTuning = (settings: SmokeSettings) =>
+  questionCallTuning(settings, settings.model, 1, { need: QUESTIONS, maxTokensStops: 0 });
+
 /** A career level and a soft-skills topic: the quiz bank's two chunk kinds. */
-export function quizRequests(): SmokeRequest[] {
+export function quizRequests(settings: SmokeSettings): SmokeRequest[] {
   const sector = sectorIds()[0];
   const career = sector ? careersOf(sector)[0] : undefined;
   const topic = softSkillTopics()[0];
@@ -75,6 +92,7 @@ export function quizRequests(): SmokeRequest[] {
         avoid: [],
       }),
       responseSchema: questionsResponseSchema(QUESTIONS, bloomLevelsFor(level)),
+      ...questionTuning(settings),
       check: exactlyQuestions,
     },
     {
@@ -91,6 +109,7 @@ export function quizRequests(): SmokeRequest[] {
         avoid: [],
       }),
       responseSchema: questionsResponseSchema(QUESTIONS, SOFT_SKILLS_BLOOM_LEVELS),
+      ...questionTuning(settings),
       check: exactlyQuestions,
     },
   ];
@@ -110,7 +129,7 @@ const PASSAGES: PassageRef[] = [
 ];
 
 /** An assessment level with a document's passages, and one without a document. */
-export function assessmentRequests(): SmokeRequest[] {
+export function assessmentRequests(settings: SmokeSettings): SmokeRequest[] {
   const base = {
     query: 'Photosynthesis in plants',
     bloomLevel: 'apply' as const,
@@ -128,6 +147,7 @@ export function assessmentRequests(): SmokeRequest[] {
         base.bloomLevel,
         PASSAGES.map((p) => p.id),
       ),
+      ...questionTuning(settings),
       check: exactlyQuestions,
     },
     {
@@ -135,6 +155,7 @@ export function assessmentRequests(): SmokeRequest[] {
       systemInstruction: ASSESSMENT_SYSTEM_INSTRUCTION,
       prompt: assessmentPrompt({ ...base, passages: [] }),
       responseSchema: assessmentResponseSchema(QUESTIONS, base.bloomLevel, []),
+      ...questionTuning(settings),
       check: exactlyQuestions,
     },
   ];
@@ -154,7 +175,7 @@ export function contentRequest(structureType: (typeof STRUCTURE_TYPES)[number]):
   });
 }
 
-export function outlineRequests(): { request: ExecuteRequest; smoke: SmokeRequest }[] {
+export function outlineRequests(settings: SmokeSettings): { request: ExecuteRequest; smoke: SmokeRequest }[] {
   return STRUCTURE_TYPES.map((type) => {
     const request = contentRequest(type);
     if (!needsOutline(request))
@@ -166,6 +187,7 @@ export function outlineRequests(): { request: ExecuteRequest; smoke: SmokeReques
         systemInstruction: systemInstructionFor(request),
         prompt: outlinePrompt(request),
         responseSchema: outlineSchema(request),
+        ...outlineCallTuning(settings.thinking, settings.model, 1, 0),
         check: (answer) => {
           const outline = structureFromOutline(request, answer);
           return outline.ok ? undefined : outline.problems.join('; ');
@@ -181,6 +203,7 @@ export function outlineRequests(): { request: ExecuteRequest; smoke: SmokeReques
  * request shapes, not the content).
  */
 export function sectionRequests(
+  settings: SmokeSettings,
   outlined: { request: ExecuteRequest; structure: Record<string, unknown> }[],
 ): { requests: SmokeRequest[]; kinds: Set<SectionKind> } {
   const seen = new Set<SectionKind>();
@@ -190,13 +213,13 @@ export function sectionRequests(
     for (const section of plan) {
       if (seen.has(section.kind)) continue;
       seen.add(section.kind);
-      const settings = generationSettings(request, section);
+      const tuning = generationSettings(request, section, settings.model, settings.thinking);
       requests.push({
         path: `content section: ${section.kind}`,
         systemInstruction: systemInstructionFor(request),
         prompt: sectionPrompt(request, plan, section, new Map()),
         responseSchema: sectionSchema(section, plan),
-        ...settings,
+        ...tuning,
       });
     }
   }

@@ -13,6 +13,7 @@ import {
   MAX_CALLS_PER_CHUNK,
   modelCaller,
   provenanceOf,
+  questionCallTuning,
 } from '#jobs/chunk-common.ts';
 import { chunkKey } from '#jobs/chunks.ts';
 import * as jobs from '#jobs/job-store.ts';
@@ -103,6 +104,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     label: 'this assessment',
   });
   const index = bank.index();
+  const ask = modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION);
   const outcome = await runRepairLoop<Kept>({
     count: chunk.questionCount,
     maxCalls: MAX_CALLS_PER_CHUNK,
@@ -139,7 +141,8 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       return { accepted, rejected: checked.rejected };
     },
     admit: (questions) => bank.admit(questions),
-    ask: modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION),
+    ask: (prompt, schema, call, size) =>
+      ask(prompt, schema, call, questionCallTuning(input.settings, input.settings.model, call, size)),
   });
   const { kept, calls, usage, quality } = outcome;
   if (kept.length < chunk.questionCount)

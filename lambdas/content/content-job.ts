@@ -32,7 +32,13 @@ import {
   wordsOf,
   wordTargetCheck,
 } from './measure.ts';
-import { needsOutline, outlinePrompt, outlineSchema, structureFromOutline } from './outline.ts';
+import {
+  needsOutline,
+  outlineCallTuning,
+  outlinePrompt,
+  outlineSchema,
+  structureFromOutline,
+} from './outline.ts';
 import { checkSectionOutput } from './output-checks.ts';
 import { planSections, stagesOf } from './plan.ts';
 import { missingDependencies } from './prompt-context.ts';
@@ -42,6 +48,7 @@ import {
   sectionPrompt,
   generationSettings as sectionTuning,
   systemInstructionFor,
+  temperatureNote,
 } from './prompts.ts';
 import { ContentRequestError, chooseModel, type ExecuteRequest } from './request.ts';
 import { sectionSchema } from './response-schemas.ts';
@@ -95,6 +102,7 @@ async function structureFor(
   const usage = zeroUsage();
   if (!needsOutline(request)) return { structure: request.input.structure, usage };
   let problems: string[] = [];
+  let maxTokensStops = 0;
   for (let call = 1; call <= MAX_CALLS_PER_SECTION; call++) {
     const prompt = problems.length
       ? `${outlinePrompt(request)}\n\nYour previous outline had these problems; fix them: ${problems.join('; ')}`
@@ -107,6 +115,7 @@ async function structureFor(
         prompt,
         responseSchema: outlineSchema(request),
         timeoutMs: settings.geminiTimeoutSeconds * 1000,
+        ...outlineCallTuning(settings.thinking, model, call, maxTokensStops),
       },
       {
         maxAttempts: 5,
@@ -117,6 +126,11 @@ async function structureFor(
       },
     );
     addUsage(usage, answer.usage);
+    if (answer.finishReason === 'MAX_TOKENS') {
+      maxTokensStops += 1;
+      problems = ['the answer stopped early (finishReason MAX_TOKENS)'];
+      continue;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(answer.text);
@@ -166,6 +180,8 @@ export async function planContent(
     const notes = [...request.notes];
     const choice = chooseModel(request.config, settings.model);
     if (choice.note) notes.push(choice.note);
+    const unsent = temperatureNote(request, model);
+    if (unsent) notes.push(unsent);
     plan = {
       model,
       structure: outlined.structure,
@@ -259,10 +275,8 @@ export async function generateContentSection(
   const templateName = defaultTemplateFor(section.kind).name;
   const custom = await customTemplate(input.owner, templateName);
   const started = Date.now();
-  const tuning = sectionTuning(request, section);
   const ask = modelCaller(input, systemInstructionFor(request, custom), PROMPT_VERSION, {
     model: plan.model,
-    ...tuning,
   });
   const promptFor = () => sectionPrompt(request, plan.sections, section, outputs, custom?.template);
   const usage = zeroUsage();
@@ -270,10 +284,20 @@ export async function generateContentSection(
   let prompt = promptFor();
   let problems: string[] = [];
   let calls = 0;
+  let maxTokensStops = 0;
   while (calls < MAX_CALLS_PER_SECTION) {
     calls += 1;
-    const answer = await ask(prompt, sectionSchema(section, plan.sections), calls);
+    const tuning = sectionTuning(
+      request,
+      section,
+      plan.model,
+      input.settings.thinking,
+      calls,
+      maxTokensStops,
+    );
+    const answer = await ask(prompt, sectionSchema(section, plan.sections), calls, tuning);
     addUsage(usage, answer.usage);
+    if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
     const parsed = parseAnswer(answer);
     const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
     if (!checked?.ok) {

@@ -3,6 +3,8 @@
  * outline first, sized to the word total, and the plan is made from that outline.
  */
 import { Type } from '@google/genai';
+import type { GenerationSettings } from '#platform/config.ts';
+import { outputLimit, type ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
 import { contentParameters, type ExecuteRequest, type StructureType } from './request.ts';
 import { ITEM_NOUN, isObject, MAX_QUIZ_QUESTIONS, readStructure, titleOf } from './structure.ts';
 import { PART_WORDS } from './word-targets.ts';
@@ -12,6 +14,34 @@ export function needsOutline(request: ExecuteRequest, structure?: unknown): bool
   const s = structure ?? request.input.structure;
   if (s === undefined) return false; // a structureReference is loaded first
   return readStructure(request.input.structureType, s).items.length === 0;
+}
+
+/**
+ * Room for an outline's JSON: titles and briefs of a few dozen items, well under this; thoughts
+ * get their own room on top (`outputLimit`).
+ */
+const OUTLINE_OUTPUT_TOKENS = 8192;
+
+/**
+ * The thinking level and output limit of outline call `call`: the outline's level first, the
+ * repair level for a call that fixes a rejected outline, the limit raised after MAX_TOKENS stops.
+ */
+export function outlineCallTuning(
+  thinking: Pick<GenerationSettings['thinking'], 'outline' | 'repair'>,
+  model: string,
+  call: number,
+  maxTokensStops: number,
+): { thinkingLevel: ThinkingLevel; maxOutputTokens: number } {
+  const thinkingLevel = call === 1 ? thinking.outline : thinking.repair;
+  return {
+    thinkingLevel,
+    maxOutputTokens: outputLimit({
+      model,
+      visibleTokens: OUTLINE_OUTPUT_TOKENS,
+      level: thinkingLevel,
+      maxTokensStops,
+    }),
+  };
 }
 
 export interface OutlineSize {

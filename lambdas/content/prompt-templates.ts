@@ -28,6 +28,12 @@ const shippedTemplates = z
 
 export const DEFAULT_SYSTEM_PROMPT: string = shippedTemplates.systemPrompt;
 
+/**
+ * The temperature a template reports: the model's own default, which sections keep (see
+ * `sections.ts`); a client's `config.temperature` is sent only to a model that documents it.
+ */
+const MODEL_DEFAULT_TEMPERATURE = 1;
+
 /** Words of JSON-free prose per token, as the seed's economy notes put it (750 words per 1000 tokens). */
 const WORDS_PER_TOKEN = 0.75;
 
@@ -91,7 +97,6 @@ const DEFAULT_WORDS: Record<SectionKind, number> = {
 
 /** The shipped templates: one per section kind, so at least one per structure and content type. */
 export const DEFAULT_TEMPLATES: PromptTemplate[] = (Object.keys(KINDS) as SectionKind[]).map((kind) => {
-  const info = KINDS[kind];
   const shipped = shippedTemplates.templates[kind];
   const template = TEMPLATE_TEXT[kind];
   return {
@@ -101,7 +106,7 @@ export const DEFAULT_TEMPLATES: PromptTemplate[] = (Object.keys(KINDS) as Sectio
     template,
     variables: templateVariables(template),
     systemPrompt: DEFAULT_SYSTEM_PROMPT,
-    temperature: info.temperature,
+    temperature: MODEL_DEFAULT_TEMPERATURE,
     maxTokens: maxTokensFor(DEFAULT_WORDS[kind]),
   };
 });

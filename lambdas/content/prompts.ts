@@ -8,6 +8,8 @@
  * (`response-schemas.ts`), which `output-checks.ts` checks before the section is kept.
  */
 
+import type { GenerationSettings } from '#platform/config.ts';
+import { capabilitiesOf, outputLimit, type ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
 import { promptVariables } from './prompt-context.ts';
 import {
   DEFAULT_SYSTEM_PROMPT,
@@ -18,7 +20,7 @@ import {
   TEMPLATE_TEXT,
 } from './prompt-templates.ts';
 import type { ExecuteRequest } from './request.ts';
-import { KINDS, type SectionSpec } from './sections.ts';
+import type { SectionSpec } from './sections.ts';
 
 export const PROMPT_VERSION = 'content-section/1';
 
@@ -52,16 +54,40 @@ export function systemInstructionFor(request: ExecuteRequest, template?: PromptT
 }
 
 /**
- * Model settings for one section. `config.maxTokens` can raise the output limit but not lower it
- * below what the section's word target needs: a cut-off answer is unusable JSON, which would
- * only fail the section after paying for it.
+ * Model settings for one section's call. The output limit is the visible answer's room
+ * (`config.maxTokens` can raise it but not lower it below what the word target needs: a cut-off
+ * answer is unusable JSON, paid for and failed) plus room for the thoughts of the call's level,
+ * since Gemini counts thoughts against `maxOutputTokens`; it doubles for each earlier answer of
+ * the section that ended MAX_TOKENS. The first call thinks at the sections' level, revisions at
+ * the repair level. `config.temperature` is passed on; `generationConfigFor` sends it only to a
+ * model that documents sampling parameters.
  */
 export function generationSettings(
   request: ExecuteRequest,
   section: SectionSpec,
-): { temperature: number; maxOutputTokens: number } {
+  model: string,
+  thinking: Pick<GenerationSettings['thinking'], 'sections' | 'repair'>,
+  call = 1,
+  maxTokensStops = 0,
+): { temperature?: number; maxOutputTokens: number; thinkingLevel: ThinkingLevel } {
+  const thinkingLevel = call === 1 ? thinking.sections : thinking.repair;
   return {
-    temperature: request.config.temperature ?? KINDS[section.kind].temperature,
-    maxOutputTokens: Math.max(request.config.maxTokens ?? 0, maxTokensFor(section.targetWords)),
+    ...(request.config.temperature !== undefined ? { temperature: request.config.temperature } : {}),
+    thinkingLevel,
+    maxOutputTokens: outputLimit({
+      model,
+      visibleTokens: Math.max(request.config.maxTokens ?? 0, maxTokensFor(section.targetWords)),
+      level: thinkingLevel,
+      maxTokensStops,
+    }),
   };
+}
+
+/**
+ * The note a job records when the client's `config.temperature` is not sent: the model does not
+ * document sampling parameters (deprecated from Gemini 3.6 on), so it keeps its own default.
+ */
+export function temperatureNote(request: ExecuteRequest, model: string): string | undefined {
+  if (request.config.temperature === undefined || capabilitiesOf(model).samplingParameters) return undefined;
+  return `config.temperature (${request.config.temperature}) was not sent: ${model} does not document sampling parameters (deprecated from Gemini 3.6 on), so it keeps its default`;
 }

@@ -1,7 +1,11 @@
 /**
  * What a section is: the kinds a plan is made of, the plan's record of one section, and what the
  * model writes for each kind (its prose fields and their shares of the words, the fields that
- * digest an answer for the sections after it, its temperature).
+ * digest an answer for the sections after it). Kinds set no temperature of their own: the Gemini 3
+ * developer guide asks to keep the default 1.0 (lower values can make the model loop or reason
+ * worse, https://ai.google.dev/gemini-api/docs/gemini-3), and from Gemini 3.6 on sampling
+ * parameters are deprecated and ignored
+ * (https://ai.google.dev/gemini-api/docs/generate-content/whats-new-gemini-3.6).
  */
 
 export const SECTION_KINDS = [
@@ -51,7 +55,6 @@ export interface SectionSpec {
 
 export interface KindInfo {
   label: string;
-  temperature: number;
   /** Share of the section's words for each prose field (sums to 1). */
   fields: Record<string, number>;
   /** Fields that best summarise an answer for the sections depending on it, most useful first. */
@@ -61,7 +64,6 @@ export interface KindInfo {
 export const KINDS: Record<SectionKind, KindInfo> = {
   overview: {
     label: 'course overview',
-    temperature: 0.7,
     fields: {
       description: 250 / 1275,
       introduction: 650 / 1275,
@@ -72,98 +74,82 @@ export const KINDS: Record<SectionKind, KindInfo> = {
   },
   module_introduction: {
     label: 'module introduction',
-    temperature: 0.7,
     fields: { introduction: 1 },
     digest: ['introduction'],
   },
   lesson: {
     label: 'lesson',
-    temperature: 0.7,
     // Replaced per section by its `wordsByPart` (lessonContent / examples / exercises).
     fields: { content: 1150 / 3250, keyPoints: 450 / 3250, examples: 600 / 3250, exercises: 1050 / 3250 },
     digest: ['keyPoints', 'content', 'examples'],
   },
   module_summary: {
     label: 'module summary',
-    temperature: 0.6,
     fields: { summary: 1 },
     digest: ['summary'],
   },
   module_assessment: {
     label: 'module assessment',
-    temperature: 0.4,
     fields: { instructions: 150 / 950, questions: 800 / 950 },
     digest: ['questions'],
   },
   conclusion: {
     label: 'course conclusion',
-    temperature: 0.7,
     fields: { conclusion: 1 },
     digest: ['conclusion'],
   },
   quiz_instructions: {
     label: 'quiz instructions',
-    temperature: 0.5,
     fields: { instructions: 1 },
     digest: ['instructions'],
   },
   quiz_category: {
     label: 'quiz category',
-    temperature: 0.4,
     fields: { description: 150 / 2850, questions: 2700 / 2850 },
     digest: ['description'],
   },
   workflow_overview: {
     label: 'workflow overview',
-    temperature: 0.6,
     fields: { description: 400 / 650, purpose: 250 / 650 },
     digest: ['name', 'description', 'purpose'],
   },
   workflow_step: {
     label: 'workflow step',
-    temperature: 0.5,
     fields: { description: 250 / 750, instructions: 500 / 750 },
     digest: ['description', 'outputs', 'instructions'],
   },
   novel_synopsis: {
     label: 'novel synopsis',
-    temperature: 0.9,
     fields: { synopsis: 0.6, setting: 0.15, characters: 0.25 },
     digest: ['title', 'synopsis', 'setting', 'characters'],
   },
   chapter: {
     label: 'chapter',
-    temperature: 0.9,
     fields: { summary: 0.1, content: 0.9 },
     digest: ['summary', 'content'],
   },
   map_overview: {
     label: 'knowledge map overview',
-    temperature: 0.6,
     fields: { description: 1 },
     digest: ['title', 'description'],
   },
   map_node: {
     label: 'knowledge map node',
-    temperature: 0.6,
     fields: { description: 0.6, keyConcepts: 0.15, examples: 0.15, relationships: 0.1 },
     digest: ['description', 'keyConcepts'],
   },
   path_overview: {
     label: 'learning path overview',
-    temperature: 0.7,
     fields: { description: 0.75, outcomes: 0.25 },
     digest: ['title', 'description', 'outcomes'],
   },
   path_stage: {
     label: 'learning path stage',
-    temperature: 0.7,
     fields: { description: 0.4, objectives: 0.15, activities: 0.3, resources: 0.05, milestone: 0.1 },
     digest: ['description', 'objectives', 'milestone'],
   },
   path_conclusion: {
     label: 'learning path conclusion',
-    temperature: 0.7,
     fields: { conclusion: 1 },
     digest: ['conclusion'],
   },

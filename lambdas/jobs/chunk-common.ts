@@ -4,6 +4,7 @@
  */
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { outputLimit, type ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import type { JobParameters, JobType, TokenUsage } from './job.ts';
@@ -75,6 +76,37 @@ export interface ModelTuning {
   model?: string;
   temperature?: number;
   maxOutputTokens?: number;
+  thinkingLevel?: ThinkingLevel;
+}
+
+/**
+ * Visible output of one question at most (stem, four options, explanation, tags: about 160
+ * tokens on average), and of the JSON around them, for the output limit of a chunk's call.
+ */
+const TOKENS_PER_QUESTION = 400;
+const ANSWER_OVERHEAD_TOKENS = 512;
+
+/**
+ * The thinking level and output limit of a call for `size.need` questions: the first call at the
+ * questions' level, replacements at the repair level; room for the questions plus the level's
+ * thoughts, raised after answers that ended MAX_TOKENS. Interactive and batch calls share it.
+ */
+export function questionCallTuning(
+  settings: Pick<GenerationSettings, 'thinking'>,
+  model: string,
+  call: number,
+  size: { need: number; maxTokensStops: number },
+): ModelTuning {
+  const level = call === 1 ? settings.thinking.questions : settings.thinking.repair;
+  return {
+    thinkingLevel: level,
+    maxOutputTokens: outputLimit({
+      model,
+      visibleTokens: size.need * TOKENS_PER_QUESTION + ANSWER_OVERHEAD_TOKENS,
+      level,
+      maxTokensStops: size.maxTokensStops,
+    }),
+  };
 }
 
 export function modelCaller(
@@ -83,7 +115,13 @@ export function modelCaller(
   promptVersion: string,
   tuning: ModelTuning = {},
 ) {
-  return async (prompt: string, responseSchema: unknown, call: number): Promise<ModelAnswer> => {
+  return async (
+    prompt: string,
+    responseSchema: unknown,
+    call: number,
+    perCall: ModelTuning = {},
+  ): Promise<ModelAnswer> => {
+    const { temperature, maxOutputTokens, thinkingLevel } = { ...tuning, ...perCall };
     const answer = await callModelWithRetries(
       {
         apiKey: input.apiKey,
@@ -92,8 +130,9 @@ export function modelCaller(
         prompt,
         responseSchema,
         timeoutMs: input.settings.geminiTimeoutSeconds * 1000,
-        ...(tuning.temperature !== undefined ? { temperature: tuning.temperature } : {}),
-        ...(tuning.maxOutputTokens !== undefined ? { maxOutputTokens: tuning.maxOutputTokens } : {}),
+        ...(temperature !== undefined ? { temperature } : {}),
+        ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+        ...(thinkingLevel !== undefined ? { thinkingLevel } : {}),
       },
       {
         maxAttempts: 5,

@@ -16,6 +16,7 @@ import { sfn } from '#platform/clients.ts';
 import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '#platform/config.ts';
 import { BudgetReached, GeminiNotConfigured, JobNotFound, JobStateConflict } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
+import { typicalThoughtTokens } from '#platform/gemini/model-capabilities.ts';
 import { logger } from '#platform/powertools.ts';
 import * as budgets from './budget-store.ts';
 import { type Estimate, estimateChunks, historyOf, roundUsd } from './estimate.ts';
@@ -182,9 +183,11 @@ export async function dryRun(
     jobs.listJobs(owner, 'completed', HISTORY_JOBS, 0, kind.list),
     budgets.getMonthlyBudget(owner),
   ]);
+  const model = options.model ?? settings.model;
   const estimate = estimateChunks(remaining, {
-    model: options.model ?? settings.model,
+    model,
     requestsPerMinute: settings.requestsPerMinute,
+    thinkingTokensPerCall: typicalThoughtTokens(model, settings.thinking.questions),
     // Kinds' prompts differ (assessments carry passages): learn from jobs of the same kind only.
     batch: options.mode === 'batch',
     history: historyOf(recent.jobs.filter((job) => kind.types.includes(job.job_type))),

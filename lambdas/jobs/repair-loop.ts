@@ -24,9 +24,16 @@ export interface RepairSpec<Q> {
   admit(questions: Q[]): Promise<{ kept: Q[]; refused: Rejection[] }>;
 }
 
+/** What sizes a call's output limit: the questions it asks for, and earlier answers cut short. */
+export interface CallSize {
+  need: number;
+  /** Answers of this chunk that ended MAX_TOKENS so far: each doubles the next limit. */
+  maxTokensStops: number;
+}
+
 export interface RepairLoop<Q> extends RepairSpec<Q> {
   /** One model call (with its own retries); `call` counts from 1. */
-  ask(prompt: string, schema: unknown, call: number): Promise<ModelAnswer>;
+  ask(prompt: string, schema: unknown, call: number, size: CallSize): Promise<ModelAnswer>;
 }
 
 /** Where a chunk stands between model calls; plain data, so batch mode can keep it in S3. */
@@ -37,6 +44,8 @@ export interface RepairState<Q> {
   lastRejected: Rejection[];
   usage: TokenUsage;
   calls: number;
+  /** Answers that ended MAX_TOKENS (absent in states kept before it was counted). */
+  maxTokensStops?: number;
 }
 
 export interface RepairOutcome<Q> {
@@ -85,6 +94,7 @@ export const newRepairState = <Q>(): RepairState<Q> => ({
   lastRejected: [],
   usage: zeroUsage(),
   calls: 0,
+  maxTokensStops: 0,
 });
 
 /** Whether the chunk still lacks questions and may make another call. */
@@ -98,6 +108,7 @@ export function nextCall<Q>(spec: RepairSpec<Q>, state: RepairState<Q>) {
     prompt: spec.prompt(need, state.lastRejected, state.kept),
     schema: spec.schema(need),
     call: state.calls + 1,
+    size: { need, maxTokensStops: state.maxTokensStops ?? 0 },
   };
 }
 
@@ -110,6 +121,8 @@ export async function applyAnswer<Q>(
   state.calls += 1;
   const need = spec.count - state.kept.length;
   addUsage(state.usage, answer.usage);
+  // Thoughts and answer share the output limit; the next call asks with a higher one.
+  if (answer.finishReason === 'MAX_TOKENS') state.maxTokensStops = (state.maxTokensStops ?? 0) + 1;
   const { items, problem } = itemsOf(answer);
   if (problem) {
     state.lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: problem }])];
@@ -142,8 +155,8 @@ export function outcomeOf<Q>(spec: RepairSpec<Q>, state: RepairState<Q>): Repair
 export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutcome<Q>> {
   const state = newRepairState<Q>();
   while (wantsCall(loop, state)) {
-    const { prompt, schema, call } = nextCall(loop, state);
-    await applyAnswer(loop, state, await loop.ask(prompt, schema, call));
+    const { prompt, schema, call, size } = nextCall(loop, state);
+    await applyAnswer(loop, state, await loop.ask(prompt, schema, call, size));
   }
   return outcomeOf(loop, state);
 }

@@ -11,6 +11,8 @@
  * CDK app and the unit tests load these modules without a function's environment.
  */
 
+import { isThinkingLevel, THINKING_LEVELS, type ThinkingLevel } from './gemini/model-capabilities.ts';
+
 export const ENV = {
   tableName: 'TABLE_NAME',
   bucketName: 'BUCKET_NAME',
@@ -70,6 +72,11 @@ export const ENV = {
   webhookSigningSecretArn: 'WEBHOOK_SIGNING_SECRET_ARN',
   /** `true` lets callbacks reach loopback and private addresses: local stack and tests only. */
   webhookAllowPrivateTargets: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  /** Gemini thinking level (MINIMAL, LOW, MEDIUM, HIGH) per kind of work; see `THINKING_DEFAULTS`. */
+  questionsThinkingLevel: 'QUESTIONS_THINKING_LEVEL',
+  sectionsThinkingLevel: 'SECTIONS_THINKING_LEVEL',
+  outlineThinkingLevel: 'OUTLINE_THINKING_LEVEL',
+  repairThinkingLevel: 'REPAIR_THINKING_LEVEL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -126,6 +133,30 @@ export function positiveEnv(name: EnvName, fallback: number): number {
   return parsed;
 }
 
+/**
+ * The thinking level of each kind of work that calls the model. Thoughts are billed as output
+ * and share the answer's `maxOutputTokens`, so each kind thinks as much as its work needs:
+ * - questions (quiz-bank and assessment chunks): MEDIUM. Each question needs one right answer
+ *   and distractors that are wrong but plausible, at a difficulty and Bloom level: reasoning the
+ *   quality gate cannot check and a replacement call costs more than the thoughts;
+ * - sections (content prose): LOW. Readable text of a given length on an outline needs little
+ *   reasoning, and sections are the bulk of a course's output;
+ * - outline (the one call that structures a course without a structure): MEDIUM. Every section
+ *   depends on it, and it is one call per job;
+ * - repair (a replacement or revision call after rejected answers): MEDIUM. The earlier answer
+ *   missed, and the call carries the reasons it must address.
+ * The levels are those of `gemini-3.8-flash` (which refuses MINIMAL); `lib/settings.ts` checks
+ * them against the configured model.
+ */
+export const THINKING_DEFAULTS = {
+  questions: 'MEDIUM',
+  sections: 'LOW',
+  outline: 'MEDIUM',
+  repair: 'MEDIUM',
+} as const satisfies Record<string, ThinkingLevel>;
+
+export type WorkKind = keyof typeof THINKING_DEFAULTS;
+
 /** Settings with their defaults; the deployed defaults live in `lib/settings.ts` and match these. */
 export const DEFAULTS = {
   geminiModel: 'gemini-3.8-flash',
@@ -168,6 +199,8 @@ export interface GenerationSettings {
   gate: { nearDuplicateThreshold: number; allowAllNoneOfAbove: boolean };
   /** How long batch mode waits between looks at a Gemini batch. */
   batchPollSeconds: number;
+  /** The thinking level each kind of work asks for. */
+  thinking: Record<WorkKind, ThinkingLevel>;
 }
 
 function fractionEnv(name: EnvName, fallback: number): number {
@@ -178,6 +211,17 @@ function fractionEnv(name: EnvName, fallback: number): number {
     throw new Error(`Environment variable ${name} must be a number in (0, 1], got "${value}"`);
   }
   return parsed;
+}
+
+function thinkingEnv(name: EnvName, fallback: ThinkingLevel): ThinkingLevel {
+  const value = raw(name);
+  if (value === undefined) return fallback;
+  if (!isThinkingLevel(value)) {
+    throw new Error(
+      `Environment variable ${name} must be one of ${THINKING_LEVELS.join(', ')}, got "${value}"`,
+    );
+  }
+  return value;
 }
 
 function boolEnv(name: EnvName, fallback: boolean): boolean {
@@ -204,11 +248,18 @@ export function generationSettings(): GenerationSettings {
       nearDuplicateThreshold: fractionEnv(ENV.nearDuplicateThreshold, DEFAULTS.nearDuplicateThreshold),
       allowAllNoneOfAbove: boolEnv(ENV.allowAllNoneOfAbove, DEFAULTS.allowAllNoneOfAbove),
     },
+    thinking: {
+      questions: thinkingEnv(ENV.questionsThinkingLevel, THINKING_DEFAULTS.questions),
+      sections: thinkingEnv(ENV.sectionsThinkingLevel, THINKING_DEFAULTS.sections),
+      outline: thinkingEnv(ENV.outlineThinkingLevel, THINKING_DEFAULTS.outline),
+      repair: thinkingEnv(ENV.repairThinkingLevel, THINKING_DEFAULTS.repair),
+    },
   });
   return settings;
 }
 
 function frozen(value: GenerationSettings): GenerationSettings {
   Object.freeze(value.gate);
+  Object.freeze(value.thinking);
   return Object.freeze(value);
 }

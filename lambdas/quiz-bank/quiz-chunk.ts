@@ -13,6 +13,7 @@ import {
   MAX_CALLS_PER_CHUNK,
   modelCaller,
   provenanceOf,
+  questionCallTuning,
 } from '#jobs/chunk-common.ts';
 import type { JobRecord } from '#jobs/job.ts';
 import * as jobs from '#jobs/job-store.ts';
@@ -149,9 +150,11 @@ export async function generateQuizChunk(
   chunk: QuizChunk,
 ): Promise<GeneratedChunk> {
   const spec = await openQuizChunk(input, chunk);
+  const ask = modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION);
   const outcome = await runRepairLoop<Question>({
     ...spec,
-    ask: modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION),
+    ask: (prompt, schema, call, size) =>
+      ask(prompt, schema, call, questionCallTuning(input.settings, input.settings.model, call, size)),
   });
   return finishQuizChunk(input, chunk, outcome);
 }

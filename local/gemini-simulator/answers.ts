@@ -5,10 +5,11 @@
  */
 import type { FaultKind } from './config.ts';
 import { shapeCandidate, spoilAnswer } from './faults.ts';
-import { asCount, field, isRecord } from './json.ts';
+import { field, isRecord } from './json.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
 import { type GenContext, generate, generateString } from './schema-answers.ts';
 import type { Outcome, SimulatorState } from './state.ts';
+import { fitToLimit, outputLimitOf, thoughtsFor } from './thinking.ts';
 
 interface GenerateRequest {
   contents?: unknown;
@@ -49,6 +50,16 @@ export interface Answered {
   thoughtsTokens: number;
 }
 
+/** The request's generationConfig, in either of the spellings Gemini's JSON mapping accepts. */
+export function generationConfigOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const request = body as GenerateRequest;
+  return isRecord(request.generationConfig)
+    ? request.generationConfig
+    : isRecord(body.generation_config)
+      ? body.generation_config
+      : undefined;
+}
+
 /** The generateContent answer to a request; `fault` may shape its content (not an HTTP error). */
 export function answerFor(
   state: SimulatorState,
@@ -58,14 +69,9 @@ export function answerFor(
   responseKey: string | number,
 ): Answered {
   const { config } = state;
-  const request = body as GenerateRequest;
   const { all, lastUser } = promptTexts(body);
   const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));
-  const generationConfig = isRecord(request.generationConfig)
-    ? request.generationConfig
-    : isRecord(body.generation_config)
-      ? body.generation_config
-      : undefined;
+  const generationConfig = generationConfigOf(body);
   const ref = hashHex(config.seed, model, JSON.stringify(body)).slice(0, 8);
   const jsonSchema = field(generationConfig, 'responseJsonSchema');
   const openApiSchema = field(generationConfig, 'responseSchema');
@@ -88,12 +94,25 @@ export function answerFor(
   } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });
   else text = generateString({}, ctx, 'response');
 
-  const { outcome, finishReason, parts, safetyRatings } = shapeCandidate(text, fault);
-  const candidatesTokens = parts ? tokensFor(parts.reduce((n, p) => n + p.text.length, 0)) : 0;
-  const thinkingBudget = asCount(
-    field(field(generationConfig, 'thinkingConfig') as Record<string, unknown>, 'thinkingBudget'),
+  const shaped = shapeCandidate(text, fault);
+  const { safetyRatings } = shaped;
+  let { outcome, finishReason, parts } = shaped;
+  let candidatesTokens = parts ? tokensFor(parts.reduce((n, p) => n + p.text.length, 0)) : 0;
+  // Thoughts and the visible answer share maxOutputTokens (thinking.ts).
+  const fitted = fitToLimit(
+    // Keyed by the prompt, not the whole request: a call asked again with a higher limit thinks alike.
+    thoughtsFor(config, model, generationConfig, hashHex(model, ...all)),
+    parts?.map((p) => p.text).join('') ?? '',
+    candidatesTokens,
+    outputLimitOf(generationConfig),
   );
-  const thoughtsTokens = Math.max(0, Math.min(config.thoughtsTokens, thinkingBudget ?? Infinity));
+  const thoughtsTokens = fitted.thoughts;
+  if (parts && fitted.cut) {
+    parts = [{ text: fitted.text }];
+    candidatesTokens = fitted.tokens;
+    finishReason = 'MAX_TOKENS';
+    outcome = 'truncated';
+  }
   const totalTokens = promptTokens + candidatesTokens + thoughtsTokens;
 
   const candidate: Record<string, unknown> = { finishReason, index: 0 };

@@ -5,7 +5,7 @@
  * anyone looks at it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerFor } from './answers.ts';
+import { answerFor, generationConfigOf } from './answers.ts';
 import type { EffectiveConfig, FaultKind } from './config.ts';
 import { errorBody, HttpError, notServed } from './errors.ts';
 import { faultError, faultFor } from './faults.ts';
@@ -13,6 +13,7 @@ import { checkKey, readJson, sendJson } from './http.ts';
 import { field, isRecord } from './json.ts';
 import { hashHex, unitFrom } from './random.ts';
 import type { BatchItem, BatchJob, SimulatorState } from './state.ts';
+import { thinkingRefusal } from './thinking.ts';
 
 /** google.rpc.Status as it appears inside a resource: a gRPC code, not an HTTP status. */
 interface RpcStatus {
@@ -154,7 +155,11 @@ function answerBatchRequest(
   const withMetadata = (out: Record<string, unknown>) =>
     item.metadata === undefined ? out : { ...out, metadata: item.metadata };
   stats.batches.answered += 1;
-  const failure = batchFailure(state.config, item.fault, job.model);
+  // A request whose thinking level the model refuses fails alone, as generateContent's 400 would.
+  const refusal = thinkingRefusal(job.model, generationConfigOf(item.request));
+  const failure = refusal
+    ? { code: GRPC_CODES[refusal.error.code] ?? 3, message: refusal.error.message }
+    : batchFailure(state.config, item.fault, job.model);
   if (failure) {
     job.failed += 1;
     stats.batches.failed += 1;

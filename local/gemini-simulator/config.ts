@@ -42,7 +42,10 @@ export interface SimulatorConfig {
   embeddingLatencyMs?: number;
   /** retryDelay announced by injected (`error429`) answers. */
   injected429DelayMs?: number;
-  /** thoughtsTokenCount reported per answer (capped by the request's thinkingBudget). */
+  /**
+   * A fixed thoughtsTokenCount for every answer (capped by the request's thinkingBudget);
+   * undefined = by the request's thinking level or the model's default (`thinking.ts`).
+   */
   thoughtsTokens?: number;
   /**
    * How long a batch (batchGenerateContent) takes from creation to done, scaled by latencyScale:
@@ -51,8 +54,8 @@ export interface SimulatorConfig {
   batchLatencyMs?: number;
 }
 
-export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>> &
-  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>;
+export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens'>> &
+  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens'>;
 
 export const DEFAULT_CONFIG: EffectiveConfig = {
   seed: 42,
@@ -66,7 +69,6 @@ export const DEFAULT_CONFIG: EffectiveConfig = {
   embeddingErrorRate: 0,
   embeddingLatencyMs: 0,
   injected429DelayMs: 2000,
-  thoughtsTokens: 0,
   batchLatencyMs: 2000,
 };
 
@@ -81,7 +83,7 @@ function finiteNumber(key: string, value: unknown, min = 0): number {
 
 /**
  * Applies a partial config; `null` or `undefined` for a key restores its default (for rpm/tpm:
- * unlimited), because JSON bodies of the admin endpoint cannot say `undefined`. Unknown keys are
+ * unlimited; for thoughtsTokens: by thinking level), because JSON bodies of the admin endpoint cannot say `undefined`. Unknown keys are
  * refused so that a typo in a benchmark does not silently test nothing.
  */
 export function mergeConfig(current: EffectiveConfig, patch: Record<string, unknown>): EffectiveConfig {
@@ -111,9 +113,11 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
       case 'failFirstCalls':
       case 'hangMs':
       case 'injected429DelayMs':
-      case 'thoughtsTokens':
       case 'batchLatencyMs':
         next[key] = unset ? DEFAULT_CONFIG[key] : finiteNumber(key, value);
+        break;
+      case 'thoughtsTokens':
+        next.thoughtsTokens = unset ? undefined : finiteNumber(key, value);
         break;
       case 'embeddingDimensions':
         next.embeddingDimensions = unset ? DEFAULT_CONFIG.embeddingDimensions : finiteNumber(key, value, 1);

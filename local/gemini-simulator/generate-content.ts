@@ -3,12 +3,13 @@
  * to an answer, each call ending in exactly one counted outcome.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerFor, promptTexts, tokensFor } from './answers.ts';
+import { answerFor, generationConfigOf, promptTexts, tokensFor } from './answers.ts';
 import { type ApiErrorBody, DEADLINE_EXCEEDED, INTERNAL, quotaError, UNAVAILABLE } from './errors.ts';
 import { chooseFault, injected429 } from './faults.ts';
 import { checkKey, readJson, sendJson, wait } from './http.ts';
 import { unitFrom } from './random.ts';
 import { countOutcome, type SimulatorState } from './state.ts';
+import { thinkingRefusal } from './thinking.ts';
 
 const QUOTA_WINDOW_MS = 60_000;
 
@@ -71,6 +72,12 @@ export async function generateContent(
   } catch (err) {
     countOutcome(state, 'bad_request');
     throw err;
+  }
+  // A thinking level the model does not take is refused before anything is counted against quota.
+  const refusal = thinkingRefusal(model, generationConfigOf(body));
+  if (refusal) {
+    countOutcome(state, 'bad_request');
+    return sendJson(res, refusal.error.code, refusal);
   }
   const { all } = promptTexts(body);
   const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));

@@ -497,6 +497,11 @@ describe('errors in the seed envelope', () => {
     );
     assert.equal(response.status, 422, response.text);
     assert.equal(response.body.metadata.details.code, 'QUALITY_THRESHOLD_NOT_MET');
+    // Gemini 3 models are to keep their default temperature (3.6 and later ignore it): not a remedy.
+    assert.equal(
+      response.body.metadata.details.suggestion,
+      'Lower qualityRequirements.minQualityScore, or retry with another model (config.aiModel)',
+    );
     // The weakest sections were generated again, a bounded number of times, before giving up.
     assert.match(response.body.metadata.details.context, /after 2 regeneration rounds/);
   });

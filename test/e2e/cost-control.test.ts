@@ -204,6 +204,8 @@ describe('dry runs and budgets of the other generation requests', () => {
     assert.equal(planned.body.data.outlineCall, false);
     assert.ok(planned.body.data.estimate.cost > 0);
     assert.equal(planned.body.data.estimate.tokens.completion, 8000, '6000 words at 0.75 words a token');
+    // Thoughts are billed as output: each section's call at the sections' level (LOW, 1,024 typical).
+    assert.equal(planned.body.data.estimate.tokens.thinking, 26 * 1024);
 
     const empty = course({ config: { dryRun: true } });
     (empty.input as any).structure = {};

@@ -9,10 +9,17 @@ import {
   promptVariables,
 } from '#content/prompt-context.ts';
 import { DEFAULT_TEMPLATES, maxTokensFor, renderTemplate } from '#content/prompt-templates.ts';
-import { generationSettings, PROMPT_VERSION, sectionPrompt, systemInstructionFor } from '#content/prompts.ts';
+import {
+  generationSettings,
+  PROMPT_VERSION,
+  sectionPrompt,
+  systemInstructionFor,
+  temperatureNote,
+} from '#content/prompts.ts';
 import { type ExecuteRequest, parseExecuteRequest, STRUCTURE_TYPES } from '#content/request.ts';
 import { sectionSchema } from '#content/response-schemas.ts';
 import type { SectionSpec } from '#content/sections.ts';
+import { THOUGHT_ALLOWANCE } from '#platform/gemini/model-capabilities.ts';
 import { fixture } from '../support/fixtures.ts';
 
 function request(change: (body: any) => void = () => {}): ExecuteRequest {
@@ -385,16 +392,55 @@ describe('model settings', () => {
     assert.match(systemInstructionFor(plain), /^You are an expert educational content creator and writer\./);
   });
 
-  it('takes the client’s temperature and never lets maxTokens cut a section short', () => {
+  const thinking = { sections: 'LOW', repair: 'MEDIUM' } as const;
+
+  it('passes the client’s temperature on and never lets maxTokens cut a section short', () => {
     const lesson = section('module_1_lesson_1');
 
-    const settings = generationSettings(course, lesson);
+    const settings = generationSettings(course, lesson, 'gemini-2.5-flash-lite', thinking);
 
     assert.equal(settings.temperature, 0.7);
+    // A model without thinking levels gets no room for thoughts.
     assert.equal(settings.maxOutputTokens, Math.max(4000, maxTokensFor(lesson.targetWords)));
     assert.ok(maxTokensFor(3000) > (3000 * 1.25) / 0.75, 'room for the upper tolerance');
     const generous = request((b) => (b.config.maxTokens = 60000));
-    assert.equal(generationSettings(generous, lesson).maxOutputTokens, 60000);
+    assert.equal(
+      generationSettings(generous, lesson, 'gemini-2.5-flash-lite', thinking).maxOutputTokens,
+      60000,
+    );
+  });
+
+  it('gives the thoughts of the call’s level room on top of the visible answer', () => {
+    const lesson = section('module_1_lesson_1');
+    const visible = Math.max(4000, maxTokensFor(lesson.targetWords));
+
+    const first = generationSettings(course, lesson, 'gemini-3.8-flash', thinking, 1);
+    const revision = generationSettings(course, lesson, 'gemini-3.8-flash', thinking, 2);
+
+    assert.equal(first.thinkingLevel, 'LOW');
+    assert.equal(first.maxOutputTokens, visible + THOUGHT_ALLOWANCE.LOW);
+    assert.equal(revision.thinkingLevel, 'MEDIUM');
+    assert.equal(revision.maxOutputTokens, visible + THOUGHT_ALLOWANCE.MEDIUM);
+  });
+
+  it('asks with twice the limit after an answer that ended MAX_TOKENS, up to the model’s ceiling', () => {
+    const lesson = section('module_1_lesson_1');
+    const limit = (stops: number) =>
+      generationSettings(course, lesson, 'gemini-3.8-flash', thinking, 2, stops).maxOutputTokens;
+
+    assert.equal(limit(1), limit(0) * 2);
+    assert.equal(limit(2), limit(0) * 4);
+    assert.equal(limit(10), 65_536);
+  });
+
+  it('says when the client’s temperature is not sent to a model that does not document it', () => {
+    assert.match(
+      temperatureNote(course, 'gemini-3.8-flash') ?? '',
+      /config\.temperature \(0\.7\) was not sent/,
+    );
+    assert.equal(temperatureNote(course, 'gemini-2.5-flash-lite'), undefined);
+    const none = request((b) => delete b.config.temperature);
+    assert.equal(temperatureNote(none, 'gemini-3.8-flash'), undefined);
   });
 });
 

@@ -4,9 +4,11 @@
  * tokens the way the seed shows prices.
  */
 import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
+import { typicalThoughtTokens } from '#platform/gemini/model-capabilities.ts';
 import { costOf, priceTable } from '#platform/gemini/pricing.ts';
 import { needsOutline, type OutlineSize, outlineSize } from '../outline.ts';
 import { planSections, stagesOf } from '../plan.ts';
+import { temperatureNote } from '../prompts.ts';
 import { chooseModel, type ExecuteRequest } from '../request.ts';
 
 /** The seed's rule of thumb: about 750 words per 1 000 tokens. */
@@ -37,13 +39,28 @@ export function defaultModel(): string {
   return optionalEnv(ENV.geminiModel) ?? DEFAULTS.geminiModel;
 }
 
-/** USD for `tokens` split 20/80 between prompt and completion. */
-function costFor(price: ModelPrice, tokens: number) {
+/**
+ * USD for `tokens` split 20/80 between prompt and completion, plus `thinking` thought tokens
+ * billed at the completion rate (in `completionCost`).
+ */
+function costFor(price: ModelPrice, tokens: number, thinking = 0) {
   const prompt = Math.round(tokens * PROMPT_SHARE);
   const completion = tokens - prompt;
   const promptCost = (prompt / 1000) * price.promptPer1k;
-  const completionCost = (completion / 1000) * price.completionPer1k;
+  const completionCost = ((completion + thinking) / 1000) * price.completionPer1k;
   return { prompt, completion, promptCost, completionCost, total: promptCost + completionCost };
+}
+
+/** Visible output of one typical section call ("lesson: 1500-2000 tokens" in the pricing notes). */
+const SECTION_OUTPUT_TOKENS = 2000;
+
+/**
+ * Thought tokens of generating `completion` visible tokens of content with `model`: one section
+ * call per typical section's output, each thinking as the sections' configured level does.
+ */
+function thinkingFor(model: string, completion: number): number {
+  const calls = completion > 0 ? Math.ceil(completion / SECTION_OUTPUT_TOKENS) : 0;
+  return calls * typicalThoughtTokens(model, generationSettings().thinking.sections);
 }
 
 export function pricing() {
@@ -118,12 +135,17 @@ export function contentDryRun(request: ExecuteRequest) {
     : undefined;
   const count = sections?.length ?? estimatedSections(size);
   const calls = count + (outline ? 1 : 0);
+  // Thoughts are billed as output: each section's call at the sections' level, the outline's at its own.
+  const thinking =
+    count * typicalThoughtTokens(model, settings.thinking.sections) +
+    (outline ? typicalThoughtTokens(model, settings.thinking.outline) : 0);
   const usage = {
     input_tokens: calls * SECTION_PROMPT_TOKENS,
     output_tokens: Math.round(request.input.wordCountEstimates.total / WORDS_PER_TOKEN),
-    thinking_tokens: 0,
+    thinking_tokens: thinking,
     cached_tokens: 0,
   };
+  const notes = [note, temperatureNote(request, model)].filter((n): n is string => n !== undefined);
   return {
     dryRun: true,
     structureType: request.input.structureType,
@@ -134,17 +156,19 @@ export function contentDryRun(request: ExecuteRequest) {
       provider: 'google',
       model,
       calls,
+      // Completion is the content's own tokens; the thoughts come on top (billed as completion).
       tokens: {
         prompt: usage.input_tokens,
         completion: usage.output_tokens,
-        total: usage.input_tokens + usage.output_tokens,
+        thinking: usage.thinking_tokens,
+        total: usage.input_tokens + usage.output_tokens + usage.thinking_tokens,
       },
       cost: Number(costOf(model, usage).toFixed(6)),
       minimumSeconds: Math.ceil((calls / settings.requestsPerMinute) * 60),
-      basis: `completion tokens from wordCountEstimates.total (${WORDS_PER_TOKEN} words a token), ${SECTION_PROMPT_TOKENS} prompt tokens a call, prices of ${priceTable.as_of}, time at ${settings.requestsPerMinute} requests a minute`,
+      basis: `completion tokens from wordCountEstimates.total (${WORDS_PER_TOKEN} words a token) plus the thoughts of each call at the configured thinking levels (sections ${settings.thinking.sections}, outline ${settings.thinking.outline}; billed as output), ${SECTION_PROMPT_TOKENS} prompt tokens a call, prices of ${priceTable.as_of}, time at ${settings.requestsPerMinute} requests a minute`,
     },
     ...(request.config.maxCostUsd !== undefined ? { maxCostUsd: request.config.maxCostUsd } : {}),
-    ...(note ? { notes: [note] } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 
@@ -170,13 +194,17 @@ export function estimate(request: EstimateRequest) {
     all.find((m) => m.model === defaultModel());
   if (!chosen) throw new Error('The configured model is not in the price table');
   const tokens = request.estimatedTokens ?? Math.round((request.wordCount ?? 0) / WORDS_PER_TOKEN);
-  const cost = costFor(chosen, tokens);
+  const thinkingOf = (model: string) => thinkingFor(model, tokens - Math.round(tokens * PROMPT_SHARE));
+  const thinking = thinkingOf(chosen.model);
+  const cost = costFor(chosen, tokens, thinking);
   return {
     estimate: {
       provider: 'google',
       model: chosen.model,
       structureType: request.structureType ?? null,
-      tokens: { prompt: cost.prompt, completion: cost.completion, total: tokens },
+      // The client's tokens split 20/80 (`total` stays theirs, as the seed has it), and the
+      // thoughts generating them takes on top, billed as completion and in the cost.
+      tokens: { prompt: cost.prompt, completion: cost.completion, thinking, total: tokens },
       cost: {
         prompt: money(cost.promptCost),
         completion: money(cost.completionCost),
@@ -188,7 +216,7 @@ export function estimate(request: EstimateRequest) {
     alternatives: all
       .filter((m) => m.model !== chosen.model)
       .map((m) => {
-        const other = costFor(m, tokens).total;
+        const other = costFor(m, tokens, thinkingOf(m.model)).total;
         const savings = cost.total - other;
         return {
           provider: 'google',
@@ -201,6 +229,7 @@ export function estimate(request: EstimateRequest) {
     assumptions: {
       inputOutputRatio: `${PROMPT_SHARE * 100}/${(1 - PROMPT_SHARE) * 100}`,
       wordsPerToken: WORDS_PER_TOKEN,
+      thinking: `${generationSettings().thinking.sections} thinking level, one call per ${SECTION_OUTPUT_TOKENS} completion tokens; thoughts are billed as completion`,
       pricesAsOf: priceTable.as_of,
     },
   };

@@ -174,7 +174,8 @@ function failureOf(job: JobRecord, contentJobId: number): ContentApiError {
       422,
       'QUALITY_THRESHOLD_NOT_MET',
       'Generated content below quality threshold',
-      'Lower qualityRequirements.minQualityScore, or retry with another model or temperature',
+      // Not the temperature: Gemini 3 models are to keep their default, and 3.6 and later ignore it.
+      'Lower qualityRequirements.minQualityScore, or retry with another model (config.aiModel)',
       details,
     );
   }

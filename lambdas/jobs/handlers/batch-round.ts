@@ -22,7 +22,12 @@ import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
-import { ChunkGenerationFailed, type GenerateChunkInput, type GeneratedChunk } from '../chunk-common.ts';
+import {
+  ChunkGenerationFailed,
+  type GenerateChunkInput,
+  type GeneratedChunk,
+  questionCallTuning,
+} from '../chunk-common.ts';
 import { isTerminal, type JobRecord } from '../job.ts';
 import * as jobs from '../job-store.ts';
 import type { BatchGeneration } from '../kind.ts';
@@ -251,8 +256,14 @@ async function submitRound(job: JobRecord, state: BatchJobState, apiKey: string)
       chunkInput(job, key, apiKey),
       chunk.repair.kept.map((q) => q.id),
     );
-    const { prompt, schema } = nextCall(spec, chunk.repair);
-    requests.push({ key, systemInstruction: batch.systemInstruction, prompt, responseSchema: schema });
+    const { prompt, schema, call, size } = nextCall(spec, chunk.repair);
+    requests.push({
+      key,
+      systemInstruction: batch.systemInstruction,
+      prompt,
+      responseSchema: schema,
+      ...questionCallTuning(settings, job.model, call, size),
+    });
   }
   if (requests.length === 0) return 0;
   const { name } = await submitBatch({

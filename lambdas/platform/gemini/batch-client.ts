@@ -26,6 +26,7 @@ import {
   type ModelAnswer,
   ModelCallError,
 } from './gemini-client.ts';
+import type { ThinkingLevel } from './model-capabilities.ts';
 
 /** Each batch call is a small control-plane request; the work itself happens at Google. */
 const CALL_TIMEOUT_MS = 60_000;
@@ -38,6 +39,7 @@ export interface BatchRequest {
   responseSchema?: unknown;
   temperature?: number;
   maxOutputTokens?: number;
+  thinkingLevel?: ThinkingLevel;
 }
 
 export interface SubmitBatchInput {
@@ -93,7 +95,7 @@ export async function submitBatch(input: SubmitBatchInput): Promise<{ name: stri
         contents: request.prompt,
         // Results are matched by key: Gemini does not promise to keep request order.
         metadata: { key: request.key },
-        config: generationConfigFor(request),
+        config: generationConfigFor({ ...request, model: input.model }),
       })),
       config: { displayName: input.displayName },
     }),

@@ -8,8 +8,10 @@ import {
   type GenerateContentConfig,
   type GenerateContentResponse,
   GoogleGenAI,
+  ThinkingLevel as SdkThinkingLevel,
 } from '@google/genai';
 import { ENV, optionalEnv } from '../config.ts';
+import { capabilitiesOf, type ThinkingLevel, thinkingLevelFor } from './model-capabilities.ts';
 import type { TokenUsage } from './pricing.ts';
 import { waitForSlot } from './rate-limiter.ts';
 
@@ -35,8 +37,12 @@ export interface ModelRequest {
   prompt: string;
   responseSchema: unknown;
   timeoutMs: number;
+  /** Sent only to a model that documents sampling parameters (see `model-capabilities.ts`). */
   temperature?: number;
+  /** Thoughts and answer together; see `outputLimit` in `model-capabilities.ts`. */
   maxOutputTokens?: number;
+  /** Sent as `thinkingConfig.thinkingLevel` to a model with thinking levels. */
+  thinkingLevel?: ThinkingLevel;
 }
 
 export interface ModelAnswer {
@@ -100,17 +106,28 @@ function summarize(body: string): string {
   return body.slice(0, 500);
 }
 
-/** The generateContent config of a request; batch requests (`batch-client.ts`) use it too. */
+/**
+ * The generateContent config of a request; batch requests (`batch-client.ts`) use it too. What
+ * a model does not take is left out rather than sent to be refused or ignored: a thinking level
+ * only to a model with thinking levels (the nearest it accepts), sampling parameters only to a
+ * model that documents them. Without a temperature the model keeps its default (1.0 on Gemini 3,
+ * which its developer guide asks to keep: https://ai.google.dev/gemini-api/docs/gemini-3).
+ */
 export function generationConfigFor(
-  request: Pick<ModelRequest, 'temperature' | 'maxOutputTokens'> &
+  request: Pick<ModelRequest, 'model' | 'temperature' | 'maxOutputTokens' | 'thinkingLevel'> &
     Partial<Pick<ModelRequest, 'systemInstruction' | 'responseSchema'>>,
 ): GenerateContentConfig {
+  const capabilities = capabilitiesOf(request.model);
+  const level = request.thinkingLevel ? thinkingLevelFor(request.model, request.thinkingLevel) : undefined;
   return {
     systemInstruction: request.systemInstruction,
     responseMimeType: 'application/json',
     responseSchema: request.responseSchema as never,
-    temperature: request.temperature ?? 0.7,
+    ...(capabilities.samplingParameters && request.temperature !== undefined
+      ? { temperature: request.temperature }
+      : {}),
     ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
+    ...(level ? { thinkingConfig: { thinkingLevel: SdkThinkingLevel[level] } } : {}),
   };
 }
 
