@@ -21,7 +21,6 @@ import { checkQuestions, fingerprint } from '#jobs/questions.ts';
 import { runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import {
   ASSESSMENT_PROMPT_VERSION,
@@ -139,13 +138,21 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       return { accepted, rejected: checked.rejected };
     },
     admit: (questions) => bank.admit(questions),
+    model: input.settings.model,
     ask: modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION),
   });
-  const { kept, calls, usage, quality } = outcome;
+  const { kept, calls, usage, costUsd, quality } = outcome;
   if (kept.length < chunk.questionCount)
-    throw failureOf(chunk, describeChunk(chunk), kept.length, calls, outcome.lastRejected, usage, quality);
+    throw failureOf(
+      chunk,
+      describeChunk(chunk),
+      kept.length,
+      calls,
+      outcome.lastRejected,
+      { usage, costUsd },
+      quality,
+    );
 
-  const costUsd = costOf(input.settings.model, usage);
   await input.settleCost?.(costUsd);
 
   const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
@@ -160,6 +167,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     rejected: outcome.rejected,
     quality,
     usage,
+    cost_usd: costUsd,
     questions: kept.map(({ fingerprint: _f, id: _id, ...question }, i) => ({
       ...question,
       provenance: provenanceOf(

@@ -20,7 +20,6 @@ import { openQuestionBank } from '#jobs/question-bank.ts';
 import { checkQuestions, fingerprint, type Question, questionsResponseSchema } from '#jobs/questions.ts';
 import { type RepairOutcome, type RepairSpec, runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { careerFamilyOf } from './catalog.ts';
 import { dedupeScopeOf, describeChunk, type QuizChunk } from './chunks.ts';
@@ -92,9 +91,8 @@ export async function finishQuizChunk(
   input: GenerateChunkInput,
   chunk: QuizChunk,
   outcome: RepairOutcome<Question>,
-  pricing: { batch?: boolean } = {},
 ): Promise<GeneratedChunk> {
-  const { calls, usage, quality } = outcome;
+  const { calls, usage, costUsd, quality } = outcome;
   if (outcome.kept.length < chunk.questionCount)
     throw failureOf(
       chunk,
@@ -102,7 +100,7 @@ export async function finishQuizChunk(
       outcome.kept.length,
       calls,
       outcome.lastRejected,
-      usage,
+      { usage, costUsd },
       quality,
     );
   const kept = outcome.kept.map(
@@ -112,7 +110,6 @@ export async function finishQuizChunk(
     }),
   );
 
-  const costUsd = costOf(input.settings.model, usage, pricing);
   await input.settleCost?.(costUsd);
 
   const s3Key = s3Keys.chunk(input.owner, chunk.key);
@@ -127,6 +124,7 @@ export async function finishQuizChunk(
     rejected: outcome.rejected,
     quality,
     usage,
+    cost_usd: costUsd,
     questions: kept,
   };
   await results.putJson(s3Key, file);
@@ -151,6 +149,7 @@ export async function generateQuizChunk(
   const spec = await openQuizChunk(input, chunk);
   const outcome = await runRepairLoop<Question>({
     ...spec,
+    model: input.settings.model,
     ask: modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION),
   });
   return finishQuizChunk(input, chunk, outcome);

@@ -4,7 +4,7 @@
  * tokens the way the seed shows prices.
  */
 import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
-import { costOf, priceTable } from '#platform/gemini/pricing.ts';
+import { costOf, priceTable, type Rate, rateAt, servingModel } from '#platform/gemini/pricing.ts';
 import { needsOutline, type OutlineSize, outlineSize } from '../outline.ts';
 import { planSections, stagesOf } from '../plan.ts';
 import { chooseModel, type ExecuteRequest } from '../request.ts';
@@ -24,13 +24,18 @@ interface ModelPrice {
   retiresOn: string | undefined;
 }
 
+/** Every model of the table at the rate in force today (a deprecated id at its successor's). */
 function models(): ModelPrice[] {
-  return Object.entries(priceTable.models).map(([model, p]) => ({
-    model,
-    promptPer1k: p.input_per_million / 1000,
-    completionPer1k: p.output_per_million / 1000,
-    retiresOn: p.retires_on,
-  }));
+  const now = Date.now();
+  return Object.entries(priceTable.models).map(([model, p]) => {
+    const rate = rateAt(servingModel(model), now) as Rate;
+    return {
+      model,
+      promptPer1k: rate.input_per_million / 1000,
+      completionPer1k: rate.output_per_million / 1000,
+      retiresOn: p.retires_on,
+    };
+  });
 }
 
 export function defaultModel(): string {
@@ -139,7 +144,7 @@ export function contentDryRun(request: ExecuteRequest) {
         completion: usage.output_tokens,
         total: usage.input_tokens + usage.output_tokens,
       },
-      cost: Number(costOf(model, usage).toFixed(6)),
+      cost: Number(costOf(servingModel(model), usage, { at: Date.now() }).toFixed(6)),
       minimumSeconds: Math.ceil((calls / settings.requestsPerMinute) * 60),
       basis: `completion tokens from wordCountEstimates.total (${WORDS_PER_TOKEN} words a token), ${SECTION_PROMPT_TOKENS} prompt tokens a call, prices of ${priceTable.as_of}, time at ${settings.requestsPerMinute} requests a minute`,
     },
