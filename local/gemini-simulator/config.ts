@@ -40,6 +40,11 @@ export interface SimulatorConfig {
   embeddingErrorRate?: number;
   /** Fixed latency of each embedding call, scaled by latencyScale. */
   embeddingLatencyMs?: number;
+  /**
+   * Embedding requests per minute over a sliding 60 s window, each text of a
+   * batchEmbedContents call counting as one, as Gemini counts them; undefined = unlimited.
+   */
+  embeddingRpm?: number;
   /** retryDelay announced by injected (`error429`) answers. */
   injected429DelayMs?: number;
   /** thoughtsTokenCount reported per answer (capped by the request's thinkingBudget). */
@@ -51,8 +56,8 @@ export interface SimulatorConfig {
   batchLatencyMs?: number;
 }
 
-export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>> &
-  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>;
+export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'embeddingRpm'>> &
+  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'embeddingRpm'>;
 
 export const DEFAULT_CONFIG: EffectiveConfig = {
   seed: 42,
@@ -102,6 +107,7 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
         break;
       case 'rpm':
       case 'tpm':
+      case 'embeddingRpm':
         next[key] = unset ? undefined : finiteNumber(key, value, 1);
         break;
       case 'latencyScale':

@@ -40,6 +40,7 @@ function resetStats(state: SimulatorState): void {
   state.stats = emptyStats(state.inFlight);
   state.callIndex = 0;
   state.quotaWindow = [];
+  state.embeddingQuotaWindow = [];
 }
 
 async function admin(
@@ -96,7 +97,7 @@ async function route(
     }
   }
   if (method === 'embedContent' || method === 'batchEmbedContents') {
-    return embed(state, req, res, url, method === 'batchEmbedContents');
+    return embed(state, req, res, url, model, method === 'batchEmbedContents');
   }
   throw new HttpError(
     errorBody(404, 'NOT_FOUND', `[simulated] models/${model}:${method} is not supported by the simulator.`),

@@ -426,7 +426,13 @@ describe('Gemini simulator', () => {
         config: { outputDimensionality: 8 },
       });
       assert.equal(sized.embeddings?.[0]?.values?.length, 8);
-      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 5, rejected: 0, failed: 0 });
+      assert.deepEqual(sim.stats().embeddings, {
+        requests: 3,
+        texts: 5,
+        rejected: 0,
+        failed: 0,
+        throttled: 0,
+      });
     });
   });
 
@@ -437,7 +443,13 @@ describe('Gemini simulator', () => {
       assert.equal((await ask()).embeddings?.length, 1);
       sim.configure({ embeddingErrorRate: 1 });
       assert.equal((await apiError(ask())).status, 503);
-      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 1, rejected: 0, failed: 2 });
+      assert.deepEqual(sim.stats().embeddings, {
+        requests: 3,
+        texts: 1,
+        rejected: 0,
+        failed: 2,
+        throttled: 0,
+      });
     });
   });
 
