@@ -4,7 +4,7 @@
  * tokens the way the seed shows prices.
  */
 import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
-import { costOf, priceTable, type Rate, rateAt, servingModel } from '#platform/gemini/pricing.ts';
+import { costOf, isRetired, priceTable, type Rate, rateAt, servingModel } from '#platform/gemini/pricing.ts';
 import { needsOutline, type OutlineSize, outlineSize } from '../outline.ts';
 import { planSections, stagesOf } from '../plan.ts';
 import { chooseModel, type ExecuteRequest } from '../request.ts';
@@ -190,8 +190,9 @@ export function estimate(request: EstimateRequest) {
       },
       pricing: { promptPer1k: money(chosen.promptPer1k), completionPer1k: money(chosen.completionPer1k) },
     },
+    // A model past its shutdown date is no alternative: every call to it answers 404.
     alternatives: all
-      .filter((m) => m.model !== chosen.model)
+      .filter((m) => m.model !== chosen.model && !isRetired(m.model, Date.now()))
       .map((m) => {
         const other = costFor(m, tokens).total;
         const savings = cost.total - other;
