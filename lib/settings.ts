@@ -14,6 +14,7 @@ import {
   THINKING_LEVELS,
   type ThinkingLevel,
 } from '#platform/gemini/model-capabilities.ts';
+import { isRetired, liveModels, priceTable } from '#platform/gemini/pricing.ts';
 import { COMPLETE_SECRET_ARN, SECRET_NAME } from './constructs/existing-secret.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
@@ -306,11 +307,33 @@ const thinkingLevel =
     return undefined;
   };
 
+/**
+ * The generation model must be one the API still serves: a model past its shutdown date answers
+ * every call with 404 (https://ai.google.dev/gemini-api/docs/deprecations: a shut-down model "is
+ * completely turned off, and the endpoint is no longer available"), and one missing from the
+ * price table would be neither priced nor served by the local simulator.
+ */
+const liveGenerationModel: Check = (s) => {
+  const live = liveModels(Date.now()).join(', ');
+  const retiresOn = priceTable.models[s.geminiModel]?.retires_on;
+  if (isRetired(s.geminiModel, Date.now()))
+    return `geminiModel ${s.geminiModel} was shut down on ${retiresOn}; use one of the live models: ${live}`;
+  if (!priceTable.models[s.geminiModel])
+    return `geminiModel ${s.geminiModel} is not a model of data/pricing.json; use one of the live models: ${live}`;
+  return undefined;
+};
+
+const knownEmbeddingModel: Check = (s) =>
+  priceTable.embedding_models[s.geminiEmbeddingModel]
+    ? undefined
+    : `geminiEmbeddingModel ${s.geminiEmbeddingModel} is not an embedding model of data/pricing.json (${Object.keys(priceTable.embedding_models).join(', ')})`;
+
 const CHECKS: Check[] = [
   (s) => geminiBaseUrlProblem(s.geminiBaseUrl),
   secretRef('geminiKeySecret'),
   secretRef('webhookSigningSecret'),
-  modelId('geminiModel', 'gemini-2.5-flash'),
+  modelId('geminiModel', 'gemini-3.8-flash'),
+  liveGenerationModel,
   intIn('llmMaxConcurrency', 2, 1000, ' (the SQS event source MaximumConcurrency range)'),
   intIn('llmRequestsPerMinute', 1, 1_000_000),
   intIn('mapMaxConcurrency', 1, 40, ' (an inline Map runs at most 40 iterations at once)'),
@@ -394,6 +417,7 @@ const CHECKS: Check[] = [
       ? undefined
       : `tableDeletionProtection must be true or false, got ${JSON.stringify(s.tableDeletionProtection)}`,
   modelId('geminiEmbeddingModel', 'gemini-embedding-001'),
+  knownEmbeddingModel,
   intIn('embeddingDimensions', 128, 3072, " (gemini-embedding-001's outputDimensionality range)"),
   intIn('embeddingRequestsPerMinute', 1, 1_000_000),
   intIn('documentMaxBytes', 1, MAX_DOCUMENT_BYTES, ' (a presigned upload is one PutObject: at most 5 GiB)'),

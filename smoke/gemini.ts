@@ -21,7 +21,7 @@ import {
   type ModelAnswer,
   type ModelCallError,
 } from '#platform/gemini/gemini-client.ts';
-import { costOf, type TokenUsage } from '#platform/gemini/pricing.ts';
+import { callCost, type TokenUsage } from '#platform/gemini/pricing.ts';
 import {
   assessmentRequests,
   outlineRequests,
@@ -109,7 +109,8 @@ async function generate(request: SmokeRequest): Promise<{ outcome: Outcome; pars
     path: request.path,
     ms: Date.now() - started,
     usage: answer.usage,
-    costUsd: costOf(model, answer.usage),
+    // Priced as the service prices a call: the serving model's rate at the time of the call.
+    costUsd: callCost(model, answer, { at: started }),
   };
   if (answer.finishReason !== 'STOP') {
     return {

@@ -22,7 +22,6 @@ import { checkQuestions, fingerprint } from '#jobs/questions.ts';
 import { runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import {
   ASSESSMENT_PROMPT_VERSION,
@@ -141,14 +140,22 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       return { accepted, rejected: checked.rejected };
     },
     admit: (questions) => bank.admit(questions),
+    model: input.settings.model,
     ask: (prompt, schema, call, size) =>
       ask(prompt, schema, call, questionCallTuning(input.settings, input.settings.model, call, size)),
   });
-  const { kept, calls, usage, quality } = outcome;
+  const { kept, calls, usage, costUsd, quality } = outcome;
   if (kept.length < chunk.questionCount)
-    throw failureOf(chunk, describeChunk(chunk), kept.length, calls, outcome.lastRejected, usage, quality);
+    throw failureOf(
+      chunk,
+      describeChunk(chunk),
+      kept.length,
+      calls,
+      outcome.lastRejected,
+      { usage, costUsd },
+      quality,
+    );
 
-  const costUsd = costOf(input.settings.model, usage);
   await input.settleCost?.(costUsd);
 
   const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
@@ -163,6 +170,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     rejected: outcome.rejected,
     quality,
     usage,
+    cost_usd: costUsd,
     questions: kept.map(({ fingerprint: _f, id: _id, ...question }, i) => ({
       ...question,
       provenance: provenanceOf(

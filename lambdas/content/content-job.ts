@@ -19,7 +19,7 @@ import { addUsage, zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
+import { callCost } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
@@ -91,22 +91,24 @@ export async function loadRequest(owner: string, jobId: string): Promise<Execute
   return request;
 }
 
-/** Outlines with the model when needed; the returned usage is what the outline cost. */
+/** Outlines with the model when needed; the returned usage and costUsd are what the outline cost. */
 async function structureFor(
   request: ExecuteRequest,
   apiKey: string,
   settings: GenerationSettings,
   model: string,
   deadline: number,
-): Promise<{ structure: unknown; usage: TokenUsage }> {
+): Promise<{ structure: unknown; usage: TokenUsage; costUsd: number }> {
   const usage = zeroUsage();
-  if (!needsOutline(request)) return { structure: request.input.structure, usage };
+  let costUsd = 0;
+  if (!needsOutline(request)) return { structure: request.input.structure, usage, costUsd };
   let problems: string[] = [];
   let maxTokensStops = 0;
   for (let call = 1; call <= MAX_CALLS_PER_SECTION; call++) {
     const prompt = problems.length
       ? `${outlinePrompt(request)}\n\nYour previous outline had these problems; fix them: ${problems.join('; ')}`
       : outlinePrompt(request);
+    const at = Date.now();
     const answer = await callModelWithRetries(
       {
         apiKey,
@@ -126,6 +128,7 @@ async function structureFor(
       },
     );
     addUsage(usage, answer.usage);
+    costUsd += callCost(model, answer, { at });
     if (answer.finishReason === 'MAX_TOKENS') {
       maxTokensStops += 1;
       problems = ['the answer stopped early (finishReason MAX_TOKENS)'];
@@ -139,7 +142,7 @@ async function structureFor(
       continue;
     }
     const outline = structureFromOutline(request, parsed);
-    if (outline.ok) return { structure: outline.structure, usage };
+    if (outline.ok) return { structure: outline.structure, usage, costUsd };
     problems = outline.problems;
   }
   throw new ContentRequestError(
@@ -156,6 +159,8 @@ export interface PlannedContent {
   total: number;
   skipped: number;
   usage: TokenUsage;
+  /** USD of the outline call(s), each priced when it was made. */
+  costUsd: number;
   model: string;
 }
 
@@ -173,10 +178,12 @@ export async function planContent(
   const model = chooseModel(request.config, settings.model).model;
   let plan = await results.getJson<ContentPlan>(s3Keys.contentPlan(job.owner, job.job_id));
   let usage = zeroUsage();
+  let costUsd = 0;
   if (!plan) {
     if (needsOutline(request) && !apiKey) throw new Error('GEMINI_API_KEY not configured');
     const outlined = await structureFor(request, apiKey ?? '', settings, model, deadline);
     usage = outlined.usage;
+    costUsd = outlined.costUsd;
     const notes = [...request.notes];
     const choice = chooseModel(request.config, settings.model);
     if (choice.note) notes.push(choice.note);
@@ -205,7 +212,15 @@ export async function planContent(
   const stages = stagesOf(plan.sections)
     .map((stage) => stage.filter((s) => !done.has(s.id)).map((s) => sectionChunkKey(s.id)))
     .filter((stage) => stage.length > 0);
-  return { chunks: stages.flat(), stages, total: plan.sections.length, skipped: done.size, usage, model };
+  return {
+    chunks: stages.flat(),
+    stages,
+    total: plan.sections.length,
+    skipped: done.size,
+    usage,
+    costUsd,
+    model,
+  };
 }
 
 const planCache = new Map<string, { request: ExecuteRequest; plan: ContentPlan }>();
@@ -280,6 +295,7 @@ export async function generateContentSection(
   });
   const promptFor = () => sectionPrompt(request, plan.sections, section, outputs, custom?.template);
   const usage = zeroUsage();
+  let costUsd = 0;
   let best: { output: unknown; words: number } | undefined;
   let prompt = promptFor();
   let problems: string[] = [];
@@ -295,8 +311,10 @@ export async function generateContentSection(
       calls,
       maxTokensStops,
     );
+    const at = Date.now();
     const answer = await ask(prompt, sectionSchema(section, plan.sections), calls, tuning);
     addUsage(usage, answer.usage);
+    costUsd += callCost(plan.model, answer, { at });
     if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
     const parsed = parseAnswer(answer);
     const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
@@ -322,6 +340,8 @@ export async function generateContentSection(
     throw new ChunkGenerationFailed(
       `No usable answer for section ${section.id} after ${calls} model calls: ${problems.join('; ')}`,
       usage,
+      undefined,
+      costUsd,
     );
   }
   const s3Key = s3Keys.contentSection(input.owner, input.jobId, section.id);
@@ -342,7 +362,7 @@ export async function generateContentSection(
     words: best.words,
     s3Key,
     usage,
-    costUsd: costOf(plan.model, usage),
+    costUsd,
   };
 }
 

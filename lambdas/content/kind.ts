@@ -10,7 +10,6 @@ import type { JobRecord } from '#jobs/job.ts';
 import * as jobs from '#jobs/job-store.ts';
 import type { JobKind, Plan, PlanContext } from '#jobs/kind.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import {
   assembleContentJob,
   generateContentSection,
@@ -30,7 +29,7 @@ import { recordTemplateQuality } from './templates.ts';
 async function planContentJob(job: JobRecord, { settings, deadline }: PlanContext): Promise<Plan> {
   const planned = await planContent(job, await geminiApiKey(), settings, deadline);
   if (planned.usage.input_tokens + planned.usage.output_tokens > 0) {
-    await jobs.addJobUsage(job.job_id, planned.usage, costOf(planned.model, planned.usage));
+    await jobs.addJobUsage(job.job_id, planned.usage, planned.costUsd);
   }
   return { total: planned.total, stages: planned.stages };
 }

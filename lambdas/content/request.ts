@@ -16,7 +16,7 @@
  * (`"field": "wordCountEstimates"`); fields of `config` keep theirs (`config.temperature`).
  */
 import { z } from 'zod';
-import { priceTable } from '#platform/gemini/pricing.ts';
+import { isRetired, liveModels, priceTable } from '#platform/gemini/pricing.ts';
 import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
 
 export const STRUCTURE_TYPES = [
@@ -309,6 +309,7 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
 
   const meta = field('contentMetadata', metadataSchema, input.contentMetadata ?? {});
   const config = field('config', configSchema, root.config ?? {});
+  refuseRetiredModel(config.aiModel);
 
   const provider = config.aiProvider?.toLowerCase();
   if (provider !== undefined && provider !== 'gemini' && provider !== 'google') {
@@ -497,19 +498,44 @@ function languageName(code: string): string {
 }
 
 /**
- * The Gemini model a request runs on: `config.aiModel` when it names a model of the price
+ * A Gemini model past its shutdown date answers every call with 404
+ * (https://ai.google.dev/gemini-api/docs/deprecations: a shut-down model "is completely turned
+ * off, and the endpoint is no longer available"); asking for one is refused with the live ones.
+ * Other unknown names still fall back to the default (`chooseModel`), as the seed's clients send
+ * other providers' model names.
+ */
+function refuseRetiredModel(aiModel: string | undefined, at = Date.now()): void {
+  const name = aiModel?.trim().replace(/^models\//, '');
+  if (!name || !isRetired(name, at)) return;
+  const live = liveModels(at).join(', ');
+  throw new ContentRequestError(
+    'INVALID_STRUCTURE',
+    `config.aiModel ${name} was shut down on ${priceTable.models[name]?.retires_on}; the live models are ${live}`,
+    `Send config.aiModel as one of ${live}, or leave it out for the default`,
+    'config.aiModel',
+  );
+}
+
+/**
+ * The Gemini model a request runs on: `config.aiModel` when it names a live model of the price
  * table (the only models this service calls and can price), otherwise `defaultModel`, with a
- * note saying why the requested one was not used.
+ * note saying why the requested one was not used (a request kept from before its model's
+ * shutdown runs on the default).
  */
 export function chooseModel(
   config: GenerationConfig,
   defaultModel: string,
+  at: number = Date.now(),
 ): { model: string; note?: string } {
   const requested = config.aiModel?.trim();
   if (!requested || requested === defaultModel) return { model: defaultModel };
   const name = requested.replace(/^models\//, '');
+  if (priceTable.models[name] && isRetired(name, at)) {
+    const note = `config.aiModel "${requested}" was shut down on ${priceTable.models[name]?.retires_on}; ${defaultModel} is used.`;
+    return { model: defaultModel, note };
+  }
   if (priceTable.models[name]) return { model: name };
-  const known = Object.keys(priceTable.models).join(', ');
+  const known = liveModels(at).join(', ');
   const why = /^gemini/i.test(name)
     ? `is not one of the Gemini models this service offers (${known})`
     : `is not a Gemini model; this service generates with Gemini (${known})`;

@@ -7,7 +7,7 @@
  */
 import type { GenerationSettings } from '#platform/config.ts';
 import { typicalThoughtTokens } from '#platform/gemini/model-capabilities.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
+import { costOf, servingModel } from '#platform/gemini/pricing.ts';
 import { chunkUsage, DEFAULT_REPAIR_OVERHEAD } from './estimate.ts';
 import type { JobRecord, TokenUsage } from './job.ts';
 import type { JobKind } from './kind.ts';
@@ -33,7 +33,11 @@ export function chunkReserveUsd(
   const counted = job.chunks_completed + job.chunks_failed;
   if (counted > 0 && job.cost_usd > 0) return (job.cost_usd / counted) * SPREAD;
   return (
-    costOf(job.model, firstGuess(job, chunkKey, settings, kind), pricing) *
+    // Reserved at today's rate of the model that will answer (a deprecated id's successor).
+    costOf(servingModel(job.model), firstGuess(job, chunkKey, settings, kind), {
+      ...pricing,
+      at: Date.now(),
+    }) *
     (1 + DEFAULT_REPAIR_OVERHEAD) *
     SPREAD
   );

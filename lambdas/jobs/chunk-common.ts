@@ -27,6 +27,8 @@ export interface ChunkFile<Q = Question> {
   /** The quality gate's counts for this chunk. */
   quality?: ChunkQuality;
   usage: TokenUsage;
+  /** USD of the chunk's calls, each priced as the model that served it, when it was made. */
+  cost_usd: number;
   questions: Q[];
 }
 
@@ -34,11 +36,14 @@ export interface ChunkFile<Q = Question> {
 export class ChunkGenerationFailed extends Error {
   readonly usage: TokenUsage;
   readonly quality?: ChunkQuality;
-  constructor(message: string, usage: TokenUsage, quality?: ChunkQuality) {
+  /** USD of the calls made, each priced when it was made (pricing.ts callCost). */
+  readonly costUsd: number;
+  constructor(message: string, usage: TokenUsage, quality?: ChunkQuality, costUsd = 0) {
     super(message);
     this.name = 'ChunkGenerationFailed';
     this.usage = usage;
     this.quality = quality;
+    this.costUsd = costUsd;
   }
 }
 
@@ -168,14 +173,15 @@ export function failureOf(
   kept: number,
   calls: number,
   lastRejected: Rejection[],
-  usage: TokenUsage,
+  spent: { usage: TokenUsage; costUsd: number },
   quality?: ChunkQuality,
 ) {
   const reasons = [...new Set(lastRejected.flatMap((r) => r.reasons))].join('; ');
   return new ChunkGenerationFailed(
     `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${label}. Last problems: ${reasons || 'none recorded'}`,
-    usage,
+    spent.usage,
     quality,
+    spent.costUsd,
   );
 }
 

@@ -6,7 +6,7 @@
  * cost at the price table's rates; and the least time the requests-per-minute quota allows.
  */
 
-import { costOf, priceTable } from '#platform/gemini/pricing.ts';
+import { costOf, priceTable, servingModel } from '#platform/gemini/pricing.ts';
 import type { TokenUsage } from './job.ts';
 import type { ListedChunk } from './kind.ts';
 
@@ -128,7 +128,8 @@ export function estimateChunks(
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,
     thinking_tokens: usage.thinking_tokens,
-    cost_usd: roundUsd(costOf(model, usage, { batch })),
+    // Today's rate of the model that will answer (a deprecated id is priced as its successor).
+    cost_usd: roundUsd(costOf(servingModel(model), usage, { batch, at: Date.now() })),
     // Batch mode is not bound by the interactive quota: Gemini answers within 24 hours, mostly far sooner.
     minimum_seconds: batch ? 0 : Math.ceil((calls / requestsPerMinute) * 60),
     model,

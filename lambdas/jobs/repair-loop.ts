@@ -5,6 +5,7 @@
  */
 
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { callCost } from '#platform/gemini/pricing.ts';
 import type { TokenUsage } from './job.ts';
 import { type ChunkQuality, chunkQualityOf } from './quality-report.ts';
 import { modelAnswerSchema, type Rejection, rejectionOf } from './questions.ts';
@@ -32,6 +33,8 @@ export interface CallSize {
 }
 
 export interface RepairLoop<Q> extends RepairSpec<Q> {
+  /** The model `ask` requests: each answer is priced as the model that served it (callCost). */
+  model: string;
   /** One model call (with its own retries); `call` counts from 1. */
   ask(prompt: string, schema: unknown, call: number, size: CallSize): Promise<ModelAnswer>;
 }
@@ -43,6 +46,11 @@ export interface RepairState<Q> {
   rejected: Rejection[];
   lastRejected: Rejection[];
   usage: TokenUsage;
+  /**
+   * USD of the answers so far, each priced when it was made: a chunk's calls can straddle a
+   * price change. Absent in a batch state written before costs were kept per answer.
+   */
+  costUsd?: number;
   calls: number;
   /** Answers that ended MAX_TOKENS (absent in states kept before it was counted). */
   maxTokensStops?: number;
@@ -57,6 +65,7 @@ export interface RepairOutcome<Q> {
   rejected: Rejection[];
   lastRejected: Rejection[];
   usage: TokenUsage;
+  costUsd: number;
 }
 
 export const zeroUsage = (): TokenUsage => ({
@@ -93,6 +102,7 @@ export const newRepairState = <Q>(): RepairState<Q> => ({
   rejected: [],
   lastRejected: [],
   usage: zeroUsage(),
+  costUsd: 0,
   calls: 0,
   maxTokensStops: 0,
 });
@@ -112,15 +122,20 @@ export function nextCall<Q>(spec: RepairSpec<Q>, state: RepairState<Q>) {
   };
 }
 
-/** One answer into the state: checked, admitted to the bank, its rejections kept with their reasons. */
+/**
+ * One answer into the state: its tokens and cost (`costUsd`, priced by the caller, who knows
+ * when and how it was asked) added, checked, admitted to the bank, its rejections kept.
+ */
 export async function applyAnswer<Q>(
   spec: RepairSpec<Q>,
   state: RepairState<Q>,
   answer: ModelAnswer,
+  costUsd: number,
 ): Promise<void> {
   state.calls += 1;
   const need = spec.count - state.kept.length;
   addUsage(state.usage, answer.usage);
+  state.costUsd = (state.costUsd ?? 0) + costUsd;
   // Thoughts and answer share the output limit; the next call asks with a higher one.
   if (answer.finishReason === 'MAX_TOKENS') state.maxTokensStops = (state.maxTokensStops ?? 0) + 1;
   const { items, problem } = itemsOf(answer);
@@ -149,14 +164,20 @@ export async function applyAnswer<Q>(
 }
 
 export function outcomeOf<Q>(spec: RepairSpec<Q>, state: RepairState<Q>): RepairOutcome<Q> {
-  return { ...state, quality: chunkQualityOf(spec.count, state.keptCalls, state.rejected) };
+  return {
+    ...state,
+    costUsd: state.costUsd ?? 0,
+    quality: chunkQualityOf(spec.count, state.keptCalls, state.rejected),
+  };
 }
 
 export async function runRepairLoop<Q>(loop: RepairLoop<Q>): Promise<RepairOutcome<Q>> {
   const state = newRepairState<Q>();
   while (wantsCall(loop, state)) {
     const { prompt, schema, call, size } = nextCall(loop, state);
-    await applyAnswer(loop, state, await loop.ask(prompt, schema, call, size));
+    const at = Date.now();
+    const answer = await loop.ask(prompt, schema, call, size);
+    await applyAnswer(loop, state, answer, callCost(loop.model, answer, { at }));
   }
   return outcomeOf(loop, state);
 }

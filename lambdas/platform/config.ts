@@ -12,6 +12,7 @@
  */
 
 import { isThinkingLevel, THINKING_LEVELS, type ThinkingLevel } from './gemini/model-capabilities.ts';
+import { isRetired, liveModels, priceTable } from './gemini/pricing.ts';
 
 export const ENV = {
   tableName: 'TABLE_NAME',
@@ -233,10 +234,21 @@ function boolEnv(name: EnvName, fallback: boolean): boolean {
   return value === 'true';
 }
 
+/**
+ * GEMINI_MODEL, refused once past its shutdown date: every call would answer 404 (synth refuses
+ * it too, see lib/settings.ts; this catches a stack deployed before the date).
+ */
+function liveModel(model: string): string {
+  if (!isRetired(model, Date.now())) return model;
+  throw new Error(
+    `Environment variable ${ENV.geminiModel} names ${model}, shut down on ${priceTable.models[model]?.retires_on}; set it to one of the live models: ${liveModels(Date.now()).join(', ')}`,
+  );
+}
+
 /** Frozen: every caller of the process shares the one object. */
 export function generationSettings(): GenerationSettings {
   settings ??= frozen({
-    model: optionalEnv(ENV.geminiModel) ?? DEFAULTS.geminiModel,
+    model: liveModel(optionalEnv(ENV.geminiModel) ?? DEFAULTS.geminiModel),
     maxConcurrency: intEnv(ENV.llmMaxConcurrency, DEFAULTS.llmMaxConcurrency, 1),
     requestsPerMinute: intEnv(ENV.llmRequestsPerMinute, DEFAULTS.llmRequestsPerMinute, 1),
     questionsPerCareerLevel: intEnv(ENV.questionsPerCareerLevel, DEFAULTS.questionsPerCareerLevel, 1),

@@ -35,7 +35,6 @@ export const quizBank: JobKind = {
     promptVersion: PROMPT_VERSION,
     label: (chunkKey, settings) => describeChunk(chunkFromKey(chunkKey, settings)),
     open: (input, holding) => openQuizChunk(input, chunkFromKey(input.chunkKey, input.settings), holding),
-    finish: (input, outcome) =>
-      finishQuizChunk(input, chunkFromKey(input.chunkKey, input.settings), outcome, { batch: true }),
+    finish: (input, outcome) => finishQuizChunk(input, chunkFromKey(input.chunkKey, input.settings), outcome),
   },
 };

@@ -21,7 +21,6 @@ import { openQuestionBank } from '#jobs/question-bank.ts';
 import { checkQuestions, fingerprint, type Question, questionsResponseSchema } from '#jobs/questions.ts';
 import { type RepairOutcome, type RepairSpec, runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { careerFamilyOf } from './catalog.ts';
 import { dedupeScopeOf, describeChunk, type QuizChunk } from './chunks.ts';
@@ -93,9 +92,8 @@ export async function finishQuizChunk(
   input: GenerateChunkInput,
   chunk: QuizChunk,
   outcome: RepairOutcome<Question>,
-  pricing: { batch?: boolean } = {},
 ): Promise<GeneratedChunk> {
-  const { calls, usage, quality } = outcome;
+  const { calls, usage, costUsd, quality } = outcome;
   if (outcome.kept.length < chunk.questionCount)
     throw failureOf(
       chunk,
@@ -103,7 +101,7 @@ export async function finishQuizChunk(
       outcome.kept.length,
       calls,
       outcome.lastRejected,
-      usage,
+      { usage, costUsd },
       quality,
     );
   const kept = outcome.kept.map(
@@ -113,7 +111,6 @@ export async function finishQuizChunk(
     }),
   );
 
-  const costUsd = costOf(input.settings.model, usage, pricing);
   await input.settleCost?.(costUsd);
 
   const s3Key = s3Keys.chunk(input.owner, chunk.key);
@@ -128,6 +125,7 @@ export async function finishQuizChunk(
     rejected: outcome.rejected,
     quality,
     usage,
+    cost_usd: costUsd,
     questions: kept,
   };
   await results.putJson(s3Key, file);
@@ -153,6 +151,7 @@ export async function generateQuizChunk(
   const ask = modelCaller(input, SYSTEM_INSTRUCTION, PROMPT_VERSION);
   const outcome = await runRepairLoop<Question>({
     ...spec,
+    model: input.settings.model,
     ask: (prompt, schema, call, size) =>
       ask(prompt, schema, call, questionCallTuning(input.settings, input.settings.model, call, size)),
   });

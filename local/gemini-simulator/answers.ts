@@ -6,6 +6,7 @@
 import type { FaultKind } from './config.ts';
 import { shapeCandidate, spoilAnswer } from './faults.ts';
 import { field, isRecord } from './json.ts';
+import { modelVersionOf } from './models.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
 import { type GenContext, generate, generateString } from './schema-answers.ts';
 import type { Outcome, SimulatorState } from './state.ts';
@@ -132,7 +133,7 @@ export function answerFor(
         promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
         thoughtsTokenCount: thoughtsTokens,
       },
-      modelVersion: model,
+      modelVersion: modelVersionOf(model),
       responseId: sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22),
     },
   };

@@ -16,6 +16,7 @@ function parseCli(argv: string[]): SimulatorOptions {
       'api-key': { type: 'string' },
       rpm: { type: 'string' },
       tpm: { type: 'string' },
+      'embedding-rpm': { type: 'string' },
       latency: { type: 'string' },
       'latency-scale': { type: 'string' },
       'fail-first': { type: 'string' },
@@ -30,7 +31,7 @@ function parseCli(argv: string[]): SimulatorOptions {
     console.log(
       'Usage: node local/gemini-simulator/cli.ts [--port 8089] [--host 127.0.0.1] [--seed 42] [--api-key KEY]\n' +
         '  [--rpm N] [--tpm N] [--latency MIN-MAX] [--latency-scale X] [--fail-first N] [--hang-ms MS]\n' +
-        '  [--embedding-dimensions N] [--batch-latency-ms MS]\n' +
+        '  [--embedding-dimensions N] [--embedding-rpm N (texts a minute)] [--batch-latency-ms MS]\n' +
         `  [--fault KIND=RATE ...]   kinds: ${FAULT_KINDS.join(', ')}`,
     );
     process.exit(0);
@@ -46,6 +47,7 @@ function parseCli(argv: string[]): SimulatorOptions {
   set('apiKey', values['api-key']);
   set('rpm', num(values.rpm));
   set('tpm', num(values.tpm));
+  set('embeddingRpm', num(values['embedding-rpm']));
   set('latencyScale', num(values['latency-scale']));
   set('failFirstCalls', num(values['fail-first']));
   set('hangMs', num(values['hang-ms']));

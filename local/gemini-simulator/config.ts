@@ -40,6 +40,11 @@ export interface SimulatorConfig {
   embeddingErrorRate?: number;
   /** Fixed latency of each embedding call, scaled by latencyScale. */
   embeddingLatencyMs?: number;
+  /**
+   * Embedding requests per minute over a sliding 60 s window, each text of a
+   * batchEmbedContents call counting as one, as Gemini counts them; undefined = unlimited.
+   */
+  embeddingRpm?: number;
   /** retryDelay announced by injected (`error429`) answers. */
   injected429DelayMs?: number;
   /**
@@ -54,8 +59,10 @@ export interface SimulatorConfig {
   batchLatencyMs?: number;
 }
 
-export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens'>> &
-  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens'>;
+export type EffectiveConfig = Required<
+  Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens' | 'embeddingRpm'>
+> &
+  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens' | 'embeddingRpm'>;
 
 export const DEFAULT_CONFIG: EffectiveConfig = {
   seed: 42,
@@ -104,6 +111,7 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
         break;
       case 'rpm':
       case 'tpm':
+      case 'embeddingRpm':
         next[key] = unset ? undefined : finiteNumber(key, value, 1);
         break;
       case 'latencyScale':

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { textsOf } from './answers.ts';
 import type { EffectiveConfig } from './config.ts';
+import { admitEmbeddingCall } from './embedding-quota.ts';
 import { errorBody, HttpError, UNAVAILABLE } from './errors.ts';
 import { checkKey, readJson, sendJson } from './http.ts';
 import { asCount, field, isRecord } from './json.ts';
@@ -35,6 +36,7 @@ export async function embed(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  model: string,
   batch: boolean,
 ): Promise<void> {
   state.stats.embeddings.requests += 1;
@@ -44,6 +46,18 @@ export async function embed(
     return sendJson(res, authError.error.code, authError);
   }
   const body = await readJson(req);
+  if (batch && !Array.isArray(body.requests)) {
+    throw new HttpError(
+      errorBody(400, 'INVALID_ARGUMENT', '[simulated] batchEmbedContents needs "requests".'),
+    );
+  }
+  // Each text is one request of the quota: a batch of n texts counts n.
+  const texts = batch && Array.isArray(body.requests) ? body.requests.length : 1;
+  const overQuota = admitEmbeddingCall(state, model, texts, Date.now());
+  if (overQuota) {
+    state.stats.embeddings.throttled += 1;
+    return sendJson(res, 429, overQuota);
+  }
   const index = state.stats.embeddings.requests;
   const { config } = state;
   // Decided by seed and call index, like the generateContent faults, so runs repeat.
@@ -61,12 +75,8 @@ export async function embed(
       embedding: { values: embeddingFor(text, dimensionsOf(state.config, body)) },
     });
   }
-  if (!Array.isArray(body.requests)) {
-    throw new HttpError(
-      errorBody(400, 'INVALID_ARGUMENT', '[simulated] batchEmbedContents needs "requests".'),
-    );
-  }
-  const embeddings = body.requests.map((r) => {
+  const requests = Array.isArray(body.requests) ? body.requests : [];
+  const embeddings = requests.map((r) => {
     const request = isRecord(r) ? r : {};
     state.stats.embeddings.texts += 1;
     return { values: embeddingFor(textsOf(request.content).join(''), dimensionsOf(state.config, request)) };

@@ -10,6 +10,7 @@ import { embed } from './embeddings.ts';
 import { errorBody, HttpError, INTERNAL, notServed } from './errors.ts';
 import { generateContent } from './generate-content.ts';
 import { readJson, sendJson } from './http.ts';
+import { checkModel } from './models.ts';
 import { emptyStats, newState, type SimulatorState, type SimulatorStats } from './state.ts';
 
 export interface GeminiSimulator {
@@ -39,6 +40,7 @@ function resetStats(state: SimulatorState): void {
   state.stats = emptyStats(state.inFlight);
   state.callIndex = 0;
   state.quotaWindow = [];
+  state.embeddingQuotaWindow = [];
 }
 
 async function admin(
@@ -83,6 +85,7 @@ async function route(
   const model = match?.[2] ? decodeURIComponent(match[2]) : undefined;
   const method = match?.[3];
   if (req.method !== 'POST' || model === undefined || method === undefined) throw notServed(req, url);
+  checkModel(model, match?.[1] ?? 'v1beta', method);
   if (method === 'batchGenerateContent') return createBatch(state, req, res, url, model);
   if (method === 'generateContent') {
     state.inFlight += 1;
@@ -94,7 +97,7 @@ async function route(
     }
   }
   if (method === 'embedContent' || method === 'batchEmbedContents') {
-    return embed(state, req, res, url, method === 'batchEmbedContents');
+    return embed(state, req, res, url, model, method === 'batchEmbedContents');
   }
   throw new HttpError(
     errorBody(404, 'NOT_FOUND', `[simulated] models/${model}:${method} is not supported by the simulator.`),

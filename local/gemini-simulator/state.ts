@@ -53,7 +53,8 @@ export interface SimulatorStats {
   thoughtsTokens: number;
   totalTokens: number;
   callsByModel: Record<string, number>;
-  embeddings: { requests: number; texts: number; rejected: number; failed: number };
+  /** `throttled`: refused by the embedding quota (embeddingRpm, counted per text). */
+  embeddings: { requests: number; texts: number; rejected: number; failed: number; throttled: number };
   /** Batch mode; its requests count here only, not in the generateContent fields above. */
   batches: BatchStats;
 }
@@ -101,6 +102,8 @@ export interface SimulatorState {
   callIndex: number;
   /** Accepted calls of the last minute, for rpm and tpm. */
   quotaWindow: { at: number; tokens: number }[];
+  /** Admitted embedding calls of the last minute and their texts, for embeddingRpm. */
+  embeddingQuotaWindow: { at: number; texts: number }[];
   /** Question-like texts of recent answers, for nearDuplicate to echo in a later one. */
   recentTexts: string[];
   batches: Map<string, BatchJob>;
@@ -115,6 +118,7 @@ export function newState(config: EffectiveConfig): SimulatorState {
     inFlight: 0,
     callIndex: 0,
     quotaWindow: [],
+    embeddingQuotaWindow: [],
     recentTexts: [],
     batches: new Map(),
     batchCount: 0,
@@ -133,7 +137,7 @@ export function emptyStats(inFlight: number): SimulatorStats {
     thoughtsTokens: 0,
     totalTokens: 0,
     callsByModel: {},
-    embeddings: { requests: 0, texts: 0, rejected: 0, failed: 0 },
+    embeddings: { requests: 0, texts: 0, rejected: 0, failed: 0, throttled: 0 },
     batches: {
       created: 0,
       cancelled: 0,

@@ -100,9 +100,7 @@ describe('batch mode, "Run batch round" killed after keeping a chunk', () => {
     const record = await stack.store.job(jobId);
     checkCounters(record, 'the job', problems);
     const output = await verifySectorOutput(stack, SECTOR, problems);
-    checkChunkFigures(record, await stack.store.chunkRecords(jobId), output.chunkFiles, 'the job', problems, {
-      batch: true,
-    });
+    checkChunkFigures(record, await stack.store.chunkRecords(jobId), output.chunkFiles, 'the job', problems);
     assert.deepEqual(problems, []);
 
     const killedFile = await kill.file;

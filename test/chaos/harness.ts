@@ -334,6 +334,8 @@ export interface ChunkFileItem {
   calls: number;
   quality?: unknown;
   usage: { input_tokens: number; output_tokens: number; thinking_tokens: number; cached_tokens: number };
+  /** USD of the chunk's calls, each priced as it was made (so not recomputable from `usage`). */
+  cost_usd: number;
   questions: StoredQuestion[];
 }
 

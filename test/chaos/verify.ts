@@ -6,7 +6,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { jaccard, normalizeText, shingles } from '#jobs/similarity.ts';
 import { DEFAULTS } from '#platform/config.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import { careersOf, LEVELS } from '#quiz-bank/catalog.ts';
 import { careerLevelKey, chunkFromKey, dedupeScopeOf } from '#quiz-bank/chunks.ts';
 import {
@@ -187,7 +186,6 @@ export function checkChunkFigures(
   files: Map<string, ChunkFileItem>,
   label: string,
   problems: string[],
-  pricing: { batch?: boolean } = {},
 ): void {
   const tokens = { input_tokens: 0, output_tokens: 0, thinking_tokens: 0, cached_tokens: 0 };
   let cost = 0;
@@ -197,7 +195,7 @@ export function checkChunkFigures(
       problems.push(`${label}: ${record.chunk_key} completed, its chunk file is of job ${file?.job_id}`);
       continue;
     }
-    const fileCost = costOf(file.model, file.usage, pricing);
+    const fileCost = file.cost_usd;
     for (const field of TOKEN_FIELDS) tokens[field] += file.usage[field];
     cost += fileCost;
     if (Math.abs((record.cost_usd ?? 0) - fileCost) > 1e-12) {

@@ -89,7 +89,10 @@ describe('thinking', () => {
       thinking_tokens: job.tokens.thinking_tokens,
       cached_tokens: job.tokens.cached_tokens,
     };
-    assert.ok(Math.abs(job.cost_usd - costOf(job.model, usage)) <= 1e-6, 'thoughts are billed as output');
+    assert.ok(
+      Math.abs(job.cost_usd - costOf(job.model, usage, { at: Date.now() })) <= 1e-6,
+      'thoughts are billed as output',
+    );
   });
 
   it('counts the thoughts of the configured level in a dry run and its cost', async () => {
@@ -105,12 +108,16 @@ describe('thinking', () => {
     const { estimate } = response.body;
     // One chunk, its first call at MEDIUM (3,072 thought tokens typical) plus 10% for replacements.
     assert.equal(estimate.thinking_tokens, Math.round(3072 * 1.1));
-    const cost = costOf(estimate.model, {
-      input_tokens: estimate.input_tokens,
-      output_tokens: estimate.output_tokens,
-      thinking_tokens: estimate.thinking_tokens,
-      cached_tokens: 0,
-    });
+    const cost = costOf(
+      estimate.model,
+      {
+        input_tokens: estimate.input_tokens,
+        output_tokens: estimate.output_tokens,
+        thinking_tokens: estimate.thinking_tokens,
+        cached_tokens: 0,
+      },
+      { at: Date.now() },
+    );
     assert.ok(Math.abs(estimate.cost_usd - cost) <= 1e-6);
     assert.match(estimate.basis, /3072 thought tokens a call/);
   });

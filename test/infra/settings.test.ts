@@ -34,14 +34,38 @@ describe('settings', () => {
         apiThrottleRateLimit: '2.5',
         apiQuotaPeriod: 'month',
         tableDeletionProtection: 'true',
-        geminiModel: 'gemini-2.5-pro',
+        geminiModel: 'gemini-3.6-flash',
       }),
     );
     assert.equal(settings.llmMaxConcurrency, 20);
     assert.equal(settings.apiThrottleRateLimit, 2.5);
     assert.equal(settings.apiQuotaPeriod, 'MONTH');
     assert.equal(settings.tableDeletionProtection, true);
-    assert.equal(settings.geminiModel, 'gemini-2.5-pro');
+    assert.equal(settings.geminiModel, 'gemini-3.6-flash');
+  });
+
+  it('refuse at synth a Gemini model shut down on 2026-12-01, naming the live ones', () => {
+    assert.throws(
+      () => readSettings(withContext({ geminiModel: 'gemini-2.5-flash' })),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidSettingsError);
+        assert.match(error.message, /geminiModel gemini-2.5-flash was shut down on 2026-12-01/);
+        assert.match(error.message, /live models: .*gemini-3\.8-flash/);
+        assert.doesNotMatch(error.message, /live models: .*gemini-2\.5-pro/);
+        return true;
+      },
+    );
+  });
+
+  it('refuse at synth a Gemini model the price table does not know', () => {
+    assert.throws(
+      () => readSettings(withContext({ geminiModel: 'gemini-9-imaginary' })),
+      /geminiModel gemini-9-imaginary is not a model of data\/pricing.json; use one of the live models: /,
+    );
+    assert.throws(
+      () => readSettings(withContext({ geminiEmbeddingModel: 'text-embedding-004' })),
+      /geminiEmbeddingModel text-embedding-004 is not an embedding model of data\/pricing.json/,
+    );
   });
 
   it('let explicit overrides win over context', () => {

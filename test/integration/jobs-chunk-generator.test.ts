@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import type { ChunkFile } from '#jobs/chunk-generator.ts';
 import type { Question } from '#jobs/questions.ts';
 import type { GenerationSettings } from '#platform/config.ts';
+import { costOf } from '#platform/gemini/pricing.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { fixture } from '../support/fixtures.ts';
 import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts';
@@ -112,6 +113,21 @@ describe('generateChunk against the Gemini simulator', () => {
     assert.ok(result.usage.input_tokens > 0 && result.usage.output_tokens > 0);
     assert.ok(result.costUsd > 0);
     assert.deepEqual(outcomesOf(sim.stats()), { ok: 1 });
+  });
+
+  it('prices the chunk as the model the response says served it: gemini-3.5-flash as gemini-3.6-flash', async () => {
+    const owner = uniqueOwner('served');
+    const before = Date.now();
+
+    const result = await generator.generateChunk(
+      input(owner, { settings: { ...settings(), model: 'gemini-3.5-flash' } }),
+    );
+
+    const asServed = costOf('gemini-3.6-flash', result.usage, { at: before });
+    assert.ok(Math.abs(result.costUsd - asServed) < 1e-12, `${result.costUsd} is 3.6 Flash's ${asServed}`);
+    assert.notEqual(result.costUsd, costOf('gemini-3.5-flash', result.usage, { at: before }));
+    const file = await s3Json<ChunkFile>(result.s3Key);
+    assert.equal(file.cost_usd, result.costUsd);
   });
 
   it("adds the chunk's questions to the career's bank, where other levels of the career see them", async () => {

@@ -78,6 +78,44 @@ describe('rate limiter', () => {
     for (const slot of slots) assert.ok(slot.waitMs >= 0);
   });
 
+  it('counts a weighted call as its requests: no 60-second window holds more than rpm of them', async () => {
+    const name = `x-${randomUUID()}`;
+    const rpm = 20;
+    const largest = 8;
+    // Calls of 1 to 8 requests each (a batch of texts, each counted), reserved concurrently.
+    const counts = Array.from({ length: 30 }, (_, i) => 1 + ((i * 5) % largest));
+
+    const slots = await Promise.all(
+      counts.map((count) => limiter.reserveSlot(name, rpm, { count, largest })),
+    );
+
+    const starts = slots.flatMap((slot, i) => Array.from({ length: counts[i] ?? 0 }, () => slot.at));
+    assert.equal(
+      starts.length,
+      counts.reduce((a, b) => a + b, 0),
+    );
+    assert.ok(busiestMinute(starts) <= rpm, `a minute holds ${busiestMinute(starts)} requests`);
+  });
+
+  it('keeps the one-request interval when every call is one request', async () => {
+    const name = `x-${randomUUID()}`;
+
+    const slots = await Promise.all(
+      Array.from({ length: 3 }, () => limiter.reserveSlot(name, 600, { count: 1, largest: 1 })),
+    );
+
+    const starts = slots.map((s) => s.at).sort((a, b) => a - b);
+    assert.ok((starts[2] ?? 0) - (starts[0] ?? 0) < 2 * 101, 'slots 100.4 ms apart, as without a weight');
+  });
+
+  it('refuses a call counted as more than a minute of requests', async () => {
+    await assert.rejects(
+      limiter.reserveSlot(`x-${randomUUID()}`, 10, { count: 11, largest: 11 }),
+      RangeError,
+    );
+    await assert.rejects(limiter.reserveSlot(`x-${randomUUID()}`, 10, { count: 3, largest: 2 }), RangeError);
+  });
+
   it('keeps separate limiters apart', async () => {
     const [a, b] = await Promise.all([
       limiter.reserveSlot(`x-${randomUUID()}`, 1),

@@ -11,7 +11,7 @@ import type {
   SimulatorStats,
 } from '../../local/gemini-simulator/index.ts';
 
-const PROBE_MODEL = 'probe-model';
+const PROBE_MODEL = 'gemini-3.8-flash';
 
 async function probe(sim: GeminiSimulator): Promise<Outcome> {
   const before = sim.stats().outcomes;

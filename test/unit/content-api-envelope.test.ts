@@ -67,6 +67,34 @@ describe('the content API envelope', () => {
     assert.equal(details.field, 'body');
   });
 
+  it('answers a retired config.aiModel with 400 in the seed envelope, naming the live models', async () => {
+    const { parseExecuteRequest } = await import('#content/request.ts');
+    // As /api/execute reads its body: through readingRequest, which makes a refusal the API's 400.
+    const refused = await envelope
+      .readingRequest(() =>
+        parseExecuteRequest({
+          input: {
+            topic: 'Python',
+            structureType: 'course',
+            structure: {},
+            wordCountEstimates: { total: 1000 },
+          },
+          config: { aiModel: 'gemini-2.5-flash' },
+        }),
+      )
+      .then(
+        () => assert.fail('the request was accepted'),
+        (error: unknown) => error,
+      );
+
+    const { status, error, details } = answer(refused);
+
+    assert.equal(status, 400);
+    assert.match(error, /config.aiModel gemini-2.5-flash was shut down on 2026-12-01; the live models are /);
+    assert.equal(details.code, 'INVALID_STRUCTURE');
+    assert.equal(details.field, 'config.aiModel');
+  });
+
   it('gives the other domain errors a code by their status', () => {
     assert.equal(answer(new JobNotFound('1')).details.code, 'NOT_FOUND');
     assert.equal(answer(new GeminiNotConfigured()).status, 503);

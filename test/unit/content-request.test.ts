@@ -375,7 +375,7 @@ describe('chooseModel', () => {
   });
 
   it('honours a Gemini model of the price table, with or without the models/ prefix', () => {
-    assert.deepEqual(chooseModel({ aiModel: 'gemini-2.5-pro' }, DEFAULT), { model: 'gemini-2.5-pro' });
+    assert.deepEqual(chooseModel({ aiModel: 'gemini-3.6-flash' }, DEFAULT), { model: 'gemini-3.6-flash' });
     assert.deepEqual(chooseModel({ aiModel: 'models/gemini-2.5-flash-lite' }, DEFAULT), {
       model: 'gemini-2.5-flash-lite',
     });
@@ -388,10 +388,46 @@ describe('chooseModel', () => {
     assert.match(choice.note ?? '', /"gpt-4o-mini" is not a Gemini model/);
   });
 
+  it('runs a request kept from before its model’s shutdown on the default, with a note', () => {
+    const before = Date.parse('2026-11-30T12:00:00Z');
+    assert.deepEqual(chooseModel({ aiModel: 'gemini-2.5-pro' }, DEFAULT, before), {
+      model: 'gemini-2.5-pro',
+    });
+
+    const choice = chooseModel({ aiModel: 'gemini-2.5-pro' }, DEFAULT, Date.parse('2026-12-01T00:00:00Z'));
+
+    assert.equal(choice.model, DEFAULT);
+    assert.match(choice.note ?? '', /"gemini-2.5-pro" was shut down on 2026-12-01; gemini-3.8-flash is used/);
+  });
+
   it('falls back to the default, with a note, for a Gemini model it cannot price', () => {
     const choice = chooseModel({ aiModel: 'gemini-1.0-ultra' }, DEFAULT);
 
     assert.equal(choice.model, DEFAULT);
     assert.match(choice.note ?? '', /not one of the Gemini models this service offers/);
+  });
+});
+
+describe('parseExecuteRequest: the model', () => {
+  it('refuses a Gemini model past its shutdown date with a 400 naming the live models', () => {
+    for (const model of ['gemini-2.5-flash', 'models/gemini-2.5-pro']) {
+      const body = curl();
+      body.config = { ...body.config, aiModel: model };
+
+      const error = rejection(body);
+
+      assert.equal(error.status, 400);
+      assert.equal(error.field, 'config.aiModel');
+      assert.match(error.message, /was shut down on 2026-12-01; the live models are .*gemini-3\.8-flash/);
+      assert.doesNotMatch(error.message, /live models are .*gemini-2\.5-(flash|pro)\b(?!-lite)/);
+      assert.match(error.suggestion, /Send config.aiModel as one of /);
+    }
+  });
+
+  it('accepts a live model and another provider’s name (which falls back with a note)', () => {
+    const body = curl();
+    body.config = { ...body.config, aiModel: 'gemini-3.6-flash' };
+    assert.equal(parseExecuteRequest(body).config.aiModel, 'gemini-3.6-flash');
+    assert.equal(parseExecuteRequest(full()).config.aiModel, 'gpt-4o-mini');
   });
 });

@@ -27,12 +27,16 @@ describe('estimates include thinking', () => {
       thinkingTokensPerCall: 3072,
     });
     assert.equal(estimate.thinking_tokens, Math.round(2 * 3072 * (1 + DEFAULT_REPAIR_OVERHEAD)));
-    const withoutThoughts = costOf(MODEL, {
-      input_tokens: estimate.input_tokens,
-      output_tokens: estimate.output_tokens,
-      thinking_tokens: 0,
-      cached_tokens: 0,
-    });
+    const withoutThoughts = costOf(
+      MODEL,
+      {
+        input_tokens: estimate.input_tokens,
+        output_tokens: estimate.output_tokens,
+        thinking_tokens: 0,
+        cached_tokens: 0,
+      },
+      { at: Date.now() },
+    );
     assert.ok(estimate.cost_usd > withoutThoughts, 'thoughts are priced as output');
   });
 
@@ -72,8 +76,10 @@ describe('budget reservations include thinking', () => {
 
   it('reserve a listed chunk’s thoughts at the questions’ level', () => {
     const reserved = chunkReserveUsd(job, 'a', settings, listing);
-    const visibleOnly = costOf(MODEL, { ...chunkUsage(chunk('a')), thinking_tokens: 0 }) * 1.1 * 1.2;
-    const withThoughts = costOf(MODEL, chunkUsage(chunk('a'), undefined, 8192)) * 1.1 * 1.2;
+    const visibleOnly =
+      costOf(MODEL, { ...chunkUsage(chunk('a')), thinking_tokens: 0 }, { at: Date.now() }) * 1.1 * 1.2;
+    const withThoughts =
+      costOf(MODEL, chunkUsage(chunk('a'), undefined, 8192), { at: Date.now() }) * 1.1 * 1.2;
 
     assert.ok(Math.abs(reserved - withThoughts) < 1e-12, `${reserved} vs ${withThoughts}`);
     assert.ok(reserved > visibleOnly);
@@ -82,7 +88,11 @@ describe('budget reservations include thinking', () => {
   it('reserve a content section’s thoughts at the sections’ level', () => {
     const reserved = chunkReserveUsd(job, 'content__overview', settings, unlisting);
     const expected =
-      costOf(MODEL, { input_tokens: 2000, output_tokens: 2500, thinking_tokens: 1024, cached_tokens: 0 }) *
+      costOf(
+        MODEL,
+        { input_tokens: 2000, output_tokens: 2500, thinking_tokens: 1024, cached_tokens: 0 },
+        { at: Date.now() },
+      ) *
       1.1 *
       1.2;
 
@@ -97,12 +107,16 @@ describe('the economy estimate includes thinking', () => {
     // 8,000 completion tokens: 4 section calls at LOW (1,024 thought tokens each).
     assert.equal(result.estimate.tokens.thinking, 4 * 1024);
     assert.equal(result.estimate.tokens.total, 10_000, 'the client’s tokens, as the seed has it');
-    const expected = costOf(MODEL, {
-      input_tokens: 2000,
-      output_tokens: 8000,
-      thinking_tokens: 4 * 1024,
-      cached_tokens: 0,
-    });
+    const expected = costOf(
+      MODEL,
+      {
+        input_tokens: 2000,
+        output_tokens: 8000,
+        thinking_tokens: 4 * 1024,
+        cached_tokens: 0,
+      },
+      { at: Date.now() },
+    );
     assert.ok(Math.abs(result.estimate.cost.totalRaw - expected) < 1e-6);
   });
 });

@@ -8,7 +8,7 @@ import {
   startGeminiSimulator,
 } from '../../local/gemini-simulator/index.ts';
 
-const MODEL = 'gemini-test-flash';
+const MODEL = 'gemini-3.8-flash';
 const KEY = 'test-key';
 
 const QUIZ_SCHEMA = {
@@ -404,7 +404,7 @@ describe('Gemini simulator', () => {
   it('returns deterministic unit-length embeddings', async () => {
     await withSimulator({ embeddingDimensions: 16 }, async (sim, ai) => {
       const batch = await ai.models.embedContent({
-        model: 'text-embedding-004',
+        model: 'gemini-embedding-001',
         contents: ['alpha', 'beta', 'alpha'],
       });
       const [a1, b, a2] = (batch.embeddings ?? []).map((e) => e.values ?? []);
@@ -413,7 +413,7 @@ describe('Gemini simulator', () => {
       assert.notDeepEqual(a1, b);
       assert.ok(Math.abs(Math.hypot(...(b ?? [])) - 1) < 1e-9);
 
-      const single = await fetch(`${sim.url}/v1beta/models/text-embedding-004:embedContent`, {
+      const single = await fetch(`${sim.url}/v1beta/models/gemini-embedding-001:embedContent`, {
         method: 'POST',
         headers: { 'x-goog-api-key': KEY },
         body: JSON.stringify({ content: { parts: [{ text: 'alpha' }] } }),
@@ -421,23 +421,35 @@ describe('Gemini simulator', () => {
       assert.deepEqual(((await single.json()) as { embedding: { values: number[] } }).embedding.values, a1);
 
       const sized = await ai.models.embedContent({
-        model: 'text-embedding-004',
+        model: 'gemini-embedding-001',
         contents: 'alpha',
         config: { outputDimensionality: 8 },
       });
       assert.equal(sized.embeddings?.[0]?.values?.length, 8);
-      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 5, rejected: 0, failed: 0 });
+      assert.deepEqual(sim.stats().embeddings, {
+        requests: 3,
+        texts: 5,
+        rejected: 0,
+        failed: 0,
+        throttled: 0,
+      });
     });
   });
 
   it('fails embedding calls on request: the first N, then at a rate', async () => {
     await withSimulator({ embeddingFailFirstCalls: 1 }, async (sim, ai) => {
-      const ask = () => ai.models.embedContent({ model: 'text-embedding-004', contents: ['alpha'] });
+      const ask = () => ai.models.embedContent({ model: 'gemini-embedding-001', contents: ['alpha'] });
       assert.equal((await apiError(ask())).status, 503);
       assert.equal((await ask()).embeddings?.length, 1);
       sim.configure({ embeddingErrorRate: 1 });
       assert.equal((await apiError(ask())).status, 503);
-      assert.deepEqual(sim.stats().embeddings, { requests: 3, texts: 1, rejected: 0, failed: 2 });
+      assert.deepEqual(sim.stats().embeddings, {
+        requests: 3,
+        texts: 1,
+        rejected: 0,
+        failed: 2,
+        throttled: 0,
+      });
     });
   });
 

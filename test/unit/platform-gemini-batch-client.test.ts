@@ -14,7 +14,7 @@ import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 
 const KEY = 'test-key';
-const MODEL = 'gemini-test-flash';
+const MODEL = 'gemini-3.8-flash';
 
 const QUIZ_SCHEMA = {
   type: Type.OBJECT,

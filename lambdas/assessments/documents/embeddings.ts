@@ -1,6 +1,8 @@
 /**
  * Gemini embeddings through `@google/genai`, in batches, within the shared embedding
- * requests-per-minute budget, with the retry rules of `gemini-client.ts`: a 429 waits as long as
+ * requests-per-minute budget counted per text, as Gemini counts a batchEmbedContents call
+ * against it (each text is one request of the quota; see `reserveSlot`), with the retry rules of
+ * `gemini-client.ts`: a 429 waits as long as
  * Gemini's `RetryInfo` asks, a 5xx or timeout backs off exponentially with full jitter, and a
  * permanent error (bad key, bad request) is thrown at once.
  */
@@ -35,7 +37,7 @@ export interface EmbedOptions {
   requestsPerMinute: number;
   /** Epoch ms after which no new attempt starts. */
   deadline: number;
-  /** Texts per call, at most MAX_BATCH. */
+  /** Texts per call, at most MAX_BATCH and half the requests-per-minute (see batchSizeFor). */
   batchSize?: number;
   /** Batches in flight at once; the rate limiter still spaces their starts. */
   concurrency?: number;
@@ -102,14 +104,33 @@ export async function embedOnce(texts: string[], options: EmbedOptions, timeoutM
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function embedBatch(texts: string[], options: EmbedOptions): Promise<Float32Array[]> {
+/**
+ * Texts per call: at most MAX_BATCH, and at most half a minute's budget, since the limiter
+ * spaces every call's requests as if the largest call were due (`SlotWeight.largest`): half
+ * keeps that spacing within twice the per-request interval, and a call never takes more than a
+ * minute's budget.
+ */
+export function batchSizeFor(options: Pick<EmbedOptions, 'batchSize' | 'requestsPerMinute'>): number {
+  const asked = options.batchSize ?? DEFAULTS.batchSize;
+  return Math.max(1, Math.min(MAX_BATCH, asked, Math.floor(options.requestsPerMinute / 2)));
+}
+
+async function embedBatch(
+  texts: string[],
+  options: EmbedOptions,
+  batchSize: number,
+): Promise<Float32Array[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
   const baseDelayMs = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
   const maxDelayMs = options.maxDelayMs ?? DEFAULTS.maxDelayMs;
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
-    await waitForSlot(EMBED_RATE_BUCKET, options.requestsPerMinute);
+    // Every attempt counts each of its texts against the quota again.
+    await waitForSlot(EMBED_RATE_BUCKET, options.requestsPerMinute, {
+      count: texts.length,
+      largest: batchSize,
+    });
     try {
       const { vectors, usage } = await embedOnce(texts, options, timeoutMs);
       options.onBatch?.({ texts: texts.length, attempts: attempt, ms: Date.now() - started, usage });
@@ -137,7 +158,7 @@ export async function embedTexts(texts: string[], options: EmbedOptions): Promis
   if (!Number.isInteger(options.dimensions) || options.dimensions < 1) {
     throw new RangeError(`dimensions must be a positive integer, got ${options.dimensions}`);
   }
-  const batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? DEFAULTS.batchSize));
+  const batchSize = batchSizeFor(options);
   const batches: { start: number; texts: string[] }[] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
     batches.push({ start, texts: texts.slice(start, start + batchSize) });
@@ -149,7 +170,7 @@ export async function embedTexts(texts: string[], options: EmbedOptions): Promis
     while (failed === undefined && next < batches.length) {
       const batch = batches[next++] as (typeof batches)[number];
       try {
-        const vectors = await embedBatch(batch.texts, options);
+        const vectors = await embedBatch(batch.texts, options, batchSize);
         vectors.forEach((vector, i) => {
           results[batch.start + i] = vector;
         });

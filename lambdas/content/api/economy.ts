@@ -5,7 +5,7 @@
  */
 import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
 import { typicalThoughtTokens } from '#platform/gemini/model-capabilities.ts';
-import { costOf, priceTable } from '#platform/gemini/pricing.ts';
+import { costOf, isRetired, priceTable, type Rate, rateAt, servingModel } from '#platform/gemini/pricing.ts';
 import { needsOutline, type OutlineSize, outlineSize } from '../outline.ts';
 import { planSections, stagesOf } from '../plan.ts';
 import { temperatureNote } from '../prompts.ts';
@@ -26,13 +26,18 @@ interface ModelPrice {
   retiresOn: string | undefined;
 }
 
+/** Every model of the table at the rate in force today (a deprecated id at its successor's). */
 function models(): ModelPrice[] {
-  return Object.entries(priceTable.models).map(([model, p]) => ({
-    model,
-    promptPer1k: p.input_per_million / 1000,
-    completionPer1k: p.output_per_million / 1000,
-    retiresOn: p.retires_on,
-  }));
+  const now = Date.now();
+  return Object.entries(priceTable.models).map(([model, p]) => {
+    const rate = rateAt(servingModel(model), now) as Rate;
+    return {
+      model,
+      promptPer1k: rate.input_per_million / 1000,
+      completionPer1k: rate.output_per_million / 1000,
+      retiresOn: p.retires_on,
+    };
+  });
 }
 
 export function defaultModel(): string {
@@ -163,7 +168,7 @@ export function contentDryRun(request: ExecuteRequest) {
         thinking: usage.thinking_tokens,
         total: usage.input_tokens + usage.output_tokens + usage.thinking_tokens,
       },
-      cost: Number(costOf(model, usage).toFixed(6)),
+      cost: Number(costOf(servingModel(model), usage, { at: Date.now() }).toFixed(6)),
       minimumSeconds: Math.ceil((calls / settings.requestsPerMinute) * 60),
       basis: `completion tokens from wordCountEstimates.total (${WORDS_PER_TOKEN} words a token) plus the thoughts of each call at the configured thinking levels (sections ${settings.thinking.sections}, outline ${settings.thinking.outline}; billed as output), ${SECTION_PROMPT_TOKENS} prompt tokens a call, prices of ${priceTable.as_of}, time at ${settings.requestsPerMinute} requests a minute`,
     },
@@ -213,8 +218,9 @@ export function estimate(request: EstimateRequest) {
       },
       pricing: { promptPer1k: money(chosen.promptPer1k), completionPer1k: money(chosen.completionPer1k) },
     },
+    // A model past its shutdown date is no alternative: every call to it answers 404.
     alternatives: all
-      .filter((m) => m.model !== chosen.model)
+      .filter((m) => m.model !== chosen.model && !isRetired(m.model, Date.now()))
       .map((m) => {
         const other = costFor(m, tokens, thinkingOf(m.model)).total;
         const savings = cost.total - other;

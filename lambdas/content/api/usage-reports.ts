@@ -3,7 +3,7 @@
  * computed from the per-day and all-time counters of usage-stats.ts.
  */
 import { InvalidRequest } from '#platform/errors.ts';
-import { priceTable } from '#platform/gemini/pricing.ts';
+import { priceTable, type Rate, rateAt, servingModel } from '#platform/gemini/pricing.ts';
 import {
   dailyCounters,
   daysEnding,
@@ -178,8 +178,9 @@ interface Alternative {
 /** The cheapest model in the price table, still offered on `day`, for this token mix. */
 function cheapestFor(tokensIn: number, tokensOut: number, day: string): Alternative | undefined {
   let best: Alternative | undefined;
-  for (const [model, price] of Object.entries(priceTable.models)) {
-    if (price.retires_on !== undefined && price.retires_on <= day) continue;
+  for (const [model, entry] of Object.entries(priceTable.models)) {
+    if (entry.retires_on !== undefined && entry.retires_on <= day) continue;
+    const price = rateAt(servingModel(model), day) as Rate;
     const costUsd = (tokensIn * price.input_per_million + tokensOut * price.output_per_million) / 1_000_000;
     if (!best || costUsd < best.costUsd) best = { model, costUsd };
   }

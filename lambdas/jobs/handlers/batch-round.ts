@@ -16,7 +16,7 @@ import { generationSettings } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { type BatchResult, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
+import { callCost } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
@@ -135,14 +135,7 @@ async function endChunk(
     await completeChunk(job, key, chunk, generated, chunk.repair.calls);
   } catch (error) {
     if (!(error instanceof ChunkGenerationFailed)) throw error;
-    await failChunk(
-      job,
-      key,
-      chunk,
-      error.message,
-      costOf(job.model, outcome.usage, { batch: true }),
-      outcome,
-    );
+    await failChunk(job, key, chunk, error.message, outcome.costUsd, outcome);
   }
 }
 
@@ -210,7 +203,10 @@ async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchRes
         chunkInput(job, key, apiKey),
         chunk.repair.kept.map((q) => q.id),
       );
-      await applyAnswer(spec, chunk.repair, result.answer);
+      // Priced at the rate in force when the batch was submitted, as the model that served it.
+      const at = state.submitted_at ?? Date.now();
+      const costUsd = callCost(job.model, result.answer, { at, batch: true });
+      await applyAnswer(spec, chunk.repair, result.answer, costUsd);
       await keepRaw(job, key, chunk.repair.calls, result.answer);
       if (!wantsCall(spec, chunk.repair)) await endChunk(job, key, chunk, apiKey, spec);
     } else {

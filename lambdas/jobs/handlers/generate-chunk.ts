@@ -14,7 +14,6 @@ import { ENV, generationSettings, requireEnv } from '#platform/config.ts';
 import { BudgetReached, DomainError } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';
-import { costOf } from '#platform/gemini/pricing.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger, metrics } from '#platform/powertools.ts';
 import { returnLater } from '#platform/queue.ts';
@@ -128,7 +127,8 @@ async function runChunk(
       (error instanceof ModelCallError && error.kind === 'permanent')
     );
     const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
-    await settle(costOf(settings.model, usage));
+    const costUsd = error instanceof ChunkGenerationFailed ? error.costUsd : 0;
+    await settle(costUsd);
     if (retryable && receiveCount < settings.chunkMaxReceives) {
       await returnLater(record, {
         queueUrl,
@@ -146,7 +146,7 @@ async function runChunk(
       chunkKey: message.chunk_key,
       status: 'failed',
       questions: 0,
-      costUsd: costOf(settings.model, usage),
+      costUsd,
       error: reason,
       message: `Failed ${label}`,
       ...(error instanceof ChunkGenerationFailed && error.quality ? { quality: error.quality } : {}),

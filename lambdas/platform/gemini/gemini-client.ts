@@ -51,6 +51,8 @@ export interface ModelAnswer {
   usage: TokenUsage;
   /** The response as received, kept in S3 for investigation. */
   raw: unknown;
+  /** The model that answered (`modelVersion`): what the call is priced as (pricing.ts). */
+  modelVersion: string | undefined;
 }
 
 const clients = new Map<string, GoogleGenAI>();
@@ -149,6 +151,7 @@ export function answerFrom(response: GenerateContentResponse): ModelAnswer {
       modelVersion: response.modelVersion,
       responseId: response.responseId,
     },
+    modelVersion: response.modelVersion,
   };
 }
 

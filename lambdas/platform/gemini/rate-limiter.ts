@@ -9,6 +9,15 @@
  * next window's first arriving early puts rpm + 1 calls in one minute: a 429. Spreading rpm
  * slots over 60 s plus the guard absorbs that much jitter for a fraction of a percent of
  * throughput.
+ *
+ * A call can count as several requests: Gemini counts each text of a batchEmbedContents call
+ * against the embedding requests-per-minute quota, not the call. Such a call takes `count`
+ * consecutive slots and starts at the first; the next caller's slot follows the last. Sent all
+ * at once, those requests would let the minute after a small call's start hold a large call
+ * too, so the interval leaves room for the largest count any caller of the limiter asks for:
+ * it is `(60 000 + guard) / (rpm - largest + 1)`. Then any calls a..b within 60 s are at least
+ * `(their requests - b's) * interval` apart, which bounds their requests by rpm. With
+ * `largest` 1 this is the single-call limiter above.
  */
 export const WINDOW_GUARD_MS = 250;
 
@@ -17,14 +26,39 @@ import { dynamo } from '../clients.ts';
 import { rateKey } from '../keys.ts';
 import { isConditionFailure, tableName } from '../table.ts';
 
+export interface SlotWeight {
+  /** The requests this call counts as (1 unless it is a batch Gemini counts per item). */
+  count: number;
+  /**
+   * The largest `count` any caller of this limiter asks for; every caller of one limiter must
+   * give the same, and it may be at most the rpm (never more than a minute's budget at once).
+   */
+  largest: number;
+}
+
+const ONE_REQUEST: SlotWeight = { count: 1, largest: 1 };
+
 export interface SlotReservation {
   /** Epoch ms at which the call may start. */
   at: number;
   waitMs: number;
 }
 
-export async function reserveSlot(name: string, requestsPerMinute: number): Promise<SlotReservation> {
-  const interval = (60_000 + WINDOW_GUARD_MS) / requestsPerMinute;
+export async function reserveSlot(
+  name: string,
+  requestsPerMinute: number,
+  weight: SlotWeight = ONE_REQUEST,
+): Promise<SlotReservation> {
+  const { count, largest } = weight;
+  if (!Number.isInteger(count) || !Number.isInteger(largest) || count < 1 || count > largest) {
+    throw new RangeError(`A call counts as 1 to ${largest} requests, not ${count}`);
+  }
+  if (largest > requestsPerMinute) {
+    throw new RangeError(
+      `A call may count as at most the ${requestsPerMinute} requests of a minute, not ${largest}`,
+    );
+  }
+  const interval = (60_000 + WINDOW_GUARD_MS) / (requestsPerMinute - largest + 1);
   const TableName = tableName();
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Item } = await dynamo.send(
@@ -43,8 +77,8 @@ export async function reserveSlot(name: string, requestsPerMinute: number): Prom
             previous === undefined ? 'attribute_not_exists(next_at)' : 'next_at = :previous',
           ExpressionAttributeValues:
             previous === undefined
-              ? { ':next': slot + interval }
-              : { ':next': slot + interval, ':previous': previous },
+              ? { ':next': slot + count * interval }
+              : { ':next': slot + count * interval, ':previous': previous },
         }),
       );
       return { at: slot, waitMs: slot - now };
@@ -57,8 +91,12 @@ export async function reserveSlot(name: string, requestsPerMinute: number): Prom
   throw new Error('Could not reserve a model call slot after 50 attempts');
 }
 
-export async function waitForSlot(name: string, requestsPerMinute: number): Promise<number> {
-  const { waitMs } = await reserveSlot(name, requestsPerMinute);
+export async function waitForSlot(
+  name: string,
+  requestsPerMinute: number,
+  weight: SlotWeight = ONE_REQUEST,
+): Promise<number> {
+  const { waitMs } = await reserveSlot(name, requestsPerMinute, weight);
   if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   return waitMs;
 }
