@@ -84,12 +84,12 @@ describe('Gemini simulator: thinking levels', () => {
   });
 
   it('accepts every level the model documents', async () => {
+    // gemini-3.8-flash documents LOW, MEDIUM and HIGH (MINIMAL is refused above). The models that
+    // accept MINIMAL (3.5 Flash-Lite) are not in the price table, so the simulator does not serve them.
     for (const level of [ThinkingLevel.LOW, ThinkingLevel.MEDIUM, ThinkingLevel.HIGH]) {
       const response = await ask({ level });
       assert.equal(response.candidates?.[0]?.finishReason, 'STOP', level);
     }
-    const lite = await ask({ model: 'gemini-3.5-flash-lite', level: ThinkingLevel.MINIMAL });
-    assert.equal(lite.candidates?.[0]?.finishReason, 'STOP');
   });
 });
 

@@ -141,12 +141,14 @@ describe('Gemini batch client', () => {
       assertQuiz(answer.text);
       assert.ok(answer.usage.input_tokens > 0);
       assert.ok(answer.usage.output_tokens > 0);
-      assert.equal(answer.usage.thinking_tokens, 0);
+      assert.ok(answer.usage.thinking_tokens > 0, 'the model thinks at its default level');
       assert.equal(answer.usage.cached_tokens, 0);
       assert.ok((answer.raw as { responseId?: string }).responseId);
     }
     const outputTokens = (done.results ?? []).reduce((n, r) => n + (r.answer?.usage.output_tokens ?? 0), 0);
     assert.equal(outputTokens, sim.stats().batches.candidatesTokens);
+    const thoughts = (done.results ?? []).reduce((n, r) => n + (r.answer?.usage.thinking_tokens ?? 0), 0);
+    assert.equal(thoughts, sim.stats().batches.thoughtsTokens);
   });
 
   it('turns injected per-request faults into per-result errors, classified like interactive ones', async () => {
