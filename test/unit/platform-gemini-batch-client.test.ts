@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Type } from '@google/genai';
+import { GoogleGenAI, Type } from '@google/genai';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type BatchProgress,
@@ -262,5 +262,27 @@ describe('Gemini batch client', () => {
       }),
     );
     assert.match(duplicate.message, /unique/);
+  });
+});
+
+describe('the pinned API version', () => {
+  it('sends batch calls under v1beta: the SDK default (v1) has no Batch API and answers 404', async () => {
+    sim.configure({ batchLatencyMs: 0, faults: undefined });
+    const sdkDefault = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: sim.url } });
+    const refused = await sdkDefault.batches
+      .create({ model: MODEL, src: [{ contents: 'hi' }], config: { displayName: 'default version' } })
+      .then(
+        () => assert.fail('the SDK default version must not serve batches'),
+        (e: unknown) => e as { status?: number },
+      );
+    assert.equal(refused.status, 404);
+
+    const { name } = await submitBatch({
+      apiKey: KEY,
+      model: MODEL,
+      displayName: 'pinned',
+      requests: requests(1),
+    });
+    assert.equal((await pollUntilDone(name)).state, 'succeeded');
   });
 });
