@@ -11,6 +11,7 @@ import { errorBody, HttpError, INTERNAL, notServed } from './errors.ts';
 import { generateContent } from './generate-content.ts';
 import { readJson, sendJson } from './http.ts';
 import { emptyStats, newState, type SimulatorState, type SimulatorStats } from './state.ts';
+import { batchesNotFound, isServedMethod, notFoundForVersion, servedUnder } from './versions.ts';
 
 export interface GeminiSimulator {
   url: string;
@@ -23,9 +24,10 @@ export interface GeminiSimulator {
 
 export type SimulatorOptions = SimulatorConfig & { port?: number; host?: string };
 
-const ROUTE = /^\/(v1|v1beta|v1alpha)\/(?:models|tunedModels)\/([^/:]+):([A-Za-z]+)$/;
+/** Any version: which one serves which method is `versions.ts`'s to say. */
+const ROUTE = /^\/(v1[a-z0-9]*)\/(?:models|tunedModels)\/([^/:]+):([A-Za-z]+)$/;
 /** `batches`, `batches/{id}` and `batches/{id}:{action}`. */
-const BATCH_ROUTE = /^\/(?:v1|v1beta|v1alpha)\/batches(?:\/([^/:]+)(?::([A-Za-z]+))?)?$/;
+const BATCH_ROUTE = /^\/(v1[a-z0-9]*)\/batches(?:\/([^/:]+)(?::([A-Za-z]+))?)?$/;
 
 function snapshot(state: SimulatorState): SimulatorStats {
   // Batches progress with time, not with calls: bring them up to now before counting.
@@ -76,13 +78,18 @@ async function route(
   if (url.pathname.startsWith('/__simulator/')) return admin(state, req, res, url.pathname);
   const batchMatch = BATCH_ROUTE.exec(url.pathname);
   if (batchMatch) {
-    const id = batchMatch[1] === undefined ? undefined : decodeURIComponent(batchMatch[1]);
-    return batchEndpoint(state, req, res, url, id, batchMatch[2]);
+    const version = batchMatch[1] ?? '';
+    if (!servedUnder('batches', version)) throw batchesNotFound(version, url.pathname);
+    const id = batchMatch[2] === undefined ? undefined : decodeURIComponent(batchMatch[2]);
+    return batchEndpoint(state, req, res, url, id, batchMatch[3]);
   }
   const match = ROUTE.exec(url.pathname);
+  const version = match?.[1] ?? '';
   const model = match?.[2] ? decodeURIComponent(match[2]) : undefined;
   const method = match?.[3];
   if (req.method !== 'POST' || model === undefined || method === undefined) throw notServed(req, url);
+  if (isServedMethod(method) && !servedUnder(method, version))
+    throw notFoundForVersion(model, version, method);
   if (method === 'batchGenerateContent') return createBatch(state, req, res, url, model);
   if (method === 'generateContent') {
     state.inFlight += 1;
