@@ -114,7 +114,9 @@ export async function createBatch(
   const { config } = state;
   const now = Date.now();
   const number = state.batchCount++;
-  const id = hashHex(config.seed, 'batch', number, now).slice(0, 24);
+  let id = hashHex(config.seed, 'batch', number, now).slice(0, 24);
+  // Numbers start again after a stats reset: never reuse the id of a batch still held.
+  while (state.batches.has(id)) id = hashHex(id, 'again').slice(0, 24);
   const job: BatchJob = {
     id,
     model,

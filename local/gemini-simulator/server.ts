@@ -37,9 +37,11 @@ function snapshot(state: SimulatorState): SimulatorStats {
 }
 
 function resetStats(state: SimulatorState): void {
-  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota window too.
+  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota window too, and
+  // the batch numbering that failFirstBatches and expireFirstBatches count.
   state.stats = emptyStats(state.inFlight);
   state.callIndex = 0;
+  state.batchCount = 0;
   state.quotaWindow = [];
 }
 
