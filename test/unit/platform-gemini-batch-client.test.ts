@@ -8,6 +8,10 @@ import {
   cancelBatch,
   deleteBatch,
   getBatch,
+  INLINE_BATCH_LIMIT_BYTES,
+  INLINE_BATCH_TARGET_BYTES,
+  inlineBytes,
+  splitForInlineLimit,
   submitBatch,
 } from '#platform/gemini/batch-client.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';
@@ -284,5 +288,44 @@ describe('the pinned API version', () => {
       requests: requests(1),
     });
     assert.equal((await pollUntilDone(name)).state, 'succeeded');
+  });
+});
+
+describe('the inline size limit', () => {
+  it('splits requests past 20 MB into batches that Gemini accepts, in order, none left out', async () => {
+    sim.configure({ batchLatencyMs: 60_000, faults: undefined });
+    const big = requests(24).map((r, i) => ({ ...r, prompt: `${i} ${'x'.repeat(900_000)}` }));
+    const total = big.reduce((sum, r) => sum + inlineBytes(r), 0);
+    assert.ok(total > INLINE_BATCH_LIMIT_BYTES, `${total} bytes pass the limit`);
+
+    await rejection(submitBatch({ apiKey: KEY, model: MODEL, displayName: 'all at once', requests: big }));
+    const groups = splitForInlineLimit(big);
+    assert.equal(groups.length, 2);
+    assert.deepEqual(
+      groups.flat().map((r) => r.key),
+      big.map((r) => r.key),
+    );
+    const before = sim.stats().batches.created;
+    for (const [i, group] of groups.entries()) {
+      assert.ok(group.reduce((sum, r) => sum + inlineBytes(r), 0) <= INLINE_BATCH_TARGET_BYTES);
+      // The simulator refuses a body over 20 MB as Gemini does: each part is under it on the wire.
+      const { name } = await submitBatch({
+        apiKey: KEY,
+        model: MODEL,
+        displayName: `part ${i + 1}`,
+        requests: group,
+      });
+      await cancelBatch(KEY, name);
+    }
+    assert.equal(sim.stats().batches.created - before, 2);
+  });
+
+  it('refuses a single request too big for any batch', () => {
+    const [one] = requests(1);
+    assert.ok(one);
+    assert.throws(
+      () => splitForInlineLimit([{ ...one, prompt: 'x'.repeat(INLINE_BATCH_LIMIT_BYTES) }]),
+      (e: unknown) => e instanceof ModelCallError && e.kind === 'permanent' && /alone is/.test(e.message),
+    );
   });
 });
