@@ -1,0 +1,153 @@
+/**
+ * "Run batch round" and the paths that end a job, against dynalite, s3rver and the Gemini
+ * simulator: a round past the inline size limit goes as several batches; a batch that fails or
+ * expires as a whole gives its chunks another round and none is lost; and a job that ends with
+ * a batch in flight (failed, orphaned, timed out, cancelled, deleted) has that batch cancelled,
+ * so Gemini stops it and bills nothing more, even when the cancel itself fails.
+ */
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import type { PlanOutput } from '#contract/pipeline.ts';
+import type { JobRecord } from '#jobs/job.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
+import { resetSimulator } from '../support/gemini.ts';
+import { newJob, uniqueOwner } from '../support/jobs.ts';
+import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
+
+const KEY = 'test-key';
+const CHUNKS = [1, 2, 3].flatMap((level) => [
+  `technology__FRONTEND_DEVELOPER__${level}`,
+  `technology__BACKEND_DEVELOPER__${level}`,
+]);
+
+let sim: GeminiSimulator;
+let aws: LocalAws;
+let round: typeof import('#jobs/handlers/batch-round.ts');
+let store: typeof import('#jobs/job-store.ts');
+let batchState: typeof import('#jobs/batch-state.ts');
+
+beforeAll(async () => {
+  sim = await startGeminiSimulator({ apiKey: KEY });
+  aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url, GEMINI_API_KEY: KEY } });
+  round = await import('#jobs/handlers/batch-round.ts');
+  store = await import('#jobs/job-store.ts');
+  batchState = await import('#jobs/batch-state.ts');
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await aws?.stop();
+});
+
+beforeEach(() => {
+  resetSimulator(sim);
+  sim.configure({
+    apiKey: KEY,
+    batchLatencyMs: 0,
+    failFirstBatches: 0,
+    expireFirstBatches: 0,
+    batchExpiryMs: undefined,
+  });
+});
+
+/** A running batch-mode job of a new owner, and the plan "Run batch round" is called with. */
+async function batchJob(label: string, overrides: Partial<JobRecord> = {}) {
+  const job = newJob(uniqueOwner(label), { status: 'running', mode: 'batch', ...overrides });
+  await store.createJob(job);
+  const plan: PlanOutput = {
+    job_id: job.job_id,
+    owner: job.owner,
+    chunks: CHUNKS,
+    stages: [CHUNKS],
+    skipped_from_checkpoint: 0,
+    mode: 'batch',
+  };
+  return { job, plan };
+}
+
+/** Calls "Run batch round" as the state machine's loop does, until it says done. */
+async function runRounds(plan: PlanOutput, options: { inlineTargetBytes?: number } = {}) {
+  for (let call = 0; call < 200; call++) {
+    const output = await round.runBatchRound(plan, undefined, options);
+    if (output.done) return output;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the batch rounds never ended');
+}
+
+async function stateOf(job: JobRecord) {
+  const state = await batchState.loadBatchState(job);
+  assert.ok(state, 'the rounds state is in S3');
+  return state;
+}
+
+/** The batch was cancelled at Gemini, answered nothing, and the job no longer lists it. */
+async function assertCancelled(job: JobRecord, reason: RegExp) {
+  const { batches } = sim.stats();
+  assert.equal(batches.cancelled, 1, 'the batch was cancelled');
+  assert.equal(batches.answered, 0, 'none of its requests was answered');
+  assert.equal(batches.promptTokens + batches.candidatesTokens, 0, 'nothing was billed');
+  const state = await stateOf(job);
+  assert.deepEqual(state.batches, []);
+  assert.equal(state.cancel?.cancelled.length, 1);
+  assert.deepEqual(state.cancel?.failed, []);
+  assert.match(state.cancel?.reason ?? '', reason);
+}
+
+describe('batch rounds', () => {
+  it('sends a round past the inline size limit as several batches, and takes in all of them', async () => {
+    const { job, plan } = await batchJob('split');
+    // A limit that fits two of these requests (about 2.6 kB each): six chunks make three batches.
+    const output = await runRounds(plan, { inlineTargetBytes: 6_000 });
+
+    assert.ok(sim.stats().batches.created >= 3, `batches created: ${sim.stats().batches.created}`);
+    assert.equal(output.chunk_results?.length, CHUNKS.length);
+    assert.deepEqual(
+      output.chunk_results?.filter((r) => r.status !== 'completed'),
+      [],
+      'every chunk completed',
+    );
+    const record = await store.getJob(job.job_id);
+    assert.equal(record?.chunks_completed, CHUNKS.length);
+  });
+
+  it('refuses to send one batch past the inline size limit', async () => {
+    const { plan } = await batchJob('one-too-big');
+    await assert.rejects(round.runBatchRound(plan, undefined, { inlineTargetBytes: 100 }), /inline requests/);
+    assert.equal(sim.stats().batches.created, 0);
+  });
+
+  for (const [ending, config, counter] of [
+    ['fails', { failFirstBatches: 1 }, 'failedBatches'],
+    ['expires', { expireFirstBatches: 1, batchExpiryMs: 50 }, 'expired'],
+  ] as const) {
+    it(`gives the chunks of a batch that ${ending} another round, losing none`, async () => {
+      sim.configure(config);
+      const { job, plan } = await batchJob(`batch-${ending}`);
+      const output = await runRounds(plan);
+
+      assert.equal(sim.stats().batches[counter], 1);
+      assert.equal(sim.stats().batches.created, 2, 'round 2 asked again for every chunk');
+      assert.deepEqual(
+        output.chunk_results?.map((r) => r.status),
+        CHUNKS.map(() => 'completed'),
+      );
+      const record = await store.getJob(job.job_id);
+      assert.equal(record?.chunks_completed, CHUNKS.length);
+      assert.equal(record?.chunks_failed, 0);
+    });
+  }
+});
+
+describe('a job ending with a batch in flight', () => {
+  it('cancels a batch submitted by a round that ran while the job was being cancelled', async () => {
+    sim.configure({ batchLatencyMs: 60_000 });
+    const { job, plan } = await batchJob('race');
+    // The cancel found no batch to cancel; the round, submitting meanwhile, finds the job ended.
+    const submitting = round.runBatchRound(plan);
+    await store.updateJob(job, { status: 'cancelled' }, ['running']);
+    const output = await submitting;
+    assert.equal(output.done, true);
+    await assertCancelled(job, /cancelled/);
+  });
+});
