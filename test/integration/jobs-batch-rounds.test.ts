@@ -23,6 +23,8 @@ const CHUNKS = [1, 2, 3].flatMap((level) => [
 let sim: GeminiSimulator;
 let aws: LocalAws;
 let round: typeof import('#jobs/handlers/batch-round.ts');
+let markFailed: typeof import('#jobs/handlers/mark-job-failed.ts');
+let service: typeof import('#jobs/job-service.ts');
 let store: typeof import('#jobs/job-store.ts');
 let batchState: typeof import('#jobs/batch-state.ts');
 
@@ -30,6 +32,8 @@ beforeAll(async () => {
   sim = await startGeminiSimulator({ apiKey: KEY });
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url, GEMINI_API_KEY: KEY } });
   round = await import('#jobs/handlers/batch-round.ts');
+  markFailed = await import('#jobs/handlers/mark-job-failed.ts');
+  service = await import('#jobs/job-service.ts');
   store = await import('#jobs/job-store.ts');
   batchState = await import('#jobs/batch-state.ts');
 });
@@ -79,6 +83,18 @@ async function stateOf(job: JobRecord) {
   const state = await batchState.loadBatchState(job);
   assert.ok(state, 'the rounds state is in S3');
   return state;
+}
+
+/** A job with its first round submitted and still running at Gemini. */
+async function jobWithBatchInFlight(label: string, overrides: Partial<JobRecord> = {}) {
+  sim.configure({ batchLatencyMs: 60_000 });
+  const { job, plan } = await batchJob(label, overrides);
+  const first = await round.runBatchRound(plan);
+  assert.equal(first.done, false);
+  const state = await stateOf(job);
+  assert.equal(state.batches.length, 1);
+  assert.equal(sim.stats().batches.created, 1);
+  return { job, plan, batch: state.batches[0]?.name ?? '' };
 }
 
 /** The batch was cancelled at Gemini, answered nothing, and the job no longer lists it. */
@@ -140,6 +156,47 @@ describe('batch rounds', () => {
 });
 
 describe('a job ending with a batch in flight', () => {
+  it('cancels the batch when the job fails ("Mark job failed")', async () => {
+    const { job } = await jobWithBatchInFlight('mark-failed');
+    await markFailed.markJobFailed({
+      job_id: job.job_id,
+      owner: job.owner,
+      error: { Error: 'States.TaskFailed', Cause: 'Assemble results failed' },
+    });
+    assert.equal((await store.getJob(job.job_id))?.status, 'failed');
+    await assertCancelled(job, /failed/);
+  });
+
+  it('cancels the batch when the execution ended without finalizing the job', async () => {
+    const { job } = await jobWithBatchInFlight('orphaned');
+    await service.markOrphaned(job.job_id, 'The execution ended with status TIMED_OUT');
+    await assertCancelled(job, /TIMED_OUT/);
+  });
+
+  it('cancels the batch when the job passes its time limit', async () => {
+    const { job } = await jobWithBatchInFlight('timed-out');
+    const current = (await store.getJob(job.job_id)) as JobRecord;
+    await service.timeOut({ ...current, deadline_at: new Date(Date.now() - 1000).toISOString() });
+    await assertCancelled(job, /timed out/);
+  });
+
+  it('cancels the batch when the job is cancelled, and a later round call submits nothing', async () => {
+    const { job, plan } = await jobWithBatchInFlight('cancelled');
+    const cancelled = await service.cancelJob(job.owner, job.job_id);
+    assert.equal(cancelled.status, 'cancelled');
+    await assertCancelled(job, /cancelled/);
+
+    const after = await round.runBatchRound(plan);
+    assert.equal(after.done, true);
+    assert.equal(sim.stats().batches.created, 1);
+  });
+
+  it('cancels the batch when the job is deleted', async () => {
+    const { job } = await jobWithBatchInFlight('deleted');
+    await service.deleteJob(job.owner, job.job_id);
+    await assertCancelled(job, /deleted/);
+  });
+
   it('cancels a batch submitted by a round that ran while the job was being cancelled', async () => {
     sim.configure({ batchLatencyMs: 60_000 });
     const { job, plan } = await batchJob('race');
@@ -149,5 +206,27 @@ describe('a job ending with a batch in flight', () => {
     const output = await submitting;
     assert.equal(output.done, true);
     await assertCancelled(job, /cancelled/);
+  });
+
+  it('ends the job even when Gemini refuses the cancel, and records why', async () => {
+    const { job } = await jobWithBatchInFlight('cancel-refused');
+    sim.configure({ apiKey: 'another-key' });
+    await markFailed.markJobFailed({
+      job_id: job.job_id,
+      owner: job.owner,
+      error: { Error: 'Boom', Cause: 'x' },
+    });
+
+    assert.equal((await store.getJob(job.job_id))?.status, 'failed');
+    const state = await stateOf(job);
+    assert.equal(state.cancel?.failed.length, 1);
+    assert.match(state.cancel?.failed[0]?.error ?? '', /API key not valid/);
+    assert.equal(sim.stats().batches.cancelled, 0);
+  });
+
+  it('does nothing for a job not in batch mode', async () => {
+    const job = newJob(uniqueOwner('interactive'), { status: 'running' });
+    await store.createJob(job);
+    assert.equal(await batchState.cancelJobBatches(job, 'test'), undefined);
   });
 });
