@@ -133,6 +133,23 @@ describe('batch rounds', () => {
     assert.equal(sim.stats().batches.created, 0);
   });
 
+  it('reads rounds state saved with one batch_name as that batch, carrying the open chunks', async () => {
+    const { job } = await batchJob('legacy-state');
+    const results = await import('#jobs/results-store.ts');
+    const { s3Keys } = await import('#platform/keys.ts');
+    const open = { status: 'open', repair: { kept: [] }, failed_requests: 0 };
+    await results.putJson(s3Keys.batchState(job.owner, job.job_id), {
+      job_id: job.job_id,
+      round: 1,
+      batch_name: 'batches/legacy',
+      submitted_at: new Date().toISOString(),
+      chunks: { a: open, b: { ...open, status: 'completed' }, c: open },
+    });
+    const state = await stateOf(job);
+    assert.deepEqual(state.batches, [{ name: 'batches/legacy', keys: ['a', 'c'] }]);
+    assert.equal(state.batch_name, undefined);
+  });
+
   for (const [ending, config, counter] of [
     ['fails', { failFirstBatches: 1 }, 'failedBatches'],
     ['expires', { expireFirstBatches: 1, batchExpiryMs: 50 }, 'expired'],
