@@ -53,6 +53,9 @@ export interface BatchJobState {
   cancel?: CancelRecord;
 }
 
+/** How long one batches.cancel call may take. */
+const CANCEL_TIMEOUT_MS = 10_000;
+
 const keyOf = (job: Pick<JobRecord, 'owner' | 'job_id'>) => s3Keys.batchState(job.owner, job.job_id);
 
 export async function loadBatchState(
@@ -88,18 +91,21 @@ export async function cancelInFlight(
 ): Promise<CancelRecord | undefined> {
   if (state.batches.length === 0) return undefined;
   const record: CancelRecord = { at: new Date().toISOString(), reason, cancelled: [], failed: [] };
-  for (const { name } of state.batches) {
-    try {
-      if (!apiKey) throw new Error('no Gemini API key is configured');
-      await cancelBatch(apiKey, name);
-      record.cancelled.push(name);
-    } catch (error) {
-      // 404: deleted or unknown, so nothing runs. Anything else: it may still run and be billed.
-      const message = (error as Error).message;
-      if ((error as { status?: number }).status === 404) record.cancelled.push(name);
-      else record.failed.push({ name, error: message.slice(0, 500) });
-    }
-  }
+  // At once and briefly: an API request cancelling a job has API Gateway's 29 s in all.
+  await Promise.all(
+    state.batches.map(async ({ name }) => {
+      try {
+        if (!apiKey) throw new Error('no Gemini API key is configured');
+        await cancelBatch(apiKey, name, CANCEL_TIMEOUT_MS);
+        record.cancelled.push(name);
+      } catch (error) {
+        // 404: deleted or unknown, so nothing runs. Anything else: it may still run and be billed.
+        const message = (error as Error).message;
+        if ((error as { status?: number }).status === 404) record.cancelled.push(name);
+        else record.failed.push({ name, error: message.slice(0, 500) });
+      }
+    }),
+  );
   if (record.failed.length > 0)
     logger.error('Could not cancel every Gemini batch of an ended job; they may run and be billed', {
       job_id: job.job_id,

@@ -63,8 +63,6 @@ const settings = generationSettings();
  */
 const MAX_FAILED_REQUESTS = 3;
 
-export type { BatchJobState } from '../batch-state.ts';
-
 export interface BatchRoundOutput {
   done: boolean;
   round: number;

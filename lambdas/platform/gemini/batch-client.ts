@@ -190,10 +190,11 @@ export async function getBatch(apiKey: string, name: string): Promise<BatchStatu
   return status;
 }
 
-export async function cancelBatch(apiKey: string, name: string): Promise<void> {
+/** `timeoutMs` bounds the call where the caller has little time (an API request ending a job). */
+export async function cancelBatch(apiKey: string, name: string, timeoutMs = CALL_TIMEOUT_MS): Promise<void> {
   const batchName = toBatchName(name);
   await call(`cancelBatch ${batchName}`, () =>
-    clientFor(apiKey, CALL_TIMEOUT_MS).batches.cancel({ name: batchName }),
+    clientFor(apiKey, timeoutMs).batches.cancel({ name: batchName }),
   );
 }
 
