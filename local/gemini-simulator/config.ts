@@ -55,11 +55,14 @@ export interface SimulatorConfig {
    * job status"). Not scaled by latencyScale: it is the API's rule, not a latency.
    */
   batchExpiryMs?: number;
-  /** The first N batches created end BATCH_STATE_FAILED (at the end of their batchLatencyMs). */
+  /**
+   * The first N batches created (after those expireFirstBatches holds) end BATCH_STATE_FAILED at
+   * the end of their batchLatencyMs; counted from the last stats reset.
+   */
   failFirstBatches?: number;
   /** Later batches end BATCH_STATE_FAILED at this rate (0..1), drawn from the seed. */
   batchFailureRate?: number;
-  /** The first N batches created are never done, so they end BATCH_STATE_EXPIRED. */
+  /** The first N batches created are never done, so they end BATCH_STATE_EXPIRED at batchExpiryMs. */
   expireFirstBatches?: number;
 }
 
