@@ -125,6 +125,12 @@ export async function startGeminiSimulator(options: SimulatorOptions = {}): Prom
       sendJson(res, 500, INTERNAL());
     });
   });
+  // Node closes a keep-alive connection after 5 s idle; Google's front ends keep one far longer.
+  // With Node's default, a client that reuses a connection just as that timer fires (a test
+  // whose event loop was busy building a large batch for a few seconds) sees ECONNRESET, a
+  // failure the real API would not give it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);

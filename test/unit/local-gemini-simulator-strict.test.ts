@@ -161,11 +161,11 @@ describe('batches that end without results', () => {
 
   it('expires a batch not done within the window: EXPIRED, no results, nothing billed', async () => {
     // Gemini's window is 48 hours; shortened here so the test does not wait two days.
-    await withSimulator({ batchLatencyMs: 60_000, batchExpiryMs: 60 }, async (sim, client) => {
+    await withSimulator({ batchLatencyMs: 60_000, batchExpiryMs: 1000 }, async (sim, client) => {
       const ai = client(GEMINI_API_VERSION);
       const created = await twoRequestBatch(ai);
       assert.equal((await ai.batches.get({ name: created.name ?? '' })).state, 'JOB_STATE_PENDING');
-      await new Promise((r) => setTimeout(r, 80));
+      await new Promise((r) => setTimeout(r, 1100));
 
       const expired = await ai.batches.get({ name: created.name ?? '' });
       assert.equal(expired.state, 'JOB_STATE_EXPIRED');
