@@ -6,6 +6,8 @@
  * so Gemini stops it and bills nothing more, even when the cancel itself fails.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import type { PlanOutput } from '#contract/pipeline.ts';
 import type { JobRecord } from '#jobs/job.ts';
@@ -28,9 +30,30 @@ let service: typeof import('#jobs/job-service.ts');
 let store: typeof import('#jobs/job-store.ts');
 let batchState: typeof import('#jobs/batch-state.ts');
 
+/** Called when a batch submission reaches Gemini, before Gemini has it. */
+let onBatchSubmitted: (() => Promise<unknown>) | undefined;
+
+/** Gemini for the code under test: the simulator, behind a proxy that can act on a submission. */
+const proxy = createServer(async (req, res) => {
+  if (req.method === 'POST' && req.url?.endsWith(':batchGenerateContent')) await onBatchSubmitted?.();
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const key = req.headers['x-goog-api-key'];
+  if (typeof key === 'string') headers['x-goog-api-key'] = key;
+  const answer = await fetch(`${sim.url}${req.url}`, {
+    method: req.method ?? 'GET',
+    headers,
+    ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+  });
+  res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+});
+
 beforeAll(async () => {
   sim = await startGeminiSimulator({ apiKey: KEY });
-  aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url, GEMINI_API_KEY: KEY } });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const geminiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  aws = await startLocalAws({ env: { GEMINI_BASE_URL: geminiUrl, GEMINI_API_KEY: KEY } });
   round = await import('#jobs/handlers/batch-round.ts');
   markFailed = await import('#jobs/handlers/mark-job-failed.ts');
   service = await import('#jobs/job-service.ts');
@@ -39,6 +62,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  proxy.closeAllConnections();
+  proxy.close();
   await sim?.close();
   await aws?.stop();
 });
@@ -217,11 +242,15 @@ describe('a job ending with a batch in flight', () => {
   it('cancels a batch submitted by a round that ran while the job was being cancelled', async () => {
     sim.configure({ batchLatencyMs: 60_000 });
     const { job, plan } = await batchJob('race');
-    // The cancel found no batch to cancel; the round, submitting meanwhile, finds the job ended.
-    const submitting = round.runBatchRound(plan);
-    await store.updateJob(job, { status: 'cancelled' }, ['running']);
-    const output = await submitting;
-    assert.equal(output.done, true);
+    // The job is cancelled (finding no batch to cancel yet) just as the round submits its batch.
+    onBatchSubmitted = () => store.updateJob(job, { status: 'cancelled' }, ['running']);
+    try {
+      const output = await round.runBatchRound(plan);
+      assert.equal(output.done, true);
+    } finally {
+      onBatchSubmitted = undefined;
+    }
+    assert.equal((await store.getJob(job.job_id))?.status, 'cancelled');
     await assertCancelled(job, /cancelled/);
   });
 
