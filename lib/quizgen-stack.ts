@@ -71,6 +71,14 @@ export class QuizGenStack extends cdk.Stack {
       webhookSecret.useSecret(fn);
     for (const fn of [finalizeJob, markJobFailed, executionEnded])
       this.storage.useBucket(fn, { read: ['content'], write: [] });
+    // Whatever ends a batch-mode job cancels its Gemini batches still in flight
+    // (jobs/batch-state.ts cancelJobBatches): it reads and updates the job's rounds state
+    // (batches/) and calls batches.cancel with the Gemini key. The quiz generator API ends jobs
+    // too (cancel, delete, a read finding one timed out or orphaned); it has the key already.
+    const { quizGeneratorApi } = this.functions;
+    for (const fn of [finalizeJob, markJobFailed, executionEnded, quizGeneratorApi])
+      this.storage.useBucket(fn, { read: ['batches'], write: ['batches'] });
+    for (const fn of [finalizeJob, markJobFailed, executionEnded]) this.geminiSecret.useKey(fn);
 
     const output = (name: string, value: string, description: string) =>
       new cdk.CfnOutput(this, name, { value, description });

@@ -18,6 +18,7 @@ import { BudgetReached, GeminiNotConfigured, JobNotFound, JobStateConflict } fro
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { typicalThoughtTokens } from '#platform/gemini/model-capabilities.ts';
 import { logger } from '#platform/powertools.ts';
+import { cancelJobBatches } from './batch-state.ts';
 import * as budgets from './budget-store.ts';
 import { type Estimate, estimateChunks, historyOf, roundUsd } from './estimate.ts';
 import {
@@ -328,6 +329,7 @@ export async function timeOut(
     kind?.list,
   );
   if (failed && options.stopExecution !== false) await stopExecution(job, 'Job timed out');
+  if (failed) await cancelJobBatches(failed, 'the job timed out');
   if (failed) await kind?.ended?.(failed);
   return failed ?? (await jobs.getJob(job.job_id)) ?? job;
 }
@@ -351,6 +353,7 @@ export async function markOrphaned(
     ['pending', 'running'],
     kind?.list,
   );
+  if (failed) await cancelJobBatches(failed, reason);
   if (failed) await kind?.ended?.(failed);
   return failed;
 }
@@ -376,6 +379,7 @@ export async function cancelJob(owner: string, jobId: string, kinds?: Kinds): Pr
     );
   }
   await stopExecution(job, 'Cancelled by request');
+  await cancelJobBatches(cancelled, 'the job was cancelled');
   return cancelled;
 }
 
@@ -383,6 +387,7 @@ export async function deleteJob(owner: string, jobId: string): Promise<void> {
   const job = await jobs.getJob(jobId);
   if (!job || job.owner !== owner) throw new JobNotFound(jobId);
   if (!isTerminal(job.status)) await stopExecution(job, 'Job deleted');
+  await cancelJobBatches(job, 'the job was deleted');
   await jobs.deleteJob(jobId);
 }
 

@@ -12,7 +12,7 @@ import { faultError, faultFor } from './faults.ts';
 import { checkKey, readJson, sendJson } from './http.ts';
 import { field, isRecord } from './json.ts';
 import { hashHex, unitFrom } from './random.ts';
-import type { BatchItem, BatchJob, SimulatorState } from './state.ts';
+import type { BatchFate, BatchItem, BatchJob, SimulatorState } from './state.ts';
 import { thinkingRefusal } from './thinking.ts';
 
 /** google.rpc.Status as it appears inside a resource: a gRPC code, not an HTTP status. */
@@ -33,11 +33,26 @@ const GRPC_CODES: Record<string, number> = {
   UNAVAILABLE: 14,
 };
 
+/**
+ * The REST API's BatchState names (the SDK maps them to JobState: `BATCH_STATE_FAILED` to
+ * `JOB_STATE_FAILED`, `BATCH_STATE_EXPIRED` to `JOB_STATE_EXPIRED`; `tJobState` in
+ * googleapis/js-genai src/_transformers.ts). Their meaning:
+ * https://ai.google.dev/gemini-api/docs/batch-api, "Monitoring job status".
+ */
 type BatchState =
   | 'BATCH_STATE_PENDING'
   | 'BATCH_STATE_RUNNING'
   | 'BATCH_STATE_SUCCEEDED'
-  | 'BATCH_STATE_CANCELLED';
+  | 'BATCH_STATE_FAILED'
+  | 'BATCH_STATE_CANCELLED'
+  | 'BATCH_STATE_EXPIRED';
+
+/**
+ * Inline requests: "suitable for smaller batches that keep the total request size under 20MB"
+ * (https://ai.google.dev/gemini-api/docs/batch-api, "Creating a batch job"); a bigger
+ * batchGenerateContent body is refused as Google's front end refuses an oversized payload.
+ */
+export const INLINE_BATCH_LIMIT_BYTES = 20 * 1024 * 1024;
 
 /** The share of a batch's time it spends pending before requests start being answered. */
 const BATCH_PENDING_SHARE = 0.2;
@@ -95,12 +110,14 @@ export async function createBatch(
 ): Promise<void> {
   const authError = checkKey(state.config, req, url);
   if (authError) return sendJson(res, authError.error.code, authError);
-  const body = await readJson(req);
+  const body = await readJson(req, INLINE_BATCH_LIMIT_BYTES);
   const { displayName, requests } = parseBatch(body, model);
   const { config } = state;
   const now = Date.now();
   const number = state.batchCount++;
-  const id = hashHex(config.seed, 'batch', number, now).slice(0, 24);
+  let id = hashHex(config.seed, 'batch', number, now).slice(0, 24);
+  // Numbers start again after a stats reset: never reuse the id of a batch still held.
+  while (state.batches.has(id)) id = hashHex(id, 'again').slice(0, 24);
   const job: BatchJob = {
     id,
     model,
@@ -117,17 +134,45 @@ export async function createBatch(
     succeeded: 0,
     failed: 0,
     cancelledAt: undefined,
+    fate: fateOf(config, number),
+    endCounted: false,
   };
   state.batches.set(id, job);
   state.stats.batches.created += 1;
   state.stats.batches.requests += job.requests.length;
   // Answered as created, before any time passes: pending, whatever batchLatencyMs says.
-  return sendJson(res, 200, batchOperation(job, now, 'BATCH_STATE_PENDING'));
+  return sendJson(res, 200, batchOperation(job, now, config.batchExpiryMs, 'BATCH_STATE_PENDING'));
 }
 
-/** Answers the requests whose time has come, in request order. */
+/** Whether the batch numbered `number` succeeds, fails as a whole, or is never done and expires. */
+function fateOf(config: EffectiveConfig, number: number): BatchFate {
+  if (number < config.expireFirstBatches) return 'expire';
+  if (number < config.expireFirstBatches + config.failFirstBatches) return 'fail';
+  if (config.batchFailureRate > 0 && unitFrom(config.seed, 'batch-failure', number) < config.batchFailureRate)
+    return 'fail';
+  return 'succeed';
+}
+
+/** When the batch is done (its last request answered), were it never to expire. */
+function doneAt(job: BatchJob): number {
+  return job.fate === 'expire' ? Number.POSITIVE_INFINITY : job.createdAt + job.durationMs;
+}
+
+/**
+ * Answers the requests whose time has come, in request order. A batch that fails or expires
+ * answers none: it ends without results, and nothing of it is billed.
+ */
 export function advance(state: SimulatorState, job: BatchJob, now: number): void {
   if (job.cancelledAt !== undefined) return;
+  if (job.fate !== 'succeed' || doneAt(job) > job.createdAt + state.config.batchExpiryMs) {
+    const ended = batchState(job, now, state.config.batchExpiryMs);
+    if (!job.endCounted && (ended === 'BATCH_STATE_FAILED' || ended === 'BATCH_STATE_EXPIRED')) {
+      job.endCounted = true;
+      if (ended === 'BATCH_STATE_FAILED') state.stats.batches.failedBatches += 1;
+      else state.stats.batches.expired += 1;
+    }
+    return;
+  }
   const total = job.requests.length;
   const elapsed = now - job.createdAt;
   const pendingFor = job.durationMs * BATCH_PENDING_SHARE;
@@ -185,19 +230,39 @@ function batchFailure(
   return { code: GRPC_CODES[status] ?? 2, message, ...(details ? { details } : {}) };
 }
 
-function batchState(job: BatchJob, now: number): BatchState {
+/** When a batch that is not done ends of its own accord: failed when its time is up, or expired. */
+function endOf(job: BatchJob, expiryMs: number): { at: number; state: BatchState } {
+  const expiresAt = job.createdAt + expiryMs;
+  const done = doneAt(job);
+  if (done > expiresAt) return { at: expiresAt, state: 'BATCH_STATE_EXPIRED' };
+  return { at: done, state: job.fate === 'fail' ? 'BATCH_STATE_FAILED' : 'BATCH_STATE_SUCCEEDED' };
+}
+
+function batchState(job: BatchJob, now: number, expiryMs: number): BatchState {
   if (job.cancelledAt !== undefined) return 'BATCH_STATE_CANCELLED';
-  if (job.results.length === job.requests.length && now - job.createdAt >= job.durationMs)
-    return 'BATCH_STATE_SUCCEEDED';
+  const end = endOf(job, expiryMs);
+  if (now >= end.at && (end.state !== 'BATCH_STATE_SUCCEEDED' || job.results.length === job.requests.length))
+    return end.state;
   return now - job.createdAt < job.durationMs * BATCH_PENDING_SHARE
     ? 'BATCH_STATE_PENDING'
     : 'BATCH_STATE_RUNNING';
 }
 
-function batchOperation(job: BatchJob, now: number, state = batchState(job, now)): Record<string, unknown> {
+/** google.rpc.Status of a batch that failed as a whole (an INTERNAL error, as a 500 would be). */
+const BATCH_FAILED_ERROR: RpcStatus = {
+  code: GRPC_CODES.INTERNAL ?? 13,
+  message: '[simulated] The batch failed: an internal error occurred while processing it.',
+};
+
+function batchOperation(
+  job: BatchJob,
+  now: number,
+  expiryMs: number,
+  state = batchState(job, now, expiryMs),
+): Record<string, unknown> {
   const name = `batches/${job.id}`;
-  const endedAt =
-    job.cancelledAt ?? (state === 'BATCH_STATE_SUCCEEDED' ? job.createdAt + job.durationMs : undefined);
+  const ended = state !== 'BATCH_STATE_PENDING' && state !== 'BATCH_STATE_RUNNING';
+  const endedAt = job.cancelledAt ?? (ended ? endOf(job, expiryMs).at : undefined);
   const total = job.requests.length;
   // int64 fields travel as strings in proto3 JSON, and zero counts are left out.
   const batchStats: Record<string, string> = { requestCount: String(total) };
@@ -226,8 +291,10 @@ function batchOperation(job: BatchJob, now: number, state = batchState(job, now)
   };
   if (endedAt !== undefined) operation.done = true;
   if (output) operation.response = { '@type': `${BATCH_TYPE_PREFIX}.GenerateContentBatchOutput`, ...output };
-  // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED).
+  // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED); a failed one
+  // with the Status of its failure, which the batch API guide says to read (`batch_job.error`).
   if (job.cancelledAt !== undefined) operation.error = { code: 1, message: 'Operation cancelled.' };
+  else if (state === 'BATCH_STATE_FAILED') operation.error = BATCH_FAILED_ERROR;
   return operation;
 }
 
@@ -262,14 +329,14 @@ export async function batchEndpoint(
   }
   if (route === 'POST cancel') {
     // Cancelling a batch that has ended changes nothing; one that has not ends it at once.
-    const current = batchState(job, now);
+    const current = batchState(job, now, state.config.batchExpiryMs);
     if (current === 'BATCH_STATE_PENDING' || current === 'BATCH_STATE_RUNNING') {
       job.cancelledAt = now;
       state.stats.batches.cancelled += 1;
     }
     return sendJson(res, 200, {});
   }
-  return sendJson(res, 200, batchOperation(job, now));
+  return sendJson(res, 200, batchOperation(job, now, state.config.batchExpiryMs));
 }
 
 function listBatches(state: SimulatorState, url: URL, now: number): Record<string, unknown> {
@@ -279,7 +346,7 @@ function listBatches(state: SimulatorState, url: URL, now: number): Record<strin
   const jobs = [...state.batches.values()];
   const page = jobs.slice(start, start + pageSize);
   for (const job of page) advance(state, job, now);
-  const operations = page.map((job) => batchOperation(job, now));
+  const operations = page.map((job) => batchOperation(job, now, state.config.batchExpiryMs));
   return start + pageSize < jobs.length
     ? { operations, nextPageToken: String(start + pageSize) }
     : { operations };

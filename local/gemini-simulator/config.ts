@@ -57,6 +57,21 @@ export interface SimulatorConfig {
    * pending for its first fifth, then running, its requests answered in proportion to the time.
    */
   batchLatencyMs?: number;
+  /**
+   * A batch not done this long after its creation ends BATCH_STATE_EXPIRED with no results; the
+   * Gemini API's window is 48 hours (https://ai.google.dev/gemini-api/docs/batch-api, "Monitoring
+   * job status"). Not scaled by latencyScale: it is the API's rule, not a latency.
+   */
+  batchExpiryMs?: number;
+  /**
+   * The first N batches created (after those expireFirstBatches holds) end BATCH_STATE_FAILED at
+   * the end of their batchLatencyMs; counted from the last stats reset.
+   */
+  failFirstBatches?: number;
+  /** Later batches end BATCH_STATE_FAILED at this rate (0..1), drawn from the seed. */
+  batchFailureRate?: number;
+  /** The first N batches created are never done, so they end BATCH_STATE_EXPIRED at batchExpiryMs. */
+  expireFirstBatches?: number;
 }
 
 export type EffectiveConfig = Required<
@@ -77,6 +92,10 @@ export const DEFAULT_CONFIG: EffectiveConfig = {
   embeddingLatencyMs: 0,
   injected429DelayMs: 2000,
   batchLatencyMs: 2000,
+  batchExpiryMs: 48 * 3_600_000,
+  failFirstBatches: 0,
+  batchFailureRate: 0,
+  expireFirstBatches: 0,
 };
 
 export class ConfigError extends Error {}
@@ -122,11 +141,20 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
       case 'hangMs':
       case 'injected429DelayMs':
       case 'batchLatencyMs':
+      case 'batchExpiryMs':
+      case 'failFirstBatches':
+      case 'expireFirstBatches':
         next[key] = unset ? DEFAULT_CONFIG[key] : finiteNumber(key, value);
         break;
       case 'thoughtsTokens':
         next.thoughtsTokens = unset ? undefined : finiteNumber(key, value);
         break;
+      case 'batchFailureRate': {
+        const rate = unset ? DEFAULT_CONFIG.batchFailureRate : finiteNumber(key, value);
+        if (rate > 1) throw new ConfigError('batchFailureRate must be between 0 and 1');
+        next.batchFailureRate = rate;
+        break;
+      }
       case 'embeddingDimensions':
         next.embeddingDimensions = unset ? DEFAULT_CONFIG.embeddingDimensions : finiteNumber(key, value, 1);
         break;

@@ -44,15 +44,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+/**
+ * The request body as a JSON object. A body past `maxBytes` is refused with 400
+ * INVALID_ARGUMENT, in the words Google's API front end uses for an oversized payload.
+ */
+export async function readJson(
+  req: IncomingMessage,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new HttpError(errorBody(400, 'INVALID_ARGUMENT', 'Request payload size exceeds the limit.'));
-    chunks.push(chunk as Buffer);
+    // Past the limit the rest is read and dropped: leaving the loop would destroy the socket,
+    // and the client would see a reset instead of the 400.
+    if (size <= maxBytes) chunks.push(chunk as Buffer);
   }
+  if (size > maxBytes)
+    throw new HttpError(
+      errorBody(400, 'INVALID_ARGUMENT', `Request payload size exceeds the limit: ${maxBytes} bytes.`),
+    );
   const text = Buffer.concat(chunks).toString('utf8');
   let parsed: unknown;
   try {

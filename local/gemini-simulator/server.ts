@@ -12,6 +12,7 @@ import { generateContent } from './generate-content.ts';
 import { readJson, sendJson } from './http.ts';
 import { checkModel } from './models.ts';
 import { emptyStats, newState, type SimulatorState, type SimulatorStats } from './state.ts';
+import { batchesNotFound, isServedMethod, notFoundForVersion, servedUnder } from './versions.ts';
 
 export interface GeminiSimulator {
   url: string;
@@ -24,9 +25,10 @@ export interface GeminiSimulator {
 
 export type SimulatorOptions = SimulatorConfig & { port?: number; host?: string };
 
-const ROUTE = /^\/(v1|v1beta|v1alpha)\/(?:models|tunedModels)\/([^/:]+):([A-Za-z]+)$/;
+/** Any version: which one serves which method is `versions.ts`'s to say. */
+const ROUTE = /^\/(v1[a-z0-9]*)\/(?:models|tunedModels)\/([^/:]+):([A-Za-z]+)$/;
 /** `batches`, `batches/{id}` and `batches/{id}:{action}`. */
-const BATCH_ROUTE = /^\/(?:v1|v1beta|v1alpha)\/batches(?:\/([^/:]+)(?::([A-Za-z]+))?)?$/;
+const BATCH_ROUTE = /^\/(v1[a-z0-9]*)\/batches(?:\/([^/:]+)(?::([A-Za-z]+))?)?$/;
 
 function snapshot(state: SimulatorState): SimulatorStats {
   // Batches progress with time, not with calls: bring them up to now before counting.
@@ -36,9 +38,11 @@ function snapshot(state: SimulatorState): SimulatorStats {
 }
 
 function resetStats(state: SimulatorState): void {
-  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota window too.
+  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota window too, and
+  // the batch numbering that failFirstBatches and expireFirstBatches count.
   state.stats = emptyStats(state.inFlight);
   state.callIndex = 0;
+  state.batchCount = 0;
   state.quotaWindow = [];
   state.embeddingQuotaWindow = [];
 }
@@ -78,14 +82,19 @@ async function route(
   if (url.pathname.startsWith('/__simulator/')) return admin(state, req, res, url.pathname);
   const batchMatch = BATCH_ROUTE.exec(url.pathname);
   if (batchMatch) {
-    const id = batchMatch[1] === undefined ? undefined : decodeURIComponent(batchMatch[1]);
-    return batchEndpoint(state, req, res, url, id, batchMatch[2]);
+    const version = batchMatch[1] ?? '';
+    if (!servedUnder('batches', version)) throw batchesNotFound(version, url.pathname);
+    const id = batchMatch[2] === undefined ? undefined : decodeURIComponent(batchMatch[2]);
+    return batchEndpoint(state, req, res, url, id, batchMatch[3]);
   }
   const match = ROUTE.exec(url.pathname);
+  const version = match?.[1] ?? '';
   const model = match?.[2] ? decodeURIComponent(match[2]) : undefined;
   const method = match?.[3];
   if (req.method !== 'POST' || model === undefined || method === undefined) throw notServed(req, url);
-  checkModel(model, match?.[1] ?? 'v1beta', method);
+  if (isServedMethod(method) && !servedUnder(method, version))
+    throw notFoundForVersion(model, version, method);
+  checkModel(model, version, method);
   if (method === 'batchGenerateContent') return createBatch(state, req, res, url, model);
   if (method === 'generateContent') {
     state.inFlight += 1;
@@ -119,6 +128,12 @@ export async function startGeminiSimulator(options: SimulatorOptions = {}): Prom
       sendJson(res, 500, INTERNAL());
     });
   });
+  // Node closes a keep-alive connection after 5 s idle; Google's front ends keep one far longer.
+  // With Node's default, a client that reuses a connection just as that timer fires (a test
+  // whose event loop was busy building a large batch for a few seconds) sees ECONNRESET, a
+  // failure the real API would not give it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);

@@ -62,6 +62,10 @@ export interface SimulatorStats {
 export interface BatchStats {
   created: number;
   cancelled: number;
+  /** Batches that ended BATCH_STATE_FAILED as a whole (no results, nothing billed). */
+  failedBatches: number;
+  /** Batches that ended BATCH_STATE_EXPIRED (not done within the expiry window; no results). */
+  expired: number;
   /** Inlined requests received in created batches. */
   requests: number;
   /** Of those, answered so far: with a response or with a per-request error. */
@@ -92,7 +96,13 @@ export interface BatchJob {
   succeeded: number;
   failed: number;
   cancelledAt: number | undefined;
+  /** Decided at creation: succeeds, fails as a whole, or is never done and expires. */
+  fate: BatchFate;
+  /** Set once a failed or expired end has been counted in the stats. */
+  endCounted: boolean;
 }
+
+export type BatchFate = 'succeed' | 'fail' | 'expire';
 
 export interface SimulatorState {
   config: EffectiveConfig;
@@ -141,6 +151,8 @@ export function emptyStats(inFlight: number): SimulatorStats {
     batches: {
       created: 0,
       cancelled: 0,
+      failedBatches: 0,
+      expired: 0,
       requests: 0,
       answered: 0,
       failed: 0,

@@ -53,6 +53,12 @@ const JOB_STORE = [
   'dynamodb:UpdateItem',
   'dynamodb:BatchWriteItem',
 ] as const;
+/** What ends a job in the pipeline ("Finalize job", "Mark job failed", the execution-ended rule). */
+const ENDS_JOBS: Grants = {
+  dynamodb: JOB_STORE,
+  s3: { read: ['content', 'batches'], write: ['batches'] },
+  secrets: ['webhookSecret', 'geminiKey'],
+};
 /** Plus DeleteItem: document-store.ts `deleteDocument`, saved-store.ts `deleteAssessment`. */
 const JOB_STORE_AND_DELETE = [...JOB_STORE, 'dynamodb:DeleteItem'] as const;
 /** The document store alone (document-store.ts, and the Gemini rate limiter): no batch calls. */
@@ -85,10 +91,11 @@ const EXPECTED: Record<HandlerRole, Grants> = {
   // the job's records by BatchWriteItem; dry runs BatchGet the checkpoint. Reads the career
   // level's chunk file (checkpoints/) and the sector and combined files (results/), writes
   // exports too large for a response under results/<owner>/exports/. /api-status and startJob
-  // read the Gemini key.
+  // read the Gemini key. Cancelling, deleting or reconciling a batch-mode job cancels its Gemini
+  // batches (jobs/batch-state.ts): its rounds state under batches/ (read and written).
   quizGeneratorApi: {
     dynamodb: JOB_STORE,
-    s3: { read: ['checkpoints', 'results'], write: ['results'] },
+    s3: { read: ['checkpoints', 'results', 'batches'], write: ['results', 'batches'] },
     states: RUNS_JOBS,
     secrets: ['geminiKey'],
   },
@@ -137,14 +144,16 @@ const EXPECTED: Record<HandlerRole, Grants> = {
     },
   },
   // lambdas/jobs/handlers/finalize-job.ts: the job record; a content job's completion webhook reads
-  // its request (content/) and signs with the owner's secret (job-events.ts).
-  finalizeJob: { dynamodb: JOB_STORE, s3: { read: ['content'] }, secrets: ['webhookSecret'] },
+  // its request (content/) and signs with the owner's secret (job-events.ts). A batch-mode job's
+  // Gemini batches still in flight are cancelled (jobs/batch-state.ts): its rounds state under
+  // batches/ (read and written) and the Gemini key.
+  finalizeJob: ENDS_JOBS,
   // lambdas/jobs/handlers/mark-job-failed.ts: as finalizeJob, for the failure webhook.
-  markJobFailed: { dynamodb: JOB_STORE, s3: { read: ['content'] }, secrets: ['webhookSecret'] },
+  markJobFailed: ENDS_JOBS,
   // lambdas/jobs/handlers/execution-ended.ts: markOrphaned updates the job record, and a content
   // job's failure webhook (contentJobEnded) reads its request (content/) and signs with the
-  // owner's secret, as finalizeJob does.
-  executionEnded: { dynamodb: JOB_STORE, s3: { read: ['content'] }, secrets: ['webhookSecret'] },
+  // owner's secret, as finalizeJob does; it cancels a batch-mode job's batches, as finalizeJob does.
+  executionEnded: ENDS_JOBS,
   // lambdas/jobs/handlers/generate-chunk.ts: chunk records, claims and the question bank (BatchWrite);
   // passages of a document (documents/) and earlier sections of a content job (content/);
   // writes quiz chunk files (checkpoints/), assessment chunk files (assessments/), content

@@ -337,10 +337,11 @@ describe('s3 grants', () => {
       's3:GetObject': ['content/*'],
       's3:PutObject': ['content/*'],
     });
-    // results/: exports too large for a response, under results/<owner>/exports/.
+    // results/: exports too large for a response, under results/<owner>/exports/; batches/: a
+    // batch-mode job's rounds state, when cancelling or reconciling the job cancels its batches.
     assert.deepEqual(s3ObjectGrants('quizGeneratorApi'), {
-      's3:GetObject': ['checkpoints/*', 'results/*'],
-      's3:PutObject': ['results/*'],
+      's3:GetObject': ['batches/*', 'checkpoints/*', 'results/*'],
+      's3:PutObject': ['batches/*', 'results/*'],
     });
     assert.deepEqual(s3ObjectGrants('assessmentsApi'), {
       's3:GetObject': ['assessments/*', 'documents/*'],
@@ -348,13 +349,18 @@ describe('s3 grants', () => {
       's3:DeleteObject': ['documents/*'],
     });
     // Planning a content job reads its request and writes the section plan; "Finalize job",
-    // "Mark job failed" and the execution-ended function read the request for the webhook URL.
+    // "Mark job failed" and the execution-ended function read the request for the webhook URL,
+    // and a batch-mode job's rounds state (batches/) to cancel its batches still in flight.
     assert.deepEqual(s3ObjectGrants('planChunks'), {
       's3:GetObject': ['content/*'],
       's3:PutObject': ['content/*'],
     });
     for (const role of ['finalizeJob', 'markJobFailed', 'executionEnded'] as const) {
-      assert.deepEqual(s3ObjectGrants(role), { 's3:GetObject': ['content/*'] }, role);
+      assert.deepEqual(
+        s3ObjectGrants(role),
+        { 's3:GetObject': ['batches/*', 'content/*'], 's3:PutObject': ['batches/*'] },
+        role,
+      );
     }
     for (const role of ['deadLetter', 'healthApi'] as const) {
       assert.deepEqual(s3ObjectGrants(role), {}, role);

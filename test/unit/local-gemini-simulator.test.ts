@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError, GoogleGenAI, Type } from '@google/genai';
 import { describe, it } from 'vitest';
+import { GEMINI_API_VERSION } from '#platform/gemini/api-version.ts';
 import {
   type GeminiSimulator,
   type SimulatorConfig,
@@ -62,7 +63,11 @@ async function withSimulator(
 ): Promise<void> {
   const sim = await startGeminiSimulator(config);
   try {
-    await fn(sim, new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: sim.url } }));
+    // On the service's API version: the Batch API is served under v1beta only.
+    await fn(
+      sim,
+      new GoogleGenAI({ apiKey: KEY, apiVersion: GEMINI_API_VERSION, httpOptions: { baseUrl: sim.url } }),
+    );
   } finally {
     await sim.close();
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Type } from '@google/genai';
+import { GoogleGenAI, Type } from '@google/genai';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type BatchProgress,
@@ -8,6 +8,10 @@ import {
   cancelBatch,
   deleteBatch,
   getBatch,
+  INLINE_BATCH_LIMIT_BYTES,
+  INLINE_BATCH_TARGET_BYTES,
+  inlineBytes,
+  splitForInlineLimit,
   submitBatch,
 } from '#platform/gemini/batch-client.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';
@@ -264,5 +268,66 @@ describe('Gemini batch client', () => {
       }),
     );
     assert.match(duplicate.message, /unique/);
+  });
+});
+
+describe('the pinned API version', () => {
+  it('sends batch calls under v1beta: the SDK default (v1) has no Batch API and answers 404', async () => {
+    sim.configure({ batchLatencyMs: 0, faults: undefined });
+    const sdkDefault = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: sim.url } });
+    const refused = await sdkDefault.batches
+      .create({ model: MODEL, src: [{ contents: 'hi' }], config: { displayName: 'default version' } })
+      .then(
+        () => assert.fail('the SDK default version must not serve batches'),
+        (e: unknown) => e as { status?: number },
+      );
+    assert.equal(refused.status, 404);
+
+    const { name } = await submitBatch({
+      apiKey: KEY,
+      model: MODEL,
+      displayName: 'pinned',
+      requests: requests(1),
+    });
+    assert.equal((await pollUntilDone(name)).state, 'succeeded');
+  });
+});
+
+describe('the inline size limit', () => {
+  it('splits requests past 20 MB into batches that Gemini accepts, in order, none left out', async () => {
+    sim.configure({ batchLatencyMs: 60_000, faults: undefined });
+    const big = requests(24).map((r, i) => ({ ...r, prompt: `${i} ${'x'.repeat(900_000)}` }));
+    const total = big.reduce((sum, r) => sum + inlineBytes(r, MODEL), 0);
+    assert.ok(total > INLINE_BATCH_LIMIT_BYTES, `${total} bytes pass the limit`);
+
+    await rejection(submitBatch({ apiKey: KEY, model: MODEL, displayName: 'all at once', requests: big }));
+    const groups = splitForInlineLimit(big, MODEL);
+    assert.equal(groups.length, 2);
+    assert.deepEqual(
+      groups.flat().map((r) => r.key),
+      big.map((r) => r.key),
+    );
+    const before = sim.stats().batches.created;
+    for (const [i, group] of groups.entries()) {
+      assert.ok(group.reduce((sum, r) => sum + inlineBytes(r, MODEL), 0) <= INLINE_BATCH_TARGET_BYTES);
+      // The simulator refuses a body over 20 MB as Gemini does: each part is under it on the wire.
+      const { name } = await submitBatch({
+        apiKey: KEY,
+        model: MODEL,
+        displayName: `part ${i + 1}`,
+        requests: group,
+      });
+      await cancelBatch(KEY, name);
+    }
+    assert.equal(sim.stats().batches.created - before, 2);
+  });
+
+  it('refuses a single request too big for any batch', () => {
+    const [one] = requests(1);
+    assert.ok(one);
+    assert.throws(
+      () => splitForInlineLimit([{ ...one, prompt: 'x'.repeat(INLINE_BATCH_LIMIT_BYTES) }], MODEL),
+      (e: unknown) => e instanceof ModelCallError && e.kind === 'permanent' && /alone is/.test(e.message),
+    );
   });
 });

@@ -5,21 +5,38 @@
  * done. Each call either checks the batch in flight (and shows its progress on the job), takes
  * in its answers when it has finished, or submits the next round: one request per chunk still
  * short of questions, each asking only for what is missing and why the last ones were rejected,
- * up to the same number of calls per chunk as interactive generation. Every answer goes through
- * the same quality gate and question bank. Where the rounds stand is kept in S3, so a call that
- * fails is simply made again.
+ * up to the same number of calls per chunk as interactive generation. A round too big for one
+ * batch of inline requests (20 MB) goes as several. Every answer goes through the same quality
+ * gate and question bank. A batch that fails or expires as a whole gives its chunks another
+ * round, like a failed request. Where the rounds stand is kept in S3 (`../batch-state.ts`), so a
+ * call that fails is simply made again; a job that ended meanwhile has its batches cancelled.
  */
 import type { Context } from 'aws-lambda';
 import type { ChunkResult, PlanOutput } from '#contract/pipeline.ts';
 import { keptByThisJob, kindOf } from '#kinds';
 import { generationSettings } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
-import { type BatchResult, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
+import {
+  type BatchRequest,
+  type BatchResult,
+  type BatchStatus,
+  getBatch,
+  INLINE_BATCH_TARGET_BYTES,
+  splitForInlineLimit,
+  submitBatch,
+} from '#platform/gemini/batch-client.ts';
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
+import {
+  type BatchJobState,
+  type ChunkState,
+  cancelInFlight,
+  loadBatchState,
+  saveBatchState,
+} from '../batch-state.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
 import {
@@ -39,32 +56,17 @@ import {
   nextCall,
   outcomeOf,
   type RepairSpec,
-  type RepairState,
   wantsCall,
 } from '../repair-loop.ts';
 import * as results from '../results-store.ts';
 
 const settings = generationSettings();
 
-/** Rounds in which a chunk's request may fail as a whole (quota, 5xx) before the chunk fails. */
+/**
+ * Rounds in which a chunk's request may fail as a whole (quota, 5xx, or its batch failing or
+ * expiring) before the chunk fails.
+ */
 const MAX_FAILED_REQUESTS = 3;
-
-interface ChunkState {
-  status: 'open' | 'completed' | 'failed';
-  repair: RepairState<Question>;
-  failed_requests: number;
-  reservation?: budgets.Reservation;
-  error?: string;
-  questions?: number;
-}
-
-export interface BatchJobState {
-  job_id: string;
-  round: number;
-  batch_name: string | null;
-  submitted_at: string | null;
-  chunks: Record<string, ChunkState>;
-}
 
 export interface BatchRoundOutput {
   done: boolean;
@@ -73,8 +75,6 @@ export interface BatchRoundOutput {
   /** When done: every planned chunk's outcome, for "Assemble results". */
   chunk_results?: ChunkResult[];
 }
-
-const stateKey = (owner: string, jobId: string) => s3Keys.batchState(owner, jobId);
 
 /** How the job's kind generates in batch rounds; only kinds that offer batch mode start such jobs. */
 function batchOf(job: JobRecord): BatchGeneration {
@@ -87,7 +87,7 @@ function newState(input: PlanOutput): BatchJobState {
   const chunks: Record<string, ChunkState> = {};
   for (const key of input.chunks)
     chunks[key] = { status: 'open', repair: newRepairState(), failed_requests: 0 };
-  return { job_id: input.job_id, round: 0, batch_name: null, submitted_at: null, chunks };
+  return { job_id: input.job_id, round: 0, batches: [], submitted_at: null, chunks };
 }
 
 function chunkInput(job: JobRecord, chunkKey: string, apiKey: string): GenerateChunkInput {
@@ -184,8 +184,18 @@ async function failChunk(
   });
 }
 
-/** Takes in a finished batch: each answer through the gate, then the chunks that are done. */
-async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchResult[], apiKey: string) {
+/**
+ * Takes in a round whose batches have all ended: each answer through the gate, then the chunks
+ * that are done. A chunk whose batch ended without results (`withoutResults`: failed, expired,
+ * cancelled) or whose request failed gets another round, up to MAX_FAILED_REQUESTS.
+ */
+async function takeAnswers(
+  job: JobRecord,
+  state: BatchJobState,
+  found: BatchResult[],
+  withoutResults: Map<string, string>,
+  apiKey: string,
+) {
   const byKey = new Map(found.map((r) => [r.key, r]));
   for (const [key, chunk] of Object.entries(state.chunks)) {
     if (chunk.status !== 'open') continue;
@@ -210,15 +220,59 @@ async function takeAnswers(job: JobRecord, state: BatchJobState, found: BatchRes
       await keepRaw(job, key, chunk.repair.calls, result.answer);
       if (!wantsCall(spec, chunk.repair)) await endChunk(job, key, chunk, apiKey, spec);
     } else {
-      const reason = result?.error
-        ? `the batch request failed: ${result.error.code} ${result.error.message}`
-        : 'the batch returned no answer for this chunk';
+      const reason =
+        withoutResults.get(key) ??
+        (result?.error
+          ? `the batch request failed: ${result.error.code} ${result.error.message}`
+          : 'the batch returned no answer for this chunk');
       failedRequest(chunk, reason);
       if (result?.error?.kind === 'permanent' || chunk.failed_requests >= MAX_FAILED_REQUESTS) {
         await failChunk(job, key, chunk, `${reason} (after ${chunk.failed_requests} rounds)`, 0);
       }
     }
   }
+}
+
+/** Why a batch that ended without results gave its chunks nothing. */
+function withoutResultsReason(status: BatchStatus): string {
+  if (status.state === 'expired')
+    // https://ai.google.dev/gemini-api/docs/batch-api, "Monitoring job status".
+    return 'the batch expired: Gemini did not finish it within 48 hours';
+  return `the batch ${status.state}${status.error ? `: ${status.error.code} ${status.error.message}` : ''}`;
+}
+
+/**
+ * Looks at the round's batches: while any is pending or running, shows their progress on the
+ * job and says so; once all have ended, takes in what they answered and forgets them.
+ */
+async function pollRound(job: JobRecord, state: BatchJobState, apiKey: string): Promise<'waiting' | 'ended'> {
+  const looked: { keys: string[]; status: BatchStatus }[] = [];
+  for (const batch of state.batches)
+    looked.push({ keys: batch.keys, status: await getBatch(apiKey, batch.name) });
+  const running = looked.filter(({ status }) => status.state === 'pending' || status.state === 'running');
+  if (running.length > 0) {
+    const answered = looked.reduce(
+      (sum, { status }) => sum + status.stats.succeeded + status.stats.failed,
+      0,
+    );
+    const total = looked.reduce((sum, { status }) => sum + status.stats.total, 0);
+    const batches = looked.length > 1 ? ` in ${looked.length} batches` : '';
+    await jobs.setProgressMessage(
+      job.job_id,
+      `Batch round ${state.round}: ${answered} of ${total} requests answered${batches} (${progressOf(state)})`,
+    );
+    return 'waiting';
+  }
+  const found: BatchResult[] = [];
+  const withoutResults = new Map<string, string>();
+  for (const { keys, status } of looked) {
+    logger.info('Batch ended', { round: state.round, batch: status.name, state: status.state });
+    if (status.state === 'succeeded') found.push(...(status.results ?? []));
+    else for (const key of keys) withoutResults.set(key, withoutResultsReason(status));
+  }
+  await takeAnswers(job, state, found, withoutResults, apiKey);
+  state.batches = [];
+  return 'ended';
 }
 
 async function keepRaw(job: JobRecord, key: string, call: number, answer: ModelAnswer): Promise<void> {
@@ -231,23 +285,36 @@ async function keepRaw(job: JobRecord, key: string, call: number, answer: ModelA
   });
 }
 
-/** Submits the next round: one request per open chunk, each reserved against the budgets first. */
-async function submitRound(job: JobRecord, state: BatchJobState, apiKey: string): Promise<number> {
+/**
+ * Submits the next round: one request per open chunk, each reserved against the budgets first
+ * (once per chunk: a chunk asked again keeps the reservation it has, settled when it ends), as
+ * one batch or, past the inline size limit, several. Each batch is in `state` as soon as it is
+ * submitted, so a failure half-way leaves nothing untracked; the chunks it did not reach have no
+ * answer when the round ends, and go again in the next.
+ */
+async function submitRound(
+  job: JobRecord,
+  state: BatchJobState,
+  apiKey: string,
+  inlineTargetBytes: number,
+): Promise<number> {
   const kind = kindOf(job.job_type);
   const batch = batchOf(job);
-  const requests = [];
+  const requests: BatchRequest[] = [];
   for (const [key, chunk] of Object.entries(state.chunks)) {
     if (chunk.status !== 'open') continue;
-    const reserved = await budgets.reserve(
-      job,
-      chunkReserveUsd(job, key, settings, kind, { batch: true }),
-      job.monthly_budget_usd ?? null,
-    );
-    if (!reserved.ok) {
-      await failChunk(job, key, chunk, reserved.reason, 0);
-      continue;
+    if (!chunk.reservation) {
+      const reserved = await budgets.reserve(
+        job,
+        chunkReserveUsd(job, key, settings, kind, { batch: true }),
+        job.monthly_budget_usd ?? null,
+      );
+      if (!reserved.ok) {
+        await failChunk(job, key, chunk, reserved.reason, 0);
+        continue;
+      }
+      chunk.reservation = reserved.reservation;
     }
-    chunk.reservation = reserved.reservation;
     const spec = await batch.open(
       chunkInput(job, key, apiKey),
       chunk.repair.kept.map((q) => q.id),
@@ -262,15 +329,20 @@ async function submitRound(job: JobRecord, state: BatchJobState, apiKey: string)
     });
   }
   if (requests.length === 0) return 0;
-  const { name } = await submitBatch({
-    apiKey,
-    model: job.model,
-    displayName: `quizgen ${job.job_id} round ${state.round + 1}`,
-    requests,
-  });
-  state.round += 1;
-  state.batch_name = name;
-  state.submitted_at = new Date().toISOString();
+  const groups = splitForInlineLimit(requests, job.model, inlineTargetBytes);
+  const round = state.round + 1;
+  for (const [i, group] of groups.entries()) {
+    const part = groups.length > 1 ? ` part ${i + 1} of ${groups.length}` : '';
+    const { name } = await submitBatch({
+      apiKey,
+      model: job.model,
+      displayName: `quizgen ${job.job_id} round ${round}${part}`,
+      requests: group,
+    });
+    state.round = round;
+    state.submitted_at = new Date().toISOString();
+    state.batches.push({ name, keys: group.map((r) => r.key) });
+  }
   return requests.length;
 }
 
@@ -288,49 +360,66 @@ function resultsOf(state: BatchJobState): ChunkResult[] {
   );
 }
 
-export async function runBatchRound(input: PlanOutput, _context?: Context): Promise<BatchRoundOutput> {
+export interface BatchRoundOptions {
+  /** How full one batch of inline requests may get; the 20 MB limit less a margin by default. */
+  inlineTargetBytes?: number;
+}
+
+export async function runBatchRound(
+  input: PlanOutput,
+  _context?: Context,
+  options: BatchRoundOptions = {},
+): Promise<BatchRoundOutput> {
   const job = await jobs.getJob(input.job_id);
   if (!job) throw new Error(`Job ${input.job_id} does not exist`);
   const apiKey = await geminiApiKey();
   if (!apiKey) throw new Error('GEMINI_API_KEY not configured');
-  const key = stateKey(job.owner, job.job_id);
-  const state = (await results.getJson<BatchJobState>(key)) ?? newState(input);
+  const state = (await loadBatchState(job)) ?? newState(input);
   const wait = settings.batchPollSeconds;
+  const done = (): BatchRoundOutput => ({
+    done: true,
+    round: state.round,
+    wait_seconds: 0,
+    chunk_results: resultsOf(state),
+  });
 
-  if (state.batch_name && !isTerminal(job.status)) {
-    const batch = await getBatch(apiKey, state.batch_name);
-    if (batch.state === 'pending' || batch.state === 'running') {
-      await jobs.setProgressMessage(
-        job.job_id,
-        `Batch round ${state.round}: ${batch.stats.succeeded + batch.stats.failed} of ${batch.stats.total} requests answered (${progressOf(state)})`,
-      );
+  if (isTerminal(job.status)) {
+    // Ended (cancelled, timed out) while a round ran: whatever the ending did not cancel, this does.
+    await cancelInFlight(job, state, apiKey, `the job is ${job.status}`);
+    await saveBatchState(job, state);
+    return done();
+  }
+
+  if (state.batches.length > 0) {
+    if ((await pollRound(job, state, apiKey)) === 'waiting')
       return { done: false, round: state.round, wait_seconds: wait };
-    }
-    logger.info('Batch round ended', { round: state.round, batch: state.batch_name, state: batch.state });
-    if (batch.state === 'succeeded') await takeAnswers(job, state, batch.results ?? [], apiKey);
-    else {
-      for (const [chunkKey, chunk] of Object.entries(state.chunks)) {
-        if (chunk.status !== 'open') continue;
-        failedRequest(chunk, `the batch ${batch.state}${batch.error ? `: ${batch.error.message}` : ''}`);
-        if (chunk.failed_requests >= MAX_FAILED_REQUESTS) {
-          await failChunk(job, chunkKey, chunk, `the batch ${batch.state} ${chunk.failed_requests} times`, 0);
-        }
-      }
-    }
-    state.batch_name = null;
-    await results.putJson(key, state);
+    await saveBatchState(job, state);
   }
 
-  const submitted = isTerminal(job.status) ? 0 : await submitRound(job, state, apiKey);
-  await results.putJson(key, state);
-  if (submitted > 0) {
-    await jobs.setProgressMessage(
-      job.job_id,
-      `Batch round ${state.round}: ${submitted} requests submitted to Gemini`,
-    );
-    return { done: false, round: state.round, wait_seconds: wait };
+  let submitted = 0;
+  try {
+    submitted = await submitRound(job, state, apiKey, options.inlineTargetBytes ?? INLINE_BATCH_TARGET_BYTES);
+  } finally {
+    await saveBatchState(job, state);
   }
-  return { done: true, round: state.round, wait_seconds: 0, chunk_results: resultsOf(state) };
+  if (submitted === 0) return done();
+  // A cancel that read the state before this round was saved found nothing to cancel.
+  const now = await jobs.getJob(job.job_id);
+  if (!now || isTerminal(now.status)) {
+    await cancelInFlight(
+      job,
+      state,
+      apiKey,
+      `the job ended (${now?.status ?? 'deleted'}) as its round was submitted`,
+    );
+    await saveBatchState(job, state);
+    return done();
+  }
+  await jobs.setProgressMessage(
+    job.job_id,
+    `Batch round ${state.round}: ${submitted} requests submitted to Gemini`,
+  );
+  return { done: false, round: state.round, wait_seconds: wait };
 }
 
 export const handler = withPowertools(runBatchRound);

@@ -4,6 +4,7 @@ import { type FinalizeInput, flatChunkResults } from '#contract/pipeline.ts';
 import { kindOf } from '#kinds';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
+import { cancelJobBatches } from '../batch-state.ts';
 import { timeOut } from '../job-service.ts';
 import * as jobs from '../job-store.ts';
 import { budgetStop, failureMessage, summarize } from '../summary.ts';
@@ -47,6 +48,8 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
     ['pending', 'running'],
     kind.list,
   );
+  // The rounds ended before "Finalize job"; a batch still listed (a round cut short) is cancelled.
+  if (finished) await cancelJobBatches(finished, `the job ${finished.status}`);
   if (finished) await kind.ended?.(finished);
   logger.info('Job finished', {
     job_id: input.job_id,

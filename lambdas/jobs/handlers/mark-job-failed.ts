@@ -3,6 +3,7 @@
 import type { MarkFailedInput } from '#contract/pipeline.ts';
 import { kindOf } from '#kinds';
 import { withPowertools } from '#platform/middleware.ts';
+import { cancelJobBatches } from '../batch-state.ts';
 import * as jobs from '../job-store.ts';
 import { readableCause } from '../summary.ts';
 
@@ -22,6 +23,8 @@ export async function markJobFailed(input: MarkFailedInput): Promise<{ status: s
     ['pending', 'running'],
     kind.list,
   );
+  // A batch-mode job failing mid-round leaves its batch running at Gemini, billed, unless cancelled.
+  if (updated) await cancelJobBatches(updated, 'the job failed');
   if (updated) await kind.ended?.(updated);
   return { status: updated?.status ?? job.status };
 }

@@ -14,6 +14,7 @@ import {
   ApiError,
   type BatchJob,
   GenerateContentResponse,
+  type InlinedRequest,
   type InlinedResponse,
   JobState,
 } from '@google/genai';
@@ -30,6 +31,21 @@ import type { ThinkingLevel } from './model-capabilities.ts';
 
 /** Each batch call is a small control-plane request; the work itself happens at Google. */
 const CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * Inline requests are for batches "that keep the total request size under 20MB"
+ * (https://ai.google.dev/gemini-api/docs/batch-api, "Creating a batch job"); a bigger
+ * batchGenerateContent body is refused with 400 INVALID_ARGUMENT.
+ */
+export const INLINE_BATCH_LIMIT_BYTES = 20 * 1024 * 1024;
+/**
+ * What one batch is filled to, measured by `inlineBytes`: the limit less a tenth for what the
+ * SDK adds on the wire (each request wrapped in `request`, its text in `contents[].parts[]`,
+ * `config` renamed) and for the envelope.
+ */
+export const INLINE_BATCH_TARGET_BYTES = Math.floor(INLINE_BATCH_LIMIT_BYTES * 0.9);
+/** The wire form's wrapping of one request, beyond its JSON as `srcOf` builds it. */
+const WIRE_OVERHEAD_BYTES = 256;
 
 export interface BatchRequest {
   /** Names the request's result; unique within a batch. */
@@ -83,20 +99,68 @@ export interface BatchStatus {
   error?: { code: number; message: string };
 }
 
+/** A request as the SDK takes it in `batches.create({ src })`. */
+function srcOf(request: BatchRequest, model: string): InlinedRequest {
+  return {
+    contents: request.prompt,
+    // Results are matched by key: Gemini does not promise to keep request order.
+    metadata: { key: request.key },
+    config: generationConfigFor({ ...request, model }),
+  };
+}
+
+/** About how many bytes a request to `model` adds to a batchGenerateContent body (a little over). */
+export function inlineBytes(request: BatchRequest, model: string): number {
+  return Buffer.byteLength(JSON.stringify(srcOf(request, model)), 'utf8') + WIRE_OVERHEAD_BYTES;
+}
+
+/**
+ * The requests in order, cut into groups that each fit one batch of inline requests: a round
+ * too big for one batch goes to Gemini as several (the batch API guide's own advice for large
+ * work is smaller batches). A single request too big for any batch cannot be sent inline at all.
+ */
+export function splitForInlineLimit(
+  requests: BatchRequest[],
+  model: string,
+  targetBytes = INLINE_BATCH_TARGET_BYTES,
+): BatchRequest[][] {
+  const groups: BatchRequest[][] = [];
+  let current: BatchRequest[] = [];
+  let size = 0;
+  for (const request of requests) {
+    const bytes = inlineBytes(request, model);
+    if (bytes > targetBytes)
+      throw new ModelCallError(
+        'permanent',
+        `The batch request ${request.key} alone is ${bytes} bytes, more than a batch of inline requests may carry (${targetBytes})`,
+      );
+    if (current.length > 0 && size + bytes > targetBytes) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(request);
+    size += bytes;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 export async function submitBatch(input: SubmitBatchInput): Promise<{ name: string }> {
   if (input.requests.length === 0) throw new ModelCallError('permanent', 'submitBatch: no requests');
   const keys = new Set(input.requests.map((r) => r.key));
   if (keys.size !== input.requests.length || keys.has(''))
     throw new ModelCallError('permanent', 'submitBatch: request keys must be non-empty and unique');
+  const bytes = input.requests.reduce((sum, request) => sum + inlineBytes(request, input.model), 0);
+  if (bytes > INLINE_BATCH_TARGET_BYTES)
+    throw new ModelCallError(
+      'permanent',
+      `submitBatch: ${bytes} bytes of inline requests pass the 20 MB limit of one batch; send them as several (splitForInlineLimit)`,
+    );
   const job = await call('submitBatch', () =>
     clientFor(input.apiKey, CALL_TIMEOUT_MS).batches.create({
       model: input.model,
-      src: input.requests.map((request) => ({
-        contents: request.prompt,
-        // Results are matched by key: Gemini does not promise to keep request order.
-        metadata: { key: request.key },
-        config: generationConfigFor({ ...request, model: input.model }),
-      })),
+      src: input.requests.map((request) => srcOf(request, input.model)),
       config: { displayName: input.displayName },
     }),
   );
@@ -129,10 +193,11 @@ export async function getBatch(apiKey: string, name: string): Promise<BatchStatu
   return status;
 }
 
-export async function cancelBatch(apiKey: string, name: string): Promise<void> {
+/** `timeoutMs` bounds the call where the caller has little time (an API request ending a job). */
+export async function cancelBatch(apiKey: string, name: string, timeoutMs = CALL_TIMEOUT_MS): Promise<void> {
   const batchName = toBatchName(name);
   await call(`cancelBatch ${batchName}`, () =>
-    clientFor(apiKey, CALL_TIMEOUT_MS).batches.cancel({ name: batchName }),
+    clientFor(apiKey, timeoutMs).batches.cancel({ name: batchName }),
   );
 }
 

@@ -11,6 +11,7 @@ import {
   ThinkingLevel as SdkThinkingLevel,
 } from '@google/genai';
 import { ENV, optionalEnv } from '../config.ts';
+import { GEMINI_API_VERSION } from './api-version.ts';
 import { capabilitiesOf, type ThinkingLevel, thinkingLevelFor } from './model-capabilities.ts';
 import type { TokenUsage } from './pricing.ts';
 import { waitForSlot } from './rate-limiter.ts';
@@ -58,8 +59,9 @@ export interface ModelAnswer {
 const clients = new Map<string, GoogleGenAI>();
 
 /**
- * One SDK client per key, endpoint and timeout, reused across calls. The SDK's own retries stay
- * off: they ignore RetryInfo and the shared requests-per-minute budget.
+ * One SDK client per key, endpoint and timeout, reused across calls, always on the pinned API
+ * version (`api-version.ts`: the SDK's own default, v1, has no Batch API). The SDK's own retries
+ * stay off: they ignore RetryInfo and the shared requests-per-minute budget.
  */
 export function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
   const baseUrl = optionalEnv(ENV.geminiBaseUrl);
@@ -68,6 +70,7 @@ export function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
   if (!client) {
     client = new GoogleGenAI({
       apiKey,
+      apiVersion: GEMINI_API_VERSION,
       httpOptions: { ...(baseUrl ? { baseUrl } : {}), timeout: timeoutMs, retryOptions: { attempts: 1 } },
     });
     clients.set(cacheKey, client);
