@@ -85,7 +85,7 @@ describe('npm run smoke:gemini', () => {
     assert.equal(Number(summary[3]), stats.promptTokens);
     assert.equal(Number(summary[4]), stats.candidatesTokens);
     assert.equal(Number(summary[5]), stats.thoughtsTokens);
-    assert.deepEqual(stats.embeddings, { requests: 1, texts: 2, rejected: 0, failed: 0 });
+    assert.deepEqual(stats.embeddings, { requests: 1, texts: 2, rejected: 0, failed: 0, throttled: 0 });
     assert.equal(stats.batches.created, 1);
     assert.equal(stats.batches.requests, 2);
     assert.equal(stats.batches.cancelled, 1);

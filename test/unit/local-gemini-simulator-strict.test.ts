@@ -13,7 +13,7 @@ import {
   startGeminiSimulator,
 } from '../../local/gemini-simulator/index.ts';
 
-const MODEL = 'gemini-test-flash';
+const MODEL = 'gemini-3.8-flash';
 const KEY = 'test-key';
 const TWENTY_MB = 20 * 1024 * 1024;
 
@@ -108,7 +108,7 @@ describe('API versions', () => {
         const answer = await client(version).models.generateContent({ model: MODEL, contents: 'hi' });
         assert.ok(answer.text, version);
         const embedded = await client(version).models.embedContent({
-          model: 'text-embedding-004',
+          model: 'gemini-embedding-001',
           contents: ['one', 'two'],
         });
         assert.equal(embedded.embeddings?.length, 2, version);
@@ -118,7 +118,7 @@ describe('API versions', () => {
       );
       assert.equal(generate.status, 404);
       assert.match(bodyOf(generate).error.message, /not found for API version v1alpha/);
-      const embed = await postJson(sim, '/v1alpha/models/text-embedding-004:embedContent', {
+      const embed = await postJson(sim, '/v1alpha/models/gemini-embedding-001:embedContent', {
         content: { parts: [{ text: 'one' }] },
       });
       assert.equal(embed.status, 404);

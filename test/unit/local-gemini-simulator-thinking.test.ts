@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError, GoogleGenAI, ThinkingLevel, Type } from '@google/genai';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import { GEMINI_API_VERSION } from '#platform/gemini/api-version.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 
 const KEY = 'test-key';
@@ -28,7 +29,12 @@ let ai: GoogleGenAI;
 
 beforeAll(async () => {
   sim = await startGeminiSimulator({ apiKey: KEY });
-  ai = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: sim.url, retryOptions: { attempts: 1 } } });
+  // The service's pinned version: the Batch API is served only under v1beta.
+  ai = new GoogleGenAI({
+    apiKey: KEY,
+    apiVersion: GEMINI_API_VERSION,
+    httpOptions: { baseUrl: sim.url, retryOptions: { attempts: 1 } },
+  });
 });
 
 afterAll(async () => {
