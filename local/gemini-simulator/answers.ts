@@ -7,6 +7,7 @@ import type { FaultKind } from './config.ts';
 import { shapeCandidate, spoilAnswer } from './faults.ts';
 import { asCount, field, isRecord } from './json.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
+import { promptFeedbackFor } from './refusals.ts';
 import { type GenContext, generate, generateString } from './schema-answers.ts';
 import type { Outcome, SimulatorState } from './state.ts';
 
@@ -80,6 +81,22 @@ export function answerFor(
     counters: new Map(),
     sites: { enums: [], arrays: [] },
   };
+  const responseId = sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22);
+  if (fault === 'blockedPrompt') {
+    // A blocked prompt is answered before any generation: no candidates, only prompt tokens.
+    return {
+      outcome: 'blocked',
+      promptTokens,
+      candidatesTokens: 0,
+      thoughtsTokens: 0,
+      response: {
+        promptFeedback: promptFeedbackFor(config.blockReason),
+        usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
+        modelVersion: model,
+        responseId,
+      },
+    };
+  }
   let text: string;
   if (schema) {
     const answer = generate(schema, ctx, 'response');
@@ -88,7 +105,7 @@ export function answerFor(
   } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });
   else text = generateString({}, ctx, 'response');
 
-  const { outcome, finishReason, parts, safetyRatings } = shapeCandidate(text, fault);
+  const { outcome, finishReason, parts, safetyRatings } = shapeCandidate(text, fault, config.stopReason);
   const candidatesTokens = parts ? tokensFor(parts.reduce((n, p) => n + p.text.length, 0)) : 0;
   const thinkingBudget = asCount(
     field(field(generationConfig, 'thinkingConfig') as Record<string, unknown>, 'thinkingBudget'),
@@ -114,7 +131,7 @@ export function answerFor(
         thoughtsTokenCount: thoughtsTokens,
       },
       modelVersion: model,
-      responseId: sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22),
+      responseId,
     },
   };
 }

@@ -3,6 +3,7 @@
  * of setting them goes through (start options, `configure()`, the admin endpoint, the CLI).
  */
 import { isRecord } from './json.ts';
+import { BLOCK_REASONS, type BlockReason, STOP_REASONS, type StopReason } from './refusals.ts';
 
 export const FAULT_KINDS = [
   'error429',
@@ -12,6 +13,8 @@ export const FAULT_KINDS = [
   'malformedJson',
   'truncated',
   'safety',
+  'blockedPrompt',
+  'policyStop',
   'badItems',
   'nearDuplicate',
 ] as const;
@@ -49,6 +52,10 @@ export interface SimulatorConfig {
    * pending for its first fifth, then running, its requests answered in proportion to the time.
    */
   batchLatencyMs?: number;
+  /** The `promptFeedback.blockReason` a `blockedPrompt` fault answers with. */
+  blockReason?: BlockReason;
+  /** The `finishReason` a `policyStop` fault ends its candidate with. */
+  stopReason?: StopReason;
 }
 
 export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>> &
@@ -68,6 +75,8 @@ export const DEFAULT_CONFIG: EffectiveConfig = {
   injected429DelayMs: 2000,
   thoughtsTokens: 0,
   batchLatencyMs: 2000,
+  blockReason: 'SAFETY',
+  stopReason: 'RECITATION',
 };
 
 export class ConfigError extends Error {}
@@ -115,6 +124,14 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
       case 'batchLatencyMs':
         next[key] = unset ? DEFAULT_CONFIG[key] : finiteNumber(key, value);
         break;
+      case 'blockReason':
+      case 'stopReason': {
+        const allowed: readonly string[] = key === 'blockReason' ? BLOCK_REASONS : STOP_REASONS;
+        if (unset) next[key] = DEFAULT_CONFIG[key] as never;
+        else if (typeof value === 'string' && allowed.includes(value)) next[key] = value as never;
+        else throw new ConfigError(`${key} must be one of ${allowed.join(', ')}`);
+        break;
+      }
       case 'embeddingDimensions':
         next.embeddingDimensions = unset ? DEFAULT_CONFIG.embeddingDimensions : finiteNumber(key, value, 1);
         break;

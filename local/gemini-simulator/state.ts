@@ -15,6 +15,10 @@ export type Outcome =
   | 'malformed'
   | 'truncated'
   | 'safety'
+  /** A `blockedPrompt`: promptFeedback.blockReason, no candidates. */
+  | 'blocked'
+  /** A `policyStop`: the candidate ended with the configured finish reason, no content. */
+  | 'policy_stop'
   | 'hang'
   | 'bad_items'
   | 'near_duplicate'
@@ -32,6 +36,8 @@ const OUTCOMES: readonly Outcome[] = [
   'malformed',
   'truncated',
   'safety',
+  'blocked',
+  'policy_stop',
   'hang',
   'bad_items',
   'near_duplicate',

@@ -66,6 +66,8 @@ export function resetSimulator(sim: GeminiSimulator): void {
     injected429DelayMs: undefined,
     thoughtsTokens: undefined,
     rpm: undefined,
+    blockReason: undefined,
+    stopReason: undefined,
   });
   sim.resetStats();
 }
