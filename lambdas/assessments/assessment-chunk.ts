@@ -142,8 +142,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     ask: modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION),
   });
   const { kept, calls, usage, quality } = outcome;
-  if (kept.length < chunk.questionCount)
-    throw failureOf(chunk, describeChunk(chunk), kept.length, calls, outcome.lastRejected, usage, quality);
+  if (kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
 
   const costUsd = costOf(input.settings.model, usage);
   await input.settleCost?.(costUsd);

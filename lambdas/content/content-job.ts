@@ -20,6 +20,7 @@ import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { costOf } from '#platform/gemini/pricing.ts';
+import { refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
@@ -117,6 +118,16 @@ async function structureFor(
       },
     );
     addUsage(usage, answer.usage);
+    const refusal = refusalOf(answer);
+    if (refusal) {
+      // Asked again the same way, Gemini refuses again; the request's own topic is what it refused.
+      throw new ContentRequestError(
+        'INVALID_STRUCTURE',
+        `No outline: ${refusal.message}`,
+        'Send the structure of the content with the request, or rephrase its topic',
+        'structure',
+      );
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(answer.text);
@@ -270,10 +281,28 @@ export async function generateContentSection(
   let prompt = promptFor();
   let problems: string[] = [];
   let calls = 0;
+  /** Added to later prompts after a refusal rewording can help with; one rephrased try at most. */
+  let rephrase: string | undefined;
+  let refused: string | undefined;
   while (calls < MAX_CALLS_PER_SECTION) {
     calls += 1;
-    const answer = await ask(prompt, sectionSchema(section, plan.sections), calls);
+    const answer = await ask(
+      rephrase ? `${prompt}\n\n${rephrase}` : prompt,
+      sectionSchema(section, plan.sections),
+      calls,
+    );
     addUsage(usage, answer.usage);
+    const refusal = refusalOf(answer);
+    if (refusal) {
+      // The same prompt would be refused again, and billed again.
+      problems = [refusal.message];
+      if (refusal.rephrase === undefined || rephrase !== undefined) {
+        refused = rephrase ? `${refusal.message} (also after a rephrased try)` : refusal.message;
+        break;
+      }
+      rephrase = refusal.rephrase;
+      continue;
+    }
     const parsed = parseAnswer(answer);
     const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
     if (!checked?.ok) {
@@ -296,7 +325,9 @@ export async function generateContentSection(
   }
   if (!best) {
     throw new ChunkGenerationFailed(
-      `No usable answer for section ${section.id} after ${calls} model calls: ${problems.join('; ')}`,
+      refused
+        ? `${refused}, for section ${section.id} (after ${calls} model calls; not asked again, the same request would be refused again)`
+        : `No usable answer for section ${section.id} after ${calls} model calls: ${problems.join('; ')}`,
       usage,
     );
   }

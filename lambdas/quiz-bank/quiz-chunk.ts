@@ -95,16 +95,7 @@ export async function finishQuizChunk(
   pricing: { batch?: boolean } = {},
 ): Promise<GeneratedChunk> {
   const { calls, usage, quality } = outcome;
-  if (outcome.kept.length < chunk.questionCount)
-    throw failureOf(
-      chunk,
-      describeChunk(chunk),
-      outcome.kept.length,
-      calls,
-      outcome.lastRejected,
-      usage,
-      quality,
-    );
+  if (outcome.kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
   const kept = outcome.kept.map(
     (question, i): Question => ({
       ...question,

@@ -70,6 +70,20 @@ describe('callModelWithRetries against the Gemini simulator', () => {
     assert.ok(JSON.stringify(answer.raw).includes('usageMetadata'));
   });
 
+  it('reads a blocked prompt: its blockReason, the prompt tokens billed, promptFeedback kept raw', async () => {
+    sim.configure({ faults: { blockedPrompt: 1 }, blockReason: 'PROHIBITED_CONTENT' });
+
+    const answer = await client.callModelWithRetries(request(), policy());
+
+    assert.equal(answer.blockReason, 'PROHIBITED_CONTENT');
+    assert.equal(answer.text, '');
+    assert.equal(answer.finishReason, undefined);
+    assert.ok(answer.usage.input_tokens > 0);
+    const raw = answer.raw as { promptFeedback?: { blockReason?: string } };
+    assert.equal(raw.promptFeedback?.blockReason, 'PROHIBITED_CONTENT');
+    assert.equal(sim.stats().totalCalls, 1, 'a 200 is not retried');
+  });
+
   it('retries transient 503s and succeeds', async () => {
     sim.configure({ failFirstCalls: 2 });
     const retries: Retry[] = [];

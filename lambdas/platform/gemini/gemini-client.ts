@@ -42,6 +42,8 @@ export interface ModelRequest {
 export interface ModelAnswer {
   text: string;
   finishReason: string | undefined;
+  /** Set when Gemini blocked the prompt (`promptFeedback.blockReason`): no candidates came back. */
+  blockReason?: string | undefined;
   usage: TokenUsage;
   /** The response as received, kept in S3 for investigation. */
   raw: unknown;
@@ -117,17 +119,22 @@ export function generationConfigFor(
 /** Reads a generateContent response, interactive or from a batch, into a ModelAnswer. */
 export function answerFrom(response: GenerateContentResponse): ModelAnswer {
   const usage = response.usageMetadata;
+  const blockReason = response.promptFeedback?.blockReason;
   return {
     text: response.text ?? '',
     finishReason: response.candidates?.[0]?.finishReason,
+    ...(blockReason ? { blockReason } : {}),
     usage: {
       input_tokens: usage?.promptTokenCount ?? 0,
       output_tokens: usage?.candidatesTokenCount ?? 0,
       thinking_tokens: usage?.thoughtsTokenCount ?? 0,
       cached_tokens: usage?.cachedContentTokenCount ?? 0,
     },
+    // promptFeedback says why a prompt was blocked (and rates it when it was not): kept for
+    // whoever investigates a refused chunk.
     raw: {
       candidates: response.candidates,
+      promptFeedback: response.promptFeedback,
       usageMetadata: usage,
       modelVersion: response.modelVersion,
       responseId: response.responseId,
