@@ -31,6 +31,11 @@ export interface SimulatorConfig {
   rpm?: number;
   /** Input (prompt) tokens per minute, as Gemini counts its TPM quota; undefined = unlimited. */
   tpm?: number;
+  /**
+   * Requests per day per model, reset at midnight Pacific time (daily-quota.ts); undefined =
+   * unlimited.
+   */
+  rpd?: number;
   /** Probabilities 0..1, mutually exclusive, tried in the order of FAULT_KINDS. */
   faults?: Partial<Record<FaultKind, number>>;
   /** The first N generateContent calls answer 503, whatever the rates say. */
@@ -58,8 +63,8 @@ export interface SimulatorConfig {
   stopReason?: StopReason;
 }
 
-export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>> &
-  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm'>;
+export type EffectiveConfig = Required<Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd'>> &
+  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd'>;
 
 export const DEFAULT_CONFIG: EffectiveConfig = {
   seed: 42,
@@ -111,6 +116,7 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
         break;
       case 'rpm':
       case 'tpm':
+      case 'rpd':
         next[key] = unset ? undefined : finiteNumber(key, value, 1);
         break;
       case 'latencyScale':

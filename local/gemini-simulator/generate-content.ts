@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerFor, promptTexts, tokensFor } from './answers.ts';
+import { checkDailyQuota, countDailyRequest } from './daily-quota.ts';
 import { type ApiErrorBody, DEADLINE_EXCEEDED, INTERNAL, quotaError, UNAVAILABLE } from './errors.ts';
 import { chooseFault, injected429 } from './faults.ts';
 import { checkKey, readJson, sendJson, wait } from './http.ts';
@@ -80,6 +81,11 @@ export async function generateContent(
     countOutcome(state, '503');
     return sendJson(res, 503, UNAVAILABLE());
   }
+  const overDay = checkDailyQuota(state, model, Date.now());
+  if (overDay) {
+    countOutcome(state, '429_daily');
+    return sendJson(res, 429, overDay);
+  }
   const overQuota = checkQuota(state, Date.now(), promptTokens, model);
   if (overQuota) {
     countOutcome(state, '429_quota');
@@ -91,6 +97,7 @@ export async function generateContent(
     return sendJson(res, 429, injected429(state.config, model));
   }
   state.quotaWindow.push({ at: Date.now(), tokens: promptTokens });
+  countDailyRequest(state, model, Date.now());
   state.stats.acceptedCalls += 1;
 
   if (fault === 'hang') {

@@ -35,10 +35,11 @@ function snapshot(state: SimulatorState): SimulatorStats {
 }
 
 function resetStats(state: SimulatorState): void {
-  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota window too.
+  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota windows too.
   state.stats = emptyStats(state.inFlight);
   state.callIndex = 0;
   state.quotaWindow = [];
+  state.dailyRequests.clear();
 }
 
 async function admin(

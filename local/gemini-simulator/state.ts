@@ -10,6 +10,8 @@ export type Outcome =
   | 'ok'
   | '429_quota'
   | '429_injected'
+  /** The model's requests of the (Pacific) day ran out: `rpd`. */
+  | '429_daily'
   | '500'
   | '503'
   | 'malformed'
@@ -31,6 +33,7 @@ const OUTCOMES: readonly Outcome[] = [
   'ok',
   '429_quota',
   '429_injected',
+  '429_daily',
   '500',
   '503',
   'malformed',
@@ -107,6 +110,8 @@ export interface SimulatorState {
   callIndex: number;
   /** Accepted calls of the last minute, for rpm and tpm. */
   quotaWindow: { at: number; tokens: number }[];
+  /** Accepted calls per model and Pacific day, for rpd. */
+  dailyRequests: Map<string, number>;
   /** Question-like texts of recent answers, for nearDuplicate to echo in a later one. */
   recentTexts: string[];
   batches: Map<string, BatchJob>;
@@ -121,6 +126,7 @@ export function newState(config: EffectiveConfig): SimulatorState {
     inFlight: 0,
     callIndex: 0,
     quotaWindow: [],
+    dailyRequests: new Map(),
     recentTexts: [],
     batches: new Map(),
     batchCount: 0,
