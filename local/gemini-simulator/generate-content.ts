@@ -5,10 +5,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerFor, promptTexts, tokensFor } from './answers.ts';
 import { checkDailyQuota, countDailyRequest } from './daily-quota.ts';
-import { type ApiErrorBody, DEADLINE_EXCEEDED, INTERNAL, quotaError, UNAVAILABLE } from './errors.ts';
+import {
+  type ApiErrorBody,
+  DEADLINE_EXCEEDED,
+  errorBody,
+  INTERNAL,
+  quotaError,
+  UNAVAILABLE,
+} from './errors.ts';
 import { chooseFault, injected429 } from './faults.ts';
 import { checkKey, readJson, sendJson, wait } from './http.ts';
+import { isRecord } from './json.ts';
 import { unitFrom } from './random.ts';
+import { schemaComplexityProblem } from './schema-complexity.ts';
 import { countOutcome, type SimulatorState } from './state.ts';
 
 const QUOTA_WINDOW_MS = 60_000;
@@ -49,6 +58,18 @@ function checkQuota(
   return violated ? quotaError(model, violated[0], violated[1], delay) : undefined;
 }
 
+/** The request's response schema (JSON Schema or Gemini's OpenAPI subset), if any. */
+function responseSchemaOf(body: Record<string, unknown>): unknown {
+  const config = body.generationConfig ?? body.generation_config;
+  if (!isRecord(config)) return undefined;
+  return (
+    config.responseJsonSchema ??
+    config.response_json_schema ??
+    config.responseSchema ??
+    config.response_schema
+  );
+}
+
 // The state's config and stats are read anew after every await: the admin endpoint may replace
 // the config, and a reset the stats, while a call waits.
 export async function generateContent(
@@ -72,6 +93,11 @@ export async function generateContent(
   } catch (err) {
     countOutcome(state, 'bad_request');
     throw err;
+  }
+  const tooComplex = schemaComplexityProblem(responseSchemaOf(body));
+  if (tooComplex) {
+    countOutcome(state, 'bad_request');
+    return sendJson(res, 400, errorBody(400, 'INVALID_ARGUMENT', tooComplex));
   }
   const { all } = promptTexts(body);
   const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));
