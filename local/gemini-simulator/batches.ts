@@ -12,6 +12,7 @@ import { faultError, faultFor } from './faults.ts';
 import { checkKey, readJson, sendJson } from './http.ts';
 import { field, isRecord } from './json.ts';
 import { hashHex, unitFrom } from './random.ts';
+import { responseSchemaOf, schemaComplexityProblem } from './schema-complexity.ts';
 import type { BatchItem, BatchJob, SimulatorState } from './state.ts';
 
 /** google.rpc.Status as it appears inside a resource: a gRPC code, not an HTTP status. */
@@ -154,7 +155,11 @@ function answerBatchRequest(
   const withMetadata = (out: Record<string, unknown>) =>
     item.metadata === undefined ? out : { ...out, metadata: item.metadata };
   stats.batches.answered += 1;
-  const failure = batchFailure(state.config, item.fault, job.model);
+  // A schema Gemini cannot serve fails its request (INVALID_ARGUMENT), as generateContent answers 400.
+  const tooComplex = schemaComplexityProblem(responseSchemaOf(item.request));
+  const failure = tooComplex
+    ? { code: GRPC_CODES.INVALID_ARGUMENT ?? 3, message: tooComplex }
+    : batchFailure(state.config, item.fault, job.model);
   if (failure) {
     job.failed += 1;
     stats.batches.failed += 1;

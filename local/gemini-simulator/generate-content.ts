@@ -15,9 +15,8 @@ import {
 } from './errors.ts';
 import { chooseFault, injected429 } from './faults.ts';
 import { checkKey, readJson, sendJson, wait } from './http.ts';
-import { isRecord } from './json.ts';
 import { unitFrom } from './random.ts';
-import { schemaComplexityProblem } from './schema-complexity.ts';
+import { responseSchemaOf, schemaComplexityProblem } from './schema-complexity.ts';
 import { countOutcome, type SimulatorState } from './state.ts';
 
 const QUOTA_WINDOW_MS = 60_000;
@@ -56,18 +55,6 @@ function checkQuota(
     }
   }
   return violated ? quotaError(model, violated[0], violated[1], delay) : undefined;
-}
-
-/** The request's response schema (JSON Schema or Gemini's OpenAPI subset), if any. */
-function responseSchemaOf(body: Record<string, unknown>): unknown {
-  const config = body.generationConfig ?? body.generation_config;
-  if (!isRecord(config)) return undefined;
-  return (
-    config.responseJsonSchema ??
-    config.response_json_schema ??
-    config.responseSchema ??
-    config.response_schema
-  );
 }
 
 // The state's config and stats are read anew after every await: the admin endpoint may replace

@@ -83,6 +83,18 @@ export function schemaStates(node: unknown, root: Node = isRecord(node) ? node :
   }
 }
 
+/** A generateContent request's response schema (JSON Schema or Gemini's OpenAPI subset), if any. */
+export function responseSchemaOf(request: Record<string, unknown>): unknown {
+  const config = request.generationConfig ?? request.generation_config;
+  if (!isRecord(config)) return undefined;
+  return (
+    config.responseJsonSchema ??
+    config.response_json_schema ??
+    config.responseSchema ??
+    config.response_schema
+  );
+}
+
 /** The 400 message for a schema past the bound, or undefined when it is served. */
 export function schemaComplexityProblem(schema: unknown): string | undefined {
   const states = schemaStates(schema);

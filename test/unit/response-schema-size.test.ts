@@ -99,6 +99,54 @@ describe('the simulator bound on response-schema complexity', () => {
     assert.equal(sim.stats().outcomes.bad_request, 1);
   });
 
+  it('fails a batch request whose schema is past the bound with INVALID_ARGUMENT, and answers the rest', async () => {
+    const batchSim = await startGeminiSimulator({ batchLatencyMs: 0 });
+    try {
+      const headers = { 'content-type': 'application/json', 'x-goog-api-key': 'test-key' };
+      const request = (schema: unknown) => ({
+        contents: [{ role: 'user', parts: [{ text: 'Write it.' }] }],
+        generationConfig: { responseMimeType: 'application/json', responseSchema: schema },
+      });
+      const exact25 = {
+        type: Type.OBJECT,
+        properties: {
+          questions: {
+            type: Type.ARRAY,
+            minItems: '25',
+            maxItems: '25',
+            items: questionsResponseSchema(1).properties.questions.items,
+          },
+        },
+      };
+      const created = await fetch(`${batchSim.url}/v1beta/models/gemini-test-flash:batchGenerateContent`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          batch: {
+            displayName: 'schema size',
+            inputConfig: {
+              requests: {
+                requests: [
+                  { request: request(exact25), metadata: { key: 'old' } },
+                  { request: request(questionsResponseSchema(25)), metadata: { key: 'new' } },
+                ],
+              },
+            },
+          },
+        }),
+      });
+      const { name } = (await created.json()) as { name: string };
+      const done = (await (await fetch(`${batchSim.url}/v1beta/${name}`, { headers })).json()) as any;
+
+      const [old, current] = done.metadata.output.inlinedResponses.inlinedResponses;
+      assert.equal(old.error.code, 3);
+      assert.match(old.error.message, /too many states for serving/);
+      assert.ok(current.response, 'the schema the service sends is answered');
+    } finally {
+      await batchSim.close();
+    }
+  });
+
   it('refuses the shapes the service used to send: 25 exact-length questions, bounded integer answers', async () => {
     const item = questionsResponseSchema(1).properties.questions.items;
     const exactQuiz = {
