@@ -48,7 +48,7 @@ const REPHRASE: Record<string, string> = {
   RECITATION:
     'Your previous answer was stopped because it recited existing text. Write everything in your own original words; do not quote or reproduce published material.',
   SAFETY:
-    'Your previous answer was stopped by a safety filter. This is teaching material for a professional course: keep every question factual, neutral and educational, and leave out anything harmful.',
+    'Your previous answer was stopped by a safety filter. This is teaching material for a professional course: keep everything factual, neutral and educational, and leave out anything harmful.',
 };
 
 /** The refusal in an answer, if it is one. */
