@@ -145,16 +145,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       ask(prompt, schema, call, questionCallTuning(input.settings, input.settings.model, call, size)),
   });
   const { kept, calls, usage, costUsd, quality } = outcome;
-  if (kept.length < chunk.questionCount)
-    throw failureOf(
-      chunk,
-      describeChunk(chunk),
-      kept.length,
-      calls,
-      outcome.lastRejected,
-      { usage, costUsd },
-      quality,
-    );
+  if (kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
 
   await input.settleCost?.(costUsd);
 

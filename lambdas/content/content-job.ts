@@ -20,6 +20,7 @@ import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
+import { refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
@@ -129,6 +130,16 @@ async function structureFor(
     );
     addUsage(usage, answer.usage);
     costUsd += callCost(model, answer, { at });
+    const refusal = refusalOf(answer);
+    if (refusal) {
+      // Asked again the same way, Gemini refuses again; the request's own topic is what it refused.
+      throw new ContentRequestError(
+        'INVALID_STRUCTURE',
+        `No outline: ${refusal.message}`,
+        'Send the structure of the content with the request, or rephrase its topic',
+        'structure',
+      );
+    }
     if (answer.finishReason === 'MAX_TOKENS') {
       maxTokensStops += 1;
       problems = ['the answer stopped early (finishReason MAX_TOKENS)'];
@@ -301,6 +312,9 @@ export async function generateContentSection(
   let problems: string[] = [];
   let calls = 0;
   let maxTokensStops = 0;
+  /** Added to later prompts after a refusal rewording can help with; one rephrased try at most. */
+  let rephrase: string | undefined;
+  let refused: string | undefined;
   while (calls < MAX_CALLS_PER_SECTION) {
     calls += 1;
     const tuning = sectionTuning(
@@ -312,10 +326,26 @@ export async function generateContentSection(
       maxTokensStops,
     );
     const at = Date.now();
-    const answer = await ask(prompt, sectionSchema(section, plan.sections), calls, tuning);
+    const answer = await ask(
+      rephrase ? `${prompt}\n\n${rephrase}` : prompt,
+      sectionSchema(section, plan.sections),
+      calls,
+      tuning,
+    );
     addUsage(usage, answer.usage);
     costUsd += callCost(plan.model, answer, { at });
     if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
+    const refusal = refusalOf(answer);
+    if (refusal) {
+      // The same prompt would be refused again, and billed again.
+      problems = [refusal.message];
+      if (refusal.rephrase === undefined || rephrase !== undefined) {
+        refused = rephrase ? `${refusal.message} (also after a rephrased try)` : refusal.message;
+        break;
+      }
+      rephrase = refusal.rephrase;
+      continue;
+    }
     const parsed = parseAnswer(answer);
     const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
     if (!checked?.ok) {
@@ -338,7 +368,9 @@ export async function generateContentSection(
   }
   if (!best) {
     throw new ChunkGenerationFailed(
-      `No usable answer for section ${section.id} after ${calls} model calls: ${problems.join('; ')}`,
+      refused
+        ? `${refused}, for section ${section.id} (after ${calls} model calls; not asked again, the same request would be refused again)`
+        : `No usable answer for section ${section.id} after ${calls} model calls: ${problems.join('; ')}`,
       usage,
       undefined,
       costUsd,

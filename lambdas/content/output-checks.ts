@@ -38,7 +38,8 @@ const OUTPUT_SCHEMAS = {
           type: z.enum(ASSESSMENT_TYPES),
           options: z.array(z.string().trim()),
           // The model answers with correctOption; `answer` (the seed's field) is filled from it.
-          correctOption: z.number().int().min(0).max(5).optional(),
+          // A string enum in the response schema ("0"–"3"), a number from here on.
+          correctOption: z.coerce.number().int().min(0).max(5).optional(),
           answer: z.string().trim().default(''),
           explanation: text,
         }),
@@ -55,7 +56,7 @@ const OUTPUT_SCHEMAS = {
           question: text,
           context: z.string().trim().optional(),
           options: texts.length(4, 'must be exactly four options'),
-          correctOption: z.number().int().min(0).max(3).optional(),
+          correctOption: z.coerce.number().int().min(0).max(3).optional(),
           correctAnswer: z.string().trim().default(''),
           explanation: text,
           hints: texts,

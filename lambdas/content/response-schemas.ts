@@ -17,19 +17,37 @@ const list = (items: unknown, min?: number, max?: number) => ({
   ...(min !== undefined ? { minItems: String(min) } : {}),
   ...(max !== undefined ? { maxItems: String(max) } : {}),
 });
+/**
+ * A list of questions the prompt and its description ask `count` of, without length limits: the
+ * gate (`checkSectionOutput`) counts them, and Gemini refuses long exact-length lists of objects.
+ */
+const questionList = (item: unknown, count: number | undefined) => ({
+  ...list(item),
+  ...(count !== undefined ? { description: `Exactly ${count} questions.` } : {}),
+});
 const obj = (properties: Record<string, unknown>, optional: string[] = []) => ({
   type: Type.OBJECT,
   properties,
   required: Object.keys(properties).filter((k) => !optional.includes(k)),
   propertyOrdering: Object.keys(properties),
 });
-/** A question's answer as the index of one of its four options. */
+/**
+ * A question's answer as the index of one of its four options, as a string enum ("0"–"3"):
+ * Gemini expands a bounded integer into every value it allows, one of the documented causes of
+ * "too many states for serving" (https://ai.google.dev/gemini-api/docs/structured-output,
+ * Limitations). `checkSectionOutput` reads it back as a number.
+ */
 const correctOption = () => ({
-  type: Type.INTEGER,
-  minimum: 0,
-  maximum: 3,
+  type: Type.STRING,
+  enum: ['0', '1', '2', '3'],
   description: 'Index (0-3) of the correct option.',
 });
+
+/**
+ * A map node's relationship targets are the other nodes' titles: an enum while they are few and
+ * short, plain text past that, since long enums are another documented cause of refused schemas.
+ */
+const MAX_TARGET_ENUM = { values: 20, chars: 600 };
 
 /** The response schema for a section; list sizes come from its word budgets and question count. */
 export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): unknown {
@@ -65,7 +83,7 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
     case 'module_assessment':
       return obj({
         instructions: str(),
-        questions: list(
+        questions: questionList(
           obj({
             question: str(),
             // Generated assessments are multiple choice: an answer given as the index of an
@@ -75,7 +93,6 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
             correctOption: correctOption(),
             explanation: str(),
           }),
-          counts.questions,
           counts.questions,
         ),
       });
@@ -87,7 +104,7 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
     case 'quiz_category':
       return obj({
         description: str(),
-        questions: list(
+        questions: questionList(
           obj(
             {
               question: str(),
@@ -99,7 +116,6 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
             },
             ['context'],
           ),
-          counts.questions,
           counts.questions,
         ),
       });
@@ -125,12 +141,21 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
       return obj({ title: str(), description: str() });
     case 'map_node': {
       const others = plan.filter((s) => s.kind === 'map_node' && s.id !== section.id).map((s) => s.title);
-      const target = others.length > 0 ? { type: Type.STRING, enum: others } : str();
+      const enumerable =
+        others.length > 0 &&
+        others.length <= MAX_TARGET_ENUM.values &&
+        others.join('').length <= MAX_TARGET_ENUM.chars;
+      const target = enumerable
+        ? { type: Type.STRING, enum: others }
+        : str('The title of another node of this map, exactly as the prompt gives it.');
       return obj({
         description: str(),
         keyConcepts: list(str(), 2, 8),
         examples: list(str(), 1, 5),
-        relationships: list(obj({ target, relation: str() }), 0, Math.max(0, Math.min(6, others.length))),
+        relationships: {
+          ...list(obj({ target, relation: str() })),
+          description: `At most ${Math.min(6, others.length)} relationships to other nodes.`,
+        },
       });
     }
     case 'path_overview':

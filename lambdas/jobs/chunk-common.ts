@@ -10,6 +10,7 @@ import { logger } from '#platform/powertools.ts';
 import type { JobParameters, JobType, TokenUsage } from './job.ts';
 import { type ChunkQuality, GATE_VERSION } from './quality-report.ts';
 import type { Provenance, Question, Rejection } from './questions.ts';
+import type { RepairOutcome } from './repair-loop.ts';
 import * as results from './results-store.ts';
 
 /** Calls per chunk: the first answer plus replacements for rejected questions. */
@@ -166,22 +167,37 @@ export function modelCaller(
   };
 }
 
-/** A chunk still short of questions when its calls ran out; `label` names it as messages do. */
+/**
+ * A chunk still short of questions when its calls ran out, or when Gemini refused it for good;
+ * `label` names it as messages do. A refusal says what Gemini did, first, so the job's summary
+ * shows it rather than a parse error.
+ */
 export function failureOf(
   chunk: { questionCount: number },
   label: string,
-  kept: number,
-  calls: number,
-  lastRejected: Rejection[],
-  spent: { usage: TokenUsage; costUsd: number },
-  quality?: ChunkQuality,
+  outcome: Pick<
+    RepairOutcome<unknown>,
+    'calls' | 'lastRejected' | 'usage' | 'costUsd' | 'quality' | 'refused'
+  > & {
+    kept: unknown[];
+  },
 ) {
-  const reasons = [...new Set(lastRejected.flatMap((r) => r.reasons))].join('; ');
+  const { calls, usage, costUsd, quality } = outcome;
+  const kept = outcome.kept.length;
+  if (outcome.refused) {
+    return new ChunkGenerationFailed(
+      `${outcome.refused}, for ${label} (${kept} of ${chunk.questionCount} questions kept after ${calls} model calls; not asked again, the same request would be refused again)`,
+      usage,
+      quality,
+      costUsd,
+    );
+  }
+  const reasons = [...new Set(outcome.lastRejected.flatMap((r) => r.reasons))].join('; ');
   return new ChunkGenerationFailed(
     `Only ${kept} of ${chunk.questionCount} questions passed the checks after ${calls} model calls for ${label}. Last problems: ${reasons || 'none recorded'}`,
-    spent.usage,
+    usage,
     quality,
-    spent.costUsd,
+    costUsd,
   );
 }
 

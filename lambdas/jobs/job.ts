@@ -89,8 +89,11 @@ export interface JobRecord extends TokenUsage {
   max_cost_usd?: number | null;
   /** The API key's monthly budget when the job started. */
   monthly_budget_usd?: number | null;
-  /** Why a job stopped before generating everything, when it was not an error. */
-  stop_reason?: 'budget' | null;
+  /**
+   * Why a job stopped before generating everything, when it was not an error: its budget, or a
+   * Gemini quota that does not clear in minutes (a daily one).
+   */
+  stop_reason?: 'budget' | 'quota' | null;
   /** `batch`: generated through Gemini's Batch API, at its price, within hours. */
   mode?: 'interactive' | 'batch';
 }

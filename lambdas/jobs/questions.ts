@@ -105,12 +105,18 @@ export function questionsResponseSchema(count: number, bloomLevels: readonly Blo
   });
 }
 
-/** A response schema asking for `{ questions: [...] }` with exactly `count` items of `item`'s shape. */
+/**
+ * A response schema asking for `{ questions: [...] }` of `item`'s shape; the prompt asks for
+ * exactly `count`, and the quality gate counts what comes back. The list carries no length
+ * limits: Gemini unrolls an exact-length list of objects with enums item by item, and refuses it
+ * as "too many states for serving" (https://ai.google.dev/gemini-api/docs/structured-output,
+ * Limitations; see local/gemini-simulator/schema-complexity.ts).
+ */
 export function exactlyQuestions<Item>(count: number, item: Item) {
   return {
     type: Type.OBJECT,
     properties: {
-      questions: { type: Type.ARRAY, minItems: String(count), maxItems: String(count), items: item },
+      questions: { type: Type.ARRAY, description: `Exactly ${count} questions.`, items: item },
     },
     required: ['questions'],
   };

@@ -6,6 +6,7 @@
 
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
+import { refusalOf } from '#platform/gemini/refusals.ts';
 import type { TokenUsage } from './job.ts';
 import { type ChunkQuality, chunkQualityOf } from './quality-report.ts';
 import { modelAnswerSchema, type Rejection, rejectionOf } from './questions.ts';
@@ -54,6 +55,13 @@ export interface RepairState<Q> {
   calls: number;
   /** Answers that ended MAX_TOKENS (absent in states kept before it was counted). */
   maxTokensStops?: number;
+  /**
+   * Added to every later prompt after Gemini stopped an answer for a reason rewording can
+   * help with (see refusals.ts); set once, so a chunk gets one rephrased try, not more.
+   */
+  rephrase?: string;
+  /** Gemini refused in a way asking again will not change: the chunk makes no more calls. */
+  refused?: string;
 }
 
 export interface RepairOutcome<Q> {
@@ -66,6 +74,8 @@ export interface RepairOutcome<Q> {
   lastRejected: Rejection[];
   usage: TokenUsage;
   costUsd: number;
+  /** Why Gemini refused the chunk for good, when it did ("Gemini blocked the prompt: SAFETY"). */
+  refused?: string;
 }
 
 export const zeroUsage = (): TokenUsage => ({
@@ -109,13 +119,14 @@ export const newRepairState = <Q>(): RepairState<Q> => ({
 
 /** Whether the chunk still lacks questions and may make another call. */
 export const wantsCall = <Q>(spec: RepairSpec<Q>, state: RepairState<Q>) =>
-  state.kept.length < spec.count && state.calls < spec.maxCalls;
+  state.kept.length < spec.count && state.calls < spec.maxCalls && state.refused === undefined;
 
 /** The next call's prompt and schema: the questions still missing, and why the last were rejected. */
 export function nextCall<Q>(spec: RepairSpec<Q>, state: RepairState<Q>) {
   const need = spec.count - state.kept.length;
+  const prompt = spec.prompt(need, state.lastRejected, state.kept);
   return {
-    prompt: spec.prompt(need, state.lastRejected, state.kept),
+    prompt: state.rephrase ? `${prompt}\n\n${state.rephrase}` : prompt,
     schema: spec.schema(need),
     call: state.calls + 1,
     size: { need, maxTokensStops: state.maxTokensStops ?? 0 },
@@ -138,6 +149,17 @@ export async function applyAnswer<Q>(
   state.costUsd = (state.costUsd ?? 0) + costUsd;
   // Thoughts and answer share the output limit; the next call asks with a higher one.
   if (answer.finishReason === 'MAX_TOKENS') state.maxTokensStops = (state.maxTokensStops ?? 0) + 1;
+  const refusal = refusalOf(answer);
+  if (refusal) {
+    // The same prompt would be refused again, and billed again: one rephrased try where
+    // rewording can help, otherwise none.
+    const retry = refusal.rephrase !== undefined && state.rephrase === undefined;
+    if (retry) state.rephrase = refusal.rephrase;
+    else state.refused = state.rephrase ? `${refusal.message} (also after a rephrased try)` : refusal.message;
+    state.lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: refusal.message }])];
+    state.rejected.push(...state.lastRejected);
+    return;
+  }
   const { items, problem } = itemsOf(answer);
   if (problem) {
     state.lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: problem }])];

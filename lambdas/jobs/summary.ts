@@ -1,5 +1,6 @@
 /** The `result_summary` of a finished job and its closing message. */
 import type { ChunkResult } from '#contract/pipeline.ts';
+import { QUOTA_EXHAUSTED } from '#platform/gemini/quota.ts';
 import { type JobRecord, type ResultSummary, roundCost, tokenTotals } from './job.ts';
 
 export function summarize(
@@ -35,8 +36,26 @@ export function budgetStop(summary: ResultSummary): string | undefined {
   return summary.failed_chunks.find((f) => f.error.startsWith(BUDGET_REACHED))?.error;
 }
 
+/** The Gemini quota that stopped the job, when one did (quota.ts writes its message). */
+export function quotaStop(summary: ResultSummary): string | undefined {
+  return summary.failed_chunks.find((f) => f.error.startsWith(QUOTA_EXHAUSTED))?.error;
+}
+
 /** Names the failed chunks and says how to resume with only those. */
 export function failureMessage(summary: ResultSummary): string {
+  const quota = quotaStop(summary);
+  if (quota) {
+    const stopped = summary.failed_chunks.filter((f) => f.error.startsWith(QUOTA_EXHAUSTED)).length;
+    const others = summary.chunks_failed - stopped;
+    // The chunk's error names the quota and its reset, then Gemini's own message: keep the first part.
+    const what = /^[^:]*: (.*?midnight Pacific time \([^)]*\))/.exec(quota)?.[1] ?? quota;
+    return (
+      `Stopped: ${what}. ` +
+      `${stopped} of ${summary.chunks_total} chunks were not generated` +
+      (others > 0 ? ` and ${others} failed` : '') +
+      '; finished chunks are kept. Start the same generation after the reset to generate only the rest.'
+    );
+  }
   const budget = budgetStop(summary);
   if (budget) {
     const stopped = summary.failed_chunks.filter((f) => f.error.startsWith(BUDGET_REACHED)).length;

@@ -94,16 +94,7 @@ export async function finishQuizChunk(
   outcome: RepairOutcome<Question>,
 ): Promise<GeneratedChunk> {
   const { calls, usage, costUsd, quality } = outcome;
-  if (outcome.kept.length < chunk.questionCount)
-    throw failureOf(
-      chunk,
-      describeChunk(chunk),
-      outcome.kept.length,
-      calls,
-      outcome.lastRejected,
-      { usage, costUsd },
-      quality,
-    );
+  if (outcome.kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
   const kept = outcome.kept.map(
     (question, i): Question => ({
       ...question,

@@ -8,6 +8,7 @@ import { shapeCandidate, spoilAnswer } from './faults.ts';
 import { field, isRecord } from './json.ts';
 import { modelVersionOf } from './models.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
+import { promptFeedbackFor } from './refusals.ts';
 import { type GenContext, generate, generateString } from './schema-answers.ts';
 import type { Outcome, SimulatorState } from './state.ts';
 import { fitToLimit, outputLimitOf, thoughtsFor } from './thinking.ts';
@@ -87,6 +88,22 @@ export function answerFor(
     counters: new Map(),
     sites: { enums: [], arrays: [] },
   };
+  const responseId = sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22);
+  if (fault === 'blockedPrompt') {
+    // A blocked prompt is answered before any generation: no candidates, only prompt tokens.
+    return {
+      outcome: 'blocked',
+      promptTokens,
+      candidatesTokens: 0,
+      thoughtsTokens: 0,
+      response: {
+        promptFeedback: promptFeedbackFor(config.blockReason),
+        usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
+        modelVersion: modelVersionOf(model),
+        responseId,
+      },
+    };
+  }
   let text: string;
   if (schema) {
     const answer = generate(schema, ctx, 'response');
@@ -95,7 +112,7 @@ export function answerFor(
   } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });
   else text = generateString({}, ctx, 'response');
 
-  const shaped = shapeCandidate(text, fault);
+  const shaped = shapeCandidate(text, fault, config.stopReason);
   const { safetyRatings } = shaped;
   let { outcome, finishReason, parts } = shaped;
   let candidatesTokens = parts ? tokensFor(parts.reduce((n, p) => n + p.text.length, 0)) : 0;
@@ -134,7 +151,7 @@ export function answerFor(
         thoughtsTokenCount: thoughtsTokens,
       },
       modelVersion: modelVersionOf(model),
-      responseId: sha256(config.seed, 'response', responseKey, ref).toString('base64url').slice(0, 22),
+      responseId,
     },
   };
 }

@@ -12,6 +12,7 @@ import { faultError, faultFor } from './faults.ts';
 import { checkKey, readJson, sendJson } from './http.ts';
 import { field, isRecord } from './json.ts';
 import { hashHex, unitFrom } from './random.ts';
+import { responseSchemaOf, schemaComplexityProblem } from './schema-complexity.ts';
 import type { BatchFate, BatchItem, BatchJob, SimulatorState } from './state.ts';
 import { thinkingRefusal } from './thinking.ts';
 
@@ -200,11 +201,15 @@ function answerBatchRequest(
   const withMetadata = (out: Record<string, unknown>) =>
     item.metadata === undefined ? out : { ...out, metadata: item.metadata };
   stats.batches.answered += 1;
-  // A request whose thinking level the model refuses fails alone, as generateContent's 400 would.
+  // A request whose thinking level the model refuses, or whose schema Gemini cannot serve, fails
+  // alone (INVALID_ARGUMENT), as generateContent's 400 would.
   const refusal = thinkingRefusal(job.model, generationConfigOf(item.request));
+  const tooComplex = schemaComplexityProblem(responseSchemaOf(item.request));
   const failure = refusal
     ? { code: GRPC_CODES[refusal.error.code] ?? 3, message: refusal.error.message }
-    : batchFailure(state.config, item.fault, job.model);
+    : tooComplex
+      ? { code: GRPC_CODES.INVALID_ARGUMENT ?? 3, message: tooComplex }
+      : batchFailure(state.config, item.fault, job.model);
   if (failure) {
     job.failed += 1;
     stats.batches.failed += 1;

@@ -3,6 +3,7 @@
  * of setting them goes through (start options, `configure()`, the admin endpoint, the CLI).
  */
 import { isRecord } from './json.ts';
+import { BLOCK_REASONS, type BlockReason, STOP_REASONS, type StopReason } from './refusals.ts';
 
 export const FAULT_KINDS = [
   'error429',
@@ -12,6 +13,8 @@ export const FAULT_KINDS = [
   'malformedJson',
   'truncated',
   'safety',
+  'blockedPrompt',
+  'policyStop',
   'badItems',
   'nearDuplicate',
 ] as const;
@@ -28,6 +31,11 @@ export interface SimulatorConfig {
   rpm?: number;
   /** Input (prompt) tokens per minute, as Gemini counts its TPM quota; undefined = unlimited. */
   tpm?: number;
+  /**
+   * Requests per day per model, reset at midnight Pacific time (daily-quota.ts); undefined =
+   * unlimited.
+   */
+  rpd?: number;
   /** Probabilities 0..1, mutually exclusive, tried in the order of FAULT_KINDS. */
   faults?: Partial<Record<FaultKind, number>>;
   /** The first N generateContent calls answer 503, whatever the rates say. */
@@ -72,12 +80,16 @@ export interface SimulatorConfig {
   batchFailureRate?: number;
   /** The first N batches created are never done, so they end BATCH_STATE_EXPIRED at batchExpiryMs. */
   expireFirstBatches?: number;
+  /** The `promptFeedback.blockReason` a `blockedPrompt` fault answers with. */
+  blockReason?: BlockReason;
+  /** The `finishReason` a `policyStop` fault ends its candidate with. */
+  stopReason?: StopReason;
 }
 
 export type EffectiveConfig = Required<
-  Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens' | 'embeddingRpm'>
+  Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd' | 'thoughtsTokens' | 'embeddingRpm'>
 > &
-  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'thoughtsTokens' | 'embeddingRpm'>;
+  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd' | 'thoughtsTokens' | 'embeddingRpm'>;
 
 export const DEFAULT_CONFIG: EffectiveConfig = {
   seed: 42,
@@ -96,6 +108,8 @@ export const DEFAULT_CONFIG: EffectiveConfig = {
   failFirstBatches: 0,
   batchFailureRate: 0,
   expireFirstBatches: 0,
+  blockReason: 'SAFETY',
+  stopReason: 'RECITATION',
 };
 
 export class ConfigError extends Error {}
@@ -131,6 +145,7 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
       case 'rpm':
       case 'tpm':
       case 'embeddingRpm':
+      case 'rpd':
         next[key] = unset ? undefined : finiteNumber(key, value, 1);
         break;
       case 'latencyScale':
@@ -153,6 +168,14 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
         const rate = unset ? DEFAULT_CONFIG.batchFailureRate : finiteNumber(key, value);
         if (rate > 1) throw new ConfigError('batchFailureRate must be between 0 and 1');
         next.batchFailureRate = rate;
+        break;
+      }
+      case 'blockReason':
+      case 'stopReason': {
+        const allowed: readonly string[] = key === 'blockReason' ? BLOCK_REASONS : STOP_REASONS;
+        if (unset) next[key] = DEFAULT_CONFIG[key] as never;
+        else if (typeof value === 'string' && allowed.includes(value)) next[key] = value as never;
+        else throw new ConfigError(`${key} must be one of ${allowed.join(', ')}`);
         break;
       }
       case 'embeddingDimensions':

@@ -7,6 +7,7 @@
 import { type EffectiveConfig, FAULT_KINDS, type FaultKind } from './config.ts';
 import { type ApiErrorBody, DEADLINE_EXCEEDED, INTERNAL, quotaError, UNAVAILABLE } from './errors.ts';
 import { unitFrom } from './random.ts';
+import { safetyRatings } from './refusals.ts';
 import type { ArraySite, GenContext } from './schema-answers.ts';
 import type { Outcome } from './state.ts';
 
@@ -112,8 +113,16 @@ export interface ShapedCandidate {
   safetyRatings?: Record<string, unknown>[];
 }
 
-/** The candidate a content fault makes of the answer's text (no fault: the text as it is). */
-export function shapeCandidate(text: string, fault: FaultKind | undefined): ShapedCandidate {
+/**
+ * The candidate a content fault makes of the answer's text (no fault: the text as it is). A
+ * `policyStop` ends with `stopReason` and no content (`blockedPrompt` has no candidate at all:
+ * see answers.ts).
+ */
+export function shapeCandidate(
+  text: string,
+  fault: FaultKind | undefined,
+  stopReason = 'RECITATION',
+): ShapedCandidate {
   let finishReason = 'STOP';
   let outcome: Outcome =
     fault === 'badItems' ? 'bad_items' : fault === 'nearDuplicate' ? 'near_duplicate' : 'ok';
@@ -130,12 +139,14 @@ export function shapeCandidate(text: string, fault: FaultKind | undefined): Shap
       outcome: 'safety',
       finishReason: 'SAFETY',
       parts: undefined,
-      safetyRatings: [
-        { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true },
-        { category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' },
-        { category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'NEGLIGIBLE' },
-        { category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', probability: 'NEGLIGIBLE' },
-      ],
+      safetyRatings: safetyRatings(true),
+    };
+  } else if (fault === 'policyStop') {
+    return {
+      outcome: 'policy_stop',
+      finishReason: stopReason,
+      parts: undefined,
+      safetyRatings: safetyRatings(stopReason === 'SAFETY'),
     };
   }
   return { outcome, finishReason, parts };

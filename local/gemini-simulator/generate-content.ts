@@ -4,10 +4,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerFor, generationConfigOf, promptTexts, tokensFor } from './answers.ts';
-import { type ApiErrorBody, DEADLINE_EXCEEDED, INTERNAL, quotaError, UNAVAILABLE } from './errors.ts';
+import { checkDailyQuota, countDailyRequest } from './daily-quota.ts';
+import {
+  type ApiErrorBody,
+  DEADLINE_EXCEEDED,
+  errorBody,
+  INTERNAL,
+  quotaError,
+  UNAVAILABLE,
+} from './errors.ts';
 import { chooseFault, injected429 } from './faults.ts';
 import { checkKey, readJson, sendJson, wait } from './http.ts';
 import { unitFrom } from './random.ts';
+import { responseSchemaOf, schemaComplexityProblem } from './schema-complexity.ts';
 import { countOutcome, type SimulatorState } from './state.ts';
 import { thinkingRefusal } from './thinking.ts';
 
@@ -79,6 +88,11 @@ export async function generateContent(
     countOutcome(state, 'bad_request');
     return sendJson(res, refusal.error.code, refusal);
   }
+  const tooComplex = schemaComplexityProblem(responseSchemaOf(body));
+  if (tooComplex) {
+    countOutcome(state, 'bad_request');
+    return sendJson(res, 400, errorBody(400, 'INVALID_ARGUMENT', tooComplex));
+  }
   const { all } = promptTexts(body);
   const promptTokens = tokensFor(all.reduce((n, t) => n + t.length, 0));
   const index = state.callIndex++;
@@ -86,6 +100,11 @@ export async function generateContent(
   if (index < state.config.failFirstCalls) {
     countOutcome(state, '503');
     return sendJson(res, 503, UNAVAILABLE());
+  }
+  const overDay = checkDailyQuota(state, model, Date.now());
+  if (overDay) {
+    countOutcome(state, '429_daily');
+    return sendJson(res, 429, overDay);
   }
   const overQuota = checkQuota(state, Date.now(), promptTokens, model);
   if (overQuota) {
@@ -98,6 +117,7 @@ export async function generateContent(
     return sendJson(res, 429, injected429(state.config, model));
   }
   state.quotaWindow.push({ at: Date.now(), tokens: promptTokens });
+  countDailyRequest(state, model, Date.now());
   state.stats.acceptedCalls += 1;
 
   if (fault === 'hang') {

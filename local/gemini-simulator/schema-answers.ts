@@ -185,7 +185,14 @@ function generateArray(schema: Schema, ctx: GenContext, label: string, depth: nu
   // An array keyed by an enum (options a..d) gets one item per value unless the schema says otherwise.
   const firstEnum = enumKeys[0] ? enumOf(resolve(enumKeys[0][1], ctx.root)) : ownEnum;
   const fallback = slotted && firstEnum ? firstEnum.length : 3;
-  let count = min ?? Math.min(fallback, max ?? fallback);
+  // A list without limits gets the length its description asks for, as a model reads it
+  // ("Exactly 25 questions."; "At most 4 ..."): services leave long lists unbounded, since
+  // Gemini refuses long length limits (schema-complexity.ts).
+  const description = typeof schema.description === 'string' ? schema.description : '';
+  const exactly = Number(/\bexactly (\d+)\b/i.exec(description)?.[1] ?? Number.NaN);
+  const atMost = Number(/\bat most (\d+)\b/i.exec(description)?.[1] ?? Number.NaN);
+  let count = min ?? (Number.isFinite(exactly) ? exactly : Math.min(fallback, max ?? fallback));
+  if (Number.isFinite(atMost)) count = Math.min(count, atMost);
   if (max !== undefined) count = Math.min(count, max);
   if (depth > 8) count = min ?? 0;
   const items: unknown[] = [];

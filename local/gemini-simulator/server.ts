@@ -38,13 +38,14 @@ function snapshot(state: SimulatorState): SimulatorStats {
 }
 
 function resetStats(state: SimulatorState): void {
-  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota window too, and
+  // A reset starts a fresh run: fault/latency sequence, failFirstCalls and quota windows too, and
   // the batch numbering that failFirstBatches and expireFirstBatches count.
   state.stats = emptyStats(state.inFlight);
   state.callIndex = 0;
   state.batchCount = 0;
   state.quotaWindow = [];
   state.embeddingQuotaWindow = [];
+  state.dailyRequests.clear();
 }
 
 async function admin(

@@ -10,11 +10,17 @@ export type Outcome =
   | 'ok'
   | '429_quota'
   | '429_injected'
+  /** The model's requests of the (Pacific) day ran out: `rpd`. */
+  | '429_daily'
   | '500'
   | '503'
   | 'malformed'
   | 'truncated'
   | 'safety'
+  /** A `blockedPrompt`: promptFeedback.blockReason, no candidates. */
+  | 'blocked'
+  /** A `policyStop`: the candidate ended with the configured finish reason, no content. */
+  | 'policy_stop'
   | 'hang'
   | 'bad_items'
   | 'near_duplicate'
@@ -27,11 +33,14 @@ const OUTCOMES: readonly Outcome[] = [
   'ok',
   '429_quota',
   '429_injected',
+  '429_daily',
   '500',
   '503',
   'malformed',
   'truncated',
   'safety',
+  'blocked',
+  'policy_stop',
   'hang',
   'bad_items',
   'near_duplicate',
@@ -114,6 +123,8 @@ export interface SimulatorState {
   quotaWindow: { at: number; tokens: number }[];
   /** Admitted embedding calls of the last minute and their texts, for embeddingRpm. */
   embeddingQuotaWindow: { at: number; texts: number }[];
+  /** Accepted calls per model and Pacific day, for rpd. */
+  dailyRequests: Map<string, number>;
   /** Question-like texts of recent answers, for nearDuplicate to echo in a later one. */
   recentTexts: string[];
   batches: Map<string, BatchJob>;
@@ -129,6 +140,7 @@ export function newState(config: EffectiveConfig): SimulatorState {
     callIndex: 0,
     quotaWindow: [],
     embeddingQuotaWindow: [],
+    dailyRequests: new Map(),
     recentTexts: [],
     batches: new Map(),
     batchCount: 0,

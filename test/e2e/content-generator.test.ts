@@ -529,6 +529,19 @@ describe('errors in the seed envelope', () => {
     }
   });
 
+  it('GENERATION_FAILED names a policy stop, and no section is asked again for it', async () => {
+    const sim = h.stack.simulator ?? assert.fail('runs against the simulator');
+    sim.resetStats();
+    sim.configure({ faults: { policyStop: 1 }, stopReason: 'SPII' });
+    const failed = await h.call('POST', '/api/execute', course('Refused'));
+    sim.configure({ faults: { policyStop: 0 }, stopReason: undefined });
+    assert.equal(failed.status, 500, failed.text);
+    const context: string = failed.body.metadata.details.context;
+    assert.match(context, /Gemini stopped the answer: SPII, for section /);
+    const refused = context.match(/Gemini stopped the answer: SPII/g)?.length;
+    assert.equal(sim.stats().totalCalls, refused, 'one call per refused section');
+  });
+
   it('INVALID_STRUCTURE names the field for a structure reference this service cannot read', async () => {
     const request = await fixture('content-request-full.json');
     const response = await h.call('POST', '/api/execute', request);

@@ -234,3 +234,34 @@ describe('dry runs and budgets of the other generation requests', () => {
     assert.equal(status.status, 'completed', JSON.stringify(status));
   });
 });
+
+describe('a Gemini daily quota', () => {
+  it('ends the job failed, naming the quota and its reset, without cycling chunks through redeliveries', async () => {
+    const sim = h.stack.simulator;
+    assert.ok(sim, 'runs against the simulator');
+    sim.resetStats();
+    sim.configure({ rpd: 4 });
+    try {
+      const stopped = await waitAs(h.key, await start({ sector: 'construction' }));
+
+      assert.equal(stopped.status, 'failed');
+      assert.equal(stopped.stop_reason, 'quota');
+      assert.match(
+        stopped.error_message,
+        /^Stopped: the daily Gemini quota GenerateRequestsPerDayPerProjectPerModel for \S+ ran out; it resets at midnight Pacific time \(\d{4}-\d\d-\d\dT\d\d:00:00\.000Z\)\. \d+ of \d+ chunks were not generated; finished chunks are kept/,
+      );
+      assert.ok(
+        stopped.chunks.completed <= 4,
+        `at most the day's 4 requests made chunks (${stopped.chunks.completed})`,
+      );
+      const daily429s = sim.stats().outcomes['429_daily'];
+      const notGenerated = stopped.chunks.total - stopped.chunks.completed;
+      assert.ok(
+        daily429s >= 1 && daily429s <= notGenerated,
+        `${daily429s} daily 429s for ${notGenerated} chunks: none redelivered`,
+      );
+    } finally {
+      sim.configure({ rpd: undefined });
+    }
+  });
+});

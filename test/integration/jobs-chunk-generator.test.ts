@@ -165,7 +165,7 @@ describe('generateChunk against the Gemini simulator', () => {
     ]);
   });
 
-  it('replaces an answer stopped by the safety filter', async () => {
+  it('replaces an answer stopped by the safety filter with one reframed try', async () => {
     await replayOutcomes(sim, { safety: 0.5 }, ['safety', 'ok']);
     const owner = uniqueOwner('safety');
 
@@ -174,8 +174,52 @@ describe('generateChunk against the Gemini simulator', () => {
     const file = await s3Json<ChunkFile>(result.s3Key);
     assert.equal(file.questions.length, 5);
     assert.equal(file.calls, 2);
-    assert.match(file.rejected.flatMap((r) => r.reasons).join(), /finishReason SAFETY/);
+    assert.match(file.rejected.flatMap((r) => r.reasons).join(), /Gemini stopped the answer: SAFETY/);
   });
+
+  it('reports a blocked prompt as blocked, after one call, and keeps its promptFeedback', async () => {
+    sim.configure({ faults: { blockedPrompt: 1 }, blockReason: 'SAFETY' });
+    const owner = uniqueOwner('blocked');
+    const run = input(owner);
+
+    await assert.rejects(generator.generateChunk(run), (error: unknown) => {
+      assert.ok(error instanceof generator.ChunkGenerationFailed);
+      assert.match(error.message, /^Gemini blocked the prompt: SAFETY, for /);
+      assert.doesNotMatch(error.message, /not valid JSON/);
+      assert.ok(error.usage.input_tokens > 0, 'reports the prompt tokens it was billed');
+      return true;
+    });
+    assert.equal(sim.stats().totalCalls, 1, 'the same refusal is not paid for again');
+    const raw = await s3Json<{ response: { promptFeedback?: { blockReason?: string } } }>(
+      `raw/${run.jobId}/${CHUNK}/1-1.json`,
+    );
+    assert.equal(raw.response.promptFeedback?.blockReason, 'SAFETY');
+    assert.deepEqual(await store.listCheckpoint(owner), []);
+  });
+
+  it('gives a RECITATION stop one rephrased try, no more', async () => {
+    sim.configure({ faults: { policyStop: 1 }, stopReason: 'RECITATION' });
+    const owner = uniqueOwner('recitation');
+
+    await assert.rejects(generator.generateChunk(input(owner)), {
+      name: 'ChunkGenerationFailed',
+      message:
+        /^Gemini stopped the answer: RECITATION \(also after a rephrased try\), for .* after 2 model calls/,
+    });
+    assert.equal(sim.stats().totalCalls, 2);
+  });
+
+  for (const reason of ['PROHIBITED_CONTENT', 'SPII', 'BLOCKLIST'] as const) {
+    it(`does not ask again after a ${reason} stop`, async () => {
+      sim.configure({ faults: { policyStop: 1 }, stopReason: reason });
+
+      await assert.rejects(generator.generateChunk(input(uniqueOwner(reason))), {
+        name: 'ChunkGenerationFailed',
+        message: new RegExp(`^Gemini stopped the answer: ${reason}, for .* after 1 model calls`),
+      });
+      assert.equal(sim.stats().totalCalls, 1);
+    });
+  }
 
   it('fails with ChunkGenerationFailed after MAX_CALLS_PER_CHUNK malformed answers, and checkpoints nothing', async () => {
     sim.configure({ faults: { malformedJson: 1 } });

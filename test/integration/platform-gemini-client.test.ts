@@ -5,17 +5,20 @@ import { outcomesOf, replayOutcomes, resetSimulator } from '../support/gemini.ts
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 type GeminiClient = typeof import('#platform/gemini/gemini-client.ts');
+type Quota = typeof import('#platform/gemini/quota.ts');
 type Questions = typeof import('#jobs/questions.ts');
 
 let sim: GeminiSimulator;
 let aws: LocalAws;
 let client: GeminiClient;
+let quota: Quota;
 let questions: Questions;
 
 beforeAll(async () => {
   sim = await startGeminiSimulator();
   aws = await startLocalAws({ env: { GEMINI_BASE_URL: sim.url } });
   client = await import('#platform/gemini/gemini-client.ts');
+  quota = await import('#platform/gemini/quota.ts');
   questions = await import('#jobs/questions.ts');
 });
 
@@ -24,7 +27,10 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-beforeEach(() => resetSimulator(sim));
+beforeEach(() => {
+  resetSimulator(sim);
+  quota.forgetQuotaStops();
+});
 
 const request = (overrides: Partial<Parameters<GeminiClient['callModel']>[0]> = {}) => ({
   apiKey: 'test-key',
@@ -68,6 +74,39 @@ describe('callModelWithRetries against the Gemini simulator', () => {
     assert.equal(answer.usage.cached_tokens, 0);
     assert.ok(answer.usage.input_tokens > 0 && answer.usage.output_tokens > 0);
     assert.ok(JSON.stringify(answer.raw).includes('usageMetadata'));
+  });
+
+  it('reads a blocked prompt: its blockReason, the prompt tokens billed, promptFeedback kept raw', async () => {
+    sim.configure({ faults: { blockedPrompt: 1 }, blockReason: 'PROHIBITED_CONTENT' });
+
+    const answer = await client.callModelWithRetries(request(), policy());
+
+    assert.equal(answer.blockReason, 'PROHIBITED_CONTENT');
+    assert.equal(answer.text, '');
+    assert.equal(answer.finishReason, undefined);
+    assert.ok(answer.usage.input_tokens > 0);
+    const raw = answer.raw as { promptFeedback?: { blockReason?: string } };
+    assert.equal(raw.promptFeedback?.blockReason, 'PROHIBITED_CONTENT');
+    assert.equal(sim.stats().totalCalls, 1, 'a 200 is not retried');
+  });
+
+  it('does not wait for a daily quota, and spends no further request on it until the reset', async () => {
+    sim.configure({ rpd: 1 });
+    const retries: Retry[] = [];
+    await client.callModelWithRetries(request(), policy(retries));
+
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(client.callModelWithRetries(request(), policy(retries)), (error: unknown) => {
+        assert.ok(error instanceof client.ModelCallError);
+        assert.equal(error.kind, 'quota_exhausted');
+        assert.equal(error.quota?.quotaId, 'GenerateRequestsPerDayPerProjectPerModel');
+        assert.match(error.message, /resets at midnight Pacific time/);
+        return true;
+      });
+    }
+    assert.deepEqual(retries, []);
+    assert.equal(sim.stats().totalCalls, 2, 'one 429, then none');
+    assert.deepEqual(outcomesOf(sim.stats()), { ok: 1, '429_daily': 1 });
   });
 
   it('retries transient 503s and succeeds', async () => {

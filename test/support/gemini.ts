@@ -66,6 +66,9 @@ export function resetSimulator(sim: GeminiSimulator): void {
     injected429DelayMs: undefined,
     thoughtsTokens: undefined,
     rpm: undefined,
+    rpd: undefined,
+    blockReason: undefined,
+    stopReason: undefined,
   });
   sim.resetStats();
 }

@@ -166,8 +166,10 @@ describe('sectionPrompt', () => {
     const schema = sectionSchema(category) as any;
 
     assert.match(prompt, /exactly 7 multiple-choice questions/);
-    assert.equal(schema.properties.questions.minItems, '7');
-    assert.equal(schema.properties.questions.maxItems, '7');
+    // In words, not as list limits Gemini would unroll; the gate counts what comes back.
+    assert.equal(schema.properties.questions.description, 'Exactly 7 questions.');
+    assert.equal(schema.properties.questions.minItems, undefined);
+    assert.equal(schema.properties.questions.maxItems, undefined);
   });
 });
 
@@ -202,8 +204,8 @@ describe('sectionSchema', () => {
     assert.deepEqual(question.required, ['question', 'type', 'options', 'correctOption', 'explanation']);
     assert.deepEqual(question.properties.type.enum, ['multiple_choice']);
     assert.equal(question.properties.options.minItems, '4');
-    assert.equal(question.properties.correctOption.maximum, 3);
-    assert.equal(schema.properties.questions.minItems, String(assessment.questionCount));
+    assert.deepEqual(question.properties.correctOption.enum, ['0', '1', '2', '3']);
+    assert.equal(schema.properties.questions.description, `Exactly ${assessment.questionCount} questions.`);
   });
 
   it('asks a quiz question for the seed’s fields (the answer as an option index), context optional', () => {
@@ -461,6 +463,22 @@ describe('answers given as an option index', () => {
     const first = (checked.output as any).questions[0];
     assert.equal(first.answer, 'Gamma');
     assert.equal('correctOption' in first, false);
+  });
+
+  it('reads correctOption sent as the response schema\'s string enum ("2") as the index', () => {
+    const assessment = section('module_1_assessment');
+    const count = assessment.questionCount ?? 1;
+    const topics = ['loops', 'functions', 'modules', 'classes', 'exceptions', 'generators', 'decorators'];
+    const questions = Array.from({ length: count }, (_, i) => ({
+      question: `Which statement about Python ${topics[i % topics.length]} (${i}) is true?`,
+      type: 'multiple_choice',
+      options: ['Alpha', 'Beta', 'Gamma', 'Delta'],
+      correctOption: '2',
+      explanation: 'Because.',
+    }));
+    const checked = checkSectionOutput(assessment, { instructions: 'Answer all.', questions });
+    assert.ok(checked.ok, JSON.stringify(checked));
+    assert.equal((checked.output as any).questions[0].answer, 'Gamma');
   });
 
   it('applies the quality gate: no near-copied answer, no "all of the above", no near-repeated question', () => {

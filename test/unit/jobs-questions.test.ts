@@ -267,11 +267,12 @@ describe('checkQuestions', () => {
 });
 
 describe('questionsResponseSchema', () => {
-  it('asks for exactly n questions (minItems = maxItems = n)', () => {
+  it('asks for exactly n questions in words, without list limits Gemini would unroll', () => {
     const schema = questionsResponseSchema(7);
 
-    assert.equal(schema.properties.questions.minItems, '7');
-    assert.equal(schema.properties.questions.maxItems, '7');
+    assert.equal(schema.properties.questions.description, 'Exactly 7 questions.');
+    assert.equal('minItems' in schema.properties.questions, false);
+    assert.equal('maxItems' in schema.properties.questions, false);
   });
 
   it('asks for four options with ids a–d and an answer among them', () => {

@@ -90,6 +90,28 @@ describe('failureMessage', () => {
     assert.match(message, /start a new job with the same parameters/);
   });
 
+  it("says which Gemini quota stopped the job and when it resets, without Gemini's own message", () => {
+    const quotaError =
+      'Gemini quota exhausted: the daily Gemini quota GenerateRequestsPerDayPerProjectPerModel for gemini-3.8-flash ran out; it resets at midnight Pacific time (2026-12-06T08:00:00.000Z). 429 RESOURCE_EXHAUSTED: You exceeded your current quota.';
+    const stopped: ChunkResult[] = [
+      results[0] as ChunkResult,
+      { chunk_key: 'technology__FRONTEND_DEVELOPER__2', status: 'failed', error: quotaError },
+      { chunk_key: 'technology__FRONTEND_DEVELOPER__3', status: 'failed', error: quotaError },
+      {
+        chunk_key: 'technology__FRONTEND_DEVELOPER__4',
+        status: 'failed',
+        error: 'Only 3 of 25 questions passed',
+      },
+    ];
+
+    const message = failureMessage(summarize(job(), stopped, [], new Date()));
+
+    assert.equal(
+      message,
+      'Stopped: the daily Gemini quota GenerateRequestsPerDayPerProjectPerModel for gemini-3.8-flash ran out; it resets at midnight Pacific time (2026-12-06T08:00:00.000Z). 2 of 5 chunks were not generated and 1 failed; finished chunks are kept. Start the same generation after the reset to generate only the rest.',
+    );
+  });
+
   it('names the first ten failed chunks and counts the rest', () => {
     const failed = Array.from({ length: 13 }, (_, i) => ({ chunk_key: `chunk_${i}`, error: 'boom' }));
     const summary: ResultSummary = {

@@ -198,6 +198,26 @@ describe('Gemini batch client', () => {
     }
   });
 
+  it('reads a blocked prompt in a batch as interactive calls do: its blockReason and promptFeedback', async () => {
+    sim.configure({ batchLatencyMs: 0, faults: undefined });
+    sim.configure({ faults: { blockedPrompt: 1 }, blockReason: 'PROHIBITED_CONTENT' });
+    const { name } = await submitBatch({
+      apiKey: KEY,
+      model: MODEL,
+      displayName: 'blocked',
+      requests: requests(2),
+    });
+
+    const done = await pollUntilDone(name);
+
+    for (const result of done.results ?? []) {
+      assert.equal(result.answer?.blockReason, 'PROHIBITED_CONTENT');
+      const raw = result.answer?.raw as { promptFeedback?: { blockReason?: string } };
+      assert.equal(raw.promptFeedback?.blockReason, 'PROHIBITED_CONTENT');
+    }
+    sim.configure({ faults: undefined, blockReason: undefined });
+  });
+
   it('cancels a batch: cancelled, with no results', async () => {
     sim.configure({ batchLatencyMs: 60_000, faults: undefined });
     const { name } = await submitBatch({

@@ -47,11 +47,66 @@ describe('classify', () => {
     assert.match(failure.message, /429 RESOURCE_EXHAUSTED: You exceeded your current quota/);
   });
 
-  it('maps a 429 without RetryInfo to rate_limited with no delay', () => {
+  it('maps a 429 without RetryInfo to quota_exhausted: nothing says a wait will help', () => {
     const failure = classify(apiError(429, bodyWith(429, 'RESOURCE_EXHAUSTED')));
 
-    assert.equal(failure.kind, 'rate_limited');
+    assert.equal(failure.kind, 'quota_exhausted');
     assert.equal(failure.retryAfterMs, undefined);
+    assert.equal(failure.quota?.quotaId, undefined);
+    assert.match(failure.message, /^Gemini quota exhausted: Gemini answered 429 without a retry delay/);
+    assert.match(failure.message, /resets at midnight Pacific time \(\d{4}-\d\d-\d\dT\d\d:00:00.000Z\)/);
+  });
+
+  it('maps a 429 naming a per-day quota to quota_exhausted, naming the quota and its reset', () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message: 'You exceeded your current quota.',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [
+              {
+                quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+                quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+                quotaDimensions: { location: 'global', model: 'gemini-3.8-flash' },
+              },
+            ],
+          },
+          // Even with a retry delay: a retry in seconds meets the same day's quota.
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '20s' },
+        ],
+      },
+    };
+
+    const failure = classify(apiError(429, body));
+
+    assert.equal(failure.kind, 'quota_exhausted');
+    assert.equal(failure.quota?.quotaId, 'GenerateRequestsPerDayPerProjectPerModel-FreeTier');
+    assert.equal(failure.quota?.model, 'gemini-3.8-flash');
+    assert.match(
+      failure.message,
+      /^Gemini quota exhausted: the daily Gemini quota GenerateRequestsPerDayPerProjectPerModel-FreeTier for gemini-3.8-flash ran out; it resets at midnight Pacific time/,
+    );
+  });
+
+  it('keeps a 429 naming only per-minute quotas rate_limited, with or without RetryInfo', () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message: 'quota',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }],
+          },
+        ],
+      },
+    };
+
+    assert.equal(classify(apiError(429, body)).kind, 'rate_limited');
   });
 
   for (const [status, name] of [

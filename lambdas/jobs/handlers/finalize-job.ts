@@ -7,7 +7,7 @@ import { logger } from '#platform/powertools.ts';
 import { cancelJobBatches } from '../batch-state.ts';
 import { timeOut } from '../job-service.ts';
 import * as jobs from '../job-store.ts';
-import { budgetStop, failureMessage, summarize } from '../summary.ts';
+import { budgetStop, failureMessage, quotaStop, summarize } from '../summary.ts';
 
 export async function finalizeJob(input: FinalizeInput): Promise<{ status: string }> {
   const job = await jobs.getJob(input.job_id);
@@ -29,12 +29,15 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
           result_summary: summary,
           error_message: summary.chunks_failed > 0 ? failureMessage(summary) : (qualityFailure ?? null),
           ...(budgetStop(summary) ? { stop_reason: 'budget' as const } : {}),
+          ...(quotaStop(summary) ? { stop_reason: 'quota' as const } : {}),
           progress_percent: 100,
           progress_message: budgetStop(summary)
             ? 'Stopped at its budget'
-            : summary.chunks_failed > 0
-              ? `Finished with ${summary.chunks_failed} failed chunks`
-              : 'Finished below the quality threshold',
+            : quotaStop(summary)
+              ? 'Stopped: Gemini quota exhausted'
+              : summary.chunks_failed > 0
+                ? `Finished with ${summary.chunks_failed} failed chunks`
+                : 'Finished below the quality threshold',
           completed_at: now.toISOString(),
         }
       : {

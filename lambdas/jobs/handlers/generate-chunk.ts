@@ -119,12 +119,13 @@ async function runChunk(
     await settle(generated.costUsd);
     await completeChunk(message, label, generated, kind);
   } catch (error) {
-    // Bad answers and refusals would come out the same next time; anything else (the model's
-    // 429s and 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
+    // Bad answers and refusals would come out the same next time, and an exhausted daily quota
+    // for hours (its message ends the job: see summary.ts); anything else (the model's 429s and
+    // 5xx past this run's retries, a DynamoDB or S3 hiccup) is worth another delivery.
     const retryable = !(
       error instanceof ChunkGenerationFailed ||
       error instanceof DomainError ||
-      (error instanceof ModelCallError && error.kind === 'permanent')
+      (error instanceof ModelCallError && (error.kind === 'permanent' || error.kind === 'quota_exhausted'))
     );
     const usage = error instanceof ChunkGenerationFailed ? error.usage : zeroUsage();
     const costUsd = error instanceof ChunkGenerationFailed ? error.costUsd : 0;
@@ -140,6 +141,8 @@ async function runChunk(
     }
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof BudgetReached) logger.warn('Chunk not generated: budget reached', { reason });
+    else if (error instanceof ModelCallError && error.kind === 'quota_exhausted')
+      logger.warn('Chunk not generated: Gemini quota exhausted', { reason });
     else logger.error('Chunk failed', { error: reason, attempts: attempt });
     await jobs.recordChunkOutcome({
       jobId: message.job_id,

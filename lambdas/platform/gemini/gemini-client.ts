@@ -14,20 +14,34 @@ import { ENV, optionalEnv } from '../config.ts';
 import { GEMINI_API_VERSION } from './api-version.ts';
 import { capabilitiesOf, type ThinkingLevel, thinkingLevelFor } from './model-capabilities.ts';
 import type { TokenUsage } from './pricing.ts';
+import {
+  type QuotaStop,
+  quotaStopInForce,
+  quotaStopMessage,
+  quotaStopOf,
+  rememberQuotaStop,
+} from './quota.ts';
 import { waitForSlot } from './rate-limiter.ts';
 
-export type FailureKind = 'rate_limited' | 'transient' | 'permanent';
+/**
+ * `quota_exhausted`: a 429 for a quota that will not clear in minutes (a per-day quota, or no
+ * RetryInfo; see quota.ts). Waiting or redelivering does not help: the job ends.
+ */
+export type FailureKind = 'rate_limited' | 'quota_exhausted' | 'transient' | 'permanent';
 
 export class ModelCallError extends Error {
   readonly kind: FailureKind;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
-  constructor(kind: FailureKind, message: string, status?: number, retryAfterMs?: number) {
+  /** For `quota_exhausted`: which quota ran out and when it resets. */
+  readonly quota: QuotaStop | undefined;
+  constructor(kind: FailureKind, message: string, status?: number, retryAfterMs?: number, quota?: QuotaStop) {
     super(message);
     this.name = 'ModelCallError';
     this.kind = kind;
     this.status = status;
     this.retryAfterMs = retryAfterMs;
+    this.quota = quota;
   }
 }
 
@@ -49,6 +63,8 @@ export interface ModelRequest {
 export interface ModelAnswer {
   text: string;
   finishReason: string | undefined;
+  /** Set when Gemini blocked the prompt (`promptFeedback.blockReason`): no candidates came back. */
+  blockReason?: string | undefined;
   usage: TokenUsage;
   /** The response as received, kept in S3 for investigation. */
   raw: unknown;
@@ -89,8 +105,18 @@ export function classify(error: unknown): ModelCallError {
   if (error instanceof ApiError) {
     const status = error.status;
     const detail = summarize(error.message);
-    if (status === 429)
+    if (status === 429) {
+      const quota = quotaStopOf(error.message);
+      if (quota)
+        return new ModelCallError(
+          'quota_exhausted',
+          `${quotaStopMessage(quota)}. ${detail}`,
+          status,
+          undefined,
+          quota,
+        );
       return new ModelCallError('rate_limited', detail, status, retryDelayMs(error.message));
+    }
     if (status === 408 || status >= 500) return new ModelCallError('transient', detail, status);
     return new ModelCallError('permanent', detail, status);
   }
@@ -139,17 +165,22 @@ export function generationConfigFor(
 /** Reads a generateContent response, interactive or from a batch, into a ModelAnswer. */
 export function answerFrom(response: GenerateContentResponse): ModelAnswer {
   const usage = response.usageMetadata;
+  const blockReason = response.promptFeedback?.blockReason;
   return {
     text: response.text ?? '',
     finishReason: response.candidates?.[0]?.finishReason,
+    ...(blockReason ? { blockReason } : {}),
     usage: {
       input_tokens: usage?.promptTokenCount ?? 0,
       output_tokens: usage?.candidatesTokenCount ?? 0,
       thinking_tokens: usage?.thoughtsTokenCount ?? 0,
       cached_tokens: usage?.cachedContentTokenCount ?? 0,
     },
+    // promptFeedback says why a prompt was blocked (and rates it when it was not): kept for
+    // whoever investigates a refused chunk.
     raw: {
       candidates: response.candidates,
+      promptFeedback: response.promptFeedback,
       usageMetadata: usage,
       modelVersion: response.modelVersion,
       responseId: response.responseId,
@@ -192,12 +223,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function callModelWithRetries(request: ModelRequest, policy: RetryPolicy): Promise<ModelAnswer> {
   for (let attempt = 1; ; attempt++) {
+    // A quota this container saw run out stays out until its reset: no request is spent on it.
+    const stopped = quotaStopInForce(request.apiKey, request.model);
+    if (stopped) throw new ModelCallError('quota_exhausted', stopped.message, 429, undefined, stopped);
     await waitForSlot('gemini', policy.requestsPerMinute);
     try {
       return await callModel(request);
     } catch (error) {
       const failure = classify(error);
-      if (failure.kind === 'permanent' || attempt >= policy.maxAttempts) throw failure;
+      if (failure.kind === 'quota_exhausted' && failure.quota)
+        rememberQuotaStop(request.apiKey, request.model, failure.quota, failure.message);
+      if (failure.kind === 'permanent' || failure.kind === 'quota_exhausted' || attempt >= policy.maxAttempts)
+        throw failure;
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay =
         failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined
