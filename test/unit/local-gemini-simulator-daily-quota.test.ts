@@ -9,10 +9,10 @@ describe('Gemini simulator per-day quota', () => {
     try {
       const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: sim.url } });
       const ask = (model: string) => ai.models.generateContent({ model, contents: 'Hello' });
-      await ask('gemini-test-flash');
-      await ask('gemini-test-flash');
+      await ask('gemini-3.8-flash');
+      await ask('gemini-3.8-flash');
 
-      const error = await ask('gemini-test-flash').then(
+      const error = await ask('gemini-3.8-flash').then(
         () => assert.fail('expected a 429'),
         (e: unknown) => e,
       );
@@ -32,7 +32,7 @@ describe('Gemini simulator per-day quota', () => {
       );
       assert.equal(sim.stats().outcomes['429_daily'], 1);
 
-      await ask('gemini-other-flash');
+      await ask('gemini-3.6-flash');
       assert.equal(sim.stats().outcomes.ok, 3, 'counted per model');
     } finally {
       await sim.close();

@@ -4,7 +4,7 @@ import { describe, it } from 'vitest';
 import { type SimulatorConfig, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { BLOCK_REASONS, STOP_REASONS } from '../../local/gemini-simulator/refusals.ts';
 
-const MODEL = 'gemini-test-flash';
+const MODEL = 'gemini-3.8-flash';
 
 async function ask(config: SimulatorConfig) {
   const sim = await startGeminiSimulator(config);

@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 async function send(schema: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${sim.url}/v1beta/models/gemini-test-flash:generateContent`, {
+  const response = await fetch(`${sim.url}/v1beta/models/gemini-3.8-flash:generateContent`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-goog-api-key': 'test-key' },
     body: JSON.stringify({
@@ -118,7 +118,7 @@ describe('the simulator bound on response-schema complexity', () => {
           },
         },
       };
-      const created = await fetch(`${batchSim.url}/v1beta/models/gemini-test-flash:batchGenerateContent`, {
+      const created = await fetch(`${batchSim.url}/v1beta/models/gemini-3.8-flash:batchGenerateContent`, {
         method: 'POST',
         headers,
         body: JSON.stringify({
