@@ -10,7 +10,7 @@
  * fails is simply made again.
  */
 import type { Context } from 'aws-lambda';
-import type { ChunkResult, PlanOutput } from '#contract/pipeline.ts';
+import { type ChunkResult, type PlanOutput, shortError } from '#contract/pipeline.ts';
 import { keptByThisJob, kindOf } from '#kinds';
 import { generationSettings } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
@@ -277,7 +277,7 @@ function resultsOf(state: BatchJobState): ChunkResult[] {
   return Object.entries(state.chunks).map(([key, chunk]) =>
     chunk.status === 'completed'
       ? { chunk_key: key, status: 'completed', questions: chunk.questions ?? 0 }
-      : { chunk_key: key, status: 'failed', error: chunk.error ?? 'not generated' },
+      : { chunk_key: key, status: 'failed', error: shortError(chunk.error ?? 'not generated') },
   );
 }
 

@@ -6,7 +6,7 @@ import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';
 import { timeOut } from '../job-service.ts';
 import * as jobs from '../job-store.ts';
-import { budgetStop, failureMessage, summarize } from '../summary.ts';
+import { boundedMessage, budgetStop, failureMessage, storedSummary, summarize } from '../summary.ts';
 
 export async function finalizeJob(input: FinalizeInput): Promise<{ status: string }> {
   const job = await jobs.getJob(input.job_id);
@@ -25,8 +25,13 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
     failed
       ? {
           status: 'failed',
-          result_summary: summary,
-          error_message: summary.chunks_failed > 0 ? failureMessage(summary) : (qualityFailure ?? null),
+          result_summary: storedSummary(summary),
+          error_message:
+            summary.chunks_failed > 0
+              ? failureMessage(summary)
+              : qualityFailure === undefined
+                ? null
+                : boundedMessage(qualityFailure),
           ...(budgetStop(summary) ? { stop_reason: 'budget' as const } : {}),
           progress_percent: 100,
           progress_message: budgetStop(summary)
@@ -38,7 +43,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
         }
       : {
           status: 'completed',
-          result_summary: summary,
+          result_summary: storedSummary(summary),
           error_message: null,
           progress_percent: 100,
           progress_message: 'Generation complete!',
