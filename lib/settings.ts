@@ -7,6 +7,7 @@
  * stack and a function started without those variables behave the same.
  */
 import type { Construct } from 'constructs';
+import { BATCH_HISTORY_EVENT_BUDGET, worstCaseBatchEvents } from '#contract/batch-loop.ts';
 import { DEFAULTS, ENV } from '#platform/config.ts';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
@@ -62,8 +63,14 @@ export interface Settings {
   nearDuplicateThreshold: number;
   /** Whether "all/none of the above" options pass the quality gate. */
   allowAllNoneOfAbove: boolean;
-  /** Seconds between looks at a batch-mode job's Gemini batch. */
+  /** First wait between looks at a batch-mode job's Gemini batch; the waits double from it. */
   batchPollSeconds: number;
+  /** Longest wait between two looks at a batch. */
+  batchPollMaxSeconds: number;
+  /** How long a job may spend in batch rounds; then its open chunks fail and the job finishes. */
+  batchWindowSeconds: number;
+  /** The state machine's TimeoutSeconds: an execution still running after this ends TIMED_OUT. */
+  executionTimeoutSeconds: number;
   /** Generated content under this many bytes is answered inline, larger by S3 reference. */
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
@@ -119,6 +126,12 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   nearDuplicateThreshold: DEFAULTS.nearDuplicateThreshold,
   allowAllNoneOfAbove: DEFAULTS.allowAllNoneOfAbove,
   batchPollSeconds: DEFAULTS.batchPollSeconds,
+  batchPollMaxSeconds: DEFAULTS.batchPollMaxSeconds,
+  batchWindowSeconds: DEFAULTS.batchWindowSeconds,
+  // A week: the batch window (2 days) fits with room, and so does a full bank of interactive
+  // chunks whose every chunk waits out its whole chunkTimeoutSeconds (230 chunks, 40 at a time:
+  // 6 × 2 h). A job still running then has stalled; its job fails rather than its slot staying held.
+  executionTimeoutSeconds: 7 * 24 * 3600,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -131,6 +144,17 @@ const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
 const CONTENT_INLINE_LIMIT_BYTES = 5_000_000;
 /** Two attempts of this length and a back-off still fit in a 60 s pipeline function. */
 const MAX_WEBHOOK_TIMEOUT_SECONDS = 25;
+/**
+ * A Standard execution runs at most a year ("Maximum execution time",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ */
+const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
+/**
+ * Time an execution spends outside its batch window or its longest stage: planning, the last
+ * look at a batch and taking in its answers ("Run batch round" has 900 s), assembling and
+ * finalizing (300 s each), with their retries.
+ */
+const EXECUTION_OVERHEAD_SECONDS = 3600;
 
 type Check = (s: Settings) => string | undefined;
 
@@ -225,6 +249,27 @@ const CHECKS: Check[] = [
       ? undefined
       : `nearDuplicateThreshold must be a similarity in (0, 1], such as 0.7, got ${JSON.stringify(s.nearDuplicateThreshold)}`,
   intIn('batchPollSeconds', 1, 3600),
+  intIn('batchPollMaxSeconds', 1, 86_400),
+  (s) =>
+    s.batchPollMaxSeconds >= s.batchPollSeconds
+      ? undefined
+      : `batchPollMaxSeconds (${s.batchPollMaxSeconds}) must be at least batchPollSeconds (${s.batchPollSeconds}): the waits between looks at a batch grow from one to the other`,
+  intIn('batchWindowSeconds', 1, MAX_EXECUTION_SECONDS),
+  (s) => {
+    const events = worstCaseBatchEvents(s);
+    return events <= BATCH_HISTORY_EVENT_BUDGET
+      ? undefined
+      : `batchWindowSeconds (${s.batchWindowSeconds}) with batchPollSeconds (${s.batchPollSeconds}) and batchPollMaxSeconds (${s.batchPollMaxSeconds}) allow ${events} history events in a batch-mode execution; Step Functions fails an execution at 25,000 (keep it under ${BATCH_HISTORY_EVENT_BUDGET}: a longer batchPollMaxSeconds or a shorter window)`;
+  },
+  intIn('executionTimeoutSeconds', 60, MAX_EXECUTION_SECONDS, ' (a Standard execution runs at most a year)'),
+  (s) => {
+    const batch = s.batchWindowSeconds + s.batchPollMaxSeconds + EXECUTION_OVERHEAD_SECONDS;
+    const stage = s.chunkTimeoutSeconds + EXECUTION_OVERHEAD_SECONDS;
+    const needed = Math.max(batch, stage);
+    return s.executionTimeoutSeconds >= needed
+      ? undefined
+      : `executionTimeoutSeconds (${s.executionTimeoutSeconds}) must cover the batch window and its last wait (batchWindowSeconds + batchPollMaxSeconds) and a chunk's whole timeout (chunkTimeoutSeconds), each with ${EXECUTION_OVERHEAD_SECONDS} s for the other steps: at least ${needed}`;
+  },
   (s) =>
     typeof s.allowAllNoneOfAbove === 'boolean'
       ? undefined
@@ -319,5 +364,7 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.nearDuplicateThreshold]: String(s.nearDuplicateThreshold),
     [ENV.allowAllNoneOfAbove]: String(s.allowAllNoneOfAbove),
     [ENV.batchPollSeconds]: String(s.batchPollSeconds),
+    [ENV.batchPollMaxSeconds]: String(s.batchPollMaxSeconds),
+    [ENV.batchWindowSeconds]: String(s.batchWindowSeconds),
   };
 }

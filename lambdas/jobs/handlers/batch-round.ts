@@ -10,11 +10,12 @@
  * fails is simply made again.
  */
 import type { Context } from 'aws-lambda';
+import { BATCH_MAX_ROUNDS, nextPollSeconds } from '#contract/batch-loop.ts';
 import { type ChunkResult, type PlanOutput, shortError } from '#contract/pipeline.ts';
 import { keptByThisJob, kindOf } from '#kinds';
 import { generationSettings } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
-import { type BatchResult, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
+import { type BatchResult, cancelBatch, getBatch, submitBatch } from '#platform/gemini/batch-client.ts';
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { costOf } from '#platform/gemini/pricing.ts';
 import { s3Keys } from '#platform/keys.ts';
@@ -58,6 +59,8 @@ export interface BatchJobState {
   round: number;
   batch_name: string | null;
   submitted_at: string | null;
+  /** When the first round was submitted: the job's batch window starts then. */
+  started_at?: string | null;
   chunks: Record<string, ChunkState>;
 }
 
@@ -264,7 +267,41 @@ async function submitRound(job: JobRecord, state: BatchJobState, apiKey: string)
   state.round += 1;
   state.batch_name = name;
   state.submitted_at = new Date().toISOString();
+  state.started_at ??= state.submitted_at;
   return requests.length;
+}
+
+/** Seconds since `iso`, or 0 when it is unknown. */
+function secondsSince(iso: string | null | undefined): number {
+  return iso ? (Date.now() - Date.parse(iso)) / 1000 : 0;
+}
+
+/**
+ * Whether the job's batch rounds are over, and why: its window has passed (counted from its
+ * first submission; a state kept before that was recorded counts from its round's) or it has
+ * had its rounds. Then its open chunks fail: recorded, never lost, and a new job generates them.
+ */
+function roundsOver(state: BatchJobState): string | undefined {
+  const window = settings.batchWindowSeconds;
+  if (secondsSince(state.started_at ?? state.submitted_at) >= window) {
+    return `the batch rounds did not finish within the batch window (${Math.round(window / 3600)} h)`;
+  }
+  if (state.round >= BATCH_MAX_ROUNDS) return `still short of questions after ${state.round} batch rounds`;
+  return undefined;
+}
+
+/** Ends the job's batch rounds: the batch in flight is cancelled, the open chunks fail. */
+async function endRounds(job: JobRecord, state: BatchJobState, apiKey: string, reason: string) {
+  if (state.batch_name) {
+    // Best effort: an uncancelled batch runs on and is billed, but the job must end either way.
+    await cancelBatch(apiKey, state.batch_name).catch((error: unknown) =>
+      logger.warn('Could not cancel the batch', { batch: state.batch_name, error: error as Error }),
+    );
+    state.batch_name = null;
+  }
+  for (const [chunkKey, chunk] of Object.entries(state.chunks)) {
+    if (chunk.status === 'open') await failChunk(job, chunkKey, chunk, reason, 0);
+  }
 }
 
 function progressOf(state: BatchJobState): string {
@@ -288,16 +325,25 @@ export async function runBatchRound(input: PlanOutput, _context?: Context): Prom
   if (!apiKey) throw new Error('GEMINI_API_KEY not configured');
   const key = stateKey(job.owner, job.job_id);
   const state = (await results.getJson<BatchJobState>(key)) ?? newState(input);
-  const wait = settings.batchPollSeconds;
+  // Each look waits longer than the one before (nextPollSeconds), so a long batch costs few of
+  // the execution's 25,000 history events.
+  const wait = () => nextPollSeconds(secondsSince(state.submitted_at), settings);
 
   if (state.batch_name && !isTerminal(job.status)) {
     const batch = await getBatch(apiKey, state.batch_name);
     if (batch.state === 'pending' || batch.state === 'running') {
+      const over = roundsOver(state);
+      if (over) {
+        logger.warn('Batch rounds ended unfinished', { round: state.round, reason: over });
+        await endRounds(job, state, apiKey, over);
+        await results.putJson(key, state);
+        return { done: true, round: state.round, wait_seconds: 0, chunk_results: resultsOf(state) };
+      }
       await jobs.setProgressMessage(
         job.job_id,
         `Batch round ${state.round}: ${batch.stats.succeeded + batch.stats.failed} of ${batch.stats.total} requests answered (${progressOf(state)})`,
       );
-      return { done: false, round: state.round, wait_seconds: wait };
+      return { done: false, round: state.round, wait_seconds: wait() };
     }
     logger.info('Batch round ended', { round: state.round, batch: state.batch_name, state: batch.state });
     if (batch.state === 'succeeded') await takeAnswers(job, state, batch.results ?? [], apiKey);
@@ -314,14 +360,16 @@ export async function runBatchRound(input: PlanOutput, _context?: Context): Prom
     await results.putJson(key, state);
   }
 
-  const submitted = isTerminal(job.status) ? 0 : await submitRound(job, state, apiKey);
+  const over = isTerminal(job.status) ? undefined : roundsOver(state);
+  if (over) await endRounds(job, state, apiKey, over);
+  const submitted = isTerminal(job.status) || over ? 0 : await submitRound(job, state, apiKey);
   await results.putJson(key, state);
   if (submitted > 0) {
     await jobs.setProgressMessage(
       job.job_id,
       `Batch round ${state.round}: ${submitted} requests submitted to Gemini`,
     );
-    return { done: false, round: state.round, wait_seconds: wait };
+    return { done: false, round: state.round, wait_seconds: wait() };
   }
   return { done: true, round: state.round, wait_seconds: 0, chunk_results: resultsOf(state) };
 }
