@@ -8,10 +8,11 @@ import { type JobRecord, type ResultSummary, roundCost, tokenTotals } from './jo
  * so a job whose every chunk failed must not keep every error: 50 short ones are about 15 KB.
  */
 export const FAILED_CHUNKS_KEPT = 50;
-/** Characters of the job's own error message, which a failed step's cause can make long. */
-export const ERROR_MESSAGE_MAX_CHARS = 2000;
-/** Characters of each failed chunk's error that the job's message quotes (ten of them at most). */
-const LISTED_ERROR_CHARS = 100;
+/**
+ * Characters of the job's own error message, which a failed step's cause can make long. The
+ * message of failed chunks quotes ten of them, each error in short, and stays under it.
+ */
+export const ERROR_MESSAGE_MAX_CHARS = 3000;
 
 export function summarize(
   job: JobRecord,
@@ -74,7 +75,7 @@ export function failureMessage(summary: ResultSummary): string {
   }
   const listed = summary.failed_chunks
     .slice(0, 10)
-    .map((f) => `${f.chunk_key} (${shortError(f.error, LISTED_ERROR_CHARS)})`)
+    .map((f) => `${f.chunk_key} (${shortError(f.error)})`)
     .join('; ');
   const more = summary.failed_chunks.length > 10 ? `; and ${summary.failed_chunks.length - 10} more` : '';
   return (

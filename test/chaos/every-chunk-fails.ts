@@ -33,7 +33,7 @@ const REFUSAL =
     .concat('.');
 
 /** Bounds the job's closing message stays within (summary.ts ERROR_MESSAGE_MAX_CHARS). */
-const MESSAGE_MAX_CHARS = 2000;
+const MESSAGE_MAX_CHARS = 3000;
 const SUMMARY_MAX_FAILED = 50;
 
 /** A Gemini front answering every generateContent with the refusal, anything else 404. */

@@ -28,7 +28,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
           result_summary: storedSummary(summary),
           error_message:
             summary.chunks_failed > 0
-              ? failureMessage(summary)
+              ? boundedMessage(failureMessage(summary))
               : qualityFailure === undefined
                 ? null
                 : boundedMessage(qualityFailure),
