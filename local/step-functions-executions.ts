@@ -88,7 +88,12 @@ export class Executions {
       input,
       pendingTokens: new Set(),
       settled: Promise.resolve(),
-      limits: executionLimits(this.options.limits),
+      limits: executionLimits({
+        ...this.options.limits,
+        integrationTasks: [...loaded.tasks].flatMap(([name, task]) =>
+          task.Resource.startsWith('arn:aws:states:::') ? [name] : [],
+        ),
+      }),
     };
     this.records.set(arn, record);
     const run = loaded.machine.run(JSON.parse(input) as JSONValue, {

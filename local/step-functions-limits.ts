@@ -20,7 +20,8 @@
  *
  * The library keeps no history, so events are counted as AWS would write them, approximately:
  * every state entered and exited is one event each; a Task adds its scheduled and started
- * events on entry (a waitForTaskToken task its submitted event too), its succeeded event on exit,
+ * events on entry (a service integration, `arn:aws:states:::…`, its submitted event too), its
+ * succeeded event on exit,
  * its failed event per failure and scheduled + started again per retry; a Map adds its
  * MapStateStarted and MapStateSucceeded/Failed events; each Map iteration adds its started and
  * succeeded/failed events; the execution adds its started and ended events. A caught error adds
@@ -56,15 +57,18 @@ export interface ExecutionLimits {
   events: number;
   readonly maxEvents: number;
   readonly maxPayloadBytes: number;
+  /** Task states of service integrations (`arn:aws:states:::…`), which write a TaskSubmitted event. */
+  readonly integrationTasks: ReadonlySet<string>;
 }
 
 export function executionLimits(
-  options: { maxEvents?: number; maxPayloadBytes?: number } = {},
+  options: { maxEvents?: number; maxPayloadBytes?: number; integrationTasks?: Iterable<string> } = {},
 ): ExecutionLimits {
   return {
     events: 0,
     maxEvents: options.maxEvents ?? MAX_HISTORY_EVENTS,
     maxPayloadBytes: options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,
+    integrationTasks: new Set(options.integrationTasks),
   };
 }
 
@@ -130,7 +134,8 @@ function guardedLogger(logger: EventLogger, limits: ExecutionLimits): EventLogge
       call('dispatchExecutionFailedEvent', args);
     },
     dispatchStateEnteredEvent: (name, type, input) => {
-      countEvents(limits, 1 + extra(type, TASK_ENTRY_EVENTS, 1));
+      const submitted = limits.integrationTasks.has(String(name)) ? 1 : 0;
+      countEvents(limits, 1 + extra(type, TASK_ENTRY_EVENTS + submitted, 1));
       checkPayload(limits, input, `The input of state '${String(name)}'`);
       call('dispatchStateEnteredEvent', [name, type, input]);
     },

@@ -4,7 +4,7 @@ import { type JobRecord, type ResultSummary, roundCost, tokenTotals } from './jo
 
 /**
  * Failed chunks a stored summary lists. The job is one DynamoDB item, and an item over 400 KB
- * is refused (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html),
+ * is refused (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-items),
  * so a job whose every chunk failed must not keep every error: 50 short ones are about 15 KB.
  */
 export const FAILED_CHUNKS_KEPT = 50;

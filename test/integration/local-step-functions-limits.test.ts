@@ -89,6 +89,56 @@ const timed = {
   States: { 'Wait long': { Type: 'Wait', Seconds: 30, End: true } },
 };
 
+/**
+ * AWS writes 14 events for this: ExecutionStarted, MapStateEntered, MapStateStarted, for each of
+ * the two items MapIterationStarted, PassStateEntered, PassStateExited, MapIterationSucceeded,
+ * then MapStateSucceeded, MapStateExited, ExecutionSucceeded.
+ */
+const mapOfTwoPasses = {
+  StartAt: 'Both',
+  States: {
+    Both: {
+      Type: 'Map',
+      ItemsPath: '$.items',
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'Pass it',
+        States: { 'Pass it': { Type: 'Pass', End: true } },
+      },
+      End: true,
+    },
+  },
+};
+
+describe('local Step Functions history count', () => {
+  const runWithMaxEvents = async (maxEvents: number) => {
+    const service = await startStepFunctionsService({
+      stateMachines: [{ name: 'two-passes', definition: mapOfTwoPasses }],
+      limits: { maxEvents },
+    });
+    const sfn = new SFNClient({ endpoint: service.url, region, credentials });
+    try {
+      const started = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: service.stateMachineArn('two-passes'),
+          input: JSON.stringify({ items: [1, 2] }),
+        }),
+      );
+      return await service.waitForExecution(started.executionArn as string);
+    } finally {
+      sfn.destroy();
+      await service.close();
+    }
+  };
+
+  test('counts the events AWS writes for a Map of two iterations; the last may be the success', async () => {
+    assert.equal((await runWithMaxEvents(14)).status, 'SUCCEEDED');
+    const over = await runWithMaxEvents(13);
+    assert.equal(over.status, 'FAILED');
+    assert.equal(over.error, 'States.Runtime');
+  });
+});
+
 describe('local Step Functions quotas', () => {
   let service: StepFunctionsService;
   let sfn: SFNClient;

@@ -284,7 +284,8 @@ function secondsSince(iso: string | null | undefined): number {
 function roundsOver(state: BatchJobState): string | undefined {
   const window = settings.batchWindowSeconds;
   if (secondsSince(state.started_at ?? state.submitted_at) >= window) {
-    return `the batch rounds did not finish within the batch window (${Math.round(window / 3600)} h)`;
+    const span = window >= 3600 ? `${Math.round(window / 3600)} h` : `${window} s`;
+    return `the batch rounds did not finish within the batch window (${span})`;
   }
   if (state.round >= BATCH_MAX_ROUNDS) return `still short of questions after ${state.round} batch rounds`;
   return undefined;
