@@ -125,10 +125,14 @@ export function jobDetails(job: ApiJob): string {
   for (const failed of failedChunks.slice(0, MAX_FAILED_CHUNKS_SHOWN)) {
     rows.push(['Failed chunk', `${failed.chunk_key}: ${failed.error}`]);
   }
-  if (failedChunks.length > MAX_FAILED_CHUNKS_SHOWN) {
+  // The job lists its first failed chunks only and counts the others.
+  const notShown =
+    failedChunks.length + (job.result_summary?.failed_chunks_omitted ?? 0) - MAX_FAILED_CHUNKS_SHOWN;
+  if (notShown > 0) {
+    const listed = failedChunks.length - MAX_FAILED_CHUNKS_SHOWN;
     rows.push([
       '',
-      `and ${failedChunks.length - MAX_FAILED_CHUNKS_SHOWN} more (quizgen status --json lists them all)`,
+      `and ${notShown} more${listed > 0 ? ` (quizgen status --json lists ${listed} of them)` : ''}`,
     ]);
   }
   if (job.execution_console_url) rows.push(['Execution', job.execution_console_url]);

@@ -7,6 +7,7 @@
  * stack and a function started without those variables behave the same.
  */
 import type { Construct } from 'constructs';
+import { BATCH_HISTORY_EVENT_BUDGET, worstCaseBatchEvents } from '#contract/batch-loop.ts';
 import { DEFAULTS, ENV, THINKING_DEFAULTS } from '#platform/config.ts';
 import {
   capabilitiesOf,
@@ -82,8 +83,14 @@ export interface Settings {
   nearDuplicateThreshold: number;
   /** Whether "all/none of the above" options pass the quality gate. */
   allowAllNoneOfAbove: boolean;
-  /** Seconds between looks at a batch-mode job's Gemini batch. */
+  /** First wait between looks at a batch-mode job's Gemini batch; the waits double from it. */
   batchPollSeconds: number;
+  /** Longest wait between two looks at a batch. */
+  batchPollMaxSeconds: number;
+  /** How long a job may spend in batch rounds; then its open chunks fail and the job finishes. */
+  batchWindowSeconds: number;
+  /** The state machine's TimeoutSeconds: an execution still running after this ends TIMED_OUT. */
+  executionTimeoutSeconds: number;
   /** Generated content under this many bytes is answered inline, larger by S3 reference. */
   contentInlineMaxBytes: number;
   /** How long one webhook delivery attempt may take before it counts as failed. */
@@ -169,6 +176,12 @@ export const SETTING_DEFAULTS: Readonly<Settings> = {
   sectionsThinkingLevel: THINKING_DEFAULTS.sections,
   outlineThinkingLevel: THINKING_DEFAULTS.outline,
   repairThinkingLevel: THINKING_DEFAULTS.repair,
+  batchPollMaxSeconds: DEFAULTS.batchPollMaxSeconds,
+  batchWindowSeconds: DEFAULTS.batchWindowSeconds,
+  // A week: the batch window (2 days) fits with room, and so does a full bank of interactive
+  // chunks whose every chunk waits out its whole chunkTimeoutSeconds (230 chunks, 40 at a time:
+  // 6 × 4 h). A job still running then has stalled; its job fails rather than its slot staying held.
+  executionTimeoutSeconds: 7 * 24 * 3600,
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_DEFAULTS) as (keyof Settings)[];
@@ -235,6 +248,17 @@ const CONTENT_INLINE_LIMIT_BYTES = 5_000_000;
  * its deadline; at this length, several attempts and their back-off still fit.
  */
 const MAX_WEBHOOK_TIMEOUT_SECONDS = 25;
+/**
+ * A Standard execution runs at most a year ("Maximum execution time",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ */
+const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
+/**
+ * Time an execution spends outside its batch window or its longest stage: planning, the last
+ * look at a batch and taking in its answers ("Run batch round" has 900 s), assembling and
+ * finalizing (300 s each), with their retries.
+ */
+const EXECUTION_OVERHEAD_SECONDS = 3600;
 
 type Check = (s: Settings) => string | undefined;
 
@@ -449,6 +473,27 @@ const CHECKS: Check[] = [
       ? undefined
       : `nearDuplicateThreshold must be a similarity in (0, 1], such as 0.7, got ${JSON.stringify(s.nearDuplicateThreshold)}`,
   intIn('batchPollSeconds', 1, 3600),
+  intIn('batchPollMaxSeconds', 1, 86_400),
+  (s) =>
+    s.batchPollMaxSeconds >= s.batchPollSeconds
+      ? undefined
+      : `batchPollMaxSeconds (${s.batchPollMaxSeconds}) must be at least batchPollSeconds (${s.batchPollSeconds}): the waits between looks at a batch grow from one to the other`,
+  intIn('batchWindowSeconds', 1, MAX_EXECUTION_SECONDS),
+  (s) => {
+    const events = worstCaseBatchEvents(s);
+    return events <= BATCH_HISTORY_EVENT_BUDGET
+      ? undefined
+      : `batchWindowSeconds (${s.batchWindowSeconds}) with batchPollSeconds (${s.batchPollSeconds}) and batchPollMaxSeconds (${s.batchPollMaxSeconds}) allow ${events} history events in a batch-mode execution; Step Functions fails an execution at 25,000 (keep it under ${BATCH_HISTORY_EVENT_BUDGET}: a longer batchPollMaxSeconds or a shorter window)`;
+  },
+  intIn('executionTimeoutSeconds', 60, MAX_EXECUTION_SECONDS, ' (a Standard execution runs at most a year)'),
+  (s) => {
+    const batch = s.batchWindowSeconds + s.batchPollMaxSeconds + EXECUTION_OVERHEAD_SECONDS;
+    const stage = s.chunkTimeoutSeconds + EXECUTION_OVERHEAD_SECONDS;
+    const needed = Math.max(batch, stage);
+    return s.executionTimeoutSeconds >= needed
+      ? undefined
+      : `executionTimeoutSeconds (${s.executionTimeoutSeconds}) must cover the batch window and its last wait (batchWindowSeconds + batchPollMaxSeconds) and a chunk's whole timeout (chunkTimeoutSeconds), each with ${EXECUTION_OVERHEAD_SECONDS} s for the other steps: at least ${needed}`;
+  },
   (s) =>
     typeof s.allowAllNoneOfAbove === 'boolean'
       ? undefined
@@ -576,5 +621,7 @@ export function settingsEnvironment(s: Settings): Record<string, string> {
     [ENV.sectionsThinkingLevel]: s.sectionsThinkingLevel,
     [ENV.outlineThinkingLevel]: s.outlineThinkingLevel,
     [ENV.repairThinkingLevel]: s.repairThinkingLevel,
+    [ENV.batchPollMaxSeconds]: String(s.batchPollMaxSeconds),
+    [ENV.batchWindowSeconds]: String(s.batchWindowSeconds),
   };
 }

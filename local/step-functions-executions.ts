@@ -4,7 +4,13 @@
  * when an execution is stopped behind its back.
  */
 
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  type RunOptions,
+} from 'aws-local-stepfunctions';
+import { executionLimits, limitsRunOption } from './step-functions-limits.ts';
 import type {
   ExecutionDescription,
   ExecutionRecord,
@@ -21,6 +27,8 @@ export interface ExecutionsOptions {
   /** Called when an execution starts and when it ends (EventBridge's "Execution Status Change"). */
   onStatusChange?: (execution: ExecutionDescription) => void;
   log: (line: string) => void;
+  /** Lower quotas than AWS's, for tests that cannot afford 25,000 events. */
+  limits?: { maxEvents?: number; maxPayloadBytes?: number };
 }
 
 export function describe(record: ExecutionRecord): ExecutionDescription {
@@ -80,9 +88,17 @@ export class Executions {
       input,
       pendingTokens: new Set(),
       settled: Promise.resolve(),
+      limits: executionLimits({
+        ...this.options.limits,
+        integrationTasks: [...loaded.tasks].flatMap(([name, task]) =>
+          task.Resource.startsWith('arn:aws:states:::') ? [name] : [],
+        ),
+      }),
     };
     this.records.set(arn, record);
     const run = loaded.machine.run(JSON.parse(input) as JSONValue, {
+      // Every Map iteration inherits the run options, so one count covers the whole execution.
+      ...(limitsRunOption(record.limits) as RunOptions),
       overrides: { taskResourceLocalHandlers: taskOverrides(loaded, record, integrations) },
       context: {
         Execution: {

@@ -7,6 +7,7 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { isRecord } from './cloudformation.ts';
 import type { Invoke } from './lambda-runtime.ts';
+import type { ExecutionLimits } from './step-functions-limits.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -33,6 +34,8 @@ export interface ExecutionRecord extends ExecutionDescription {
   abort?: () => void;
   pendingTokens: Set<string>;
   settled: Promise<void>;
+  /** Its history events so far and the payload and history quotas it runs under. */
+  limits: ExecutionLimits;
 }
 
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };

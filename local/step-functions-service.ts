@@ -41,6 +41,8 @@ export interface StepFunctionsServiceOptions {
   /** Called when an execution starts and when it ends (EventBridge's "Execution Status Change"). */
   onStatusChange?: (execution: ExecutionDescription) => void;
   log?: (line: string) => void;
+  /** Lower quotas than AWS's (payload bytes, history events), for tests. */
+  limits?: { maxEvents?: number; maxPayloadBytes?: number };
 }
 
 export interface StepFunctionsService {
@@ -84,6 +86,7 @@ export async function startStepFunctionsService(
     },
     onStatusChange: options.onStatusChange,
     log,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
 
   const stateMachineArn = (name: string) => `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;

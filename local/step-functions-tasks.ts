@@ -11,6 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { isRecord } from './cloudformation.ts';
 import { type Invoke, LambdaInvocationError } from './lambda-runtime.ts';
+import { checkPayload } from './step-functions-limits.ts';
 import {
   type ExecutionRecord,
   type JSONValue,
@@ -230,7 +231,7 @@ export function taskOverrides(
     const resource = state.Resource;
     // The library hands overrides the state's effective input: InputPath and Parameters
     // are already applied, `$$.Task.Token` resolved to the placeholder from the context.
-    overrides[stateName] = async (input) => {
+    const run = async (input: JSONValue): Promise<JSONValue> => {
       assertRunning(record);
       if (resource === SQS_WAIT_FOR_TOKEN || resource === SQS_SEND) {
         const sqs = integrations.sqs;
@@ -292,6 +293,14 @@ export function taskOverrides(
         throw lambdaErrorToStatesError(error);
       });
       return result as JSONValue;
+    };
+    // The quota covers "input data when scheduling a task" and what the task returns, before
+    // ResultSelector or ResultPath make it smaller (service-quotas.html, task executions).
+    overrides[stateName] = async (input) => {
+      checkPayload(record.limits, input, `The parameters of task '${stateName}'`);
+      const result = await run(input);
+      checkPayload(record.limits, result, `The state/task '${stateName}' returned a result that`);
+      return result;
     };
   }
   return overrides;

@@ -49,7 +49,29 @@ export interface ChunkResult {
   chunk_key: string;
   status: 'completed' | 'failed';
   questions?: number;
+  /** What went wrong, in short (`shortError`); the whole error is on the chunk's record. */
   error?: string;
+}
+
+/**
+ * Characters of a failed chunk's error that travel in its ChunkResult. Every chunk's result is
+ * in the state "Assemble results" receives, and a state over 262,144 bytes fails the execution
+ * with States.DataLimitExceeded, which no Catch sees
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so "Mark job
+ * failed" would never run. At 3 bytes a character, a full bank's every chunk failing stays far
+ * below it (test/unit/jobs-state-size.test.ts).
+ */
+export const CHUNK_RESULT_ERROR_MAX_CHARS = 200;
+
+/**
+ * An error cut to `max` characters, control characters made spaces (JSON would escape each to
+ * six bytes), for the state machine's state and the job's record.
+ */
+export function shortError(error: string, max = CHUNK_RESULT_ERROR_MAX_CHARS): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  const plain = error.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const chars = [...plain];
+  return chars.length <= max ? plain : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 export interface AssembleInput extends PlanOutput {

@@ -48,6 +48,8 @@ export interface BatchJobState {
    */
   batch_name?: string | null;
   submitted_at: string | null;
+  /** When the first round was submitted: the job's batch window starts then. */
+  started_at?: string | null;
   chunks: Record<string, ChunkState>;
   /** Set when the job ended with batches in flight and they were cancelled. */
   cancel?: CancelRecord;

@@ -47,7 +47,10 @@ export interface ResultSummary {
   chunks_completed: number;
   chunks_skipped_from_checkpoint: number;
   chunks_failed: number;
+  /** The first failed chunks (FAILED_CHUNKS_KEPT), each error in short; every error is on its chunk's record. */
   failed_chunks: { chunk_key: string; error: string }[];
+  /** Failed chunks past those listed in `failed_chunks`, when there are more. */
+  failed_chunks_omitted?: number;
   files: string[];
   tokens: TokenUsage & { total_tokens: number };
   cost_usd: number;

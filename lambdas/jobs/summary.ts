@@ -1,7 +1,19 @@
 /** The `result_summary` of a finished job and its closing message. */
-import type { ChunkResult } from '#contract/pipeline.ts';
+import { type ChunkResult, shortError } from '#contract/pipeline.ts';
 import { QUOTA_EXHAUSTED } from '#platform/gemini/quota.ts';
 import { type JobRecord, type ResultSummary, roundCost, tokenTotals } from './job.ts';
+
+/**
+ * Failed chunks a stored summary lists. The job is one DynamoDB item, and an item over 400 KB
+ * is refused (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-items),
+ * so a job whose every chunk failed must not keep every error: 50 short ones are about 15 KB.
+ */
+export const FAILED_CHUNKS_KEPT = 50;
+/**
+ * Characters of the job's own error message, which a failed step's cause can make long. The
+ * message of failed chunks quotes ten of them, each error in short, and stays under it.
+ */
+export const ERROR_MESSAGE_MAX_CHARS = 3000;
 
 export function summarize(
   job: JobRecord,
@@ -26,6 +38,19 @@ export function summarize(
     model: job.model,
     duration_seconds: job.started_at ? Math.round((now.getTime() - Date.parse(job.started_at)) / 1000) : null,
   };
+}
+
+/**
+ * The summary as the job keeps it: the first FAILED_CHUNKS_KEPT failed chunks, each error in
+ * short, and how many more there were. Messages are made from the whole summary first.
+ */
+export function storedSummary(summary: ResultSummary): ResultSummary {
+  const { failed_chunks_omitted: _, ...rest } = summary;
+  const kept = summary.failed_chunks
+    .slice(0, FAILED_CHUNKS_KEPT)
+    .map((f) => ({ chunk_key: f.chunk_key, error: shortError(f.error) }));
+  const omitted = summary.failed_chunks.length - kept.length;
+  return { ...rest, failed_chunks: kept, ...(omitted > 0 ? { failed_chunks_omitted: omitted } : {}) };
 }
 
 /** What a chunk's error starts with when a budget, not a fault, stopped it. */
@@ -69,13 +94,18 @@ export function failureMessage(summary: ResultSummary): string {
   }
   const listed = summary.failed_chunks
     .slice(0, 10)
-    .map((f) => `${f.chunk_key} (${f.error.slice(0, 200)})`)
+    .map((f) => `${f.chunk_key} (${shortError(f.error)})`)
     .join('; ');
   const more = summary.failed_chunks.length > 10 ? `; and ${summary.failed_chunks.length - 10} more` : '';
   return (
     `${summary.chunks_failed} of ${summary.chunks_total} chunks failed: ${listed}${more}. ` +
     'Finished chunks are kept; start a new job with the same parameters to generate only the missing ones.'
   );
+}
+
+/** A job's error message, bounded: it lives on the job's item (see FAILED_CHUNKS_KEPT). */
+export function boundedMessage(message: string): string {
+  return shortError(message, ERROR_MESSAGE_MAX_CHARS);
 }
 
 /** The cause string Step Functions puts in a caught Lambda error, made readable. */

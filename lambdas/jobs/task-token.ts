@@ -1,7 +1,7 @@
 /** The chunk message the state machine sends, and answering its task token. */
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import type { ChunkResult } from '#contract/pipeline.ts';
+import { type ChunkResult, shortError } from '#contract/pipeline.ts';
 import { sfn } from '#platform/clients.ts';
 import { logger } from '#platform/powertools.ts';
 
@@ -28,14 +28,15 @@ export async function succeedTask(task: Task, questions: number): Promise<void> 
 
 /**
  * "Generate chunk" failed with `error` (the state machine's Catch turns ChunkFailed into a
- * failed chunk and lets the job go on); the cause is cut to what Step Functions accepts.
+ * failed chunk and lets the job go on). The cause becomes the chunk's result in the Map's
+ * output, next to every other chunk's, so it is cut short (`shortError`): a full bank of long
+ * causes would pass Step Functions' 256 KiB state quota and fail the execution where no Catch
+ * sees it. The whole error is on the chunk's record.
  */
 export async function failTask(task: Task, error: string, cause: string): Promise<void> {
   await answerToken(
     () =>
-      sfn.send(
-        new SendTaskFailureCommand({ taskToken: task.task_token, error, cause: cause.slice(0, 32_000) }),
-      ),
+      sfn.send(new SendTaskFailureCommand({ taskToken: task.task_token, error, cause: shortError(cause) })),
     task.chunk_key,
   );
 }

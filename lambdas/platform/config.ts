@@ -35,6 +35,8 @@ export const ENV = {
   chunkMaxReceives: 'CHUNK_MAX_RECEIVES',
   nearDuplicateThreshold: 'NEAR_DUPLICATE_THRESHOLD',
   batchPollSeconds: 'BATCH_POLL_SECONDS',
+  batchPollMaxSeconds: 'BATCH_POLL_MAX_SECONDS',
+  batchWindowSeconds: 'BATCH_WINDOW_SECONDS',
   allowAllNoneOfAbove: 'ALLOW_ALL_NONE_OF_ABOVE',
   resultInlineMaxBytes: 'RESULT_INLINE_MAX_BYTES',
   /**
@@ -186,6 +188,14 @@ export const DEFAULTS = {
   nearDuplicateThreshold: 0.7,
   allowAllNoneOfAbove: false,
   batchPollSeconds: 60,
+  /** Looks at a batch back off from batchPollSeconds, doubling, to this. */
+  batchPollMaxSeconds: 900,
+  /**
+   * How long a job may spend in batch rounds from its first submission. Gemini's target
+   * turnaround for a batch is 24 hours (https://ai.google.dev/gemini-api/docs/batch-api); this
+   * leaves the first round its day and the repair rounds another.
+   */
+  batchWindowSeconds: 48 * 3600,
 } as const;
 
 export interface GenerationSettings {
@@ -198,8 +208,12 @@ export interface GenerationSettings {
   chunkMaxReceives: number;
   /** The quality gate's near-duplicate threshold and "all/none of the above" rule. */
   gate: { nearDuplicateThreshold: number; allowAllNoneOfAbove: boolean };
-  /** How long batch mode waits between looks at a Gemini batch. */
+  /** How long batch mode first waits between looks at a Gemini batch; it doubles from there. */
   batchPollSeconds: number;
+  /** The longest wait between two looks at a batch. */
+  batchPollMaxSeconds: number;
+  /** How long a job may spend in batch rounds before its open chunks fail. */
+  batchWindowSeconds: number;
   /** The thinking level each kind of work asks for. */
   thinking: Record<WorkKind, ThinkingLevel>;
 }
@@ -256,6 +270,8 @@ export function generationSettings(): GenerationSettings {
     geminiTimeoutSeconds: intEnv(ENV.geminiTimeoutSeconds, DEFAULTS.geminiTimeoutSeconds, 1),
     chunkMaxReceives: intEnv(ENV.chunkMaxReceives, DEFAULTS.chunkMaxReceives, 1),
     batchPollSeconds: intEnv(ENV.batchPollSeconds, DEFAULTS.batchPollSeconds, 1),
+    batchPollMaxSeconds: intEnv(ENV.batchPollMaxSeconds, DEFAULTS.batchPollMaxSeconds, 1),
+    batchWindowSeconds: intEnv(ENV.batchWindowSeconds, DEFAULTS.batchWindowSeconds, 1),
     gate: {
       nearDuplicateThreshold: fractionEnv(ENV.nearDuplicateThreshold, DEFAULTS.nearDuplicateThreshold),
       allowAllNoneOfAbove: boolEnv(ENV.allowAllNoneOfAbove, DEFAULTS.allowAllNoneOfAbove),

@@ -337,6 +337,9 @@ export class Pipeline extends Construct {
         'One generation job: plan chunks in stages, generate the chunks of each stage through SQS (or in rounds of Gemini batches), assemble, finalize',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(byMode)),
+      // An execution that outlives every bound of its settings (lib/settings.ts checks the
+      // timeout covers them) ends TIMED_OUT, and the execution-ended rule fails its job.
+      timeout: cdk.Duration.seconds(settings.executionTimeoutSeconds),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

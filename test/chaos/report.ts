@@ -1,7 +1,7 @@
 /** What one run of a chaos scenario counted and found, and how the runner prints it. */
 import type { Outcome, SimulatorStats } from '../../local/gemini-simulator/index.ts';
 
-export type ScenarioName = 'model-faults' | 'worker-killed' | 'stack-restart';
+export type ScenarioName = 'model-faults' | 'worker-killed' | 'stack-restart' | 'every-chunk-fails';
 
 export interface ScenarioReport {
   scenario: ScenarioName;

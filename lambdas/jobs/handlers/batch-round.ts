@@ -12,7 +12,8 @@
  * call that fails is simply made again; a job that ended meanwhile has its batches cancelled.
  */
 import type { Context } from 'aws-lambda';
-import type { ChunkResult, PlanOutput } from '#contract/pipeline.ts';
+import { BATCH_MAX_ROUNDS, nextPollSeconds } from '#contract/batch-loop.ts';
+import { type ChunkResult, type PlanOutput, shortError } from '#contract/pipeline.ts';
 import { keptByThisJob, kindOf } from '#kinds';
 import { generationSettings } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
@@ -341,9 +342,39 @@ async function submitRound(
     });
     state.round = round;
     state.submitted_at = new Date().toISOString();
+    state.started_at ??= state.submitted_at;
     state.batches.push({ name, keys: group.map((r) => r.key) });
   }
   return requests.length;
+}
+
+/** Seconds since `iso`, or 0 when it is unknown. */
+function secondsSince(iso: string | null | undefined): number {
+  return iso ? (Date.now() - Date.parse(iso)) / 1000 : 0;
+}
+
+/**
+ * Whether the job's batch rounds are over, and why: its window has passed (counted from its
+ * first submission; a state kept before that was recorded counts from its round's) or it has
+ * had its rounds. Then its open chunks fail: recorded, never lost, and a new job generates them.
+ */
+function roundsOver(state: BatchJobState): string | undefined {
+  const window = settings.batchWindowSeconds;
+  if (secondsSince(state.started_at ?? state.submitted_at) >= window) {
+    const span = window >= 3600 ? `${Math.round(window / 3600)} h` : `${window} s`;
+    return `the batch rounds did not finish within the batch window (${span})`;
+  }
+  if (state.round >= BATCH_MAX_ROUNDS) return `still short of questions after ${state.round} batch rounds`;
+  return undefined;
+}
+
+/** Ends the job's batch rounds: the batches in flight are cancelled, the open chunks fail. */
+async function endRounds(job: JobRecord, state: BatchJobState, apiKey: string, reason: string) {
+  // Best effort (cancelInFlight records what Gemini refused): the job must end either way.
+  await cancelInFlight(job, state, apiKey, reason);
+  for (const [chunkKey, chunk] of Object.entries(state.chunks)) {
+    if (chunk.status === 'open') await failChunk(job, chunkKey, chunk, reason, 0);
+  }
 }
 
 function progressOf(state: BatchJobState): string {
@@ -356,7 +387,7 @@ function resultsOf(state: BatchJobState): ChunkResult[] {
   return Object.entries(state.chunks).map(([key, chunk]) =>
     chunk.status === 'completed'
       ? { chunk_key: key, status: 'completed', questions: chunk.questions ?? 0 }
-      : { chunk_key: key, status: 'failed', error: chunk.error ?? 'not generated' },
+      : { chunk_key: key, status: 'failed', error: shortError(chunk.error ?? 'not generated') },
   );
 }
 
@@ -375,7 +406,9 @@ export async function runBatchRound(
   const apiKey = await geminiApiKey();
   if (!apiKey) throw new Error('GEMINI_API_KEY not configured');
   const state = (await loadBatchState(job)) ?? newState(input);
-  const wait = settings.batchPollSeconds;
+  // Each look waits longer than the one before (nextPollSeconds), so a long batch costs few of
+  // the execution's 25,000 history events.
+  const wait = () => nextPollSeconds(secondsSince(state.submitted_at), settings);
   const done = (): BatchRoundOutput => ({
     done: true,
     round: state.round,
@@ -391,9 +424,22 @@ export async function runBatchRound(
   }
 
   if (state.batches.length > 0) {
-    if ((await pollRound(job, state, apiKey)) === 'waiting')
-      return { done: false, round: state.round, wait_seconds: wait };
+    if ((await pollRound(job, state, apiKey)) === 'waiting') {
+      const over = roundsOver(state);
+      if (!over) return { done: false, round: state.round, wait_seconds: wait() };
+      logger.warn('Batch rounds ended unfinished', { round: state.round, reason: over });
+      await endRounds(job, state, apiKey, over);
+      await saveBatchState(job, state);
+      return done();
+    }
     await saveBatchState(job, state);
+  }
+
+  const over = roundsOver(state);
+  if (over) {
+    await endRounds(job, state, apiKey, over);
+    await saveBatchState(job, state);
+    return done();
   }
 
   let submitted = 0;
@@ -419,7 +465,7 @@ export async function runBatchRound(
     job.job_id,
     `Batch round ${state.round}: ${submitted} requests submitted to Gemini`,
   );
-  return { done: false, round: state.round, wait_seconds: wait };
+  return { done: false, round: state.round, wait_seconds: wait() };
 }
 
 export const handler = withPowertools(runBatchRound);

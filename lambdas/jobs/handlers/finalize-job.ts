@@ -7,7 +7,14 @@ import { logger } from '#platform/powertools.ts';
 import { cancelJobBatches } from '../batch-state.ts';
 import { timeOut } from '../job-service.ts';
 import * as jobs from '../job-store.ts';
-import { budgetStop, failureMessage, quotaStop, summarize } from '../summary.ts';
+import {
+  boundedMessage,
+  budgetStop,
+  failureMessage,
+  quotaStop,
+  storedSummary,
+  summarize,
+} from '../summary.ts';
 
 export async function finalizeJob(input: FinalizeInput): Promise<{ status: string }> {
   const job = await jobs.getJob(input.job_id);
@@ -26,8 +33,13 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
     failed
       ? {
           status: 'failed',
-          result_summary: summary,
-          error_message: summary.chunks_failed > 0 ? failureMessage(summary) : (qualityFailure ?? null),
+          result_summary: storedSummary(summary),
+          error_message:
+            summary.chunks_failed > 0
+              ? boundedMessage(failureMessage(summary))
+              : qualityFailure === undefined
+                ? null
+                : boundedMessage(qualityFailure),
           ...(budgetStop(summary) ? { stop_reason: 'budget' as const } : {}),
           ...(quotaStop(summary) ? { stop_reason: 'quota' as const } : {}),
           progress_percent: 100,
@@ -42,7 +54,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<{ status: strin
         }
       : {
           status: 'completed',
-          result_summary: summary,
+          result_summary: storedSummary(summary),
           error_message: null,
           progress_percent: 100,
           progress_message: 'Generation complete!',

@@ -5,7 +5,7 @@ import { kindOf } from '#kinds';
 import { withPowertools } from '#platform/middleware.ts';
 import { cancelJobBatches } from '../batch-state.ts';
 import * as jobs from '../job-store.ts';
-import { readableCause } from '../summary.ts';
+import { boundedMessage, readableCause } from '../summary.ts';
 
 export async function markJobFailed(input: MarkFailedInput): Promise<{ status: string }> {
   const job = await jobs.getJob(input.job_id);
@@ -16,7 +16,7 @@ export async function markJobFailed(input: MarkFailedInput): Promise<{ status: s
     job,
     {
       status: 'failed',
-      error_message: `${input.error?.Error ?? 'Error'}: ${cause}`,
+      error_message: boundedMessage(`${input.error?.Error ?? 'Error'}: ${cause}`),
       progress_message: `Failed during: ${job.progress_message ?? 'generation'}`,
       completed_at: new Date().toISOString(),
     },
