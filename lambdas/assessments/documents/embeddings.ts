@@ -4,7 +4,7 @@
  * against it (each text is one request of the quota; see `reserveSlot`), with the retry rules of
  * `gemini-client.ts`: a 429 waits as long as
  * Gemini's `RetryInfo` asks, a 5xx or timeout backs off exponentially with full jitter, and a
- * permanent error (bad key, bad request) is thrown at once.
+ * permanent error (bad key, bad request) or a used-up daily quota is thrown at once.
  */
 import type { GoogleGenAI } from '@google/genai';
 import { classify, clientFor, ModelCallError } from '#platform/gemini/gemini-client.ts';
@@ -137,7 +137,9 @@ async function embedBatch(
       return vectors;
     } catch (error) {
       const failure = classify(error);
-      if (failure.kind === 'permanent' || attempt >= maxAttempts) throw failure;
+      // A daily quota does not clear in minutes (quota.ts): retrying only spends the attempts.
+      if (failure.kind === 'permanent' || failure.kind === 'quota_exhausted' || attempt >= maxAttempts)
+        throw failure;
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
       const delay =
         failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined
