@@ -23,6 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { THINKING_DEFAULTS } from '#platform/config.ts';
 import type { SimulatorStats } from '../local/gemini-simulator/index.ts';
 import { SIMULATOR_API_KEY, startLocalStack } from '../local/stack.ts';
 import {
@@ -102,6 +103,11 @@ try {
   const serial = calls * meanLatency;
   const throttled = (stats?.outcomes['429_quota'] ?? 0) + (stats?.outcomes['429_injected'] ?? 0);
   const cores = (used.user + used.system) / 1000 / 1000 / wallSeconds;
+  // What the job cost, thoughts included: billed as output, at the questions' thinking level.
+  const tokens = job.tokens ?? {};
+  const spend =
+    `US$${Number(job.cost_usd ?? 0).toFixed(4)} for ${tokens.input_tokens ?? 0} input, ` +
+    `${tokens.output_tokens ?? 0} output and ${tokens.thinking_tokens ?? 0} thinking tokens (questions at ${THINKING_DEFAULTS.questions})`;
 
   const rows: [string, string][] = [
     [
@@ -118,6 +124,7 @@ try {
       `${serial.toFixed(1)} s (${(serial / wallSeconds).toFixed(1)}× slower)`,
     ],
     ['429 answers from the simulator', String(throttled)],
+    ['cost, thinking included', spend],
     ['peak concurrent model calls', `${stats?.peakInFlight ?? 0} (setting ${concurrency})`],
     [
       'CPU of the stack process',
@@ -151,6 +158,7 @@ try {
       command,
     },
     { figure: `${label}: 429 answers`, value: String(throttled), command },
+    { figure: `${label}: cost`, value: spend, command },
     {
       figure: `${label}: stack process busy`,
       value: `event loop ${(busy * 100).toFixed(0)}% of the wall time, ${cores.toFixed(2)} cores`,
