@@ -12,7 +12,7 @@
  *   "GenerateRequestsPerDayPerProjectPerModel", then a Help link, no RetryInfo):
  *   https://github.com/langgenius/dify/issues/19838
  */
-import { type ApiErrorBody, errorBody } from './errors.ts';
+import { type ApiErrorBody, quotaExceeded } from './errors.ts';
 import type { SimulatorState } from './state.ts';
 
 /** The Pacific calendar day of `at`: the quota's day. */
@@ -37,32 +37,11 @@ export function countDailyRequest(state: SimulatorState, model: string, now: num
 }
 
 export function dailyQuotaError(model: string, limit: number): ApiErrorBody {
-  const quotaMetric = 'generativelanguage.googleapis.com/generate_requests_per_model_per_day';
-  return errorBody(
-    429,
-    'RESOURCE_EXHAUSTED',
-    `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. [simulated] Quota exceeded for metric: ${quotaMetric}, limit: ${limit}, model: ${model}.`,
-    [
-      {
-        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-        violations: [
-          {
-            quotaMetric,
-            quotaId: 'GenerateRequestsPerDayPerProjectPerModel',
-            quotaDimensions: { location: 'global', model },
-            quotaValue: String(limit),
-          },
-        ],
-      },
-      {
-        '@type': 'type.googleapis.com/google.rpc.Help',
-        links: [
-          {
-            description: 'Learn more about Gemini API quotas',
-            url: 'https://ai.google.dev/gemini-api/docs/rate-limits',
-          },
-        ],
-      },
-    ],
-  );
+  // No RetryInfo: waiting seconds does not help a quota that resets with its day.
+  return quotaExceeded({
+    model,
+    quotaMetric: 'generativelanguage.googleapis.com/generate_requests_per_model_per_day',
+    quotaId: 'GenerateRequestsPerDayPerProjectPerModel',
+    limit,
+  });
 }

@@ -7,34 +7,20 @@
  * saying how a batch counts). A call whose texts would take the last 60 s over the quota is
  * refused whole, with 429 RESOURCE_EXHAUSTED and the RetryInfo delay after which it would fit.
  */
-import { type ApiErrorBody, errorBody, formatRetryDelay } from './errors.ts';
+import { type ApiErrorBody, quotaExceeded } from './errors.ts';
 import type { SimulatorState } from './state.ts';
 
 const QUOTA_WINDOW_MS = 60_000;
 
 /** The quota named as Gemini's 429 names a per-minute quota (the embedding variant of its metric). */
 function embeddingQuotaError(model: string, limit: number, delayMs: number): ApiErrorBody {
-  const delay = formatRetryDelay(delayMs);
-  const quotaMetric = 'generativelanguage.googleapis.com/embed_content_requests';
-  return errorBody(
-    429,
-    'RESOURCE_EXHAUSTED',
-    `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. [simulated] Quota exceeded for metric: ${quotaMetric}, limit: ${limit}, model: ${model}. Please retry in ${delay}.`,
-    [
-      {
-        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-        violations: [
-          {
-            quotaMetric,
-            quotaId: 'EmbedContentRequestsPerMinutePerProjectPerModel',
-            quotaDimensions: { location: 'global', model },
-            quotaValue: String(limit),
-          },
-        ],
-      },
-      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay },
-    ],
-  );
+  return quotaExceeded({
+    model,
+    quotaMetric: 'generativelanguage.googleapis.com/embed_content_requests',
+    quotaId: 'EmbedContentRequestsPerMinutePerProjectPerModel',
+    limit,
+    retryDelayMs: delayMs,
+  });
 }
 
 /**

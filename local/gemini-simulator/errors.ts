@@ -18,31 +18,33 @@ export function formatRetryDelay(ms: number): string {
   return `${Number((millis / 1000).toFixed(3))}s`;
 }
 
-export function quotaError(
-  model: string,
-  metric: 'requests' | 'input_token_count',
-  limit: number,
-  delayMs: number,
-) {
-  const delay = formatRetryDelay(delayMs);
-  const quotaMetric = `generativelanguage.googleapis.com/generate_content_${metric === 'requests' ? 'requests' : 'input_token_count'}`;
+export interface QuotaExceeded {
+  model: string;
+  /** e.g. "generativelanguage.googleapis.com/generate_content_requests". */
+  quotaMetric: string;
+  /** e.g. "GenerateRequestsPerMinutePerProjectPerModel". */
+  quotaId: string;
+  limit: number;
+  /** How long to wait (RetryInfo); none for a quota that only resets with its day. */
+  retryDelayMs?: number;
+}
+
+/**
+ * Gemini's 429 for a quota: RESOURCE_EXHAUSTED with a QuotaFailure naming the quota, a Help link
+ * and, for the per-minute quotas, a RetryInfo with the delay (the message says it too).
+ */
+export function quotaExceeded(quota: QuotaExceeded): ApiErrorBody {
+  const delay = quota.retryDelayMs === undefined ? undefined : formatRetryDelay(quota.retryDelayMs);
+  const { model, quotaMetric, quotaId, limit } = quota;
   return errorBody(
     429,
     'RESOURCE_EXHAUSTED',
-    `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. [simulated] Quota exceeded for metric: ${quotaMetric}, limit: ${limit}, model: ${model}. Please retry in ${delay}.`,
+    `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. [simulated] Quota exceeded for metric: ${quotaMetric}, limit: ${limit}, model: ${model}.${delay ? ` Please retry in ${delay}.` : ''}`,
     [
       {
         '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
         violations: [
-          {
-            quotaMetric,
-            quotaId:
-              metric === 'requests'
-                ? 'GenerateRequestsPerMinutePerProjectPerModel'
-                : 'GenerateContentInputTokensPerModelPerMinute',
-            quotaDimensions: { location: 'global', model },
-            quotaValue: String(limit),
-          },
+          { quotaMetric, quotaId, quotaDimensions: { location: 'global', model }, quotaValue: String(limit) },
         ],
       },
       {
@@ -54,9 +56,28 @@ export function quotaError(
           },
         ],
       },
-      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay },
+      ...(delay ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay }] : []),
     ],
   );
+}
+
+/** The per-minute generateContent quotas: requests, and input tokens (TPM). */
+export function quotaError(
+  model: string,
+  metric: 'requests' | 'input_token_count',
+  limit: number,
+  delayMs: number,
+) {
+  return quotaExceeded({
+    model,
+    quotaMetric: `generativelanguage.googleapis.com/generate_content_${metric === 'requests' ? 'requests' : 'input_token_count'}`,
+    quotaId:
+      metric === 'requests'
+        ? 'GenerateRequestsPerMinutePerProjectPerModel'
+        : 'GenerateContentInputTokensPerModelPerMinute',
+    limit,
+    retryDelayMs: delayMs,
+  });
 }
 
 export const UNAVAILABLE = () =>
