@@ -345,7 +345,12 @@ export interface RawAnswer {
   chunkKey: string;
   attempt: number;
   call: number;
+  /** Why Gemini refused the answer, when it did: its block reason or its policy finish reason. */
+  refusal?: string;
 }
+
+/** Finish reasons that end an answer on policy (lambdas/platform/gemini/refusals.ts). */
+const POLICY_STOPS = /^(SAFETY|RECITATION|PROHIBITED_CONTENT|SPII|BLOCKLIST|LANGUAGE|IMAGE_\w+)$/;
 
 /** Reads what the pipeline left behind, with clients of the test's own. */
 export class Store {
@@ -404,18 +409,26 @@ export class Store {
 
   async rawAnswers(jobId: string): Promise<RawAnswer[]> {
     const keys = await this.list(`raw/${jobId}/`);
-    return keys.flatMap((key) => {
+    const answers = keys.map(async (key): Promise<RawAnswer[]> => {
       const match = /^raw\/([^/]+)\/([^/]+)\/(\d+)-(\d+)\.json$/.exec(key);
       if (!match) return [];
+      const copy = await this.json<{
+        response?: { candidates?: { finishReason?: string }[]; promptFeedback?: { blockReason?: string } };
+      }>(key);
+      const blocked = copy?.response?.promptFeedback?.blockReason;
+      const finish = copy?.response?.candidates?.[0]?.finishReason;
+      const refusal = blocked ?? (finish && POLICY_STOPS.test(finish) ? finish : undefined);
       return [
         {
           jobId: match[1] ?? '',
           chunkKey: match[2] ?? '',
           attempt: Number(match[3]),
           call: Number(match[4]),
+          ...(refusal ? { refusal } : {}),
         },
       ];
     });
+    return (await Promise.all(answers)).flat();
   }
 
   async json<T>(key: string): Promise<T | undefined> {

@@ -197,6 +197,16 @@ function legitimateFailure(
   if (/after \d+ model calls/.test(error) && lastAnswers === BOUNDS.answersPerDelivery) {
     return `used all ${BOUNDS.answersPerDelivery} model calls of a delivery without enough valid questions`;
   }
+  // Gemini refused every answer of the delivery (the simulator's safety stops, drawn twice in a
+  // row): the chunk is not asked again for the same refusal, by design (refusals.ts).
+  const lastRefusals = mine.filter((a) => a.attempt === lastAttempt && a.refusal).map((a) => a.refusal);
+  if (
+    lastAnswers > 0 &&
+    lastRefusals.length === lastAnswers &&
+    /^Gemini (stopped the answer|blocked the prompt)/.test(error)
+  ) {
+    return `Gemini refused each of its ${lastAnswers} answers (${lastRefusals.join(', ')}), so it was not asked again`;
+  }
   const deliveries = ledger.all().filter((i) => i.jobId === jobId && i.chunkKey === chunkKey);
   const last = deliveries.at(-1);
   if (last && last.receiveCount === BOUNDS.deliveries) {
