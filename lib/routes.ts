@@ -96,6 +96,13 @@ export const ROUTES: readonly Route[] = [
   assessments('GET', 'assessments/{assessment_id}'),
   assessments('PUT', 'assessments/{assessment_id}'),
   assessments('DELETE', 'assessments/{assessment_id}'),
+  // EduMate's own routes (its client's frontend/src/api.js), aliases over the ones above.
+  assessments('POST', 'chunking'),
+  assessments('GET', 'chunking/status'),
+  assessments('POST', 'chat'),
+  assessments('POST', 'api/assessments/save'),
+  assessments('GET', 'api/assessments/history'),
+  assessments('GET', 'api/assessments/{assessment_id}'),
   // The seed's health check and documentation are public; `/health` is the health function's.
   content('GET', '', false),
   content('GET', 'help', false),

@@ -16,7 +16,6 @@ import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 import {
   detailEnvelope,
-  header,
   httpApi,
   json,
   noContent,
@@ -27,19 +26,19 @@ import {
 } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
-import { boundaryOf, parseMultipart } from '#platform/multipart.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
-import { parseBloomMix, totalOf } from './bloom.ts';
+import { MAX_ASSESSMENT_QUESTIONS, parseBloomMix, totalOf } from './bloom.ts';
 import {
   completeUpload,
   issueUploadUrl,
   ownedDocument,
   ownedDocuments,
   readyDocument,
-  type Upload,
   uploadDocument,
 } from './documents/document-service.ts';
 import { type DocumentRecord, deleteDocument } from './documents/document-store.ts';
+import { EDUMATE_CLIENT, withEduMateNames } from './edumate.ts';
+import { edumateRoutes } from './edumate-api.ts';
 import { assessmentBasics } from './kind-basics.ts';
 import {
   deleteAssessment,
@@ -52,9 +51,7 @@ import {
 } from './saved-assessments.ts';
 import type { SavedAssessment } from './saved-store.ts';
 import * as saved from './saved-store.ts';
-
-/** Most questions one assessment may ask for. */
-export const MAX_ASSESSMENT_QUESTIONS = 100;
+import { uploadOf } from './upload-request.ts';
 
 // --- job_status ------------------------------------------------------------------------
 
@@ -66,7 +63,11 @@ async function jobStatusBody(job: JobRecord) {
       const result = await results.getJson<{ mcqs: AssessmentQuestion[] }>(
         s3Keys.assessmentResult(job.owner, job.job_id),
       );
-      return { status, result: { mcqs: result?.mcqs ?? [] } };
+      const mcqs = result?.mcqs ?? [];
+      // A job EduMate's client started gets its field names too (see withEduMateNames).
+      if (job.parameters.client === EDUMATE_CLIENT)
+        return { status, result: { mcqs: mcqs.map(withEduMateNames) } };
+      return { status, result: { mcqs } };
     }
     case 'failed':
       return { status, error: job.error_message ?? 'The job failed' };
@@ -134,33 +135,6 @@ const inlineJsonBody = z.strictObject({
 function documentView(record: DocumentRecord) {
   const { owner: _owner, ...view } = record;
   return view;
-}
-
-function bodyBytes(event: APIGatewayProxyEvent): Buffer {
-  if (!event.body) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-}
-
-/** The file in the request: a multipart form (`curl -F file=@notes.pdf`), JSON with base64, or the raw body. */
-function uploadOf(event: APIGatewayProxyEvent): Upload | undefined {
-  const contentType = (header(event, 'content-type') ?? '').toLowerCase();
-  if (contentType.startsWith('multipart/form-data')) {
-    const boundary = boundaryOf(header(event, 'content-type') ?? '');
-    if (!boundary) throw new InvalidRequest('multipart/form-data without a boundary');
-    const parts = parseMultipart(bodyBytes(event), boundary);
-    const file = parts.find((p) => p.filename !== undefined) ?? parts.find((p) => p.name === 'file');
-    if (!file)
-      throw new InvalidRequest(
-        'The form has no file; send it as a file field, e.g. curl -F "file=@notes.pdf"',
-      );
-    return { filename: file.filename || 'document', declaredType: file.contentType, bytes: file.data };
-  }
-  if (contentType.startsWith('application/json') || contentType === '') return undefined;
-  const filename =
-    event.queryStringParameters?.filename ??
-    /filename="?([^";]+)"?/i.exec(header(event, 'content-disposition') ?? '')?.[1] ??
-    'document';
-  return { filename, declaredType: contentType.split(';')[0]?.trim(), bytes: bodyBytes(event) };
 }
 
 /** 202 with the document, ingesting. */
@@ -322,6 +296,8 @@ const routes: RouteTable = {
     await deleteAssessment(owner, assessmentIdOf(event));
     return noContent();
   },
+  // EduMate's own routes, so its client works here unchanged (see edumate-api.ts).
+  ...edumateRoutes,
 };
 
 export const route = httpApi({ routes, envelope: detailEnvelope });

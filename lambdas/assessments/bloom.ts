@@ -8,6 +8,9 @@ import { InvalidRequest } from '#platform/errors.ts';
 
 export type BloomMix = Partial<Record<BloomLevel, number>>;
 
+/** Most questions one assessment may ask for. */
+export const MAX_ASSESSMENT_QUESTIONS = 100;
+
 /** Common spellings mapped to the six level names. */
 const ALIASES: Record<string, BloomLevel> = {
   remember: 'remember',

@@ -17,6 +17,10 @@ export interface SavedAssessment {
   document_id: string | null;
   job_id: string | null;
   mcqs: AssessmentQuestion[];
+  /** EduMate's save (`POST /api/assessments/save`): the Bloom's counts the client asked for. */
+  bloom_factors?: Record<string, number>;
+  /** EduMate's save: the open questions of its `content_json`, kept as they were checked. */
+  subjective_questions?: Record<string, unknown>[];
   created_at: string;
   updated_at: string;
 }
@@ -62,7 +66,10 @@ export async function listAssessments(owner: string) {
   return items
     .map(strip)
     .sort((a, b) => b.created_at.localeCompare(a.created_at))
-    .map(({ mcqs, owner: _owner, ...rest }) => ({ ...rest, question_count: mcqs.length }));
+    .map(({ mcqs, subjective_questions: _open, owner: _owner, ...rest }) => ({
+      ...rest,
+      question_count: mcqs.length,
+    }));
 }
 
 export async function deleteAssessment(owner: string, id: string): Promise<boolean> {

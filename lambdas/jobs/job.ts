@@ -31,6 +31,8 @@ export interface JobParameters {
   document_id?: string;
   bloom_mix?: Partial<Record<BloomLevel, number>>;
   title?: string;
+  /** Assessments started through EduMate's `POST /chat`: its client reads its own field names too. */
+  client?: 'edumate';
   /** Content jobs: the seed's numeric job id and what the list views show without S3. */
   content_job_id?: number;
   granulator_job_id?: number | null;

@@ -57,4 +57,23 @@ describe('routes', () => {
       ),
     );
   });
+
+  it("serve EduMate's routes from the assessments API, its literal paths before {assessment_id}", () => {
+    for (const [method, path] of [
+      ['POST', '/chunking'],
+      ['GET', '/chunking/status'],
+      ['POST', '/chat'],
+      ['POST', '/api/assessments/save'],
+      ['GET', '/api/assessments/history'],
+      ['GET', '/api/assessments/42'],
+    ] as const) {
+      const match = matchRoute(method, path);
+      assert.equal(match?.route.handler, 'assessmentsApi', `${method} ${path}`);
+      assert.equal(match?.route.apiKeyRequired, true, `${method} ${path}`);
+    }
+    assert.equal(matchRoute('GET', '/api/assessments/history')?.route.path, '/api/assessments/history');
+    assert.equal(matchRoute('GET', '/api/assessments/history')?.pathParameters, null);
+    assert.deepEqual(matchRoute('GET', '/api/assessments/42')?.pathParameters, { assessment_id: '42' });
+    assert.equal(matchRoute('POST', '/api/assessments/history'), undefined);
+  });
 });
