@@ -202,6 +202,26 @@ describe('the requests that found bugs', () => {
       400,
     ],
     [
+      'EduMate’s chat on a 2000-character collection_name (past DynamoDB’s key size)',
+      () => request('POST', `/chat?query=cells&collection_name=${encodeURIComponent('\\'.repeat(2_000))}`),
+      404,
+    ],
+    [
+      'EduMate’s chunking status of a 2000-character job_id (an unknown job: {"status": null})',
+      () => request('GET', `/chunking/status?job_id=${'n'.repeat(2_000)}`),
+      200,
+    ],
+    [
+      'an EduMate save whose content_json is nested 10000 levels deep',
+      () =>
+        request(
+          'POST',
+          '/api/assessments/save',
+          `{"chapter_name":"c","bloom_factors":{},"content_json":${'{"mcqs":['.repeat(5_000)}${']}'.repeat(5_000)}}`,
+        ),
+      400,
+    ],
+    [
       'a content request nested 10000 levels deep',
       () => request('POST', '/api/execute', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`),
       400,

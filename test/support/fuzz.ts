@@ -942,6 +942,45 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
       queries: [],
       bodies: [{ title: 'Renamed' }, { mcqs: fx.mcqs.slice(0, 1), title: 'Edited' }],
     },
+    // EduMate's routes (a collection is a document; its id is the chunking job id too).
+    'GET /chunking/status': {
+      queries: [{ job_id: fx.documentId }, { job_id: randomUUID() }, { job_id: 'edu_mate_0123abcd' }],
+      bodies: [],
+    },
+    'POST /chat': {
+      queries: [
+        { query: 'photosynthesis', collection_name: fx.documentId, blooms_requirements: '1 remember' },
+        {
+          query: 'the Calvin cycle',
+          collection_name: fx.documentId,
+          blooms_requirements: '1 apply, 1 create',
+        },
+        { query: 'photosynthesis', collection_name: randomUUID() },
+      ],
+      bodies: [],
+    },
+    'POST /api/assessments/save': {
+      queries: [],
+      bodies: [
+        { chapter_name: 'Fuzz', bloom_factors: { remember: 2, apply: 1 }, content_json: { mcqs: fx.mcqs } },
+        {
+          chapter_name: 'Fuzz open',
+          bloom_factors: { remember: 1, create: 1 },
+          content_json: {
+            mcqs: fx.mcqs.slice(0, 1),
+            subjective_questions: [
+              {
+                question_no: 1,
+                bloom_level: 'create',
+                question: 'Design an experiment on light intensity.',
+                model_answer: 'Vary the light and count oxygen bubbles.',
+                explanation: 'A limiting factor.',
+              },
+            ],
+          },
+        },
+      ],
+    },
     'POST /api/execute': {
       queries: [],
       bodies: [
@@ -1240,7 +1279,8 @@ export function routeFuzzer(
   const rng = createRng(streamSeed(seed, routeName(route)));
   const examples = examplesOf(route, fx, options);
   const hasBody = route.method === 'POST' || route.method === 'PUT';
-  const isDocuments = route.method === 'POST' && route.path === '/documents';
+  // The routes that take a file as a multipart form: POST /documents and EduMate's POST /chunking.
+  const isDocuments = route.method === 'POST' && (route.path === '/documents' || route.path === '/chunking');
   let index = 0;
 
   return {
@@ -1881,6 +1921,17 @@ const KNOWN_GOOD: Record<string, KnownGood> = {
     return h.call('POST', `/documents/${created.body.document_id}/complete`);
   },
   'POST /documents': async (h) => ({ status: 202, text: await uploadNotes(h) }),
+  'POST /chunking': async (h) => {
+    // As EduMate's client sends it: a form with the file in the field "file".
+    const form = new FormData();
+    form.append('file', new Blob([SAMPLE_NOTES], { type: 'text/markdown' }), 'notes.md');
+    const response = await fetch(`${h.url}/chunking`, {
+      method: 'POST',
+      headers: { 'x-api-key': h.key },
+      body: form,
+    });
+    return { status: response.status, text: await response.text() };
+  },
   'DELETE /assessments/{assessment_id}': async (h, fx) => {
     const saved = await h.call('POST', '/assessments', { job_id: fx.assessmentJobId });
     return h.call('DELETE', `/assessments/${saved.body.assessment_id}`);
