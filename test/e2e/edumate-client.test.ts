@@ -245,6 +245,23 @@ describe("EduMate's client, with only host and key changed", () => {
     assert.deepEqual(detail.content, { mcqs: expected });
   });
 
+  it("leaves the seed's own job_status bodies alone: a POST /generate_assessment job has no EduMate names", async () => {
+    const started = await h.call('POST', '/generate_assessment', {
+      query: CHAPTER,
+      document_id: collectionName,
+      bloom_mix: '1 remember',
+    });
+    assert.equal(started.status, 202, started.text);
+    const { s } = await pollUntil(
+      () => pollJobStatus(started.body.job_id),
+      (s) => s.status === 'finished' || s.status === 'failed',
+    );
+    assert.equal(s.status, 'finished', JSON.stringify(s));
+    const [q] = s.result.mcqs;
+    assert.equal(typeof q.question, 'string');
+    for (const name of ['question_no', 'answer_options', 'explaination']) assert.ok(!(name in q), name);
+  });
+
   it("is one of the key's saved assessments: listed by GET /assessments and exported", async () => {
     const list = await h.call('GET', '/assessments');
     const entry = list.body.assessments.find((a: any) => a.assessment_id === savedId);
@@ -335,6 +352,12 @@ describe("EduMate's routes refuse bad input with a 4xx in the {detail} envelope"
     const response = await refused(uploadFile(exe));
     assert.equal(response.status, 415);
     assert.equal(typeof response.data.detail, 'string');
+  });
+
+  it('GET /chunking/status: a document still waiting for its file is "queued"', async () => {
+    const created = await h.call('POST', '/documents', { filename: 'later.pdf', size_bytes: 1000 });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(await pollChunkingStatus(created.body.document_id), { status: 'queued' });
   });
 
   it('GET /chunking/status: job_id missing is a 400; an unknown one {"status": null}; a failed ingestion failed with the error', async () => {
