@@ -17,6 +17,13 @@ import { ContentRequestError, type StructureType } from './request.ts';
 import { QUESTION_TYPES, type QuestionSpec, type QuestionType } from './sections.ts';
 
 export const MAX_QUIZ_QUESTIONS = 30;
+/**
+ * Listed questions per category or assessment. Each is asked under its own key in a schema of
+ * its type (response-schemas.ts), so the schema grows with every one: 20 multiple-choice
+ * questions stay within the bound on schema complexity the simulator enforces for Gemini's
+ * "too many states for serving" (local/gemini-simulator/schema-complexity.ts), 30 do not.
+ */
+export const MAX_LISTED_QUESTIONS = 20;
 
 export interface OutlineItem {
   id?: string;
@@ -85,11 +92,11 @@ function questionsOf(
 ): Pick<OutlineItem, 'questions' | 'questionCount'> {
   if (Array.isArray(entry.questions)) {
     const listed = entry.questions;
-    if (listed.length < 1 || listed.length > MAX_QUIZ_QUESTIONS) {
+    if (listed.length < 1 || listed.length > MAX_LISTED_QUESTIONS) {
       throw invalidStructure(
         `${where}.questions`,
-        `must list from 1 to ${MAX_QUIZ_QUESTIONS} questions`,
-        'Split a larger category into several categories',
+        `must list from 1 to ${MAX_LISTED_QUESTIONS} questions`,
+        'Split a larger category (or assessment) into several, or give only questionCount (up to 30)',
       );
     }
     const questions = listed.map((q, k) => readQuestion(q, `${where}.questions[${k}]`));

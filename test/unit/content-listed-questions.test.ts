@@ -131,13 +131,13 @@ describe('planning a structure that lists its questions', () => {
       planSections(
         quizRequest(
           (b) =>
-            (b.input.structure.categories[0].questions = Array.from({ length: 31 }, (_, i) => ({
+            (b.input.structure.categories[0].questions = Array.from({ length: 21 }, (_, i) => ({
               id: `x${i}`,
             }))),
         ),
       ),
     );
-    assert.match(long.message, /from 1 to 30 questions/);
+    assert.match(long.message, /from 1 to 20 questions/);
   });
 });
 
