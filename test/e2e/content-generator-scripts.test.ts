@@ -264,3 +264,103 @@ describe('test-working.sh (ea89ec8), every request in order', () => {
     assert.ok(pricing.body.data.providers[0].models[0]);
   });
 });
+
+/** The scripts list multiple-choice and true/false questions; the seed's types include short answers. */
+describe('questions a structure lists, beyond the scripts: short answers, module assessments', () => {
+  it('writes a quiz category and a module assessment question by question: ids, types, topics kept', async () => {
+    const listed = [
+      { id: 'sa-1', type: 'short_answer', topic: 'The keyword that defines a function' },
+      { id: 'tf-1', type: 'true_false', topic: 'Implicit return values' },
+      { id: 'mc-1', type: 'multiple_choice', topic: 'Keyword arguments' },
+    ];
+    const quiz = await h.call('POST', '/api/execute', {
+      action: 'generate',
+      input: {
+        granulatorJobId: 31,
+        topic: 'Python Functions',
+        structureType: 'quiz',
+        structure: {
+          categories: [
+            { name: 'Mixed', questions: listed },
+            { name: 'Counted', questionCount: 2 },
+          ],
+        },
+        wordCountEstimates: { total: 1200 },
+        contentMetadata: {},
+      },
+    });
+    assert.equal(quiz.status, 200, quiz.text);
+    const [mixed, counted] = quiz.body.output.content.quizContent.categories;
+    assert.deepEqual(
+      mixed.questions.map((q: any) => [q.id, q.type, q.topic]),
+      listed.map((q) => [q.id, q.type, q.topic]),
+    );
+    const [sa, tf, mc] = mixed.questions;
+    assert.deepEqual(sa.options, []);
+    assert.ok(sa.correctAnswer.length > 0, 'a short answer has its answer');
+    assert.deepEqual(tf.options, ['True', 'False']);
+    assert.ok(tf.options.includes(tf.correctAnswer));
+    assert.equal(mc.options.length, 4);
+    assert.ok(mc.options.includes(mc.correctAnswer));
+    // A category that gives only a count is written as before: numbered ids, multiple choice.
+    assert.deepEqual(
+      counted.questions.map((q: any) => [q.id, q.options.length, 'type' in q]),
+      [
+        ['category_2_q1', 4, false],
+        ['category_2_q2', 4, false],
+      ],
+    );
+
+    const course = await h.call('POST', '/api/execute', {
+      action: 'generate',
+      input: {
+        granulatorJobId: 32,
+        topic: 'Variables',
+        structureType: 'course',
+        structure: {
+          modules: [
+            {
+              id: 'm1',
+              title: 'Naming',
+              lessons: [{ id: 'l1', title: 'Names and case' }],
+              assessment: { questions: listed.slice(0, 2) },
+            },
+          ],
+        },
+        wordCountEstimates: { total: 2000 },
+        contentMetadata: {},
+      },
+    });
+    assert.equal(course.status, 200, course.text);
+    const assessment = course.body.output.content.courseContent.modules[0].assessment;
+    assert.deepEqual(
+      assessment.questions.map((q: any) => [q.id, q.type, q.topic, q.options]),
+      [
+        ['sa-1', 'short_answer', listed[0]?.topic, []],
+        ['tf-1', 'true_false', listed[1]?.topic, ['True', 'False']],
+      ],
+    );
+    assert.ok(assessment.questions[0].answer.length > 0);
+    assert.ok(['True', 'False'].includes(assessment.questions[1].answer));
+  });
+
+  it('refuses an unknown question type with a 400 that names the field and the types', async () => {
+    const response = await h.call('POST', '/api/execute', {
+      action: 'generate',
+      input: {
+        granulatorJobId: 33,
+        topic: 'Python Functions',
+        structureType: 'quiz',
+        structure: { categories: [{ name: 'Mixed', questions: [{ id: 'x', type: 'essay' }] }] },
+        wordCountEstimates: { total: 800 },
+        contentMetadata: {},
+      },
+    });
+    assert.equal(response.status, 400, response.text);
+    assert.equal(response.body.metadata.details.code, 'INVALID_STRUCTURE');
+    assert.match(
+      response.body.error,
+      /structure\.categories\[0\]\.questions\[0\]\.type must be one of multiple_choice, true_false, short_answer/,
+    );
+  });
+});
