@@ -103,7 +103,8 @@ function questionsOf(
     return { questions, questionCount: questions.length };
   }
   const count = entry.questionCount ?? entry.count ?? entry.questions;
-  if (count === undefined) return {};
+  // As before lists were read: a value that is no count (an object, null) is not one.
+  if (count === undefined || count === null || typeof count === 'object') return {};
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_QUIZ_QUESTIONS) {
     throw invalidStructure(
       `${where}.questionCount`,
@@ -117,10 +118,9 @@ function questionsOf(
 const QUESTION_EXAMPLE =
   'List questions as [{"id": "q1", "type": "multiple_choice", "topic": "…"}] (type multiple_choice, true_false or short_answer)';
 
-/** One listed question: `{ id?, type?, topic? }` (type defaults to multiple_choice), or a topic. */
+/** One listed question: `{ id?, type?, topic? }` (type defaults to multiple_choice), or its topic. */
 function readQuestion(entry: unknown, where: string): QuestionSpec {
-  if (typeof entry === 'string' && entry.trim())
-    return { type: 'multiple_choice', topic: clip(entry.trim(), 200) };
+  if (typeof entry === 'string' && entry.trim()) return readQuestion({ topic: entry }, where);
   if (!isObject(entry)) throw invalidStructure(where, 'must be an object', QUESTION_EXAMPLE);
   const type = entry.type ?? 'multiple_choice';
   if (typeof type !== 'string' || !(QUESTION_TYPES as readonly string[]).includes(type)) {

@@ -105,6 +105,21 @@ describe('planning a structure that lists its questions', () => {
     assert.equal(counted.find((s) => s.kind === 'module_assessment')?.questionCount, 3);
   });
 
+  it('reads a question given as its topic alone as multiple choice, and ignores questions: null as before', () => {
+    const plan = planSections(
+      quizRequest((b) => {
+        b.input.structure.categories[0].questions = ['Scope', { id: 'x', type: 'true_false' }];
+        b.input.structure.categories[1].questions = null;
+      }),
+    );
+    assert.deepEqual(category(plan, 0).questions, [
+      { type: 'multiple_choice', topic: 'Scope' },
+      { id: 'x', type: 'true_false' },
+    ]);
+    assert.equal(category(plan, 1).questions, undefined);
+    assert.ok((category(plan, 1).questionCount ?? 0) >= 1);
+  });
+
   it('refuses an unknown question type, naming the field and the types it takes', () => {
     const error = rejection(() =>
       planSections(quizRequest((b) => (b.input.structure.categories[0].questions[1].type = 'essay'))),
