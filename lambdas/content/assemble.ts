@@ -103,13 +103,19 @@ export function assembleContent(
               summary: str(out(inModule('module_summary')[0]), 'summary'),
               assessment: {
                 instructions: str(assessment, 'instructions'),
-                questions: objs(assessment, 'questions').map((q) => ({
-                  question: str(q, 'question'),
-                  type: str(q, 'type'),
-                  options: strs(q, 'options'),
-                  answer: str(q, 'answer'),
-                  explanation: str(q, 'explanation'),
-                })),
+                questions: objs(assessment, 'questions').map((q, i) => {
+                  const listed = inModule('module_assessment')[0]?.questions?.[i];
+                  return {
+                    question: str(q, 'question'),
+                    type: str(q, 'type'),
+                    options: strs(q, 'options'),
+                    answer: str(q, 'answer'),
+                    explanation: str(q, 'explanation'),
+                    // After the seed's keys: a listed question's id and topic, exactly as given.
+                    ...(listed?.id !== undefined ? { id: listed.id } : {}),
+                    ...(listed?.topic !== undefined ? { topic: listed.topic } : {}),
+                  };
+                }),
               },
             };
           }),
@@ -129,17 +135,23 @@ export function assembleContent(
             return {
               name: category.title,
               description: str(o, 'description'),
-              // Numbered here, not by the model: unique across categories and stable on regeneration.
+              // Numbered here, not by the model: unique across categories and stable on
+              // regeneration; a question the structure lists keeps its own id and topic.
               questions: objs(o, 'questions').map((q, i) => {
                 const context = str(q, 'context');
+                const listed = category.questions?.[i];
                 return {
-                  id: `${category.contentId}_q${i + 1}`,
+                  id: listed?.id ?? `${category.contentId}_q${i + 1}`,
                   question: str(q, 'question'),
                   ...(context ? { context } : {}),
                   options: strs(q, 'options'),
                   correctAnswer: str(q, 'correctAnswer'),
                   explanation: str(q, 'explanation'),
                   hints: strs(q, 'hints'),
+                  // After the seed's keys, for a question the structure lists: its type (true/false
+                  // and short-answer questions are only asked for this way) and its topic as given.
+                  ...(listed ? { type: listed.type } : {}),
+                  ...(listed?.topic !== undefined ? { topic: listed.topic } : {}),
                 };
               }),
             };

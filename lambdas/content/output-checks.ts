@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { optionProblems } from '#jobs/questions.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { generationSettings as runtimeSettings } from '#platform/config.ts';
-import type { SectionKind, SectionSpec } from './sections.ts';
+import { listedQuestionKey } from './response-schemas.ts';
+import { QUESTION_TYPES, type SectionKind, type SectionSpec } from './sections.ts';
 
-export const ASSESSMENT_TYPES = ['multiple_choice', 'true_false', 'short_answer'] as const;
+const TRUE_FALSE = ['True', 'False'];
 
 const text = z.string().trim().min(1, 'must not be empty');
 const texts = z.array(text);
@@ -35,8 +36,9 @@ const OUTPUT_SCHEMAS = {
       .array(
         z.object({
           question: text,
-          type: z.enum(ASSESSMENT_TYPES),
-          options: z.array(z.string().trim()),
+          type: z.enum(QUESTION_TYPES),
+          // A true/false question's options are ["True", "False"]; a short answer has none.
+          options: z.array(z.string().trim()).default([]),
           // The model answers with correctOption; `answer` (the seed's field) is filled from it.
           // A string enum in the response schema ("0"–"3"), a number from here on.
           correctOption: z.coerce.number().int().min(0).max(5).optional(),
@@ -54,10 +56,14 @@ const OUTPUT_SCHEMAS = {
       .array(
         z.object({
           question: text,
+          // Listed questions carry their structure's type; the others are multiple choice.
+          type: z.enum(QUESTION_TYPES).default('multiple_choice'),
           context: z.string().trim().optional(),
-          options: texts.length(4, 'must be exactly four options'),
+          options: texts.default([]),
           correctOption: z.coerce.number().int().min(0).max(3).optional(),
           correctAnswer: z.string().trim().default(''),
+          // What a listed true/false or short-answer question answers with; moved to correctAnswer.
+          answer: z.string().trim().optional(),
           explanation: text,
           hints: texts,
         }),
@@ -131,6 +137,11 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
       return { ok: false, problems: ['the answer was not valid JSON'] };
     }
   }
+  if (section.questions) {
+    const listed = listedAsList(section, value);
+    if ('problems' in listed) return { ok: false, problems: listed.problems };
+    value = listed.value;
+  }
   const parsed = OUTPUT_SCHEMAS[section.kind].safeParse(value);
   if (!parsed.success) {
     return {
@@ -143,8 +154,13 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
   if (section.kind === 'module_assessment') {
     const a = output as SectionOutput<'module_assessment'>;
     a.questions.forEach((q, i) => {
-      if (q.type === 'short_answer') return;
-      if (q.type === 'true_false' && q.options.length === 0) q.options = ['True', 'False'];
+      if (q.type === 'short_answer') {
+        q.options = [];
+        delete q.correctOption;
+        if (!q.answer) problems.push(`questions[${i}].answer must not be empty (a short answer needs one)`);
+        return;
+      }
+      if (q.type === 'true_false') q.options = [...TRUE_FALSE];
       if (q.correctOption !== undefined && q.options[q.correctOption] !== undefined)
         q.answer = q.options[q.correctOption] ?? '';
       delete q.correctOption;
@@ -161,6 +177,17 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
   if (section.kind === 'quiz_category') {
     const c = output as SectionOutput<'quiz_category'>;
     c.questions.forEach((q, i) => {
+      if (q.answer !== undefined) q.correctAnswer = q.answer;
+      delete q.answer;
+      if (q.type === 'short_answer') {
+        q.options = [];
+        delete q.correctOption;
+        if (!q.correctAnswer)
+          problems.push(`questions[${i}].answer must not be empty (a short answer needs one)`);
+        return;
+      }
+      if (q.type === 'true_false') q.options = [...TRUE_FALSE];
+      else if (q.options.length !== 4) problems.push(`questions[${i}].options: must be exactly four options`);
       if (q.correctOption !== undefined && q.options[q.correctOption] !== undefined) {
         q.correctAnswer = q.options[q.correctOption] ?? '';
       }
@@ -169,6 +196,7 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
       if (match === undefined)
         problems.push(`questions[${i}].correctAnswer "${q.correctAnswer}" is not one of its options`);
       else q.correctAnswer = match;
+      if (q.type === 'true_false') return;
       if (new Set(q.options.map(normalize)).size !== q.options.length)
         problems.push(`questions[${i}] repeats an option`);
       else problems.push(...gateProblems(q.options, match, i));
@@ -184,6 +212,30 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
     if (want !== undefined && questions.length > want) questions.length = want;
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, output };
+}
+
+/**
+ * A listed-questions answer (`questions: { question_1: …, question_2: … }`, see
+ * response-schemas.ts) as the usual list, each question with the type its structure gave.
+ */
+function listedAsList(section: SectionSpec, value: unknown): { value: unknown } | { problems: string[] } {
+  const specs = section.questions ?? [];
+  if (!isObject(value) || !isObject(value.questions)) {
+    return { problems: ['questions: must be an object with one property per listed question'] };
+  }
+  const byKey = value.questions;
+  const missing = specs.map((_, i) => listedQuestionKey(i)).filter((key) => !isObject(byKey[key]));
+  if (missing.length > 0) return { problems: missing.map((key) => `questions.${key}: is missing`) };
+  return {
+    value: {
+      ...value,
+      questions: specs.map((spec, i) => ({ ...(byKey[listedQuestionKey(i)] as object), type: spec.type })),
+    },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function matchOption(options: string[], answer: string): string | undefined {

@@ -22,7 +22,7 @@ import {
   type SectionDependency,
   type StructureType,
 } from './request.ts';
-import type { SectionKind, SectionSpec } from './sections.ts';
+import type { QuestionSpec, SectionKind, SectionSpec } from './sections.ts';
 import {
   exampleOf,
   ITEM_NOUN,
@@ -37,6 +37,9 @@ import { allocateWords, MIN_SECTION_WORDS, PART_WORDS } from './word-targets.ts'
 export const MAX_SECTIONS = 200;
 
 const DEFAULT_QUIZ_QUESTIONS = 5;
+/** An assessment's instructions take ≈ 150 words, each question ≈ 200 with its explanation. */
+const ASSESSMENT_INSTRUCTION_WORDS = 150;
+const ASSESSMENT_QUESTION_WORDS = 200;
 
 interface Draft {
   id: string;
@@ -52,6 +55,7 @@ interface Draft {
   contentId: string;
   brief?: string;
   questionCount?: number;
+  questions?: QuestionSpec[];
   /** Default words per part (keys as in `bySection`). */
   parts: Record<string, number>;
 }
@@ -100,6 +104,7 @@ export function planSections(request: ExecuteRequest, structure?: unknown): Sect
     if (d.brief) spec.brief = d.brief;
     const questions = questionCountFor(d, spec.targetWords);
     if (questions !== undefined) spec.questionCount = questions;
+    if (d.questions) spec.questions = d.questions;
     return spec;
   });
 }
@@ -201,7 +206,14 @@ function draftsOf(type: StructureType, outline: Outline, topic: string): Draft[]
           deps: lessons,
           parallelDeps: lessons,
           group: m,
-          parts: { assessments: PART_WORDS.assessments },
+          // The structure's own assessment questions, or their number, when it gives them.
+          ...(module.questionCount ? { questionCount: module.questionCount } : {}),
+          ...(module.questions ? { questions: module.questions } : {}),
+          parts: {
+            assessments: module.questionCount
+              ? ASSESSMENT_INSTRUCTION_WORDS + module.questionCount * ASSESSMENT_QUESTION_WORDS
+              : PART_WORDS.assessments,
+          },
         });
         summaries.push(`${moduleId}_summary`);
       });
@@ -242,6 +254,7 @@ function draftsOf(type: StructureType, outline: Outline, topic: string): Draft[]
           contentId: ownId(category, id),
           ...brief(category),
           ...(category.questionCount ? { questionCount: category.questionCount } : {}),
+          ...(category.questions ? { questions: category.questions } : {}),
           parts: { questions: PART_WORDS.categoryDescription + questions * PART_WORDS.perQuizQuestion },
         });
       });
@@ -395,8 +408,12 @@ function questionCountFor(d: Draft, target: number): number | undefined {
       )
     );
   }
-  // An assessment's instructions take ≈ 150 words, each question ≈ 200 with its explanation.
-  if (d.kind === 'module_assessment') return clamp(Math.round((target - 150) / 200), 2, 10);
+  if (d.kind === 'module_assessment') {
+    return (
+      d.questionCount ??
+      clamp(Math.round((target - ASSESSMENT_INSTRUCTION_WORDS) / ASSESSMENT_QUESTION_WORDS), 2, 10)
+    );
+  }
   return undefined;
 }
 

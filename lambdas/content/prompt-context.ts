@@ -90,11 +90,45 @@ export function promptVariables(
       .map(([field, words]) => `- ${field}: ${words} words`)
       .join('\n'),
     questionCount: String(counts.questions ?? section.questionCount ?? ''),
+    questionPlan: questionPlan(section),
     keyPoints: counted(counts.keyPoints ?? 0, 'key point'),
     examples: counted(counts.examples ?? 0, 'worked example'),
     exercises: counted(counts.exercises ?? 0, 'exercise'),
     dependencies: dependencyContext(plan, section, outputs),
   };
+}
+
+const TYPE_ASK = {
+  multiple_choice:
+    'multiple choice: four distinct options and the index (0-3) of the correct one as correctOption',
+  true_false: 'true/false: a statement, and whether it is true as answer ("True" or "False")',
+  short_answer: 'short answer: the expected answer in a few words as answer',
+} as const;
+
+/**
+ * What questions a quiz category or module assessment asks for: the structure's own list, one
+ * line each with its type and topic, or `questionCount` multiple-choice questions. The words of
+ * the count form are those the shipped templates had before the list form existed.
+ */
+export function questionPlan(section: SectionSpec): string {
+  const quiz = section.kind === 'quiz_category';
+  const extras = quiz
+    ? 'an explanation and two hints that help without giving the answer away'
+    : 'an explanation of why the answer is right';
+  if (section.questions) {
+    const lines = section.questions.map(
+      (q, i) => `${i + 1}. question_${i + 1}, ${TYPE_ASK[q.type]}${q.topic ? `; on: ${q.topic}` : ''}`,
+    );
+    return [
+      `exactly these ${section.questions.length} questions, in this order, each under its key in "questions" and each with ${extras}:`,
+      ...lines,
+      ...(quiz ? ['Add context to a multiple-choice question only when it needs a scenario.'] : []),
+    ].join('\n');
+  }
+  const n = itemCounts(section).questions ?? section.questionCount ?? 0;
+  return quiz
+    ? `exactly ${n} multiple-choice questions, each with four distinct options, the index (0-3) of the correct one as correctOption, an explanation and two hints that help without giving the answer away. Add context only when a question needs a scenario.`
+    : `exactly ${n} multiple_choice questions with four distinct options that test what the lessons below teach.\n\nGive the index (0-3) of the correct option as correctOption; the explanation says why it is right.`;
 }
 
 /** Dependencies of a section that have no output yet (the pipeline's SECTION_DEPENDENCY_ERROR). */

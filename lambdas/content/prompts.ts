@@ -39,6 +39,12 @@ export function sectionPrompt(
 ): string {
   const values = promptVariables(request, plan, section, outputs);
   const parts = [renderTemplate(template, values)];
+  // A stored template written for counts still gets the structure's own questions.
+  if (section.questions && !template.includes('{questionPlan}')) {
+    parts.push(
+      `Questions to write (this list replaces any other count or type above): ${values.questionPlan}`,
+    );
+  }
   if (!template.includes('{wordTarget}')) parts.push(renderTemplate(LENGTH, values));
   if (!template.includes('{dependencies}') && values.dependencies) parts.push(values.dependencies);
   return parts

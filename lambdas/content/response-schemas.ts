@@ -5,10 +5,15 @@
  * quiz `instructions`) is wrapped as `{ <field>: string }`, and quiz question ids are not asked
  * for: `assembleContent` numbers them, so they are unique across categories and stable across
  * regenerations, which the model cannot promise.
+ *
+ * A section whose structure lists its questions (`SectionSpec.questions`) asks for them as an
+ * object with one property per listed question, `question_1`, `question_2`, … in order, each of
+ * its own type's schema (`listedQuestions`): the model cannot drop, reorder or retype one, and
+ * `checkSectionOutput` turns them back into the list.
  */
 import { Type } from '@google/genai';
 import { itemCounts } from './prompt-context.ts';
-import type { SectionSpec } from './sections.ts';
+import type { QuestionSpec, QuestionType, SectionSpec } from './sections.ts';
 
 const str = (description?: string) => ({ type: Type.STRING, ...(description ? { description } : {}) });
 const list = (items: unknown, min?: number, max?: number) => ({
@@ -42,6 +47,57 @@ const correctOption = () => ({
   enum: ['0', '1', '2', '3'],
   description: 'Index (0-3) of the correct option.',
 });
+
+/** The property a listed question is asked under (1-based, in the structure's order). */
+export const listedQuestionKey = (i: number) => `question_${i + 1}`;
+
+/** What the model writes for one question of a type, beyond the question and its explanation. */
+function questionFields(type: QuestionType): Record<string, unknown> {
+  switch (type) {
+    case 'multiple_choice':
+      return { options: list(str(), 4, 4), correctOption: correctOption() };
+    case 'true_false':
+      // The options are always ["True", "False"] (added by the checks): only the answer is asked.
+      return {
+        answer: { type: Type.STRING, enum: ['True', 'False'], description: 'Whether the statement is true.' },
+      };
+    case 'short_answer':
+      return { answer: str('The expected answer, in a few words.') };
+  }
+}
+
+/** The listed questions as one property each, of their own type, on the listed topic. */
+function listedQuestions(questions: QuestionSpec[], quiz: boolean) {
+  const properties = Object.fromEntries(
+    questions.map((q, i) => {
+      const own = quiz
+        ? {
+            question: str(q.topic ? `A ${label(q.type)} question on: ${q.topic}` : undefined),
+            ...(q.type === 'multiple_choice'
+              ? { context: str('A short scenario, only when the question needs one.') }
+              : {}),
+            ...questionFields(q.type),
+            explanation: str(),
+            hints: list(str(), 1, 3),
+          }
+        : {
+            question: str(q.topic ? `A ${label(q.type)} question on: ${q.topic}` : undefined),
+            ...questionFields(q.type),
+            explanation: str(),
+          };
+      return [listedQuestionKey(i), obj(own, ['context'])];
+    }),
+  );
+  return obj(properties);
+}
+
+function label(type: QuestionType): string {
+  return type === 'multiple_choice'
+    ? 'multiple-choice'
+    : type === 'true_false'
+      ? 'true/false'
+      : 'short-answer';
+}
 
 /**
  * A map node's relationship targets are the other nodes' titles: an enum while they are few and
@@ -81,6 +137,8 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
     case 'module_summary':
       return obj({ summary: str() });
     case 'module_assessment':
+      if (section.questions)
+        return obj({ instructions: str(), questions: listedQuestions(section.questions, false) });
       return obj({
         instructions: str(),
         questions: questionList(
@@ -102,6 +160,8 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
     case 'quiz_instructions':
       return obj({ instructions: str() });
     case 'quiz_category':
+      if (section.questions)
+        return obj({ description: str(), questions: listedQuestions(section.questions, true) });
       return obj({
         description: str(),
         questions: questionList(

@@ -29,6 +29,20 @@ export const SECTION_KINDS = [
 ] as const;
 export type SectionKind = (typeof SECTION_KINDS)[number];
 
+/** Question types a structure may ask for (the seed's assessment `type` field). */
+export const QUESTION_TYPES = ['multiple_choice', 'true_false', 'short_answer'] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+
+/**
+ * One question a structure lists, as the Content Granulator writes them
+ * (`categories[].questions[]: { id, type, topic }`): kept as given, in order.
+ */
+export interface QuestionSpec {
+  id?: string;
+  type: QuestionType;
+  topic?: string;
+}
+
 export interface SectionSpec {
   /** Readable and stable: `overview`, `module_1_lesson_2`, `category_3`, `step_4`, … */
   id: string;
@@ -51,6 +65,8 @@ export interface SectionSpec {
   brief?: string;
   /** Questions to write (quiz categories, module assessments). */
   questionCount?: number;
+  /** The questions the structure lists, one each, in order (`questionCount` is their number). */
+  questions?: QuestionSpec[];
 }
 
 export interface KindInfo {

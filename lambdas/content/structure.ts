@@ -3,20 +3,35 @@
  * type reduced to a title and a list of items (items may also be plain strings):
  * - course: `{ title?, overview?, modules: [{ id?, title, lessons: [{ id?, title, … }] }] }`, or a
  *   flat `{ lessons: [...] }` read as one module;
- * - quiz: `{ categories: [{ name, questionCount?, … }] }`;
+ *   A module's `assessment: { questions: [{ id?, type?, topic? }] }` (or `{ questionCount }`) sets
+ *   its assessment's questions;
+ * - quiz: `{ categories: [{ name, questionCount?, … }] }`, or categories whose `questions` list
+ *   the questions as the Content Granulator writes them, `[{ id, type, topic }]` (types
+ *   `multiple_choice`, `true_false`, `short_answer`; see jhaladik/ai-cto-modular-app,
+ *   workers/bitware_content_generator/test-working.sh): each is written as listed;
  * - workflow: `{ steps: [{ id?, name, … }] }`;
  * - novel, knowledge_map, learning_path: `{ chapters | nodes | stages | sections: [{ title | name }] }`.
  * An item's `description`, `summary`, `objective(s)`, `purpose` or `focus` travels to its prompt.
  */
 import { ContentRequestError, type StructureType } from './request.ts';
+import { QUESTION_TYPES, type QuestionSpec, type QuestionType } from './sections.ts';
 
 export const MAX_QUIZ_QUESTIONS = 30;
+/**
+ * Listed questions per category or assessment. Each is asked under its own key in a schema of
+ * its type (response-schemas.ts), so the schema grows with every one: 20 multiple-choice
+ * questions stay within the bound on schema complexity the simulator enforces for Gemini's
+ * "too many states for serving" (local/gemini-simulator/schema-complexity.ts), 30 do not.
+ */
+export const MAX_LISTED_QUESTIONS = 20;
 
 export interface OutlineItem {
   id?: string;
   title: string;
   brief?: string;
   questionCount?: number;
+  /** Questions the structure lists (quiz category; a course module's assessment). */
+  questions?: QuestionSpec[];
   children: OutlineItem[];
 }
 
@@ -60,10 +75,95 @@ export function readStructure(structureType: StructureType, structure: unknown):
         throw invalidStructure(at, 'must list at least one lesson', exampleOf('course'));
       }
       item.children = lessons.map((l, j) => readItem(l, `${at}[${j}]`, structureType));
+      // The module's own assessment, when the structure describes one: its questions or count.
+      const assessment = isObject(entry) ? entry.assessment : undefined;
+      if (isObject(assessment)) Object.assign(item, questionsOf(assessment, `${where}[${i}].assessment`));
     }
     return item;
   });
+  checkUniqueQuestionIds(items, structureType);
   return { ...(title ? { title } : {}), items };
+}
+
+/** The questions or the question count an item (a category, an assessment) gives. */
+function questionsOf(
+  entry: Record<string, unknown>,
+  where: string,
+): Pick<OutlineItem, 'questions' | 'questionCount'> {
+  if (Array.isArray(entry.questions)) {
+    const listed = entry.questions;
+    if (listed.length < 1 || listed.length > MAX_LISTED_QUESTIONS) {
+      throw invalidStructure(
+        `${where}.questions`,
+        `must list from 1 to ${MAX_LISTED_QUESTIONS} questions`,
+        'Split a larger category (or assessment) into several, or give only questionCount (up to 30)',
+      );
+    }
+    const questions = listed.map((q, k) => readQuestion(q, `${where}.questions[${k}]`));
+    return { questions, questionCount: questions.length };
+  }
+  const count = entry.questionCount ?? entry.count ?? entry.questions;
+  // As before lists were read: a value that is no count (an object, null) is not one.
+  if (count === undefined || count === null || typeof count === 'object') return {};
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_QUIZ_QUESTIONS) {
+    throw invalidStructure(
+      `${where}.questionCount`,
+      `must be a whole number from 1 to ${MAX_QUIZ_QUESTIONS}`,
+      'Split a larger category into several categories',
+    );
+  }
+  return { questionCount: count };
+}
+
+const QUESTION_EXAMPLE =
+  'List questions as [{"id": "q1", "type": "multiple_choice", "topic": "…"}] (type multiple_choice, true_false or short_answer)';
+
+/** One listed question: `{ id?, type?, topic? }` (type defaults to multiple_choice), or its topic. */
+function readQuestion(entry: unknown, where: string): QuestionSpec {
+  if (typeof entry === 'string' && entry.trim()) return readQuestion({ topic: entry }, where);
+  if (!isObject(entry)) throw invalidStructure(where, 'must be an object', QUESTION_EXAMPLE);
+  const type = entry.type ?? 'multiple_choice';
+  if (typeof type !== 'string' || !(QUESTION_TYPES as readonly string[]).includes(type)) {
+    throw invalidStructure(`${where}.type`, `must be one of ${QUESTION_TYPES.join(', ')}`, QUESTION_EXAMPLE);
+  }
+  const question: QuestionSpec = { type: type as QuestionType };
+  if (entry.id !== undefined) {
+    const id = typeof entry.id === 'number' && Number.isFinite(entry.id) ? String(entry.id) : entry.id;
+    if (typeof id !== 'string' || !id.trim() || id.length > 100) {
+      throw invalidStructure(`${where}.id`, 'must be a string of 1 to 100 characters', QUESTION_EXAMPLE);
+    }
+    question.id = id;
+  }
+  const topic = entry.topic ?? entry.title;
+  if (topic !== undefined) {
+    if (typeof topic !== 'string')
+      throw invalidStructure(`${where}.topic`, 'must be a string', QUESTION_EXAMPLE);
+    // Kept exactly as given (it is written back into the content); only a very long one is refused.
+    if (topic.length > 500)
+      throw invalidStructure(`${where}.topic`, 'must be at most 500 characters', QUESTION_EXAMPLE);
+    if (topic.trim()) question.topic = topic;
+  }
+  return question;
+}
+
+/** Question ids name questions in the content: one id, one question, across the structure. */
+function checkUniqueQuestionIds(items: OutlineItem[], structureType: StructureType): void {
+  const seen = new Set<string>();
+  const key = structureType === 'quiz' ? 'categories' : 'modules';
+  items.forEach((item, i) => {
+    item.questions?.forEach((q, k) => {
+      if (q.id === undefined) return;
+      if (seen.has(q.id)) {
+        const at = structureType === 'quiz' ? `questions[${k}]` : `assessment.questions[${k}]`;
+        throw invalidStructure(
+          `structure.${key}[${i}].${at}.id`,
+          `repeats the question id "${q.id}"`,
+          'Give every question of the structure its own id',
+        );
+      }
+      seen.add(q.id);
+    });
+  });
 }
 
 function readItem(entry: unknown, where: string, structureType: StructureType): OutlineItem {
@@ -73,24 +173,14 @@ function readItem(entry: unknown, where: string, structureType: StructureType): 
     throw invalidStructure(where, 'needs a "title" or "name"', exampleOf(structureType));
   }
   const brief = briefOf(entry);
-  const count = entry.questionCount ?? entry.count ?? entry.questions;
-  let questionCount: number | undefined;
-  if (count !== undefined && typeof count !== 'object') {
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_QUIZ_QUESTIONS) {
-      throw invalidStructure(
-        `${where}.questionCount`,
-        `must be a whole number from 1 to ${MAX_QUIZ_QUESTIONS}`,
-        'Split a larger category into several categories',
-      );
-    }
-    questionCount = count;
-  }
+  // Only a quiz category's questions are its own; a module's are its assessment's (above).
+  const questions = structureType === 'quiz' ? questionsOf(entry, where) : {};
   const id = typeof entry.id === 'string' || typeof entry.id === 'number' ? String(entry.id) : undefined;
   return {
     ...(id ? { id } : {}),
     title,
     ...(brief ? { brief } : {}),
-    ...(questionCount ? { questionCount } : {}),
+    ...questions,
     children: [],
   };
 }

@@ -7,6 +7,7 @@ import type { FaultKind } from './config.ts';
 import { shapeCandidate, spoilAnswer } from './faults.ts';
 import { field, isRecord } from './json.ts';
 import { modelVersionOf } from './models.ts';
+import { proseWriter, subjectOf, wordBudgets, writeProse } from './prose.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
 import { promptFeedbackFor } from './refusals.ts';
 import { type GenContext, generate, generateString } from './schema-answers.ts';
@@ -107,6 +108,12 @@ export function answerFor(
   let text: string;
   if (schema) {
     const answer = generate(schema, ctx, 'response');
+    // Fields the prompt gives a length to are written as readable prose of that length.
+    const budgets = wordBudgets(lastUser);
+    if (budgets.size > 0) {
+      const { topic, title } = subjectOf(lastUser);
+      writeProse(answer, schema, budgets, proseWriter(topic, title, rngFrom(config.seed, 'prose', ref)));
+    }
     spoilAnswer(ctx, fault, state.recentTexts);
     text = JSON.stringify(answer);
   } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });

@@ -76,7 +76,18 @@ describe('POST /api/execute', () => {
     assert.equal(response.status, 200, response.text);
     const body = JSON.parse(response.text);
     assert.equal(body.success, true);
-    assert.deepEqual(Object.keys(body), ['success', 'output', 'usage', 'duration', 'cost', 'metadata']);
+    assert.deepEqual(Object.keys(body), [
+      'success',
+      'output',
+      'usage',
+      'duration',
+      'cost',
+      'metadata',
+      'data',
+    ]);
+    // The original worker's envelope around the same body (its test-working.sh reads data.output).
+    const { data, ...seedBody } = body;
+    assert.deepEqual(data, seedBody);
     assert.equal(body.output.topic, 'Python Basics');
     assert.equal(body.output.structureType, 'course');
     assert.equal(body.output.granulatorJobId, 123);

@@ -995,6 +995,49 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
             wordCountEstimates: { total: 300 },
           },
         },
+        // Questions listed as the Content Granulator writes them (the original Content
+        // Generator's test-working.sh), and a module assessment that lists its own.
+        {
+          action: 'generate',
+          input: {
+            granulatorJobId: 999,
+            topic: 'Python Functions',
+            structureType: 'quiz',
+            structure: {
+              categories: [
+                {
+                  name: 'Basic Functions',
+                  questions: [
+                    { id: 'q1', type: 'multiple_choice', topic: 'Function Definition' },
+                    { id: 'q2', type: 'true_false', topic: 'Return Statements' },
+                    { id: 'q3', type: 'short_answer', topic: 'Scope' },
+                  ],
+                },
+              ],
+            },
+            wordCountEstimates: { total: 400 },
+            contentMetadata: {},
+          },
+        },
+        {
+          action: 'generate',
+          input: {
+            granulatorJobId: 2,
+            topic: 'Variables',
+            structureType: 'course',
+            structure: {
+              modules: [
+                {
+                  title: 'Basics',
+                  lessons: [{ title: 'Names' }],
+                  assessment: { questions: [{ id: 'a1', type: 'true_false', topic: 'Case' }] },
+                },
+              ],
+            },
+            wordCountEstimates: { total: 400 },
+            contentMetadata: {},
+          },
+        },
       ],
     },
     'GET /api/templates': {

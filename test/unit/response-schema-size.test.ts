@@ -12,8 +12,8 @@ import { ASSESSMENT_BATCH_SIZE } from '#assessments/chunks.ts';
 import { outlineSchema } from '#content/outline.ts';
 import { parseExecuteRequest, STRUCTURE_TYPES } from '#content/request.ts';
 import { sectionSchema } from '#content/response-schemas.ts';
-import { SECTION_KINDS, type SectionKind, type SectionSpec } from '#content/sections.ts';
-import { MAX_QUIZ_QUESTIONS } from '#content/structure.ts';
+import { QUESTION_TYPES, SECTION_KINDS, type SectionKind, type SectionSpec } from '#content/sections.ts';
+import { MAX_LISTED_QUESTIONS, MAX_QUIZ_QUESTIONS } from '#content/structure.ts';
 import { BLOOM_LEVELS, questionsResponseSchema } from '#jobs/questions.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
 import { MAX_SCHEMA_STATES, schemaStates } from '../../local/gemini-simulator/schema-complexity.ts';
@@ -203,6 +203,20 @@ describe('every response schema the service sends, at the largest sizes its sett
       });
       const plan = kind === 'map_node' ? [spec, ...mapNodes] : [spec];
       await assertServed(kind, sectionSchema(spec, plan));
+    });
+  }
+
+  for (const kind of ['quiz_category', 'module_assessment'] as const) {
+    it(`serves the ${kind} schema of the most questions a structure may list, each of every type`, async () => {
+      for (const type of QUESTION_TYPES) {
+        const questions = Array.from({ length: MAX_LISTED_QUESTIONS }, (_, i) => ({
+          id: `question-id-${i}`,
+          type,
+          topic: 'A topic as long as a granulator writes one, naming a concept and its context',
+        }));
+        const spec = section(kind, { questions, questionCount: questions.length });
+        await assertServed(`${kind} of ${MAX_LISTED_QUESTIONS} ${type}`, sectionSchema(spec, [spec]));
+      }
     });
   }
 

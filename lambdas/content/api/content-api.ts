@@ -55,8 +55,12 @@ async function execute(event: APIGatewayProxyEvent, owner: string) {
     case 'dry-run':
       return ok(outcome.plan);
     case 'completed':
-      // The seed's success body for this endpoint is not wrapped in `data`.
-      return json(200, outcome.body);
+      // The seed's success body for this endpoint is not wrapped in `data`; the original
+      // worker's was (its handleExecute answers through jsonResponse, which puts the body under
+      // `data`: jhaladik/ai-cto-modular-app, workers/bitware_content_generator/src/helpers/http.ts),
+      // and its own test-working.sh reads `.data.output.jobId`. Both shapes, so both kinds of
+      // client read it unchanged.
+      return json(200, { ...outcome.body, data: outcome.body });
     case 'running': {
       const { contentJobId, status, waitSeconds } = outcome;
       return ok(
