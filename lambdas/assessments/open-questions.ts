@@ -140,7 +140,8 @@ export function openPrompt(input: OpenPromptInput): string {
       'Spread the questions over different passages where the material allows.',
       '',
       'Course material:',
-      ...input.passages.map((p) => `[${p.id}] (page ${p.page}) ${p.text}`),
+      // One line per passage: its line breaks are layout, not content.
+      ...input.passages.map((p) => `[${p.id}] (page ${p.page}) ${p.text.replace(/\s+/g, ' ').trim()}`),
     );
   }
   if (input.rejections.length > 0) {

@@ -174,12 +174,26 @@ function generateObject(schema: Schema, ctx: GenContext, slot: Slot | undefined,
   return out;
 }
 
-/** The passages a prompt quotes, one per line as `[id] (page N) text`. */
+/**
+ * The passages a prompt quotes as `[id] (page N) text`, a passage running on over the lines
+ * that follow it until a blank line or the next passage.
+ */
 export function passagesOf(prompt: string): Map<string, string> {
   const passages = new Map<string, string>();
-  for (const match of prompt.matchAll(/^\[([^\]\s]+)\] \(page \d+\) (.+)$/gm)) {
-    if (match[1] && match[2]) passages.set(match[1], match[2]);
+  let current: { id: string; lines: string[] } | undefined;
+  const close = () => {
+    if (current) passages.set(current.id, current.lines.join(' ').trim());
+    current = undefined;
+  };
+  for (const line of prompt.split('\n')) {
+    const header = /^\[([^\]\s]+)\] \(page \d+\) ?(.*)$/.exec(line);
+    if (header?.[1]) {
+      close();
+      current = { id: header[1], lines: [header[2] ?? ''] };
+    } else if (line.trim() === '') close();
+    else current?.lines.push(line);
   }
+  close();
   return passages;
 }
 
@@ -201,7 +215,8 @@ function groundInCitedPassage(schema: Schema, ctx: GenContext, out: Record<strin
     if (typeof out[key] !== 'string' || enumOf(node) || !/cited passage/i.test(description)) continue;
     const words = passage.split(/\s+/).filter(Boolean).slice(0, 40).join(' ');
     const maxLength = asCount(node.maxLength);
-    const text = `[simulated] ${humanize(key)} from passage ${cited}: ${words}`;
+    // One marker word only: the text is the passage's, however short the passage.
+    const text = `[simulated] ${words}`;
     out[key] = maxLength === undefined ? text : text.slice(0, maxLength);
   }
 }

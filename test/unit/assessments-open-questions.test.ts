@@ -146,6 +146,39 @@ describe('open questions: the Gemini simulator', () => {
   });
 });
 
+describe('open questions: the simulator reads the passages a prompt quotes', () => {
+  it('keeps a passage that runs over several lines whole, up to a blank line or the next passage', () => {
+    const prompt = [
+      'Course material:',
+      '[p1-1] (page 1) # Photosynthesis',
+      'Chlorophyll absorbs light energy in the chloroplasts.',
+      '[p1-2] (page 1) Water is split and oxygen released.',
+      '',
+      'Do not repeat these questions:',
+      '- [p9-9] is not a passage header',
+    ].join('\n');
+    assert.deepEqual(
+      [...passagesOf(prompt)],
+      [
+        ['p1-1', '# Photosynthesis Chlorophyll absorbs light energy in the chloroplasts.'],
+        ['p1-2', 'Water is split and oxygen released.'],
+      ],
+    );
+  });
+
+  it('writes every passage of the open prompt on one line', () => {
+    const prompt = openPrompt({
+      query: 'q',
+      bloomLevel: 'remember',
+      count: 1,
+      passages: [{ id: 'p1-1', page: 1, text: '# Heading\n\nBody   text here.' }],
+      avoid: [],
+      rejections: [],
+    });
+    assert.equal(passagesOf(prompt).get('p1-1'), '# Heading Body text here.');
+  });
+});
+
 describe('open questions: counts and Bloom levels', () => {
   it("splits a Bloom mix between MCQs and open questions as EduMate's allocate_bloom_counts does", () => {
     // 10 questions, 6 MCQs: raw MCQ shares 2.4, 1.8, 1.2, 0.6 → floors 2, 1, 1, 0, the two
