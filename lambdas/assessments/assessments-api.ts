@@ -13,7 +13,7 @@ import type { JobRecord } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
-import { InvalidRequest } from '#platform/errors.ts';
+import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import {
   detailEnvelope,
   header,
@@ -29,9 +29,10 @@ import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { boundaryOf, parseMultipart } from '#platform/multipart.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
-import { parseBloomMix, totalOf } from './bloom.ts';
+import { type BloomMix, parseBloomMix, splitMix, totalOf } from './bloom.ts';
 import {
   completeUpload,
+  DocumentNotFound,
   issueUploadUrl,
   ownedDocument,
   ownedDocuments,
@@ -40,7 +41,9 @@ import {
   uploadDocument,
 } from './documents/document-service.ts';
 import { type DocumentRecord, deleteDocument } from './documents/document-store.ts';
+import { parseEduMateGenerate, readEduMateBody } from './edumate-generate.ts';
 import { assessmentBasics } from './kind-basics.ts';
+import { editedOpenQuestionsSchema, type OpenQuestion } from './open-questions.ts';
 import {
   deleteAssessment,
   editAssessment,
@@ -63,10 +66,15 @@ async function jobStatusBody(job: JobRecord) {
   switch (job.status) {
     case 'completed': {
       if (job.job_type !== 'assessment') return { status, result: { summary: job.result_summary } };
-      const result = await results.getJson<{ mcqs: AssessmentQuestion[] }>(
-        s3Keys.assessmentResult(job.owner, job.job_id),
-      );
-      return { status, result: { mcqs: result?.mcqs ?? [] } };
+      const result = await results.getJson<{
+        mcqs: AssessmentQuestion[];
+        subjective_questions?: OpenQuestion[];
+      }>(s3Keys.assessmentResult(job.owner, job.job_id));
+      // `mcqs` first and as the seed has it; open questions only when the job asked for them.
+      const open = job.parameters.subjective_mix
+        ? { subjective_questions: result?.subjective_questions ?? [] }
+        : {};
+      return { status, result: { mcqs: result?.mcqs ?? [], ...open } };
     }
     case 'failed':
       return { status, error: job.error_message ?? 'The job failed' };
@@ -103,6 +111,12 @@ const generateBody = z.strictObject({
     .optional(),
   document_id: z.string().optional(),
   bloom_mix: z.unknown(),
+  /** Not in the seed: how many of the bloom_mix's questions are open ones (EduMate's name). */
+  subjective_count: z
+    .number({ error: 'must be a whole number of open questions, 0 or more' })
+    .int('must be a whole number of open questions, 0 or more')
+    .min(0, 'must be 0 or more')
+    .optional(),
   title: z.string().trim().min(1).max(200).optional(),
   /** Not in the seed: answer what the assessment would cost, without starting it. */
   dry_run: z.boolean({ error: 'must be true or false' }).optional(),
@@ -201,24 +215,65 @@ const documentIdOf = (event: APIGatewayProxyEvent) => event.pathParameters?.docu
 
 // --- saved assessments -----------------------------------------------------------------
 
-const mcqsSchema = z.array(editedQuestionSchema).min(1, 'must hold at least one question').max(500);
+// An assessment may hold only open questions; saveAssessment and editAssessment check that
+// what is kept holds at least one question of either type.
+const mcqsSchema = z.array(editedQuestionSchema).max(500);
 const saveBody = z.strictObject({
   job_id: z.string({ error: 'is required: the id of a finished assessment job' }),
   title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
   mcqs: mcqsSchema.optional(),
+  subjective_questions: editedOpenQuestionsSchema.optional(),
 });
 const updateBody = z
   .strictObject({
     title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
     mcqs: mcqsSchema.optional(),
+    subjective_questions: editedOpenQuestionsSchema.optional(),
   })
-  .refine((b) => b.title !== undefined || b.mcqs !== undefined, 'give a new title, new mcqs, or both');
+  .refine(
+    (b) => b.title !== undefined || b.mcqs !== undefined || b.subjective_questions !== undefined,
+    'give a new title, new mcqs, new subjective_questions, or any of them',
+  );
 
 const assessmentIdOf = (event: APIGatewayProxyEvent) => event.pathParameters?.assessment_id ?? '';
 
 function assessmentView(a: SavedAssessment) {
   const { owner: _owner, ...view } = a;
   return view;
+}
+
+// --- starting an assessment -------------------------------------------------------------
+
+function startAssessment(
+  owner: string,
+  parameters: { query: string; bloom_mix: BloomMix; subjective_mix?: BloomMix; document_id?: string },
+  maxCostUsd?: number,
+) {
+  return service.startJob(owner, assessmentBasics, 'assessment', parameters, {
+    retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
+    timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
+    maxCostUsd,
+  });
+}
+
+/** 404 in EduMate's words: a collection that is not one of this key's documents. */
+class CollectionNotFound extends DomainError {
+  constructor(name: string) {
+    super(
+      `collection ${JSON.stringify(name.slice(0, 100))} not found: it must be the id of one of your documents (the collection_name POST /chunking returned)`,
+      404,
+    );
+  }
+}
+
+/** EduMate's collection is a document of this key, named by its id; it must be ready. */
+async function collectionDocument(owner: string, name: string): Promise<DocumentRecord> {
+  try {
+    return await readyDocument(owner, name);
+  } catch (error) {
+    if (error instanceof DocumentNotFound) throw new CollectionNotFound(name);
+    throw error;
+  }
 }
 
 // --- routes ----------------------------------------------------------------------------
@@ -232,8 +287,8 @@ const routes: RouteTable = {
       // error: there is no file to send. Without a grant to write exports anywhere, one too
       // large for a response is a 413; an assessment has at most MAX_ASSESSMENT_QUESTIONS
       // questions, far below that.
-      const { title, mcqs } = await jobQuestions(owner, jobId);
-      return exportResponse(bankFromAssessment(title, mcqs), format);
+      const { title, mcqs, subjective_questions } = await jobQuestions(owner, jobId);
+      return exportResponse(bankFromAssessment(title, mcqs, subjective_questions), format);
     }
     const job = await ownersJob(owner, jobId);
     // Unknown, expired, or another key's: the seed's "not found" body.
@@ -253,10 +308,20 @@ const routes: RouteTable = {
       );
     }
     const mix = parseBloomMix(body.bloom_mix, MAX_ASSESSMENT_QUESTIONS);
+    const total = totalOf(mix);
+    const subjective = body.subjective_count;
+    if (subjective !== undefined && subjective > total) {
+      throw new InvalidRequest(
+        `body.subjective_count: is ${subjective}, more than the ${total} questions of the bloom_mix; it says how many of them are open questions`,
+      );
+    }
+    // Open questions take their levels from the mix as EduMate splits it (bloom.ts splitMix).
+    const split = subjective === undefined ? undefined : splitMix(mix, total - subjective, subjective);
     if (body.document_id !== undefined) await readyDocument(owner, body.document_id);
     const parameters = {
       query,
-      bloom_mix: mix,
+      bloom_mix: split ? split.mcq : mix,
+      ...(split ? { subjective_mix: split.open } : {}),
       ...(body.document_id ? { document_id: body.document_id } : {}),
       ...(body.title ? { title: body.title } : {}),
     };
@@ -268,14 +333,37 @@ const routes: RouteTable = {
         }),
       );
     }
-    const job = await service.startJob(owner, assessmentBasics, 'assessment', parameters, {
-      retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
-      timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
-      maxCostUsd: body.max_cost_usd,
-    });
+    const job = await startAssessment(owner, parameters, body.max_cost_usd);
     return json(
       202,
-      { job_id: job.job_id, status: SEED_STATUS[job.status], total_questions: totalOf(mix), bloom_mix: mix },
+      {
+        job_id: job.job_id,
+        status: SEED_STATUS[job.status],
+        total_questions: total,
+        bloom_mix: mix,
+        ...(subjective !== undefined ? { mcq_count: total - subjective, subjective_count: subjective } : {}),
+      },
+      { location: `/job_status?job_id=${job.job_id}` },
+    );
+  },
+  'POST /generate': async (event, owner) => {
+    const request = parseEduMateGenerate(readEduMateBody(event), MAX_ASSESSMENT_QUESTIONS);
+    const document = await collectionDocument(owner, request.collectionName);
+    const job = await startAssessment(owner, {
+      query: request.query,
+      bloom_mix: request.mcqMix,
+      subjective_mix: request.subjectiveMix,
+      document_id: document.document_id,
+    });
+    // FastAPI answers a route returning a plain dict with 200 (edu-mate generation.py, `/generate`).
+    return json(
+      200,
+      {
+        status: SEED_STATUS[job.status],
+        job_id: job.job_id,
+        mcq_count: request.mcqCount,
+        subjective_count: request.subjectiveCount,
+      },
       { location: `/job_status?job_id=${job.job_id}` },
     );
   },
@@ -312,7 +400,10 @@ const routes: RouteTable = {
     const assessment = await ownedAssessment(owner, assessmentIdOf(event));
     if (!isExportFormat(format)) return json(200, assessmentView(assessment));
     // A saved assessment fits in one table item (MAX_SAVED_BYTES), so its export fits a response.
-    return exportResponse(bankFromAssessment(assessment.title, assessment.mcqs), format);
+    return exportResponse(
+      bankFromAssessment(assessment.title, assessment.mcqs, assessment.subjective_questions ?? []),
+      format,
+    );
   },
   'PUT /assessments/{assessment_id}': async (event, owner) => {
     const current = await ownedAssessment(owner, assessmentIdOf(event));

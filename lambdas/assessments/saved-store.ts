@@ -8,6 +8,7 @@ import { DomainError } from '#platform/errors.ts';
 import { savedAssessmentKey, savedAssessmentPk } from '#platform/keys.ts';
 import { queryAll, tableName, withoutKeys } from '#platform/table.ts';
 import type { AssessmentQuestion } from './assessment.ts';
+import type { OpenQuestion } from './open-questions.ts';
 
 export interface SavedAssessment {
   assessment_id: string;
@@ -17,6 +18,8 @@ export interface SavedAssessment {
   document_id: string | null;
   job_id: string | null;
   mcqs: AssessmentQuestion[];
+  /** Open questions; absent on assessments saved without them. */
+  subjective_questions?: OpenQuestion[];
   created_at: string;
   updated_at: string;
 }
@@ -62,7 +65,11 @@ export async function listAssessments(owner: string) {
   return items
     .map(strip)
     .sort((a, b) => b.created_at.localeCompare(a.created_at))
-    .map(({ mcqs, owner: _owner, ...rest }) => ({ ...rest, question_count: mcqs.length }));
+    .map(({ mcqs, subjective_questions, owner: _owner, ...rest }) => ({
+      ...rest,
+      question_count: mcqs.length + (subjective_questions?.length ?? 0),
+      ...(subjective_questions ? { subjective_count: subjective_questions.length } : {}),
+    }));
 }
 
 export async function deleteAssessment(owner: string, id: string): Promise<boolean> {

@@ -490,6 +490,7 @@ describe('api', () => {
       'POST /assessments true',
       'POST /documents true',
       'POST /documents/{document_id}/complete true',
+      'POST /generate true',
       'POST /generate_assessment true',
       'PUT /assessments/{assessment_id} true',
     ]);
