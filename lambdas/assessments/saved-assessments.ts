@@ -99,6 +99,8 @@ export async function saveAssessment(
   if (!found) throw new JobNotFound(jobId);
   const job = finishedAssessment(found, 'saved');
   const generated = await generatedQuestions(owner, job.job_id);
+  // Open questions only when the job or the edits have them: the seed's saved body is unchanged.
+  const open = edits.subjective_questions ?? generated?.subjective_questions;
   const now = new Date().toISOString();
   const assessment: saved.SavedAssessment = {
     assessment_id: randomUUID(),
@@ -108,9 +110,7 @@ export async function saveAssessment(
     document_id: job.parameters.document_id ?? null,
     job_id: job.job_id,
     mcqs: edits.mcqs ?? generated?.mcqs ?? [],
-    ...((edits.subjective_questions ?? generated?.subjective_questions)
-      ? { subjective_questions: edits.subjective_questions ?? generated?.subjective_questions }
-      : {}),
+    ...(open ? { subjective_questions: open } : {}),
     created_at: now,
     updated_at: now,
   };
