@@ -86,6 +86,8 @@ export const ROUTES: readonly Route[] = [
   api('GET', 'results/sectors/{sector}/careers/{career}/levels/{level}'),
   assessments('GET', 'job_status'),
   assessments('POST', 'generate_assessment'),
+  // EduMate's own route for MCQs and open questions (suyash-sketch/edu-mate generation.py).
+  assessments('POST', 'generate'),
   assessments('GET', 'documents'),
   assessments('POST', 'documents'),
   assessments('GET', 'documents/{document_id}'),

@@ -10,6 +10,12 @@ import {
   type PassageRef,
 } from '#assessments/assessment.ts';
 import {
+  checkOpenQuestions,
+  OPEN_SYSTEM_INSTRUCTION,
+  openPrompt,
+  openResponseSchema,
+} from '#assessments/open-questions.ts';
+import {
   needsOutline,
   outlineCallTuning,
   outlinePrompt,
@@ -23,6 +29,7 @@ import { sectionSchema } from '#content/response-schemas.ts';
 import type { SectionKind, SectionSpec } from '#content/sections.ts';
 import { questionCallTuning } from '#jobs/chunk-common.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
+import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import type { ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
 import { careersOf, sectorIds, softSkillTopics } from '#quiz-bank/catalog.ts';
@@ -149,6 +156,29 @@ export function assessmentRequests(settings: SmokeSettings): SmokeRequest[] {
       ),
       ...questionTuning(settings),
       check: exactlyQuestions,
+    },
+    {
+      path: 'assessment: open questions grounded in a document',
+      systemInstruction: OPEN_SYSTEM_INSTRUCTION,
+      prompt: openPrompt({ ...base, passages: PASSAGES }),
+      responseSchema: openResponseSchema(
+        QUESTIONS,
+        base.bloomLevel,
+        PASSAGES.map((p) => p.id),
+      ),
+      ...questionTuning(settings),
+      // The gate itself: a model answer its cited passage does not support fails the path.
+      check: (answer) => {
+        const items = questionsOf(answer) ?? [];
+        const { accepted, rejected } = checkOpenQuestions(items, {
+          bloomLevel: base.bloomLevel,
+          passages: new Map(PASSAGES.map((p) => [p.id, p])),
+          bank: new NearDuplicateIndex(),
+          nearDuplicateThreshold: 0.7,
+        });
+        if (accepted.length === QUESTIONS) return undefined;
+        return `${accepted.length} of ${QUESTIONS} open questions passed the gate: ${rejected.flatMap((r) => r.reasons).join('; ') || 'too few returned'}`;
+      },
     },
     {
       path: 'assessment: without a document',

@@ -1,9 +1,12 @@
 /**
- * One chunk of an assessment: the questions of one Bloom level (one batch of them). With a
- * document, it retrieves the passages most relevant to the query at that level and grounds the
- * questions in them: the model may only cite a passage it was given (the response schema says
- * so and the check enforces it), so every question points at a passage that exists.
+ * One chunk of an assessment: the MCQs or the open questions of one Bloom level (one batch of
+ * them). With a document, it retrieves the passages most relevant to the query at that level and
+ * grounds the questions in them: the model may only cite a passage it was given (the response
+ * schema says so and the check enforces it), so every question points at a passage that exists;
+ * an open question's model answer must also be supported by the passage it cites. MCQs and open
+ * questions share the assessment's bank, so neither repeats the other.
  */
+import { randomUUID } from 'node:crypto';
 
 import {
   type ChunkFile,
@@ -17,8 +20,8 @@ import {
 } from '#jobs/chunk-common.ts';
 import { chunkKey } from '#jobs/chunks.ts';
 import * as jobs from '#jobs/job-store.ts';
-import { openQuestionBank } from '#jobs/question-bank.ts';
-import { checkQuestions, fingerprint } from '#jobs/questions.ts';
+import { openQuestionBank, type QuestionBank } from '#jobs/question-bank.ts';
+import { checkQuestions, fingerprint, type Rejection } from '#jobs/questions.ts';
 import { runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
@@ -37,6 +40,14 @@ import { BLOOM_GUIDANCE } from './bloom.ts';
 import { ASSESSMENT, type AssessmentChunk, assessmentChunks, describeChunk } from './chunks.ts';
 import { embedTexts } from './documents/embeddings.ts';
 import { type DocumentIndex, loadIndex, searchPassages } from './documents/index-store.ts';
+import {
+  checkOpenQuestions,
+  OPEN_PROMPT_VERSION,
+  OPEN_SYSTEM_INSTRUCTION,
+  type OpenQuestion,
+  openPrompt,
+  openResponseSchema,
+} from './open-questions.ts';
 
 /** Passages given to the model per chunk: enough to spread the questions, few enough to stay focused. */
 function passagesPerChunk(questions: number): number {
@@ -82,34 +93,54 @@ async function retrieve(
   return (window.length > 0 ? window : ranked.slice(0, k)).map((r): PassageRef => r.passage);
 }
 
-export async function generateAssessmentChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
-  const params = input.job?.parameters ?? {};
-  const chunk = assessmentChunks(params).find((c) => c.key === input.chunkKey);
-  if (!chunk) throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
-  const query = params.query ?? '';
-  const documentId = params.document_id;
-  const passages = documentId ? await retrieve(input, chunk, documentId, query) : [];
-  const passageIds = passages.map((p) => p.id);
-  const byId = new Map(passages.map((p) => [p.id, p]));
-  // Questions must not repeat within the assessment, across its levels.
-  const scope = chunkKey(ASSESSMENT, input.jobId);
+/** What a chunk knows before its first call: its passages, its document and its bank. */
+interface ChunkContext {
+  input: GenerateChunkInput;
+  chunk: AssessmentChunk;
+  query: string;
+  documentId: string | undefined;
+  passages: PassageRef[];
+  byId: Map<string, PassageRef>;
+  bank: QuestionBank;
+}
 
-  type Kept = AssessmentQuestion & { fingerprint: string; id: string };
-  const bank = await openQuestionBank({
-    owner: input.owner,
-    scope,
-    chunkKey: chunk.key,
-    gate: input.settings.gate,
-    label: 'this assessment',
-  });
+/** How one type of question is asked for and checked; the rest of a chunk is the same for both. */
+interface Flavor<Q extends { id: string; question: string }> {
+  systemInstruction: string;
+  promptVersion: string;
+  template: string;
+  prompt(need: number, rejections: Rejection[], kept: Q[]): string;
+  schema(need: number): unknown;
+  check(items: unknown[], kept: Q[]): { accepted: Q[]; rejected: Rejection[] };
+}
+
+type KeptMcq = AssessmentQuestion & { fingerprint: string; id: string };
+/** Open questions are numbered when the assessment is assembled. */
+type KeptOpen = Omit<OpenQuestion, 'question_no'> & { id: string };
+
+function sourceOf(ctx: ChunkContext, passage: PassageRef | undefined) {
+  if (!ctx.documentId || !passage) return {};
+  return {
+    source: {
+      document_id: ctx.documentId,
+      passage_id: passage.id,
+      page: passage.page,
+      excerpt: passage.text.slice(0, 300),
+    },
+  };
+}
+
+function mcqFlavor(ctx: ChunkContext): Flavor<KeptMcq> {
+  const { input, chunk, passages, byId, bank } = ctx;
+  const passageIds = passages.map((p) => p.id);
   const index = bank.index();
-  const ask = modelCaller(input, ASSESSMENT_SYSTEM_INSTRUCTION, ASSESSMENT_PROMPT_VERSION);
-  const outcome = await runRepairLoop<Kept>({
-    count: chunk.questionCount,
-    maxCalls: MAX_CALLS_PER_CHUNK,
+  return {
+    systemInstruction: ASSESSMENT_SYSTEM_INSTRUCTION,
+    promptVersion: ASSESSMENT_PROMPT_VERSION,
+    template: 'assessment-chunk',
     prompt: (need, rejections, kept) =>
       assessmentPrompt({
-        query,
+        query: ctx.query,
         bloomLevel: chunk.bloomLevel,
         count: need,
         passages,
@@ -130,7 +161,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       const accepted = checked.accepted.map((question, i) => {
         const item = items[checked.acceptedIndexes[i] ?? -1] as { source_passage_id?: string } | undefined;
         const passage = item?.source_passage_id ? byId.get(item.source_passage_id) : undefined;
-        const source = documentId && passage ? { document_id: documentId, passage } : undefined;
+        const source = ctx.documentId && passage ? { document_id: ctx.documentId, passage } : undefined;
         return {
           ...toAssessmentQuestion(question, chunk.bloomLevel, source),
           fingerprint: fingerprint(question.question),
@@ -139,6 +170,57 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
       });
       return { accepted, rejected: checked.rejected };
     },
+  };
+}
+
+function openFlavor(ctx: ChunkContext): Flavor<KeptOpen> {
+  const { input, chunk, passages, byId, bank } = ctx;
+  const passageIds = passages.map((p) => p.id);
+  const index = bank.index();
+  return {
+    systemInstruction: OPEN_SYSTEM_INSTRUCTION,
+    promptVersion: OPEN_PROMPT_VERSION,
+    template: 'assessment-open-chunk',
+    prompt: (need, rejections, kept) =>
+      openPrompt({
+        query: ctx.query,
+        bloomLevel: chunk.bloomLevel,
+        count: need,
+        passages,
+        // The assessment's MCQs kept so far too: an open question must not ask what one of them asks.
+        avoid: [...bank.others, ...kept.map((q) => q.question)],
+        rejections,
+      }),
+    schema: (need) => openResponseSchema(need, chunk.bloomLevel, passageIds),
+    check: (items) => {
+      const checked = checkOpenQuestions(items, {
+        bloomLevel: chunk.bloomLevel,
+        passages: byId,
+        bank: index,
+        nearDuplicateThreshold: input.settings.gate.nearDuplicateThreshold,
+      });
+      const accepted = checked.accepted.map(
+        ({ passage, ...q }): KeptOpen => ({ ...q, ...sourceOf(ctx, passage), id: randomUUID() }),
+      );
+      return { accepted, rejected: checked.rejected };
+    },
+  };
+}
+
+/** The repair loop for one flavor, then the chunk file and the chunk's record. */
+async function runChunk<Q extends { id: string; question: string }>(
+  ctx: ChunkContext,
+  flavor: Flavor<Q>,
+  strip: (q: Q) => object,
+): Promise<GeneratedChunk> {
+  const { input, chunk, bank } = ctx;
+  const ask = modelCaller(input, flavor.systemInstruction, flavor.promptVersion);
+  const outcome = await runRepairLoop<Q>({
+    count: chunk.questionCount,
+    maxCalls: MAX_CALLS_PER_CHUNK,
+    prompt: flavor.prompt,
+    schema: flavor.schema,
+    check: flavor.check,
     admit: (questions) => bank.admit(questions),
     model: input.settings.model,
     ask: (prompt, schema, call, size) =>
@@ -150,11 +232,11 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
   await input.settleCost?.(costUsd);
 
   const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
-  const file: ChunkFile<AssessmentQuestion> = {
+  const file: ChunkFile<object> = {
     chunk_key: chunk.key,
     job_id: input.jobId,
     model: input.settings.model,
-    prompt_version: ASSESSMENT_PROMPT_VERSION,
+    prompt_version: flavor.promptVersion,
     generated_at: new Date().toISOString(),
     question_count: kept.length,
     calls,
@@ -162,14 +244,9 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     quality,
     usage,
     cost_usd: costUsd,
-    questions: kept.map(({ fingerprint: _f, id: _id, ...question }, i) => ({
-      ...question,
-      provenance: provenanceOf(
-        input,
-        'assessment-chunk',
-        ASSESSMENT_PROMPT_VERSION,
-        outcome.keptCalls[i] ?? 1,
-      ),
+    questions: kept.map((question, i) => ({
+      ...strip(question),
+      provenance: provenanceOf(input, flavor.template, flavor.promptVersion, outcome.keptCalls[i] ?? 1),
     })),
   };
   await results.putJson(s3Key, file);
@@ -183,4 +260,32 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     calls,
   });
   return { questions: kept.length, s3Key, usage, costUsd, quality };
+}
+
+export async function generateAssessmentChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
+  const params = input.job?.parameters ?? {};
+  const chunk = assessmentChunks(params).find((c) => c.key === input.chunkKey);
+  if (!chunk) throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
+  const query = params.query ?? '';
+  const documentId = params.document_id;
+  const passages = documentId ? await retrieve(input, chunk, documentId, query) : [];
+  // Questions must not repeat within the assessment, across its levels and types.
+  const bank = await openQuestionBank({
+    owner: input.owner,
+    scope: chunkKey(ASSESSMENT, input.jobId),
+    chunkKey: chunk.key,
+    gate: input.settings.gate,
+    label: 'this assessment',
+  });
+  const ctx: ChunkContext = {
+    input,
+    chunk,
+    query,
+    documentId,
+    passages,
+    byId: new Map(passages.map((p) => [p.id, p])),
+    bank,
+  };
+  if (chunk.type === 'open') return runChunk(ctx, openFlavor(ctx), ({ id: _id, ...q }) => q);
+  return runChunk(ctx, mcqFlavor(ctx), ({ fingerprint: _f, id: _id, ...q }) => q);
 }

@@ -12,7 +12,6 @@ import { exportResponse, requestedFormat } from '#exports/response.ts';
 import type { JobRecord } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
 import * as results from '#jobs/results-store.ts';
-import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 import {
   detailEnvelope,
@@ -27,7 +26,7 @@ import {
 import { s3Keys } from '#platform/keys.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
-import { MAX_ASSESSMENT_QUESTIONS, parseBloomMix, totalOf } from './bloom.ts';
+import { MAX_ASSESSMENT_QUESTIONS, parseBloomMix, splitMix, totalOf } from './bloom.ts';
 import {
   completeUpload,
   issueUploadUrl,
@@ -40,6 +39,7 @@ import { type DocumentRecord, deleteDocument } from './documents/document-store.
 import { EDUMATE_CLIENT, withEduMateNames } from './edumate.ts';
 import { edumateRoutes } from './edumate-api.ts';
 import { assessmentBasics } from './kind-basics.ts';
+import { editedOpenQuestionsSchema, type OpenQuestion } from './open-questions.ts';
 import {
   deleteAssessment,
   editAssessment,
@@ -51,6 +51,7 @@ import {
 } from './saved-assessments.ts';
 import type { SavedAssessment } from './saved-store.ts';
 import * as saved from './saved-store.ts';
+import { startAssessment } from './start-assessment.ts';
 import { uploadOf } from './upload-request.ts';
 
 // --- job_status ------------------------------------------------------------------------
@@ -60,14 +61,18 @@ async function jobStatusBody(job: JobRecord) {
   switch (job.status) {
     case 'completed': {
       if (job.job_type !== 'assessment') return { status, result: { summary: job.result_summary } };
-      const result = await results.getJson<{ mcqs: AssessmentQuestion[] }>(
-        s3Keys.assessmentResult(job.owner, job.job_id),
-      );
-      const mcqs = result?.mcqs ?? [];
+      const result = await results.getJson<{
+        mcqs: AssessmentQuestion[];
+        subjective_questions?: OpenQuestion[];
+      }>(s3Keys.assessmentResult(job.owner, job.job_id));
+      const stored = result?.mcqs ?? [];
       // A job EduMate's client started gets its field names too (see withEduMateNames).
-      if (job.parameters.client === EDUMATE_CLIENT)
-        return { status, result: { mcqs: mcqs.map(withEduMateNames) } };
-      return { status, result: { mcqs } };
+      const mcqs = job.parameters.client === EDUMATE_CLIENT ? stored.map(withEduMateNames) : stored;
+      // `mcqs` first and as the seed has it; open questions only when the job asked for them.
+      const open = job.parameters.subjective_mix
+        ? { subjective_questions: result?.subjective_questions ?? [] }
+        : {};
+      return { status, result: { mcqs, ...open } };
     }
     case 'failed':
       return { status, error: job.error_message ?? 'The job failed' };
@@ -104,6 +109,12 @@ const generateBody = z.strictObject({
     .optional(),
   document_id: z.string().optional(),
   bloom_mix: z.unknown(),
+  /** Not in the seed: how many of the bloom_mix's questions are open ones (EduMate's name). */
+  subjective_count: z
+    .number({ error: 'must be a whole number of open questions, 0 or more' })
+    .int('must be a whole number of open questions, 0 or more')
+    .min(0, 'must be 0 or more')
+    .optional(),
   title: z.string().trim().min(1).max(200).optional(),
   /** Not in the seed: answer what the assessment would cost, without starting it. */
   dry_run: z.boolean({ error: 'must be true or false' }).optional(),
@@ -175,18 +186,25 @@ const documentIdOf = (event: APIGatewayProxyEvent) => event.pathParameters?.docu
 
 // --- saved assessments -----------------------------------------------------------------
 
-const mcqsSchema = z.array(editedQuestionSchema).min(1, 'must hold at least one question').max(500);
+// An assessment may hold only open questions; saveAssessment and editAssessment check that
+// what is kept holds at least one question of either type.
+const mcqsSchema = z.array(editedQuestionSchema).max(500);
 const saveBody = z.strictObject({
   job_id: z.string({ error: 'is required: the id of a finished assessment job' }),
   title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
   mcqs: mcqsSchema.optional(),
+  subjective_questions: editedOpenQuestionsSchema.optional(),
 });
 const updateBody = z
   .strictObject({
     title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
     mcqs: mcqsSchema.optional(),
+    subjective_questions: editedOpenQuestionsSchema.optional(),
   })
-  .refine((b) => b.title !== undefined || b.mcqs !== undefined, 'give a new title, new mcqs, or both');
+  .refine(
+    (b) => b.title !== undefined || b.mcqs !== undefined || b.subjective_questions !== undefined,
+    'give a new title, new mcqs, new subjective_questions, or any of them',
+  );
 
 const assessmentIdOf = (event: APIGatewayProxyEvent) => event.pathParameters?.assessment_id ?? '';
 
@@ -206,8 +224,8 @@ const routes: RouteTable = {
       // error: there is no file to send. Without a grant to write exports anywhere, one too
       // large for a response is a 413; an assessment has at most MAX_ASSESSMENT_QUESTIONS
       // questions, far below that.
-      const { title, mcqs } = await jobQuestions(owner, jobId);
-      return exportResponse(bankFromAssessment(title, mcqs), format);
+      const { title, mcqs, subjective_questions } = await jobQuestions(owner, jobId);
+      return exportResponse(bankFromAssessment(title, mcqs, subjective_questions), format);
     }
     const job = await ownersJob(owner, jobId);
     // Unknown, expired, or another key's: the seed's "not found" body.
@@ -227,10 +245,20 @@ const routes: RouteTable = {
       );
     }
     const mix = parseBloomMix(body.bloom_mix, MAX_ASSESSMENT_QUESTIONS);
+    const total = totalOf(mix);
+    const subjective = body.subjective_count;
+    if (subjective !== undefined && subjective > total) {
+      throw new InvalidRequest(
+        `body.subjective_count: is ${subjective}, more than the ${total} questions of the bloom_mix; it says how many of them are open questions`,
+      );
+    }
+    // Open questions take their levels from the mix as EduMate splits it (bloom.ts splitMix).
+    const split = subjective === undefined ? undefined : splitMix(mix, total - subjective, subjective);
     if (body.document_id !== undefined) await readyDocument(owner, body.document_id);
     const parameters = {
       query,
-      bloom_mix: mix,
+      bloom_mix: split ? split.mcq : mix,
+      ...(split ? { subjective_mix: split.open } : {}),
       ...(body.document_id ? { document_id: body.document_id } : {}),
       ...(body.title ? { title: body.title } : {}),
     };
@@ -242,14 +270,16 @@ const routes: RouteTable = {
         }),
       );
     }
-    const job = await service.startJob(owner, assessmentBasics, 'assessment', parameters, {
-      retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
-      timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
-      maxCostUsd: body.max_cost_usd,
-    });
+    const job = await startAssessment(owner, parameters, body.max_cost_usd);
     return json(
       202,
-      { job_id: job.job_id, status: SEED_STATUS[job.status], total_questions: totalOf(mix), bloom_mix: mix },
+      {
+        job_id: job.job_id,
+        status: SEED_STATUS[job.status],
+        total_questions: total,
+        bloom_mix: mix,
+        ...(subjective !== undefined ? { mcq_count: total - subjective, subjective_count: subjective } : {}),
+      },
       { location: `/job_status?job_id=${job.job_id}` },
     );
   },
@@ -286,7 +316,10 @@ const routes: RouteTable = {
     const assessment = await ownedAssessment(owner, assessmentIdOf(event));
     if (!isExportFormat(format)) return json(200, assessmentView(assessment));
     // A saved assessment fits in one table item (MAX_SAVED_BYTES), so its export fits a response.
-    return exportResponse(bankFromAssessment(assessment.title, assessment.mcqs), format);
+    return exportResponse(
+      bankFromAssessment(assessment.title, assessment.mcqs, assessment.subjective_questions ?? []),
+      format,
+    );
   },
   'PUT /assessments/{assessment_id}': async (event, owner) => {
     const current = await ownedAssessment(owner, assessmentIdOf(event));

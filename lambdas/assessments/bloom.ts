@@ -102,3 +102,30 @@ export const BLOOM_GUIDANCE: Record<BloomLevel, string> = {
   evaluate: 'justify a position or decision, judge evidence against criteria',
   create: 'design, propose or plan something new from the ideas in the material',
 };
+
+/**
+ * Splits a Bloom mix of `mcqCount + subjectiveCount` questions into the MCQs' and the open
+ * questions' mixes the way EduMate does (suyash-sketch/edu-mate
+ * backend/app/services/question_generator.py, `allocate_bloom_counts`): each level's MCQ share
+ * rounded down, the MCQs still missing given to the levels with the largest remainders (ties
+ * in Bloom's order), and the rest of each level open.
+ */
+export function splitMix(mix: BloomMix, mcqCount: number, subjectiveCount: number) {
+  const total = mcqCount + subjectiveCount;
+  const mcq: BloomMix = {};
+  const open: BloomMix = {};
+  const raw = BLOOM_LEVELS.map((level) => ((mix[level] ?? 0) * mcqCount) / (total || 1));
+  const counts = raw.map(Math.floor);
+  const missing = mcqCount - counts.reduce((a, b) => a + b, 0);
+  const byRemainder = BLOOM_LEVELS.map((_, i) => i).sort(
+    (a, b) => (raw[b] ?? 0) - (counts[b] ?? 0) - ((raw[a] ?? 0) - (counts[a] ?? 0)),
+  );
+  for (const i of byRemainder.slice(0, missing)) counts[i] = (counts[i] ?? 0) + 1;
+  BLOOM_LEVELS.forEach((level, i) => {
+    const m = counts[i] ?? 0;
+    const o = (mix[level] ?? 0) - m;
+    if (m > 0) mcq[level] = m;
+    if (o > 0) open[level] = o;
+  });
+  return { mcq, open };
+}

@@ -22,7 +22,10 @@ import {
   history,
   saveContent,
   startChat,
+  startGenerate,
 } from './edumate.ts';
+import { parseEduMateGenerate, readEduMateBody } from './edumate-generate.ts';
+import { editedOpenQuestionsSchema } from './open-questions.ts';
 import { uploadOf } from './upload-request.ts';
 
 // --- chunking ------------------------------------------------------------------------------
@@ -85,30 +88,13 @@ const bloomFactors = z
     }
   });
 
-/** An open question as the open-questions results carry it (fields named in issue 13). */
-const subjectiveQuestion = z.object({
-  question_no: z.union([z.number().int().min(1).max(10_000), z.string().max(20)]).optional(),
-  bloom_level: z.enum(BLOOM_LEVELS, { error: `must be one of ${levels}` }),
-  question: z.string().trim().min(1, 'must not be empty').max(2000),
-  model_answer: z.string().trim().min(1, 'must not be empty').max(5000),
-  explanation: z.string().max(2000).default(''),
-  source: z
-    .object({
-      document_id: z.string().max(100),
-      passage_id: z.string().max(100),
-      page: z.number().int().min(1).max(1_000_000),
-      excerpt: z.string().max(2000).optional(),
-    })
-    .optional(),
-});
-
 const CONTENT_SHAPE = 'must be the result of a finished job, {"mcqs": [...]} as GET /job_status answers it';
 
 const contentJson = z
   .strictObject(
     {
       mcqs: z.array(editedQuestionSchema, { error: `is required: ${CONTENT_SHAPE}` }).max(500),
-      subjective_questions: z.array(subjectiveQuestion).max(500).optional(),
+      subjective_questions: editedOpenQuestionsSchema.optional(),
     },
     { error: CONTENT_SHAPE },
   )
@@ -158,6 +144,12 @@ export const edumateRoutes: RouteTable = {
         bloomsRequirements: query.blooms_requirements ?? EDUMATE_DEFAULT_BLOOMS,
       }),
     );
+  },
+  'POST /generate': async (event, owner) => {
+    const request = parseEduMateGenerate(readEduMateBody(event), MAX_ASSESSMENT_QUESTIONS);
+    // FastAPI answers a route returning a plain dict with 200 (edu-mate generation.py, `/generate`).
+    const started = await startGenerate(owner, request);
+    return json(200, started, { location: `/job_status?job_id=${started.job_id}` });
   },
   'POST /api/assessments/save': async (event, owner) => {
     const body = parseBody(event, saveBody);

@@ -12,22 +12,21 @@
  * `frontend/src/components/AssessmentView.jsx` (the fields the client reads).
  */
 import { randomUUID } from 'node:crypto';
-import type { JobParameters } from '#jobs/job.ts';
-import * as service from '#jobs/job-service.ts';
-import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
 import { DomainError } from '#platform/errors.ts';
 import type { AssessmentQuestion } from './assessment.ts';
 import { type BloomMix, MAX_ASSESSMENT_QUESTIONS, parseBloomMix } from './bloom.ts';
 import { DocumentNotFound, ownedDocument } from './documents/document-service.ts';
 import type { DocumentRecord } from './documents/document-store.ts';
-import { assessmentBasics } from './kind-basics.ts';
+import type { EduMateGenerate } from './edumate-generate.ts';
+import type { OpenQuestion } from './open-questions.ts';
 import { AssessmentNotFound, ownedAssessment } from './saved-assessments.ts';
 import * as saved from './saved-store.ts';
+import { startAssessment } from './start-assessment.ts';
 
 /** `POST /chat`'s default `blooms_requirements`, as generation.py declares it. */
 export const EDUMATE_DEFAULT_BLOOMS = '5 remember, 3 understand, 4 apply, 3 analyze, 2 evaluate, 3 create';
 
-/** The job parameter that marks an assessment started by `POST /chat` (see `withEduMateNames`). */
+/** The job parameter that marks an assessment EduMate's routes started (see `withEduMateNames`). */
 export const EDUMATE_CLIENT = 'edumate';
 
 /** 404 with EduMate's own message (assessments.py: `HTTPException(404, "Assessment not found")`). */
@@ -62,6 +61,21 @@ async function collectionOf(owner: string, id: string): Promise<DocumentRecord |
     if (error instanceof DocumentNotFound) return undefined;
     throw error;
   }
+}
+
+/** The key's indexed document a collection name names: 404 when there is none, 409 until ready. */
+async function readyCollection(owner: string, name: string): Promise<DocumentRecord> {
+  const document = await collectionOf(owner, name);
+  if (!document) throw new CollectionNotFound(name);
+  if (document.status !== 'ready') {
+    const id = document.document_id;
+    throw new CollectionNotReady(
+      document.status === 'failed'
+        ? `Collection ${id} failed to index (${document.error}); upload the file again with POST /chunking`
+        : `Collection ${id} is not indexed yet; poll GET /chunking/status?job_id=${id} until its status is "chunked"`,
+    );
+  }
+  return document;
 }
 
 // --- chunking ------------------------------------------------------------------------------
@@ -120,27 +134,35 @@ export interface ChatRequest {
  */
 export async function startChat(owner: string, request: ChatRequest) {
   const mix: BloomMix = parseBloomMix(request.bloomsRequirements, MAX_ASSESSMENT_QUESTIONS);
-  const document = await collectionOf(owner, request.collectionName);
-  if (!document) throw new CollectionNotFound(request.collectionName);
-  if (document.status !== 'ready') {
-    const id = document.document_id;
-    throw new CollectionNotReady(
-      document.status === 'failed'
-        ? `Collection ${id} failed to index (${document.error}); upload the file again with POST /chunking`
-        : `Collection ${id} is not indexed yet; poll GET /chunking/status?job_id=${id} until its status is "chunked"`,
-    );
-  }
-  const parameters: JobParameters = {
+  const document = await readyCollection(owner, request.collectionName);
+  const job = await startAssessment(owner, {
     query: request.query,
     bloom_mix: mix,
     document_id: document.document_id,
     client: EDUMATE_CLIENT,
-  };
-  const job = await service.startJob(owner, assessmentBasics, 'assessment', parameters, {
-    retentionSeconds: intEnv(ENV.assessmentRetentionHours, DEFAULTS.assessmentRetentionHours, 1) * 3600,
-    timeoutSeconds: intEnv(ENV.assessmentTimeoutSeconds, DEFAULTS.assessmentTimeoutSeconds, 1),
   });
   return { status: 'queued', job_id: job.job_id };
+}
+
+/**
+ * `POST /generate`: MCQs and open questions at the Bloom counts asked for, grounded in the
+ * collection's document. Its MCQs carry EduMate's names too, as its backend's `SingleMCQ` has them.
+ */
+export async function startGenerate(owner: string, request: EduMateGenerate) {
+  const document = await readyCollection(owner, request.collectionName);
+  const job = await startAssessment(owner, {
+    query: request.query,
+    bloom_mix: request.mcqMix,
+    subjective_mix: request.subjectiveMix,
+    document_id: document.document_id,
+    client: EDUMATE_CLIENT,
+  });
+  return {
+    status: 'queued',
+    job_id: job.job_id,
+    mcq_count: request.mcqCount,
+    subjective_count: request.subjectiveCount,
+  };
 }
 
 /**
@@ -164,7 +186,7 @@ export interface EduMateSave {
   chapterName: string;
   bloomFactors: Record<string, number>;
   mcqs: AssessmentQuestion[];
-  subjectiveQuestions?: Record<string, unknown>[] | undefined;
+  subjectiveQuestions?: OpenQuestion[] | undefined;
 }
 
 /** `POST /api/assessments/save`: a saved assessment of the key's, made from `content_json`. */

@@ -1,7 +1,8 @@
 /**
- * Assessments as a job kind: MCQs on a query, optionally grounded in a document, in a mix of
- * Bloom levels, one chunk per level and batch. Chunks belong to their job (no checkpoint
- * across jobs); the result is the job's MCQs in Bloom's order.
+ * Assessments as a job kind: MCQs and open questions on a query, optionally grounded in a
+ * document, in a mix of Bloom levels, one chunk per type, level and batch. Chunks belong to their
+ * job (no checkpoint across jobs); the result is the job's MCQs in Bloom's order, and its open
+ * questions in Bloom's order when the job asked for them.
  */
 
 import { flatChunkResults } from '#contract/pipeline.ts';
@@ -15,6 +16,7 @@ import type { AssessmentQuestion } from './assessment.ts';
 import { generateAssessmentChunk } from './assessment-chunk.ts';
 import { assessmentChunks, describeChunk } from './chunks.ts';
 import { assessmentBasics } from './kind-basics.ts';
+import { numbered, type OpenQuestion } from './open-questions.ts';
 
 /**
  * An assessment's MCQs in Bloom's order, from this job's chunk files. Each chunk holds exactly
@@ -24,11 +26,16 @@ import { assessmentBasics } from './kind-basics.ts';
 async function assembleAssessment(job: JobRecord, completed: Set<string>): Promise<string> {
   const chunks = assessmentChunks(job.parameters).filter((c) => completed.has(c.key));
   const files = await Promise.all(
-    chunks.map((c) =>
-      results.getJson<ChunkFile<AssessmentQuestion>>(s3Keys.assessmentChunk(job.owner, job.job_id, c.key)),
-    ),
+    chunks.map(async (c) => ({
+      type: c.type,
+      file: await results.getJson<ChunkFile<AssessmentQuestion | Omit<OpenQuestion, 'question_no'>>>(
+        s3Keys.assessmentChunk(job.owner, job.job_id, c.key),
+      ),
+    })),
   );
-  const mcqs = files.flatMap((file) => file?.questions ?? []);
+  const questionsOf = (type: 'mcq' | 'open') =>
+    files.filter((f) => f.type === type).flatMap((f) => f.file?.questions ?? []);
+  const mcqs = questionsOf('mcq') as AssessmentQuestion[];
   const key = s3Keys.assessmentResult(job.owner, job.job_id);
   await results.putJson(key, {
     job_id: job.job_id,
@@ -37,6 +44,13 @@ async function assembleAssessment(job: JobRecord, completed: Set<string>): Promi
     bloom_mix: job.parameters.bloom_mix,
     generated_at: new Date().toISOString(),
     mcqs,
+    // Only when asked for: the seed's result holds `mcqs` alone.
+    ...(job.parameters.subjective_mix
+      ? {
+          subjective_mix: job.parameters.subjective_mix,
+          subjective_questions: numbered(questionsOf('open') as Omit<OpenQuestion, 'question_no'>[]),
+        }
+      : {}),
   });
   return key;
 }

@@ -18,6 +18,7 @@ import {
 } from '#platform/errors.ts';
 import { s3Keys } from '#platform/keys.ts';
 import type { AssessmentQuestion } from './assessment.ts';
+import type { OpenQuestion } from './open-questions.ts';
 import * as saved from './saved-store.ts';
 
 /** The seed's statuses: RQ's names for our job states. */
@@ -55,7 +56,9 @@ function finishedAssessment(job: JobRecord, action: string): JobRecord {
 }
 
 const generatedQuestions = (owner: string, jobId: string) =>
-  results.getJson<{ mcqs: AssessmentQuestion[] }>(s3Keys.assessmentResult(owner, jobId));
+  results.getJson<{ mcqs: AssessmentQuestion[]; subjective_questions?: OpenQuestion[] }>(
+    s3Keys.assessmentResult(owner, jobId),
+  );
 
 /** A finished assessment job's title and questions, to export them. */
 export async function jobQuestions(owner: string, jobId: string) {
@@ -64,12 +67,26 @@ export async function jobQuestions(owner: string, jobId: string) {
   const job = finishedAssessment(await service.reconcile(found), 'exported');
   const result = await generatedQuestions(owner, jobId);
   if (!result) throw new ResultNotFound(`The questions of job ${jobId} are no longer kept`);
-  return { title: job.parameters.title ?? job.parameters.query ?? 'Assessment', mcqs: result.mcqs };
+  return {
+    title: job.parameters.title ?? job.parameters.query ?? 'Assessment',
+    mcqs: result.mcqs,
+    subjective_questions: result.subjective_questions ?? [],
+  };
 }
 
 export interface AssessmentEdits {
   title?: string | undefined;
   mcqs?: AssessmentQuestion[] | undefined;
+  subjective_questions?: OpenQuestion[] | undefined;
+}
+
+/** An assessment keeps at least one question, of either type. */
+function checkNotEmpty(assessment: saved.SavedAssessment): void {
+  if (assessment.mcqs.length + (assessment.subjective_questions?.length ?? 0) === 0) {
+    throw new InvalidRequest(
+      'The assessment would hold no questions; keep at least one in mcqs or subjective_questions',
+    );
+  }
 }
 
 /** Saves a finished assessment job's questions (or edited ones) as a new assessment. */
@@ -82,6 +99,8 @@ export async function saveAssessment(
   if (!found) throw new JobNotFound(jobId);
   const job = finishedAssessment(found, 'saved');
   const generated = await generatedQuestions(owner, job.job_id);
+  // Open questions only when the job or the edits have them: the seed's saved body is unchanged.
+  const open = edits.subjective_questions ?? generated?.subjective_questions;
   const now = new Date().toISOString();
   const assessment: saved.SavedAssessment = {
     assessment_id: randomUUID(),
@@ -91,9 +110,11 @@ export async function saveAssessment(
     document_id: job.parameters.document_id ?? null,
     job_id: job.job_id,
     mcqs: edits.mcqs ?? generated?.mcqs ?? [],
+    ...(open ? { subjective_questions: open } : {}),
     created_at: now,
     updated_at: now,
   };
+  checkNotEmpty(assessment);
   await saved.putAssessment(assessment);
   return assessment;
 }
@@ -118,8 +139,10 @@ export async function editAssessment(
     ...current,
     ...(edits.title !== undefined ? { title: edits.title } : {}),
     ...(edits.mcqs !== undefined ? { mcqs: edits.mcqs } : {}),
+    ...(edits.subjective_questions !== undefined ? { subjective_questions: edits.subjective_questions } : {}),
     updated_at: new Date().toISOString(),
   };
+  checkNotEmpty(updated);
   await saved.putAssessment(updated);
   return updated;
 }

@@ -8,6 +8,7 @@ import { DomainError } from '#platform/errors.ts';
 import { savedAssessmentKey, savedAssessmentPk } from '#platform/keys.ts';
 import { queryAll, tableName, withoutKeys } from '#platform/table.ts';
 import type { AssessmentQuestion } from './assessment.ts';
+import type { OpenQuestion } from './open-questions.ts';
 
 export interface SavedAssessment {
   assessment_id: string;
@@ -19,8 +20,8 @@ export interface SavedAssessment {
   mcqs: AssessmentQuestion[];
   /** EduMate's save (`POST /api/assessments/save`): the Bloom's counts the client asked for. */
   bloom_factors?: Record<string, number>;
-  /** EduMate's save: the open questions of its `content_json`, kept as they were checked. */
-  subjective_questions?: Record<string, unknown>[];
+  /** Open questions; absent on assessments saved without them. */
+  subjective_questions?: OpenQuestion[];
   created_at: string;
   updated_at: string;
 }
@@ -66,9 +67,10 @@ export async function listAssessments(owner: string) {
   return items
     .map(strip)
     .sort((a, b) => b.created_at.localeCompare(a.created_at))
-    .map(({ mcqs, subjective_questions: _open, owner: _owner, ...rest }) => ({
+    .map(({ mcqs, subjective_questions, owner: _owner, ...rest }) => ({
       ...rest,
-      question_count: mcqs.length,
+      question_count: mcqs.length + (subjective_questions?.length ?? 0),
+      ...(subjective_questions ? { subjective_count: subjective_questions.length } : {}),
     }));
 }
 

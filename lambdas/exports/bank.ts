@@ -18,9 +18,24 @@ export interface ExportQuestion {
   tags?: string[];
 }
 
+/**
+ * An open question: the learner writes the answer, a grader marks it against `model_answer`.
+ * Each format writes it in its own open type after the multiple-choice questions (see the writers);
+ * Aiken has none and refuses a bank that holds one.
+ */
+export interface ExportOpenQuestion {
+  id: string;
+  question: string;
+  model_answer: string;
+  explanation: string;
+  bloom_level?: string;
+}
+
 export interface ExportBank {
   title: string;
   questions: ExportQuestion[];
+  /** Open questions, written after `questions`. */
+  openQuestions?: ExportOpenQuestion[];
 }
 
 const optionId = z.enum(OPTION_IDS);
@@ -47,6 +62,16 @@ const assessmentQuestionSchema = z.object({
 });
 export type McqQuestion = z.infer<typeof assessmentQuestionSchema>;
 
+/** An open question in EduMate's shape (`subjective_questions`), as exports read it. */
+const openQuestionSchema = z.object({
+  question_no: z.union([z.string(), z.number()]).optional(),
+  question: z.string(),
+  model_answer: z.string(),
+  explanation: z.string().nullish(),
+  bloom_level: z.string().optional(),
+});
+export type SubjectiveQuestion = z.infer<typeof openQuestionSchema>;
+
 /**
  * Every question in a result file, in file order: a career level
  * (`{ sector, career, level, quiz_pool }`), a sector file (`{ CAREER: { level_N: { quiz_pool } } }`),
@@ -55,11 +80,12 @@ export type McqQuestion = z.infer<typeof assessmentQuestionSchema>;
  */
 export function bankFromResult(title: string, result: unknown): ExportBank {
   const questions: ExportQuestion[] = [];
-  collect(result, '', questions);
-  return { title, questions };
+  const open: ExportOpenQuestion[] = [];
+  collect(result, '', questions, open);
+  return { title, questions, ...(open.length > 0 ? { openQuestions: open } : {}) };
 }
 
-function collect(value: unknown, path: string, into: ExportQuestion[]): void {
+function collect(value: unknown, path: string, into: ExportQuestion[], open: ExportOpenQuestion[]): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
   const record = value as Record<string, unknown>;
   if (Array.isArray(record.quiz_pool)) {
@@ -73,9 +99,14 @@ function collect(value: unknown, path: string, into: ExportQuestion[]): void {
       const parsed = parseOrThrow(assessmentQuestionSchema, item, `${path}mcqs[${i}]`);
       into.push(fromAssessmentQuestion(parsed, `mcq-${i + 1}`));
     });
+    const subjective = Array.isArray(record.subjective_questions) ? record.subjective_questions : [];
+    subjective.forEach((item, i) => {
+      const parsed = parseOrThrow(openQuestionSchema, item, `${path}subjective_questions[${i}]`);
+      open.push(fromOpenQuestion(parsed, `open-${i + 1}`));
+    });
     return;
   }
-  for (const [key, child] of Object.entries(record)) collect(child, `${path}${key}.`, into);
+  for (const [key, child] of Object.entries(record)) collect(child, `${path}${key}.`, into, open);
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, item: unknown, path: string): T {
@@ -86,9 +117,30 @@ function parseOrThrow<T>(schema: z.ZodType<T>, item: unknown, path: string): T {
   throw new InvalidRequest(`${path}${field}: ${issue?.message ?? 'is not a question'}`);
 }
 
-/** Assessments in the seed's shape, ids `mcq-1`, `mcq-2`, ... by position. */
-export function bankFromAssessment(title: string, questions: McqQuestion[]): ExportBank {
-  return { title, questions: questions.map((q, i) => fromAssessmentQuestion(q, `mcq-${i + 1}`)) };
+/**
+ * Assessments in the seed's shape, ids `mcq-1`, `mcq-2`, ... by position, and their open
+ * questions, ids `open-1`, `open-2`, ...
+ */
+export function bankFromAssessment(
+  title: string,
+  questions: McqQuestion[],
+  open: SubjectiveQuestion[] = [],
+): ExportBank {
+  return {
+    title,
+    questions: questions.map((q, i) => fromAssessmentQuestion(q, `mcq-${i + 1}`)),
+    ...(open.length > 0 ? { openQuestions: open.map((q, i) => fromOpenQuestion(q, `open-${i + 1}`)) } : {}),
+  };
+}
+
+export function fromOpenQuestion(q: SubjectiveQuestion, id: string): ExportOpenQuestion {
+  return {
+    id,
+    question: q.question,
+    model_answer: q.model_answer,
+    explanation: q.explanation ?? '',
+    ...(q.bloom_level ? { bloom_level: q.bloom_level } : {}),
+  };
 }
 
 /**
@@ -128,11 +180,26 @@ export function cleanText(text: string): string {
  * answer that is one of them. Throws `InvalidRequest` naming the first question that is not.
  */
 export function prepareBank(bank: ExportBank): ExportBank {
-  if (bank.questions.length === 0) throw new InvalidRequest('The bank has no questions to export');
+  const open = bank.openQuestions ?? [];
+  if (bank.questions.length === 0 && open.length === 0) {
+    throw new InvalidRequest('The bank has no questions to export');
+  }
   return {
     title: cleanText(bank.title).replace(/\s+/g, ' ') || 'Question bank',
     questions: bank.questions.map(prepareQuestion),
+    ...(open.length > 0
+      ? { openQuestions: open.map((q, i) => prepareOpenQuestion(q, bank.questions.length + i)) }
+      : {}),
   };
+}
+
+function prepareOpenQuestion(q: ExportOpenQuestion, index: number): ExportOpenQuestion {
+  const fail = (problem: string) => new InvalidRequest(`Question ${index + 1} (${q.id}): ${problem}`);
+  const question = cleanText(q.question);
+  if (question === '') throw fail('has no question text');
+  const answer = cleanText(q.model_answer);
+  if (answer === '') throw fail('has no model answer');
+  return { ...q, question, model_answer: answer, explanation: cleanText(q.explanation ?? '') };
 }
 
 function prepareQuestion(q: ExportQuestion, index: number): ExportQuestion {

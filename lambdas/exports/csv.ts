@@ -7,8 +7,12 @@
  * spreadsheet, and prefixing it (the usual CSV-injection guard) would change the question for
  * every tool that imports the file. Tags are joined with `|`, so a tag containing `|` does
  * not split back into the same tags.
+ *
+ * `type` (`multiple_choice` or `open`) and `model_answer` come last, so the columns before them
+ * keep their places for readers of earlier files; an open question's option and answer cells are
+ * empty.
  */
-import type { ExportBank, ExportQuestion } from './bank.ts';
+import type { ExportBank, ExportOpenQuestion, ExportQuestion } from './bank.ts';
 
 export const CSV_HEADER = [
   'id',
@@ -23,6 +27,8 @@ export const CSV_HEADER = [
   'bloom_level',
   'category',
   'tags',
+  'type',
+  'model_answer',
 ] as const;
 
 function field(value: string): string {
@@ -44,10 +50,31 @@ function row(q: ExportQuestion): string[] {
     q.bloom_level ?? '',
     q.category ?? '',
     (q.tags ?? []).join('|'),
+    'multiple_choice',
+    '',
+  ];
+}
+
+function openRow(q: ExportOpenQuestion): string[] {
+  return [
+    q.id,
+    q.question,
+    '',
+    '',
+    '',
+    '',
+    '',
+    q.explanation,
+    '',
+    q.bloom_level ?? '',
+    '',
+    '',
+    'open',
+    q.model_answer,
   ];
 }
 
 export function toCsv(bank: ExportBank): string {
-  const rows = [[...CSV_HEADER], ...bank.questions.map(row)];
+  const rows = [[...CSV_HEADER], ...bank.questions.map(row), ...(bank.openQuestions ?? []).map(openRow)];
   return `\uFEFF${rows.map((r) => r.map(field).join(',')).join('\r\n')}\r\n`;
 }

@@ -1,9 +1,12 @@
 /**
  * GIFT, as Moodle's importer reads it (question/format/gift):
  * `::name::[plain]stem {=right ~wrong ... #### explanation}`, one answer per line, questions
- * separated by a blank line.
+ * separated by a blank line. An open question is an essay: braces with no answer in them, which
+ * Moodle reads as `essay` even with general feedback after `####` (format.php checks the answer
+ * text after cutting the feedback off). GIFT has no field for graders, so the model answer goes
+ * into that general feedback, which Moodle shows the learner after the attempt.
  */
-import { type ExportBank, type ExportQuestion, shortName } from './bank.ts';
+import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
 import { moodleCategory } from './moodle.ts';
 
 /**
@@ -38,8 +41,14 @@ function question(q: ExportQuestion): string {
   return `::${escapeGift(shortName(q.question))}::[plain]${escapeGift(q.question)} {\n\t${answers.join('\n\t')}${feedback}\n}`;
 }
 
+function essay(q: ExportOpenQuestion): string {
+  const feedback = `Model answer: ${q.model_answer}${q.explanation ? `\n\n${q.explanation}` : ''}`;
+  return `::${escapeGift(shortName(q.question))}::[plain]${escapeGift(q.question)} {\n\t#### ${escapeGift(feedback)}\n}`;
+}
+
 /** Moodle does not unescape the category line, so it stays on one line with no escapes. */
 export function toGift(bank: ExportBank): string {
   const category = `$CATEGORY: ${moodleCategory(bank.title)}`;
-  return `${[category, ...bank.questions.map(question)].join('\n\n')}\n`;
+  const open = (bank.openQuestions ?? []).map(essay);
+  return `${[category, ...bank.questions.map(question), ...open].join('\n\n')}\n`;
 }

@@ -15,8 +15,10 @@ export {
   bankFromAssessment,
   bankFromResult,
   type ExportBank,
+  type ExportOpenQuestion,
   type ExportQuestion,
   fromAssessmentQuestion,
+  fromOpenQuestion,
 } from './bank.ts';
 
 /**

@@ -1,9 +1,12 @@
 /**
- * Moodle XML: a category question naming the bank, then one `multichoice` question each.
+ * Moodle XML: a category question naming the bank, then one `multichoice` question each, then
+ * one `essay` question per open question, with the fields Moodle's importer reads for an essay
+ * (moodle/moodle question/format/xml/format.php, `import_essay`): the model answer as
+ * `graderinfo` (shown to graders only), the explanation as general feedback, an HTML editor.
  * Texts are HTML in Moodle, so plain text is escaped (and line breaks become `<br/>`) before
  * it goes into CDATA; the question id is kept as Moodle's `idnumber`.
  */
-import { type ExportBank, type ExportQuestion, shortName } from './bank.ts';
+import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
 import { cdata, escapeLines, escapeXml as x } from './xml.ts';
 
 /** Moodle splits category paths on `/`; a doubled `//` is a slash inside a name. */
@@ -18,7 +21,7 @@ export function toMoodleXml(bank: ExportBank): string {
     <category><text>${x(moodleCategory(bank.title))}</text></category>
     <info format="html"><text></text></info>
   </question>
-${bank.questions.map(question).join('\n')}
+${[...bank.questions.map(question), ...(bank.openQuestions ?? []).map(essay)].join('\n')}
 </quiz>
 `;
 }
@@ -45,5 +48,24 @@ function question(q: ExportQuestion): string {
     <shuffleanswers>false</shuffleanswers>
     <answernumbering>abc</answernumbering>
 ${answers.join('\n')}${tags ? `\n    <tags>${tags}</tags>` : ''}
+  </question>`;
+}
+
+function essay(q: ExportOpenQuestion): string {
+  return `  <question type="essay">
+    <name><text>${x(shortName(q.question))}</text></name>
+    <questiontext format="html">${html(q.question)}</questiontext>
+    <generalfeedback format="html">${html(q.explanation)}</generalfeedback>
+    <defaultgrade>1</defaultgrade>
+    <penalty>0</penalty>
+    <hidden>0</hidden>
+    <idnumber>${x(q.id)}</idnumber>
+    <responseformat>editor</responseformat>
+    <responserequired>1</responserequired>
+    <responsefieldlines>15</responsefieldlines>
+    <attachments>0</attachments>
+    <attachmentsrequired>0</attachmentsrequired>
+    <graderinfo format="html">${html(q.model_answer)}</graderinfo>
+    <responsetemplate format="html"><text></text></responsetemplate>
   </question>`;
 }

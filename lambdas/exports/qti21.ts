@@ -1,8 +1,11 @@
 /**
  * IMS QTI 2.1 package: `imsmanifest.xml` (IMS CP 1.1), one `assessmentItem` per question in
- * `items/`, and an `assessmentTest` in `assessment.xml` that lists them in bank order.
+ * `items/`, and an `assessmentTest` in `assessment.xml` that lists them in bank order. Open
+ * questions are `extendedTextInteraction` items with the model answer in a `rubricBlock` for the
+ * scorer (QTI 2.1 Information Model, rubricBlock `view="scorer"`): a string response has no
+ * single correct value to match, so they carry no response processing and a person scores them.
  */
-import { type ExportBank, type ExportQuestion, shortName } from './bank.ts';
+import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
 import { escapeLines, qtiPackage, escapeXml as x } from './xml.ts';
 
 const QTI = 'http://www.imsglobal.org/xsd/imsqti_v2p1';
@@ -15,7 +18,7 @@ const TEST_ID = 'assessment-test';
 const TEST_FILE = 'assessment.xml';
 
 export function toQti21(bank: ExportBank): Uint8Array {
-  return qtiPackage(bank, { item, test, manifest }, TEST_FILE);
+  return qtiPackage(bank, { item, openItem, test, manifest }, TEST_FILE);
 }
 
 /**
@@ -48,6 +51,33 @@ ${q.options.map((o) => `      <simpleChoice identifier="${choice(o.id)}">${escap
     </choiceInteraction>
   </itemBody>
   <responseProcessing template="${MATCH_CORRECT}"/>${feedback}
+</assessmentItem>
+`;
+}
+
+function openItem(q: ExportOpenQuestion, identifier: string): string {
+  const feedback = q.explanation
+    ? `
+  <modalFeedback outcomeIdentifier="FEEDBACK" identifier="EXPLANATION" showHide="show">${escapeLines(q.explanation)}</modalFeedback>`
+    : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string"/>
+  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float">
+    <defaultValue><value>0</value></defaultValue>
+  </outcomeDeclaration>
+  <outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier">
+    <defaultValue><value>EXPLANATION</value></defaultValue>
+  </outcomeDeclaration>
+  <itemBody>
+    <rubricBlock view="scorer">
+      <p>${escapeLines(q.model_answer)}</p>
+    </rubricBlock>
+    <extendedTextInteraction responseIdentifier="RESPONSE" expectedLines="10">
+      <prompt>${escapeLines(q.question)}</prompt>
+    </extendedTextInteraction>
+  </itemBody>${feedback}
 </assessmentItem>
 `;
 }

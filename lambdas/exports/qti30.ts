@@ -1,9 +1,11 @@
 /**
  * IMS QTI 3.0 package: `imsmanifest.xml` (the QTI 3.0 profile of IMS CP), one
  * `qti-assessment-item` per question in `items/`, and a `qti-assessment-test` in
- * `assessment.xml` that lists them in bank order. Same layout as the QTI 2.1 package.
+ * `assessment.xml` that lists them in bank order. Same layout as the QTI 2.1 package. Open
+ * questions are `qti-extended-text-interaction` items whose SCORE is `external-scored="human"`,
+ * with the model answer in a `qti-rubric-block view="scorer" use="scoring"` (QTI 3.0 ASI).
  */
-import { type ExportBank, type ExportQuestion, shortName } from './bank.ts';
+import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
 import { escapeLines, qtiPackage, escapeXml as x } from './xml.ts';
 
 const QTI = 'http://www.imsglobal.org/xsd/imsqtiasi_v3p0';
@@ -16,7 +18,7 @@ const TEST_ID = 'assessment-test';
 const TEST_FILE = 'assessment.xml';
 
 export function toQti30(bank: ExportBank): Uint8Array {
-  return qtiPackage(bank, { item, test, manifest }, TEST_FILE);
+  return qtiPackage(bank, { item, openItem, test, manifest }, TEST_FILE);
 }
 
 /** The explanation works as in the QTI 2.1 items: FEEDBACK defaults to the feedback's identifier. */
@@ -47,6 +49,35 @@ ${q.options.map((o) => `      <qti-simple-choice identifier="${choice(o.id)}">${
     </qti-choice-interaction>
   </qti-item-body>
   <qti-response-processing template="${MATCH_CORRECT}"/>${feedback}
+</qti-assessment-item>
+`;
+}
+
+function openItem(q: ExportOpenQuestion, identifier: string): string {
+  const feedback = q.explanation
+    ? `
+  <qti-modal-feedback outcome-identifier="FEEDBACK" identifier="EXPLANATION" show-hide="show">
+    <qti-content-body>${escapeLines(q.explanation)}</qti-content-body>
+  </qti-modal-feedback>`
+    : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/>
+  <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float" external-scored="human">
+    <qti-default-value><qti-value>0</qti-value></qti-default-value>
+  </qti-outcome-declaration>
+  <qti-outcome-declaration identifier="FEEDBACK" cardinality="single" base-type="identifier">
+    <qti-default-value><qti-value>EXPLANATION</qti-value></qti-default-value>
+  </qti-outcome-declaration>
+  <qti-item-body>
+    <qti-rubric-block view="scorer" use="scoring">
+      <qti-content-body><p>${escapeLines(q.model_answer)}</p></qti-content-body>
+    </qti-rubric-block>
+    <qti-extended-text-interaction response-identifier="RESPONSE" expected-lines="10">
+      <qti-prompt>${escapeLines(q.question)}</qti-prompt>
+    </qti-extended-text-interaction>
+  </qti-item-body>${feedback}
 </qti-assessment-item>
 `;
 }

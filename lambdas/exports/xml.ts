@@ -2,7 +2,7 @@
  * XML text shared by the QTI and Moodle writers, and the QTI package layout.
  */
 import { strToU8, zipSync } from 'fflate';
-import type { ExportBank, ExportQuestion } from './bank.ts';
+import type { ExportBank, ExportOpenQuestion, ExportQuestion } from './bank.ts';
 
 /**
  * XML 1.0 allows only tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD and U+10000–U+10FFFF, even
@@ -56,19 +56,25 @@ export function uniqueNcNames(ids: readonly string[], prefix: string): string[] 
 /** A QTI content package's parts, as one QTI version writes them. */
 export interface QtiRenderer {
   item(question: ExportQuestion, identifier: string): string;
+  /** An open question: an extended-text interaction, scored by a person. */
+  openItem(question: ExportOpenQuestion, identifier: string): string;
   test(title: string, itemIds: string[]): string;
   manifest(itemIds: string[]): string;
 }
 
-/** The package layout both QTI versions share: items under `items/`, the test, the manifest. */
+/**
+ * The package layout both QTI versions share: items under `items/` (the multiple-choice
+ * questions, then the open ones), the test, the manifest.
+ */
 export function qtiPackage(bank: ExportBank, render: QtiRenderer, testFile: string): Uint8Array {
-  const ids = uniqueNcNames(
-    bank.questions.map((q) => q.id),
-    'item-',
-  );
+  const open = bank.openQuestions ?? [];
+  const ids = uniqueNcNames([...bank.questions.map((q) => q.id), ...open.map((q) => q.id)], 'item-');
   const files: Record<string, Uint8Array> = {};
   for (const [i, id] of ids.entries()) {
-    files[`items/${id}.xml`] = strToU8(render.item(bank.questions[i] as ExportQuestion, id));
+    const mcq = bank.questions[i];
+    files[`items/${id}.xml`] = strToU8(
+      mcq ? render.item(mcq, id) : render.openItem(open[i - bank.questions.length] as ExportOpenQuestion, id),
+    );
   }
   files[testFile] = strToU8(render.test(bank.title, ids));
   files['imsmanifest.xml'] = strToU8(render.manifest(ids));

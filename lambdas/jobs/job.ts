@@ -30,6 +30,12 @@ export interface JobParameters {
   query?: string;
   document_id?: string;
   bloom_mix?: Partial<Record<BloomLevel, number>>;
+  /**
+   * Assessments with open questions: how many per Bloom level (`bloom_mix` holds the MCQs').
+   * Present, even empty, when the request asked for open questions by count, so the result
+   * lists `subjective_questions` as EduMate's does.
+   */
+  subjective_mix?: Partial<Record<BloomLevel, number>>;
   title?: string;
   /** Assessments started through EduMate's `POST /chat`: its client reads its own field names too. */
   client?: 'edumate';

@@ -13,7 +13,15 @@ export type OptionId = (typeof OPTION_IDS)[number];
 export const BLOOM_LEVELS = ['remember', 'understand', 'apply', 'analyze', 'evaluate', 'create'] as const;
 export type BloomLevel = (typeof BLOOM_LEVELS)[number];
 
-export const LIMITS = { questionChars: 600, optionChars: 240, explanationChars: 1200, tags: 8 } as const;
+export const LIMITS = {
+  questionChars: 600,
+  optionChars: 240,
+  explanationChars: 1200,
+  tags: 8,
+  /** Open questions' model answers: a paragraph or two, as a grader reads them. */
+  modelAnswerChars: 2000,
+  modelAnswerMinChars: 20,
+} as const;
 
 /** One question as the model returns it (loosely typed: the checks below decide what is kept). */
 const modelQuestionSchema = z.object({
@@ -141,6 +149,10 @@ export const QUALITY_CHECKS = [
   'length',
   'bloom_level',
   'grounding',
+  /** Open questions: a model answer that is missing, too short or too long. */
+  'model_answer',
+  /** Open questions: a model answer the cited passage does not support. */
+  'unsupported_answer',
   'duplicate',
   'near_duplicate',
   'unusable_answer',

@@ -10,7 +10,7 @@ import { modelVersionOf } from './models.ts';
 import { proseWriter, subjectOf, wordBudgets, writeProse } from './prose.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
 import { promptFeedbackFor } from './refusals.ts';
-import { type GenContext, generate, generateString } from './schema-answers.ts';
+import { type GenContext, generate, generateString, passagesOf } from './schema-answers.ts';
 import type { Outcome, SimulatorState } from './state.ts';
 import { fitToLimit, outputLimitOf, thoughtsFor } from './thinking.ts';
 
@@ -86,6 +86,7 @@ export function answerFor(
     root: schema ?? {},
     ref,
     excerpt: excerptOf(lastUser || all.join(' ')),
+    passages: passagesOf(lastUser),
     counters: new Map(),
     sites: { enums: [], arrays: [] },
   };

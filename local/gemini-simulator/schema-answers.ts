@@ -13,6 +13,12 @@ export interface GenContext {
   root: Schema;
   ref: string;
   excerpt: string;
+  /**
+   * Passages the prompt quotes as `[id] (page N) text`, by id: an object that cites one (an enum
+   * value that is a passage id) answers the strings its schema ties to "the cited passage" from
+   * that passage's words, as a model grounded in the material does.
+   */
+  passages?: ReadonlyMap<string, string>;
   counters: Map<string, number>;
   /** Where badItems can corrupt the answer, recorded as generation goes (inner arrays first). */
   sites: { enums: EnumSite[]; arrays: ArraySite[] };
@@ -164,7 +170,55 @@ function generateObject(schema: Schema, ctx: GenContext, slot: Slot | undefined,
       ctx.sites.enums.push({ holder: out, key, slotted: childSlot !== undefined });
     }
   }
+  groundInCitedPassage(schema, ctx, out);
   return out;
+}
+
+/**
+ * The passages a prompt quotes as `[id] (page N) text`, a passage running on over the lines
+ * that follow it until a blank line or the next passage.
+ */
+export function passagesOf(prompt: string): Map<string, string> {
+  const passages = new Map<string, string>();
+  let current: { id: string; lines: string[] } | undefined;
+  const close = () => {
+    if (current) passages.set(current.id, current.lines.join(' ').trim());
+    current = undefined;
+  };
+  for (const line of prompt.split('\n')) {
+    const header = /^\[([^\]\s]+)\] \(page \d+\) ?(.*)$/.exec(line);
+    if (header?.[1]) {
+      close();
+      current = { id: header[1], lines: [header[2] ?? ''] };
+    } else if (line.trim() === '') close();
+    else current?.lines.push(line);
+  }
+  close();
+  return passages;
+}
+
+/**
+ * Strings whose description asks for the cited passage's content ("supported by the facts and
+ * terms of the cited passage") take their words from the passage the object cites, still
+ * marked as simulated: the answer a grounding check should find supported.
+ */
+function groundInCitedPassage(schema: Schema, ctx: GenContext, out: Record<string, unknown>): void {
+  if (!ctx.passages || ctx.passages.size === 0) return;
+  const cited = Object.values(out).find(
+    (v): v is string => typeof v === 'string' && ctx.passages?.has(v) === true,
+  );
+  const passage = cited === undefined ? undefined : ctx.passages.get(cited);
+  if (passage === undefined) return;
+  for (const [key, child] of propertiesOf(schema)) {
+    const node = resolve(child, ctx.root);
+    const description = typeof node.description === 'string' ? node.description : '';
+    if (typeof out[key] !== 'string' || enumOf(node) || !/cited passage/i.test(description)) continue;
+    const words = passage.split(/\s+/).filter(Boolean).slice(0, 40).join(' ');
+    const maxLength = asCount(node.maxLength);
+    // One marker word only: the text is the passage's, however short the passage.
+    const text = `[simulated] ${words}`;
+    out[key] = maxLength === undefined ? text : text.slice(0, maxLength);
+  }
 }
 
 function generateArray(schema: Schema, ctx: GenContext, label: string, depth: number): unknown[] {

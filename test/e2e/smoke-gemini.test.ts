@@ -56,6 +56,7 @@ describe('npm run smoke:gemini', () => {
       'quiz bank: career level',
       'quiz bank: soft skills',
       'assessment: grounded in a document',
+      'assessment: open questions grounded in a document',
       'assessment: without a document',
       'content outline: course',
       'content section: lesson',

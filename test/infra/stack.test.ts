@@ -496,6 +496,7 @@ describe('api', () => {
       'POST /chunking true',
       'POST /documents true',
       'POST /documents/{document_id}/complete true',
+      'POST /generate true',
       'POST /generate_assessment true',
       'PUT /assessments/{assessment_id} true',
     ]);

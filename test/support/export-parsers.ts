@@ -16,6 +16,8 @@ export interface ParsedQuestion {
   /** The correct option's position as an id: a, b, c, d. */
   correct: string;
   explanation?: string;
+  /** GIFT: an essay (braces with no answer in them, as Moodle's importer reads it). */
+  essay?: true;
 }
 
 const LETTERS = ['a', 'b', 'c', 'd'];
@@ -184,7 +186,7 @@ export function readMoodleXml(xml: string): { category: string; questions: Parse
   return { category, questions };
 }
 
-// ── GIFT: a port of Moodle's qformat_gift::readquestion for multiple-choice questions ────────
+// ── GIFT: a port of Moodle's qformat_gift::readquestion for multiple-choice and essay questions
 
 const GIFT_ESCAPES: Record<string, string> = {
   ':': '\uE001',
@@ -241,6 +243,17 @@ function giftQuestion(block: string): ParsedQuestion | { category: string } | un
   if (separator >= 0) {
     explanation = giftText(answerText.slice(separator + 4)).text;
     answerText = answerText.slice(0, separator).trim();
+  }
+  // Moodle's qformat_gift: an empty answer text, general feedback cut off, is an essay.
+  if (answerText === '') {
+    return {
+      ...(name !== undefined ? { name } : {}),
+      question: stem.text,
+      options: [],
+      correct: '',
+      explanation,
+      essay: true,
+    };
   }
   if (!answerText.includes('~')) throw new Error(`not a multiple-choice question: ${answerText}`);
   const answers = answerText

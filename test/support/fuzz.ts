@@ -916,6 +916,20 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
         { query: 'photosynthesis', bloom_mix: '1 understand', title: 'Quiz', dry_run: true, max_cost_usd: 1 },
       ],
     },
+    // EduMate's route: its collection is the fixture document's id.
+    'POST /generate': {
+      queries: [],
+      bodies: [
+        {
+          query: 'photosynthesis',
+          collection_name: fx.documentId,
+          mcq_count: 1,
+          subjective_count: 1,
+          blooms: { remember: 1, apply: 1 },
+        },
+        { query: 'cells', collection_name: fx.documentId, subjective_count: 1, blooms: { understand: 1 } },
+      ],
+    },
     'POST /documents': {
       queries: [{}, { filename: 'notes.txt' }],
       bodies: [
