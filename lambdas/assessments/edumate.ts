@@ -219,7 +219,8 @@ export async function history(owner: string) {
   return list.map((a) => ({
     id: a.assessment_id,
     chapter_name: a.title,
-    questions: a.question_count,
+    // EduMate counts the MCQs only (assessments.py `_count_questions`: `len(content_json["mcqs"])`).
+    questions: a.question_count - (a.subjective_count ?? 0),
     created_at: a.created_at,
     status: 'completed',
   }));

@@ -304,7 +304,7 @@ describe("EduMate's client, with only host and key changed", () => {
   it('keeps open questions saved with the MCQs, and counts only the MCQs in the history, as EduMate does', async () => {
     const open = [
       {
-        question_no: 1,
+        question_no: '1',
         bloom_level: 'create',
         question: 'Design an experiment that shows how light intensity limits photosynthesis.',
         model_answer: 'Vary the light intensity on a water plant and count the oxygen bubbles per minute.',
@@ -322,6 +322,14 @@ describe("EduMate's client, with only host and key changed", () => {
     const [first] = await fetchAssessmentHistory(h.key);
     assert.equal(first.id, saved.id);
     assert.equal(first.questions, 1);
+    // A number (EduMate's schema says str) is kept as its string.
+    const numbered = await saveAssessment(h.key, {
+      chapter_name: 'Numbered open question',
+      bloom_factors: { create: 1 },
+      content_json: { mcqs: [], subjective_questions: [{ ...open[0], question_no: 7 }] },
+    });
+    const read = await fetchAssessmentDetail(h.key, numbered.id);
+    assert.equal(read.content.subjective_questions[0].question_no, '7');
   });
 });
 
