@@ -23,6 +23,7 @@ import { runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import {
   ASSESSMENT_PROMPT_VERSION,
   ASSESSMENT_SYSTEM_INSTRUCTION,
@@ -87,6 +88,8 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
   const chunk = assessmentChunks(params).find((c) => c.key === input.chunkKey);
   if (!chunk) throw new Error(`Chunk ${input.chunkKey} is not part of job ${input.jobId}`);
   const query = params.query ?? '';
+  // Jobs started before `language` existed, or by routes that do not take it, are English.
+  const language = params.language ?? DEFAULT_LANGUAGE;
   const documentId = params.document_id;
   const passages = documentId ? await retrieve(input, chunk, documentId, query) : [];
   const passageIds = passages.map((p) => p.id);
@@ -115,6 +118,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
         passages,
         avoid: kept.map((q) => q.question),
         rejections,
+        language,
       }),
     schema: (need) => assessmentResponseSchema(need, chunk.bloomLevel, passageIds),
     check: (items, kept) => {
@@ -164,6 +168,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     cost_usd: costUsd,
     questions: kept.map(({ fingerprint: _f, id: _id, ...question }, i) => ({
       ...question,
+      language,
       provenance: provenanceOf(
         input,
         'assessment-chunk',

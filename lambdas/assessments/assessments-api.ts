@@ -26,6 +26,7 @@ import {
   validate,
 } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { languageField } from '#platform/language.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { boundaryOf, parseMultipart } from '#platform/multipart.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
@@ -104,6 +105,8 @@ const generateBody = z.strictObject({
   document_id: z.string().optional(),
   bloom_mix: z.unknown(),
   title: z.string().trim().min(1).max(200).optional(),
+  /** Not in the seed: the language questions are written in (ISO 639-1, default "en"). */
+  language: languageField,
   /** Not in the seed: answer what the assessment would cost, without starting it. */
   dry_run: z.boolean({ error: 'must be true or false' }).optional(),
   /** Not in the seed: the most the assessment may spend. */
@@ -257,6 +260,7 @@ const routes: RouteTable = {
     const parameters = {
       query,
       bloom_mix: mix,
+      language: body.language,
       ...(body.document_id ? { document_id: body.document_id } : {}),
       ...(body.title ? { title: body.title } : {}),
     };
