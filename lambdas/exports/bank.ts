@@ -16,6 +16,8 @@ export interface ExportQuestion {
   bloom_level?: string;
   category?: string;
   tags?: string[];
+  /** ISO 639-1 code of the language the question is written in, where known. */
+  language?: string;
 }
 
 export interface ExportBank {
@@ -35,6 +37,7 @@ const quizQuestionSchema = z.object({
   bloom_level: z.string().optional(),
   category: z.string().optional(),
   tags: z.array(z.string()).optional(),
+  language: z.string().optional(),
 });
 
 /** An assessment question in the EduMate seed's shape (`mcqs`), as exports read it. */
@@ -44,6 +47,7 @@ const assessmentQuestionSchema = z.object({
   correct_answer: z.string(),
   explanation: z.string().default(''),
   bloom_level: z.string().optional(),
+  language: z.string().optional(),
 });
 export type McqQuestion = z.infer<typeof assessmentQuestionSchema>;
 
@@ -111,6 +115,7 @@ export function fromAssessmentQuestion(q: McqQuestion, id: string): ExportQuesti
     correct_answer: answer.id,
     explanation: q.explanation,
     ...(q.bloom_level ? { bloom_level: q.bloom_level } : {}),
+    ...(q.language ? { language: q.language } : {}),
   };
 }
 

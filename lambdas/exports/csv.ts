@@ -23,6 +23,8 @@ export const CSV_HEADER = [
   'bloom_level',
   'category',
   'tags',
+  // Last, so that readers of the columns before it by position read them as before.
+  'language',
 ] as const;
 
 function field(value: string): string {
@@ -44,6 +46,7 @@ function row(q: ExportQuestion): string[] {
     q.bloom_level ?? '',
     q.category ?? '',
     (q.tags ?? []).join('|'),
+    q.language ?? '',
   ];
 }
 
