@@ -84,7 +84,9 @@ export function shingles(text: string, size: ShingleSizes | number = SHINGLE_SIZ
   const sizes = typeof size === 'number' ? { spaced: size, dense: Math.min(size, SHINGLE_SIZE.dense) } : size;
   const normal = fold ? duplicateKey(text) : normalizeText(text);
   const grams = new Set<string>();
-  for (const match of normal.matchAll(RUNS)) {
+  // ASCII (most banks) is one alphabetic run: no need to look for runs of script.
+  const runs = NON_ASCII.test(normal) ? normal.matchAll(RUNS) : [[normal]];
+  for (const match of runs) {
     const part = match[0].trim();
     if (part.length === 0) continue;
     const n = DENSE_RUN.test(part) ? sizes.dense : sizes.spaced;
