@@ -1,8 +1,8 @@
 /**
  * `language` end to end, through HTTP on the local stack with the Gemini simulator: a French
  * quiz-bank job records its language on the job, on each question, in its chunk key and in
- * its result files (apart from the English bank) and exports; an assessment carries it; a bad
- * code gets a 400 in each API's envelope naming the field and an example.
+ * its result files (apart from the English bank) and exports; an assessment and a content job
+ * carry it; a bad code gets a 400 in each API's envelope naming the field and an example.
  *
  * The simulator answers with English placeholders whatever the prompt asks (it records no
  * prompts), so the language line of the prompt is checked by the prompt's unit tests
@@ -10,6 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { recordIdOf } from '#content/api/job-views.ts';
+import * as jobStore from '#jobs/job-store.ts';
 import { assertProductionQuestion, BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { readCsv } from '../support/export-parsers.ts';
 
@@ -128,6 +130,31 @@ describe('an assessment in Spanish', () => {
     assert.equal(body.status, 'finished', JSON.stringify(body));
     assert.equal(body.result.mcqs.length, 2);
     for (const q of body.result.mcqs) assert.equal(q.language, 'es');
+  });
+});
+
+describe('content in German', () => {
+  it('records the language on the content job', async () => {
+    const response = await fetch(`${h.url}/api/execute`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${h.key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        action: 'generate',
+        input: {
+          topic: 'Python Grundlagen',
+          structureType: 'course',
+          structure: { modules: [{ title: 'Modul 1', lessons: [{ title: 'Lektion 1.1' }] }] },
+          wordCountEstimates: { total: 800 },
+          contentMetadata: { standardParameters: { language: 'de' } },
+        },
+      }),
+    });
+    const body = (await response.json()) as any;
+    assert.equal(response.status, 200, JSON.stringify(body));
+
+    const job = await jobStore.getJob(recordIdOf(body.output.jobId));
+
+    assert.equal(job?.parameters.language, 'de');
   });
 });
 
