@@ -135,6 +135,12 @@ export function syllables(word: string): number {
   return Math.max(1, w.match(/[aeiouyà-öø-ÿ]{1,2}/g)?.length ?? 0);
 }
 
+/**
+ * The end of a sentence: a Latin stop before a space or the end, a Chinese or Japanese full
+ * stop (written with no space after it), or a Devanagari danda.
+ */
+const SENTENCE_END = /[.!?…]+(?=["'”’)\]]*(?:\s|$))|[。！？]+|[।॥]+/g;
+
 /** Flesch reading ease over prose strings, unclamped and unrounded. */
 export function fleschReadingEase(texts: string[]): number {
   let words = 0;
@@ -145,8 +151,8 @@ export function fleschReadingEase(texts: string[]): number {
     if (list.length === 0) continue;
     words += list.length;
     for (const w of list) syllableCount += syllables(w);
-    const ends = text.match(/[.!?…]+(?=["'”’)\]]*(?:\s|$))/g)?.length ?? 0;
-    const endsWithStop = /[.!?…]["'”’)\]]*\s*$/.test(text);
+    const ends = text.match(SENTENCE_END)?.length ?? 0;
+    const endsWithStop = /[.!?…。！？।॥]["'”’)\]」』]*\s*$/.test(text);
     sentences += ends + (endsWithStop ? 0 : 1);
   }
   if (words === 0) return 0;

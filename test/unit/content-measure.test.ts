@@ -130,6 +130,15 @@ describe('revisionPrompt', () => {
 });
 
 describe('readability', () => {
+  it('ends sentences at Chinese full stops and Devanagari dandas too', () => {
+    // 6 words (one a character) in 2 sentences, 1 syllable each: 206.835 - 1.015 × 3 - 84.6.
+    assert.equal(fleschReadingEase(['一二三。四五六。']).toFixed(3), '119.190');
+    assert.equal(
+      fleschReadingEase(['राम घर गया। सीता आई।']).toFixed(3),
+      (206.835 - 1.015 * 2.5 - 84.6).toFixed(3),
+    );
+  });
+
   it('counts syllables by the documented heuristic', () => {
     const cases: [string, number][] = [
       ['the', 1],
