@@ -13,10 +13,12 @@ import { s3Keys } from '#platform/keys.ts';
 import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import { buildSectorFile, buildSoftSkillsFile } from './assembly.ts';
 import { sectorIds } from './catalog.ts';
-import { fileGroupOf, type QuizChunk, SOFT_SKILLS } from './chunks.ts';
+import { fileGroupOf, languageOfChunkKey, type QuizChunk, SOFT_SKILLS } from './chunks.ts';
 
-async function loadGroup(owner: string, group: string): Promise<Map<string, Question[]>> {
-  const entries = await jobs.listCheckpoint(owner, chunkKey(group, ''));
+async function loadGroup(owner: string, group: string, language: string): Promise<Map<string, Question[]>> {
+  const entries = (await jobs.listCheckpoint(owner, chunkKey(group, ''))).filter(
+    (e) => languageOfChunkKey(e.chunk_key) === language,
+  );
   const files = await Promise.all(entries.map((e) => results.getJson<ChunkFile>(e.s3_key)));
   const byKey = new Map<string, Question[]>();
   for (const file of files) if (file) byKey.set(file.chunk_key, file.questions);
@@ -28,7 +30,7 @@ export async function assembleGroup(
   group: string,
   language = DEFAULT_LANGUAGE,
 ): Promise<string> {
-  const chunks = await loadGroup(owner, group);
+  const chunks = await loadGroup(owner, group, language);
   const file =
     group === SOFT_SKILLS
       ? buildSoftSkillsFile((key) => chunks.get(key), undefined, language)

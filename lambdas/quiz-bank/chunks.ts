@@ -82,6 +82,11 @@ function splitLanguage(parts: string[]): { parts: string[]; language: string } {
   return { parts, language: DEFAULT_LANGUAGE };
 }
 
+/** The language of a chunk's key (English when it names none). */
+export function languageOfChunkKey(key: string): string {
+  return splitLanguage(chunkKeyParts(key)).language;
+}
+
 /** Rebuilds a chunk's spec from its key, validating it against the catalog. */
 export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog = defaultCatalog): QuizChunk {
   const { parts, language } = splitLanguage(chunkKeyParts(key));

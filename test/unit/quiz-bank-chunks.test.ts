@@ -9,6 +9,7 @@ import {
   chunksForJob,
   dedupeScopeOf,
   fileGroupOf,
+  languageOfChunkKey,
   softSkillsKey,
 } from '#quiz-bank/chunks.ts';
 
@@ -63,6 +64,8 @@ describe('chunksForJob', () => {
       careerLevelKey('technology', 'FRONTEND_DEVELOPER', 3, 'en'),
       'technology__FRONTEND_DEVELOPER__3',
     );
+    assert.equal(languageOfChunkKey(chunk.key), 'fr');
+    assert.equal(languageOfChunkKey('soft_skills__COMMUNICATION'), 'en');
     // English is never written, so a chunk has one key; an unknown code is not a language.
     for (const key of ['technology__FRONTEND_DEVELOPER__3__en', 'technology__FRONTEND_DEVELOPER__3__xx']) {
       assert.throws(() => chunkFromKey(key, COUNTS), InvalidRequest, key);
