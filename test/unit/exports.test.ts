@@ -267,21 +267,6 @@ for (const version of ['2.1', '3.0'] as const satisfies QtiVersion[]) {
       });
     });
 
-    it("marks each item root with its question's language (xml:lang), and none where it is not known", () => {
-      const questions = [
-        { ...nastyQuestion(0), id: 'fr-1', language: 'fr' },
-        { ...nastyQuestion(1), id: 'hi-1', language: 'hi' },
-        { ...nastyQuestion(2), id: 'unknown-1' },
-        { ...nastyQuestion(3), id: 'bad-1', language: 'pt-BR' },
-      ];
-
-      const langs = readQti(exported(format, { title: 't', questions }).body, version).items.map(
-        ({ doc }) => doc[n.item]['@_xml:lang'],
-      );
-
-      assert.deepEqual(langs, ['fr', 'hi', undefined, undefined]);
-    });
-
     it('has a test resource depending on every item, and a test referencing every item in bank order', () => {
       const itemIds = pkg.items.map(({ resource }) => resource['@_identifier']);
       assert.equal(pkg.testResource['@_type'], ns.testType);
@@ -418,23 +403,6 @@ describe('CSV', () => {
       ['1', 'apply', 'css, html', 'layout|ünïcode'],
     );
     assert.equal(records[24]?.option_d, '');
-  });
-
-  it("ends each row with the question's language, empty where it is not known", () => {
-    const questions = [
-      { ...nastyQuestion(0), id: 'q1', language: 'vi' },
-      { ...nastyQuestion(1), id: 'q2' },
-    ];
-
-    const { records } = readCsv(text('csv', { title: 't', questions }));
-
-    assert.deepEqual(
-      records.map((r) => [r.id, r.language]),
-      [
-        ['q1', 'vi'],
-        ['q2', ''],
-      ],
-    );
   });
 
   it('quotes a field only when it must, doubling its quotes', () => {
