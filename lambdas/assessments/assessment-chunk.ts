@@ -26,6 +26,7 @@ import { runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import {
   ASSESSMENT_PROMPT_VERSION,
   ASSESSMENT_SYSTEM_INSTRUCTION,
@@ -98,6 +99,8 @@ interface ChunkContext {
   input: GenerateChunkInput;
   chunk: AssessmentChunk;
   query: string;
+  /** ISO 639-1 code the questions are written in. */
+  language: string;
   documentId: string | undefined;
   passages: PassageRef[];
   byId: Map<string, PassageRef>;
@@ -146,6 +149,7 @@ function mcqFlavor(ctx: ChunkContext): Flavor<KeptMcq> {
         passages,
         avoid: kept.map((q) => q.question),
         rejections,
+        language: ctx.language,
       }),
     schema: (need) => assessmentResponseSchema(need, chunk.bloomLevel, passageIds),
     check: (items, kept) => {
@@ -190,6 +194,7 @@ function openFlavor(ctx: ChunkContext): Flavor<KeptOpen> {
         // The assessment's MCQs kept so far too: an open question must not ask what one of them asks.
         avoid: [...bank.others, ...kept.map((q) => q.question)],
         rejections,
+        language: ctx.language,
       }),
     schema: (need) => openResponseSchema(need, chunk.bloomLevel, passageIds),
     check: (items) => {
@@ -246,6 +251,7 @@ async function runChunk<Q extends { id: string; question: string }>(
     cost_usd: costUsd,
     questions: kept.map((question, i) => ({
       ...strip(question),
+      language: ctx.language,
       provenance: provenanceOf(input, flavor.template, flavor.promptVersion, outcome.keptCalls[i] ?? 1),
     })),
   };
@@ -281,6 +287,8 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     input,
     chunk,
     query,
+    // Jobs started before `language` existed, or by routes that do not take it, are English.
+    language: params.language ?? DEFAULT_LANGUAGE,
     documentId,
     passages,
     byId: new Map(passages.map((p) => [p.id, p])),

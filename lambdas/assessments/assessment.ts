@@ -15,6 +15,7 @@ import {
   type Question,
   type Rejection,
 } from '#jobs/questions.ts';
+import { DEFAULT_LANGUAGE, languageCode, languageInstruction } from '#platform/language.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
 
 export interface PassageRef {
@@ -30,11 +31,14 @@ export interface AssessmentQuestion {
   bloom_level: BloomLevel;
   explanation: string;
   source?: { document_id: string; passage_id: string; page: number; excerpt?: string };
+  /** ISO 639-1 code of the language the question is written in. */
+  language?: string;
   /** How the question was made and checked (absent on questions edited by hand). */
   provenance?: Provenance;
 }
 
-export const ASSESSMENT_PROMPT_VERSION = 'assessment-chunk/1';
+/** 2: the language line. */
+export const ASSESSMENT_PROMPT_VERSION = 'assessment-chunk/2';
 
 export const ASSESSMENT_SYSTEM_INSTRUCTION = [
   'You write multiple-choice questions for assessments that teachers give their students.',
@@ -84,12 +88,18 @@ export interface AssessmentPromptInput {
   passages: PassageRef[];
   avoid: string[];
   rejections: Rejection[];
+  /** ISO 639-1 code of the language to write in; English when absent. */
+  language?: string;
 }
 
 export function assessmentPrompt(input: AssessmentPromptInput): string {
   const lines = [
     `Write exactly ${input.count} multiple-choice questions about: ${input.query}`,
     `Bloom's taxonomy level "${input.bloomLevel}": the learner must ${BLOOM_GUIDANCE[input.bloomLevel]}. Set bloom_level to "${input.bloomLevel}".`,
+    languageInstruction(
+      input.language ?? DEFAULT_LANGUAGE,
+      'the questions, the options and the explanations',
+    ),
   ];
   if (input.passages.length > 0) {
     lines.push(
@@ -177,6 +187,8 @@ export const editedQuestionSchema = z
         excerpt: z.string().max(2000).optional(),
       })
       .optional(),
+    /** Kept through saves and edits, so exports still say which language a question is in. */
+    language: languageCode.optional(),
   })
   .superRefine((q, ctx) => {
     const normalized = q.options.map(normalizeText);

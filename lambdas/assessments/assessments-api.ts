@@ -24,6 +24,7 @@ import {
   validate,
 } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { languageField } from '#platform/language.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
 import { MAX_ASSESSMENT_QUESTIONS, parseBloomMix, splitMix, totalOf } from './bloom.ts';
@@ -116,6 +117,8 @@ const generateBody = z.strictObject({
     .min(0, 'must be 0 or more')
     .optional(),
   title: z.string().trim().min(1).max(200).optional(),
+  /** Not in the seed: the language questions are written in (ISO 639-1, default "en"). */
+  language: languageField,
   /** Not in the seed: answer what the assessment would cost, without starting it. */
   dry_run: z.boolean({ error: 'must be true or false' }).optional(),
   /** Not in the seed: the most the assessment may spend. */
@@ -259,6 +262,7 @@ const routes: RouteTable = {
       query,
       bloom_mix: split ? split.mcq : mix,
       ...(split ? { subjective_mix: split.open } : {}),
+      language: body.language,
       ...(body.document_id ? { document_id: body.document_id } : {}),
       ...(body.title ? { title: body.title } : {}),
     };

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { BLOOM_LEVELS } from '#jobs/questions.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 import { header, json, parseBody, parseQuery, type RouteTable } from '#platform/http.ts';
+import { languageField } from '#platform/language.ts';
 import { editedQuestionSchema } from './assessment.ts';
 import { MAX_ASSESSMENT_QUESTIONS } from './bloom.ts';
 import { uploadDocument } from './documents/document-service.ts';
@@ -59,6 +60,8 @@ const chatQuery = z.object({
     .string({ error: 'is required as a query parameter: the collection_name POST /chunking answered' })
     .min(1, 'must not be empty'),
   blooms_requirements: z.string().optional(),
+  /** Not EduMate's: the language of the questions (ISO 639-1, default "en"). */
+  language: languageField,
 });
 
 // --- saved assessments -----------------------------------------------------------------------
@@ -142,6 +145,7 @@ export const edumateRoutes: RouteTable = {
         query: query.query,
         collectionName: query.collection_name,
         bloomsRequirements: query.blooms_requirements ?? EDUMATE_DEFAULT_BLOOMS,
+        language: query.language,
       }),
     );
   },

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { BLOOM_LEVELS } from '#jobs/questions.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import { describeIssues, readJson } from '#platform/http.ts';
+import { languageField } from '#platform/language.ts';
 import { type BloomMix, splitMix, totalOf } from './bloom.ts';
 
 /** 422: what FastAPI answers for a request body its model refuses. */
@@ -54,6 +55,8 @@ const generateSchema = z.object({
   mcq_count: count('multiple-choice questions'),
   subjective_count: count('open questions'),
   blooms: bloomsSchema,
+  /** Not in EduMate's GenerationRequest (which ignores unknown fields): the questions' language. */
+  language: languageField,
 });
 
 export interface EduMateGenerate {
@@ -64,13 +67,15 @@ export interface EduMateGenerate {
   /** The MCQs' and the open questions' Bloom mixes, split as EduMate splits them. */
   mcqMix: BloomMix;
   subjectiveMix: BloomMix;
+  /** ISO 639-1 code of the language to write in. */
+  language: string;
 }
 
 /** The request, or a 422 saying what to fix; `maxTotal` caps the questions of one assessment. */
 export function parseEduMateGenerate(body: unknown, maxTotal: number): EduMateGenerate {
   const parsed = generateSchema.safeParse(body);
   if (!parsed.success) throw new UnprocessableRequest(describeIssues(parsed.error, 'body'));
-  const { query, collection_name, mcq_count, subjective_count, blooms } = parsed.data;
+  const { query, collection_name, mcq_count, subjective_count, blooms, language } = parsed.data;
   const total = mcq_count + subjective_count;
   if (total === 0) {
     throw new UnprocessableRequest(
@@ -94,6 +99,7 @@ export function parseEduMateGenerate(body: unknown, maxTotal: number): EduMateGe
     subjectiveCount: subjective_count,
     mcqMix: mcq,
     subjectiveMix: open,
+    language,
   };
 }
 

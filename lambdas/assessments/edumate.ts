@@ -126,6 +126,8 @@ export interface ChatRequest {
   query: string;
   collectionName: string;
   bloomsRequirements: string;
+  /** ISO 639-1 code of the language to write in. */
+  language: string;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function startChat(owner: string, request: ChatRequest) {
   const job = await startAssessment(owner, {
     query: request.query,
     bloom_mix: mix,
+    language: request.language,
     document_id: document.document_id,
     client: EDUMATE_CLIENT,
   });
@@ -154,6 +157,7 @@ export async function startGenerate(owner: string, request: EduMateGenerate) {
     query: request.query,
     bloom_mix: request.mcqMix,
     subjective_mix: request.subjectiveMix,
+    language: request.language,
     document_id: document.document_id,
     client: EDUMATE_CLIENT,
   });

@@ -12,6 +12,7 @@ import type { JobKind } from '#jobs/kind.ts';
 import * as results from '#jobs/results-store.ts';
 import { planListedChunks } from '#jobs/stages.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import type { AssessmentQuestion } from './assessment.ts';
 import { generateAssessmentChunk } from './assessment-chunk.ts';
 import { assessmentChunks, describeChunk } from './chunks.ts';
@@ -42,6 +43,7 @@ async function assembleAssessment(job: JobRecord, completed: Set<string>): Promi
     query: job.parameters.query,
     document_id: job.parameters.document_id ?? null,
     bloom_mix: job.parameters.bloom_mix,
+    language: job.parameters.language ?? DEFAULT_LANGUAGE,
     generated_at: new Date().toISOString(),
     mcqs,
     // Only when asked for: the seed's result holds `mcqs` alone.

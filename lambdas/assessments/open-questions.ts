@@ -21,6 +21,7 @@ import {
   rejectionOf,
 } from '#jobs/questions.ts';
 import { type NearDuplicateIndex, shingles } from '#jobs/similarity.ts';
+import { DEFAULT_LANGUAGE, languageCode, languageInstruction } from '#platform/language.ts';
 import type { PassageRef } from './assessment.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
 
@@ -32,11 +33,14 @@ export interface OpenQuestion {
   model_answer: string;
   explanation: string;
   source?: { document_id: string; passage_id: string; page: number; excerpt?: string };
+  /** ISO 639-1 code of the language the question is written in. */
+  language?: string;
   /** How the question was made and checked (absent on questions edited by hand). */
   provenance?: Provenance;
 }
 
-export const OPEN_PROMPT_VERSION = 'assessment-open-chunk/1';
+/** 2: the language line. */
+export const OPEN_PROMPT_VERSION = 'assessment-open-chunk/2';
 
 export const OPEN_SYSTEM_INSTRUCTION = [
   'You write open questions for assessments that teachers give their students: the student writes the answer in their own words.',
@@ -125,6 +129,8 @@ export interface OpenPromptInput {
   passages: PassageRef[];
   avoid: string[];
   rejections: Rejection[];
+  /** ISO 639-1 code of the language to write in; English when absent. */
+  language?: string;
 }
 
 export function openPrompt(input: OpenPromptInput): string {
@@ -132,6 +138,10 @@ export function openPrompt(input: OpenPromptInput): string {
     `Write exactly ${input.count} open questions about: ${input.query}`,
     `Bloom's taxonomy level "${input.bloomLevel}": the learner must ${BLOOM_GUIDANCE[input.bloomLevel]}. Set bloom_level to "${input.bloomLevel}".`,
     'Each has a model answer of two to five sentences and an explanation of what a good answer must contain.',
+    languageInstruction(
+      input.language ?? DEFAULT_LANGUAGE,
+      'the questions, the model answers and the explanations',
+    ),
   ];
   if (input.passages.length > 0) {
     lines.push(
@@ -296,6 +306,7 @@ export const editedOpenQuestionSchema = z.object({
       excerpt: z.string().max(2000).optional(),
     })
     .optional(),
+  language: languageCode.optional(),
 });
 
 /** Edited open questions, numbered by their place in the list when they carry no number. */

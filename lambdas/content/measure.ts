@@ -48,7 +48,21 @@ import { fieldBudgets } from './prompt-context.ts';
 import type { ExecuteRequest, QualityRequirements } from './request.ts';
 import { kindLabel, type SectionKind, type SectionSpec } from './sections.ts';
 
-const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
+/**
+ * Han characters and kana, which are written without spaces: each counts as a word, as word
+ * processors count East Asian text and as "字" counts are given in Chinese and Japanese.
+ */
+const DENSE = '\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}';
+/**
+ * A word: one dense character, or letters and digits (with the combining marks that belong to
+ * them: Devanagari's vowel signs and virama, Thai's vowels) joined by apostrophes or hyphens.
+ */
+const WORD = new RegExp(
+  // Letters only: the ideographic full stop and comma are Han by Script_Extensions too.
+  `[[${DENSE}]&&\\p{L}]|(?:[[\\p{L}\\p{N}]--[${DENSE}]]\\p{M}*)+(?:['’\\-](?:[[\\p{L}\\p{N}]--[${DENSE}]]\\p{M}*)+)*`,
+  'gv',
+);
+const DENSE_RUN = new RegExp(`^[${DENSE}]+$`, 'v');
 
 export function countWords(text: string): number {
   return text.match(WORD)?.length ?? 0;
@@ -121,6 +135,12 @@ export function syllables(word: string): number {
   return Math.max(1, w.match(/[aeiouyà-öø-ÿ]{1,2}/g)?.length ?? 0);
 }
 
+/**
+ * The end of a sentence: a Latin stop before a space or the end, a Chinese or Japanese full
+ * stop (written with no space after it), or a Devanagari danda.
+ */
+const SENTENCE_END = /[.!?…]+(?=["'”’)\]]*(?:\s|$))|[。！？]+|[।॥]+/g;
+
 /** Flesch reading ease over prose strings, unclamped and unrounded. */
 export function fleschReadingEase(texts: string[]): number {
   let words = 0;
@@ -131,8 +151,8 @@ export function fleschReadingEase(texts: string[]): number {
     if (list.length === 0) continue;
     words += list.length;
     for (const w of list) syllableCount += syllables(w);
-    const ends = text.match(/[.!?…]+(?=["'”’)\]]*(?:\s|$))/g)?.length ?? 0;
-    const endsWithStop = /[.!?…]["'”’)\]]*\s*$/.test(text);
+    const ends = text.match(SENTENCE_END)?.length ?? 0;
+    const endsWithStop = /[.!?…。！？।॥]["'”’)\]」』]*\s*$/.test(text);
     sentences += ends + (endsWithStop ? 0 : 1);
   }
   if (words === 0) return 0;
@@ -165,10 +185,19 @@ const GENERIC_TOPIC_WORDS = new Set(
   ),
 );
 
-/** Content terms of a text: lower-cased words of 4+ letters, not stop words, a plural "s" dropped. */
+/**
+ * Content terms of a text: lower-cased words of 4+ letters, not stop words, a plural "s" dropped;
+ * in Han and kana, which have no spaces to find words by, every two characters in a row (how
+ * Chinese and Japanese text is commonly indexed: "光合作用" gives 光合, 合作, 作用).
+ */
 export function termsOf(text: string): string[] {
   const result: string[] = [];
-  for (const raw of text.toLowerCase().match(/\p{L}+/gu) ?? []) {
+  for (const raw of text.toLowerCase().match(/[\p{L}\p{M}]+/gu) ?? []) {
+    if (DENSE_RUN.test(raw)) {
+      const chars = [...raw];
+      for (let i = 0; i + 2 <= chars.length; i++) result.push(`${chars[i]}${chars[i + 1]}`);
+      continue;
+    }
     if (raw.length < 4 || STOP_WORDS.has(raw)) continue;
     result.push(raw.length > 4 && raw.endsWith('s') && !raw.endsWith('ss') ? raw.slice(0, -1) : raw);
   }
@@ -190,7 +219,9 @@ export function topicKeywords(topic: string): string[] {
   const specific = all.filter((t) => !GENERIC_TOPIC_WORDS.has(t));
   // Short topics ("Go", "C++") have no 4-letter term: fall back to any word of the topic.
   if (specific.length > 0) return specific;
-  const short = (topic.toLowerCase().match(/\p{L}+/gu) ?? []).filter((w) => !GENERIC_TOPIC_WORDS.has(w));
+  const short = (topic.toLowerCase().match(/[\p{L}\p{M}]+/gu) ?? []).filter(
+    (w) => !GENERIC_TOPIC_WORDS.has(w),
+  );
   return [...new Set(short)];
 }
 
@@ -318,7 +349,7 @@ function topicRelevance(plan: SectionSpec[], prose: Map<string, string[]>, topic
   if (written.length === 0) return 0;
   const mentions = written.filter((s) => {
     const text = (prose.get(s.id) ?? []).join(' ');
-    const terms = new Set([...termsOf(text), ...(text.toLowerCase().match(/\p{L}+/gu) ?? [])]);
+    const terms = new Set([...termsOf(text), ...(text.toLowerCase().match(/[\p{L}\p{M}]+/gu) ?? [])]);
     return keywords.some((k) => terms.has(k));
   }).length;
   return clampScore((100 * mentions) / written.length);

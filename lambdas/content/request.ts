@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import { isRetired, liveModels, priceTable } from '#platform/gemini/pricing.ts';
 import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
+import { languageCode, languageName } from '#platform/language.ts';
 
 export const STRUCTURE_TYPES = [
   'course',
@@ -197,7 +198,9 @@ const metadataSchema = object({
   standardParameters: object({
     granularityLevel: intIn(1, 5).optional(),
     targetAudience: text(300).optional(),
-    language: text(35).optional(),
+    // ISO 639-1, as the Granulator writes it ("en", workers/bitware_content_granulator/src/
+    // services/granulator.ts in jhaladik/ai-cto-modular-app).
+    language: languageCode.optional(),
     tone: text(200).optional(),
     style: text(200).optional(),
   }).optional(),
@@ -485,16 +488,6 @@ export function contentParameters(request: ExecuteRequest): ContentParameters {
     // A client that says its content is not parallelizable but names no approach wants order kept.
     approach: strategy.approach ?? (strategy.parallelizable === false ? 'sequential' : 'hierarchical'),
   };
-}
-
-function languageName(code: string): string {
-  try {
-    const name = new Intl.DisplayNames(['en'], { type: 'language' }).of(code);
-    return name && name !== code ? name : code;
-  } catch {
-    // Not a BCP 47 tag ("Czech", "español"): the client already wrote the name.
-    return code;
-  }
 }
 
 /**

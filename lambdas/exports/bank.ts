@@ -16,6 +16,8 @@ export interface ExportQuestion {
   bloom_level?: string;
   category?: string;
   tags?: string[];
+  /** ISO 639-1 code of the language the question is written in, where known. */
+  language?: string;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface ExportOpenQuestion {
   model_answer: string;
   explanation: string;
   bloom_level?: string;
+  /** ISO 639-1 code of the language the question is written in, where known. */
+  language?: string;
 }
 
 export interface ExportBank {
@@ -50,6 +54,7 @@ const quizQuestionSchema = z.object({
   bloom_level: z.string().optional(),
   category: z.string().optional(),
   tags: z.array(z.string()).optional(),
+  language: z.string().optional(),
 });
 
 /** An assessment question in the EduMate seed's shape (`mcqs`), as exports read it. */
@@ -59,6 +64,7 @@ const assessmentQuestionSchema = z.object({
   correct_answer: z.string(),
   explanation: z.string().default(''),
   bloom_level: z.string().optional(),
+  language: z.string().optional(),
 });
 export type McqQuestion = z.infer<typeof assessmentQuestionSchema>;
 
@@ -69,6 +75,7 @@ const openQuestionSchema = z.object({
   model_answer: z.string(),
   explanation: z.string().nullish(),
   bloom_level: z.string().optional(),
+  language: z.string().optional(),
 });
 export type SubjectiveQuestion = z.infer<typeof openQuestionSchema>;
 
@@ -140,6 +147,7 @@ export function fromOpenQuestion(q: SubjectiveQuestion, id: string): ExportOpenQ
     model_answer: q.model_answer,
     explanation: q.explanation ?? '',
     ...(q.bloom_level ? { bloom_level: q.bloom_level } : {}),
+    ...(q.language ? { language: q.language } : {}),
   };
 }
 
@@ -163,6 +171,7 @@ export function fromAssessmentQuestion(q: McqQuestion, id: string): ExportQuesti
     correct_answer: answer.id,
     explanation: q.explanation,
     ...(q.bloom_level ? { bloom_level: q.bloom_level } : {}),
+    ...(q.language ? { language: q.language } : {}),
   };
 }
 

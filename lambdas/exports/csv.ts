@@ -29,6 +29,8 @@ export const CSV_HEADER = [
   'tags',
   'type',
   'model_answer',
+  // Last, so that readers of the columns before it by position read them as before.
+  'language',
 ] as const;
 
 function field(value: string): string {
@@ -52,6 +54,7 @@ function row(q: ExportQuestion): string[] {
     (q.tags ?? []).join('|'),
     'multiple_choice',
     '',
+    q.language ?? '',
   ];
 }
 
@@ -71,6 +74,7 @@ function openRow(q: ExportOpenQuestion): string[] {
     '',
     'open',
     q.model_answer,
+    q.language ?? '',
   ];
 }
 

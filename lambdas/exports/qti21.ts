@@ -6,7 +6,7 @@
  * single correct value to match, so they carry no response processing and a person scores them.
  */
 import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
-import { escapeLines, qtiPackage, escapeXml as x } from './xml.ts';
+import { escapeLines, langAttribute, qtiPackage, escapeXml as x } from './xml.ts';
 
 const QTI = 'http://www.imsglobal.org/xsd/imsqti_v2p1';
 const QTI_XSD = 'http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1p2.xsd';
@@ -34,7 +34,7 @@ function item(q: ExportQuestion, identifier: string): string {
     : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <assessmentItem xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false">
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false"${langAttribute(q.language)}>
   <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
     <correctResponse><value>${choice(q.correct_answer)}</value></correctResponse>
   </responseDeclaration>
@@ -62,7 +62,7 @@ function openItem(q: ExportOpenQuestion, identifier: string): string {
     : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <assessmentItem xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false">
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false"${langAttribute(q.language)}>
   <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string"/>
   <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float">
     <defaultValue><value>0</value></defaultValue>

@@ -6,7 +6,7 @@
  * with the model answer in a `qti-rubric-block view="scorer" use="scoring"` (QTI 3.0 ASI).
  */
 import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
-import { escapeLines, qtiPackage, escapeXml as x } from './xml.ts';
+import { escapeLines, langAttribute, qtiPackage, escapeXml as x } from './xml.ts';
 
 const QTI = 'http://www.imsglobal.org/xsd/imsqtiasi_v3p0';
 const QTI_XSD = 'https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd';
@@ -32,7 +32,7 @@ function item(q: ExportQuestion, identifier: string): string {
     : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <qti-assessment-item xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false">
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false"${langAttribute(q.language)}>
   <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier">
     <qti-correct-response><qti-value>${choice(q.correct_answer)}</qti-value></qti-correct-response>
   </qti-response-declaration>
@@ -62,7 +62,7 @@ function openItem(q: ExportOpenQuestion, identifier: string): string {
     : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <qti-assessment-item xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false">
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false"${langAttribute(q.language)}>
   <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/>
   <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float" external-scored="human">
     <qti-default-value><qti-value>0</qti-value></qti-default-value>

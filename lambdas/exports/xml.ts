@@ -2,6 +2,7 @@
  * XML text shared by the QTI and Moodle writers, and the QTI package layout.
  */
 import { strToU8, zipSync } from 'fflate';
+import { isLanguageCode } from '#platform/language.ts';
 import type { ExportBank, ExportOpenQuestion, ExportQuestion } from './bank.ts';
 
 /**
@@ -33,6 +34,20 @@ export function escapeLines(text: string): string {
 }
 
 /** `]]>` cannot appear inside a CDATA section, so it is split across two. */
+/**
+ * ` xml:lang="fr"` for an item root, or nothing when the question's language is not known.
+ * Both QTI item roots allow it: QTI 2.1's assessmentItem.AttrGroup has `<xsd:attribute
+ * ref="xml:lang"/>` (imsqti_v2p1.xsd, quoted in the qtiv2 items module of swl10/pyslet), and
+ * QTI 3.0's qti-assessment-item takes `xml:lang` (the ASI schema, imsqti_asiv3p0_v1p0.xsd;
+ * items validated against it carry `xml:lang="en"` on the root). An ISO 639-1 code is a valid
+ * BCP 47 tag, which is what xml:lang holds. Moodle XML has no such field: its importer reads a
+ * question's name, texts, idnumber, grades and tags (moodle/moodle question/format/xml/format.php,
+ * import_headers), and GIFT and Aiken are plain text.
+ */
+export function langAttribute(language: string | undefined): string {
+  return language && isLanguageCode(language) ? ` xml:lang="${language}"` : '';
+}
+
 export function cdata(text: string): string {
   return `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }

@@ -44,6 +44,8 @@ export interface JobParameters {
   granulator_job_id?: number | null;
   topic?: string;
   structure_type?: string;
+  /** The ISO 639-1 code of the language generated text is written in (platform/language.ts). */
+  language?: string;
 }
 
 /** A job's token counters are a model call's, summed. */

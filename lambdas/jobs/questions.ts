@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@google/genai';
 import { z } from 'zod';
-import { NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
+import { duplicateKey, NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
 
 export const OPTION_IDS = ['a', 'b', 'c', 'd'] as const;
 export type OptionId = (typeof OPTION_IDS)[number];
@@ -60,6 +60,8 @@ export interface Question {
   category: string;
   tags: string[];
   bloom_level: BloomLevel;
+  /** ISO 639-1 code of the language the question is written in (set by the product). */
+  language?: string;
   /** How the question was made and checked (absent on questions edited by hand). */
   provenance?: Provenance;
 }
@@ -132,8 +134,9 @@ export function exactlyQuestions<Item>(count: number, item: Item) {
 
 export { normalizeText } from './similarity.ts';
 
+/** Exact duplicates as the near-duplicate check sees text: Latin accents folded (`duplicateKey`). */
 export function fingerprint(text: string): string {
-  return createHash('sha256').update(normalizeText(text)).digest('hex').slice(0, 32);
+  return createHash('sha256').update(duplicateKey(text)).digest('hex').slice(0, 32);
 }
 
 /** The checks of the quality gate, as they are counted in a job's quality report. */
@@ -315,7 +318,8 @@ export function optionProblems(
   if (answer === undefined || new Set(texts).size !== texts.length) return problems;
   options.forEach((other, i) => {
     if (i === answerIndex) return;
-    const score = similarity(other, answer, 3);
+    // Accents kept: "ou" is a fair distractor for "où" (see `duplicateKey`).
+    const score = similarity(other, answer, 3, false);
     if (score >= ANSWER_NEAR_COPY_THRESHOLD) {
       problems.push({
         check: 'answer_near_copy',

@@ -63,8 +63,11 @@ export const createdSortKey = (createdAt: string, jobId: string) => `${createdAt
 
 export const s3Keys = {
   chunk: (owner: string, chunkKey: string) => `checkpoints/${owner}/${chunkKey}.json`,
-  groupFile: (owner: string, group: string) => `results/${owner}/generated_sectors/${group}.json`,
-  combined: (owner: string) => `results/${owner}/combined/all_sectors_quiz_bank.json`,
+  /** English banks keep the seed's paths; another language's sit in a folder named by its code. */
+  groupFile: (owner: string, group: string, language = 'en') =>
+    `results/${owner}/generated_sectors/${language === 'en' ? '' : `${language}/`}${group}.json`,
+  combined: (owner: string, language = 'en') =>
+    `results/${owner}/combined/${language === 'en' ? '' : `${language}/`}all_sectors_quiz_bank.json`,
   raw: (jobId: string, chunkKey: string, attempt: number, call: number) =>
     `raw/${jobId}/${chunkKey}/${attempt}-${call}.json`,
   assessmentChunk: (owner: string, jobId: string, chunkKey: string) =>

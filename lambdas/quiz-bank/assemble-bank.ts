@@ -10,45 +10,54 @@ import * as jobs from '#jobs/job-store.ts';
 import type { Question } from '#jobs/questions.ts';
 import * as results from '#jobs/results-store.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import { buildSectorFile, buildSoftSkillsFile } from './assembly.ts';
 import { sectorIds } from './catalog.ts';
-import { fileGroupOf, type QuizChunk, SOFT_SKILLS } from './chunks.ts';
+import { fileGroupOf, languageOfChunkKey, type QuizChunk, SOFT_SKILLS } from './chunks.ts';
 
-async function loadGroup(owner: string, group: string): Promise<Map<string, Question[]>> {
-  const entries = await jobs.listCheckpoint(owner, chunkKey(group, ''));
+async function loadGroup(owner: string, group: string, language: string): Promise<Map<string, Question[]>> {
+  const entries = (await jobs.listCheckpoint(owner, chunkKey(group, ''))).filter(
+    (e) => languageOfChunkKey(e.chunk_key) === language,
+  );
   const files = await Promise.all(entries.map((e) => results.getJson<ChunkFile>(e.s3_key)));
   const byKey = new Map<string, Question[]>();
   for (const file of files) if (file) byKey.set(file.chunk_key, file.questions);
   return byKey;
 }
 
-export async function assembleGroup(owner: string, group: string): Promise<string> {
-  const chunks = await loadGroup(owner, group);
+export async function assembleGroup(
+  owner: string,
+  group: string,
+  language = DEFAULT_LANGUAGE,
+): Promise<string> {
+  const chunks = await loadGroup(owner, group, language);
   const file =
     group === SOFT_SKILLS
-      ? buildSoftSkillsFile((key) => chunks.get(key))
-      : buildSectorFile(group, (key) => chunks.get(key));
-  const key = s3Keys.groupFile(owner, group);
+      ? buildSoftSkillsFile((key) => chunks.get(key), undefined, language)
+      : buildSectorFile(group, (key) => chunks.get(key), undefined, language);
+  const key = s3Keys.groupFile(owner, group, language);
   await results.putJson(key, file);
   return key;
 }
 
-export async function assembleCombined(owner: string): Promise<string> {
+export async function assembleCombined(owner: string, language = DEFAULT_LANGUAGE): Promise<string> {
   const combined: Record<string, unknown> = {};
   for (const group of [...sectorIds(), SOFT_SKILLS]) {
-    const file = await results.getJson<unknown>(s3Keys.groupFile(owner, group));
+    const file = await results.getJson<unknown>(s3Keys.groupFile(owner, group, language));
     if (file) combined[group] = file;
   }
-  const key = s3Keys.combined(owner);
+  const key = s3Keys.combined(owner, language);
   await results.putJson(key, combined);
   return key;
 }
 
-/** The files of every group the job's chunks belong to, then the combined bank. */
+/** The files of every group the job's chunks belong to, then the combined bank, in the job's language. */
 export async function assembleBank(owner: string, chunks: QuizChunk[]): Promise<string[]> {
   const groups = new Set(chunks.map(fileGroupOf));
+  // A job's chunks share its language.
+  const language = chunks[0]?.language ?? DEFAULT_LANGUAGE;
   const files: string[] = [];
-  for (const group of groups) files.push(await assembleGroup(owner, group));
-  files.push(await assembleCombined(owner));
+  for (const group of groups) files.push(await assembleGroup(owner, group, language));
+  files.push(await assembleCombined(owner, language));
   return files;
 }

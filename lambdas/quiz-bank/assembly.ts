@@ -4,9 +4,11 @@
  *   soft skills:  { TOPIC: { quiz_pool: [...] }, ... }
  *   combined:     { sector: <sector file>, ..., soft_skills: <soft-skills file> }
  * Careers, levels and topics follow the catalog's order, whatever order chunks finished in.
+ * Each language has its own files, built from its own chunks.
  */
 
 import type { Question } from '#jobs/questions.ts';
+import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import { type Catalog, careersOf, catalog as defaultCatalog, LEVELS, softSkillTopics } from './catalog.ts';
 import { careerLevelKey, softSkillsKey } from './chunks.ts';
 
@@ -19,12 +21,13 @@ export function buildSectorFile(
   sector: string,
   questionsOf: (chunkKey: string) => Question[] | undefined,
   cat: Catalog = defaultCatalog,
+  language = DEFAULT_LANGUAGE,
 ): SectorFile {
   const file: SectorFile = {};
   for (const career of careersOf(sector, cat)) {
     const levels: Record<string, QuizPool> = {};
     for (const level of LEVELS) {
-      const questions = questionsOf(careerLevelKey(sector, career.id, level));
+      const questions = questionsOf(careerLevelKey(sector, career.id, level, language));
       if (questions) levels[`level_${level}`] = { quiz_pool: questions };
     }
     if (Object.keys(levels).length > 0) file[career.id] = levels;
@@ -35,10 +38,11 @@ export function buildSectorFile(
 export function buildSoftSkillsFile(
   questionsOf: (chunkKey: string) => Question[] | undefined,
   cat: Catalog = defaultCatalog,
+  language = DEFAULT_LANGUAGE,
 ): SoftSkillsFile {
   const file: SoftSkillsFile = {};
   for (const topic of softSkillTopics(cat)) {
-    const questions = questionsOf(softSkillsKey(topic.id));
+    const questions = questionsOf(softSkillsKey(topic.id, language));
     if (questions) file[topic.id] = { quiz_pool: questions };
   }
   return file;

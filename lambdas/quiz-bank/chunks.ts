@@ -3,12 +3,16 @@
  *   career level: `technology__FRONTEND_DEVELOPER__1`
  *   soft skills:  `soft_skills__COMMUNICATION`
  * A key stands on its own (the chunk is rebuilt from it and the catalog) and is the same in
- * every job, so a new job skips what the owner's checkpoint already has.
+ * every job, so a new job skips what the owner's checkpoint already has. A bank in another
+ * language than English has its own chunks, the language's code last
+ * (`technology__FRONTEND_DEVELOPER__1__fr`), so a French job never takes English questions
+ * from the checkpoint; English keys are the seed's, unchanged.
  */
 
 import { chunkKey, chunkKeyParts } from '#jobs/chunks.ts';
 import type { JobParameters } from '#jobs/job.ts';
 import { InvalidRequest } from '#platform/errors.ts';
+import { DEFAULT_LANGUAGE, isLanguageCode } from '#platform/language.ts';
 import {
   type Catalog,
   careersOf,
@@ -35,25 +39,57 @@ export function quizJobType(type: string): QuizJobType {
 export const SOFT_SKILLS = 'soft_skills';
 
 export type QuizChunk =
-  | { kind: 'career_level'; key: string; sector: string; career: string; level: Level; questionCount: number }
-  | { kind: 'soft_skills'; key: string; topic: string; questionCount: number };
+  | {
+      kind: 'career_level';
+      key: string;
+      sector: string;
+      career: string;
+      level: Level;
+      questionCount: number;
+      language: string;
+    }
+  | { kind: 'soft_skills'; key: string; topic: string; questionCount: number; language: string };
 
 export interface QuestionCounts {
   questionsPerCareerLevel: number;
   questionsPerSoftSkillsJob: number;
 }
 
-export function careerLevelKey(sector: string, career: string, level: number): string {
-  return chunkKey(sector, career, level);
+/** The key's last part for a language other than English (none for English). */
+const languagePart = (language: string) => (language === DEFAULT_LANGUAGE ? [] : [language]);
+
+export function careerLevelKey(
+  sector: string,
+  career: string,
+  level: number,
+  language = DEFAULT_LANGUAGE,
+): string {
+  return chunkKey(sector, career, level, ...languagePart(language));
 }
 
-export function softSkillsKey(topic: string): string {
-  return chunkKey(SOFT_SKILLS, topic);
+export function softSkillsKey(topic: string, language = DEFAULT_LANGUAGE): string {
+  return chunkKey(SOFT_SKILLS, topic, ...languagePart(language));
+}
+
+/** A key's parts less its language (a lower-case ISO 639-1 code last; none is English). */
+function splitLanguage(parts: string[]): { parts: string[]; language: string } {
+  const last = parts.at(-1) ?? '';
+  // Topics and careers are upper case and levels digits, so a lower-case code is a language;
+  // "en" is never written, so that a chunk has exactly one key.
+  if (parts.length > 2 && last !== DEFAULT_LANGUAGE && isLanguageCode(last)) {
+    return { parts: parts.slice(0, -1), language: last };
+  }
+  return { parts, language: DEFAULT_LANGUAGE };
+}
+
+/** The language of a chunk's key (English when it names none). */
+export function languageOfChunkKey(key: string): string {
+  return splitLanguage(chunkKeyParts(key)).language;
 }
 
 /** Rebuilds a chunk's spec from its key, validating it against the catalog. */
 export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog = defaultCatalog): QuizChunk {
-  const parts = chunkKeyParts(key);
+  const { parts, language } = splitLanguage(chunkKeyParts(key));
   if (parts[0] === SOFT_SKILLS && parts.length === 2 && parts[1]) {
     const topics = softSkillTopics(cat);
     const index = topics.findIndex((t) => t.id === parts[1]);
@@ -63,6 +99,7 @@ export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog =
       key,
       topic: parts[1],
       questionCount: softSkillsShare(index, topics.length, counts.questionsPerSoftSkillsJob),
+      language,
     };
   }
   const [sector, career, levelText] = parts;
@@ -72,7 +109,15 @@ export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog =
   requireCareer(sector, career, cat);
   // One spelling per level ("1", never "01" or "1.0"), so a chunk has exactly one key.
   const level = requireLevel(/^[1-5]$/.test(levelText) ? Number(levelText) : levelText);
-  return { kind: 'career_level', key, sector, career, level, questionCount: counts.questionsPerCareerLevel };
+  return {
+    kind: 'career_level',
+    key,
+    sector,
+    career,
+    level,
+    questionCount: counts.questionsPerCareerLevel,
+    language,
+  };
 }
 
 /** Splits the soft-skills total across topics, the first topics taking the remainder. */
@@ -86,30 +131,33 @@ function careerLevelChunks(
   careerIds: string[],
   levels: readonly Level[],
   counts: QuestionCounts,
+  language: string,
 ) {
   return careerIds.flatMap((career) =>
     levels.map(
       (level): QuizChunk => ({
         kind: 'career_level',
-        key: careerLevelKey(sector, career, level),
+        key: careerLevelKey(sector, career, level, language),
         sector,
         career,
         level,
         questionCount: counts.questionsPerCareerLevel,
+        language,
       }),
     ),
   );
 }
 
-function softSkillsChunks(counts: QuestionCounts, cat: Catalog): QuizChunk[] {
+function softSkillsChunks(counts: QuestionCounts, cat: Catalog, language: string): QuizChunk[] {
   const topics = softSkillTopics(cat);
   return topics
     .map(
       (topic, index): QuizChunk => ({
         kind: 'soft_skills',
-        key: softSkillsKey(topic.id),
+        key: softSkillsKey(topic.id, language),
         topic: topic.id,
         questionCount: softSkillsShare(index, topics.length, counts.questionsPerSoftSkillsJob),
+        language,
       }),
     )
     .filter((chunk) => chunk.questionCount > 0);
@@ -122,12 +170,13 @@ export function chunksForJob(
   counts: QuestionCounts,
   cat: Catalog = defaultCatalog,
 ): QuizChunk[] {
+  const language = params.language ?? DEFAULT_LANGUAGE;
   switch (jobType) {
     case 'career_level': {
       const sector = requireSector(params.sector ?? '', cat);
       const career = requireCareer(sector, params.career ?? '', cat);
       const level = requireLevel(params.level);
-      return careerLevelChunks(sector, [career.id], [level], counts);
+      return careerLevelChunks(sector, [career.id], [level], counts, language);
     }
     case 'sector': {
       const sector = requireSector(params.sector ?? '', cat);
@@ -136,10 +185,11 @@ export function chunksForJob(
         careersOf(sector, cat).map((c) => c.id),
         LEVELS,
         counts,
+        language,
       );
     }
     case 'soft_skills':
-      return softSkillsChunks(counts, cat);
+      return softSkillsChunks(counts, cat, language);
     case 'full': {
       const sectors = sectorIds(cat).flatMap((sector) =>
         careerLevelChunks(
@@ -147,9 +197,12 @@ export function chunksForJob(
           careersOf(sector, cat).map((c) => c.id),
           LEVELS,
           counts,
+          language,
         ),
       );
-      return params.include_soft_skills === false ? sectors : [...sectors, ...softSkillsChunks(counts, cat)];
+      return params.include_soft_skills === false
+        ? sectors
+        : [...sectors, ...softSkillsChunks(counts, cat, language)];
     }
   }
 }
@@ -161,10 +214,12 @@ export function fileGroupOf(chunk: QuizChunk): string {
 
 /**
  * The scope within which questions must not repeat: a career (all levels) or a soft-skills
- * topic, across all of the owner's jobs (so the job does not matter).
+ * topic, across all of the owner's jobs (so the job does not matter), in one language.
  */
 export function dedupeScopeOf(chunk: QuizChunk, _jobId?: string): string {
-  return chunk.kind === 'career_level' ? chunkKey(chunk.sector, chunk.career) : softSkillsKey(chunk.topic);
+  return chunk.kind === 'career_level'
+    ? chunkKey(chunk.sector, chunk.career, ...languagePart(chunk.language))
+    : softSkillsKey(chunk.topic, chunk.language);
 }
 
 export function describeChunk(chunk: QuizChunk): string {

@@ -4,6 +4,7 @@
  */
 
 import type { BloomLevel, Rejection } from '#jobs/questions.ts';
+import { languageInstruction } from '#platform/language.ts';
 import {
   type Catalog,
   careersOf,
@@ -13,7 +14,8 @@ import {
 } from './catalog.ts';
 import type { QuizChunk } from './chunks.ts';
 
-export const PROMPT_VERSION = 'quiz-chunk/1';
+/** 2: the language line (every prompt names the language questions are written in). */
+export const PROMPT_VERSION = 'quiz-chunk/2';
 
 export const SYSTEM_INSTRUCTION = [
   'You write multiple-choice assessment questions for professional skills assessments.',
@@ -70,6 +72,9 @@ export function chunkPrompt(input: PromptInput, cat: Catalog = defaultCatalog): 
       `Set category to "${chunk.topic.toLowerCase()}" and tags to two to four lower-case keywords.`,
     );
   }
+  // The JSON keys, option ids, bloom_level and category stay as the schema has them: only what a
+  // reader sees changes language.
+  lines.push(languageInstruction(chunk.language, 'the questions, the options and the explanations'));
   if (input.rejections && input.rejections.length > 0) {
     lines.push(
       '',

@@ -98,6 +98,7 @@ export async function finishQuizChunk(
   const kept = outcome.kept.map(
     (question, i): Question => ({
       ...question,
+      language: chunk.language,
       provenance: provenanceOf(input, 'quiz-chunk', PROMPT_VERSION, outcome.keptCalls[i] ?? 1),
     }),
   );

@@ -24,8 +24,10 @@ import {
   parseQuery,
   type Route,
   type RouteTable,
+  validate,
 } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { languageField } from '#platform/language.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import {
   catalog,
@@ -63,6 +65,8 @@ const costControl = {
   mode: z
     .enum(['interactive', 'batch'], { error: 'must be "interactive" (the default) or "batch"' })
     .optional(),
+  /** Not in the seed: the language questions are written in (ISO 639-1, default "en"). */
+  language: languageField,
 };
 const careerLevelBody = z.strictObject({
   sector: z.string({ error: 'must be a sector id such as "technology"' }).default('technology'),
@@ -109,6 +113,10 @@ const RESULT_FORMAT_ALIASES = { inline: 'json' } as const;
 const resultFormat = (event: APIGatewayProxyEvent) =>
   requestedFormat(event, RESULT_FORMATS, RESULT_FORMAT_ALIASES);
 const uuid = z.uuid();
+/** The results routes' `?language=`: which language's bank (each has its own files). */
+const resultsQuery = z.object({ language: languageField });
+const languageOf = (event: APIGatewayProxyEvent) =>
+  validate(resultsQuery, { language: event.queryStringParameters?.language }, 'query').language;
 
 interface ParsedRequest {
   type: QuizJobType;
@@ -137,7 +145,13 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
       const level = requireLevel(body.level);
       return {
         type,
-        parameters: { sector, career, level, ...(body.regenerate ? { regenerate: true } : {}) },
+        parameters: {
+          sector,
+          career,
+          level,
+          language: body.language,
+          ...(body.regenerate ? { regenerate: true } : {}),
+        },
         ...costOptions(body),
       };
     }
@@ -145,7 +159,11 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
       const body = parseBody(event, sectorBody);
       return {
         type,
-        parameters: { sector: requireSector(body.sector), ...(body.regenerate ? { regenerate: true } : {}) },
+        parameters: {
+          sector: requireSector(body.sector),
+          language: body.language,
+          ...(body.regenerate ? { regenerate: true } : {}),
+        },
         ...costOptions(body),
       };
     }
@@ -153,7 +171,11 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
       const body = parseBody(event, softSkillsBody);
       return {
         type,
-        parameters: { type: 'soft_skills', ...(body.regenerate ? { regenerate: true } : {}) },
+        parameters: {
+          type: 'soft_skills',
+          language: body.language,
+          ...(body.regenerate ? { regenerate: true } : {}),
+        },
         ...costOptions(body),
       };
     }
@@ -163,6 +185,7 @@ function parseGenerate(event: APIGatewayProxyEvent, type: QuizJobType): ParsedRe
         type,
         parameters: {
           include_soft_skills: body.include_soft_skills,
+          language: body.language,
           ...(body.regenerate ? { regenerate: true } : {}),
         },
         ...costOptions(body),
@@ -398,14 +421,14 @@ const routes: RouteTable = {
   'POST /generate/full/async': generateAsync('full'),
   'GET /results/combined': async (event, owner) =>
     sendResult(event, owner, {
-      key: s3Keys.combined(owner),
+      key: s3Keys.combined(owner, languageOf(event)),
       title: 'All sectors quiz bank',
       source: 'combined',
       missing: 'No combined quiz bank yet; it is written when a generation job finishes',
     }),
   'GET /results/soft-skills': async (event, owner) =>
     sendResult(event, owner, {
-      key: s3Keys.groupFile(owner, SOFT_SKILLS),
+      key: s3Keys.groupFile(owner, SOFT_SKILLS, languageOf(event)),
       title: `${catalog.soft_skills.title} quiz bank`,
       source: SOFT_SKILLS,
       missing: 'No soft skills questions yet; start POST /generate/soft-skills/async',
@@ -413,7 +436,7 @@ const routes: RouteTable = {
   'GET /results/sectors/{sector}': async (event, owner) => {
     const sector = requireSector(event.pathParameters?.sector ?? '');
     return sendResult(event, owner, {
-      key: s3Keys.groupFile(owner, sector),
+      key: s3Keys.groupFile(owner, sector, languageOf(event)),
       title: `${catalog.sectors[sector]?.title ?? sector} quiz bank`,
       source: sector,
       missing: `No questions for sector '${sector}' yet; start POST /generate/sector/async with {"sector": "${sector}"}`,
@@ -426,7 +449,8 @@ const routes: RouteTable = {
     const level = requireLevel(/^\d+$/.test(levelText) ? Number(levelText) : levelText);
     // A career level is always answered inline (it is small), so `url` answers as `json` does.
     const format = resultFormat(event);
-    const chunkKey = careerLevelKey(sector, career.id, level);
+    const language = languageOf(event);
+    const chunkKey = careerLevelKey(sector, career.id, level, language);
     const file = await results.getJson<ChunkFile>(s3Keys.chunk(owner, chunkKey));
     if (!file) {
       throw new ResultNotFound(
@@ -437,6 +461,7 @@ const routes: RouteTable = {
       sector,
       career: career.id,
       level,
+      language,
       chunk_key: chunkKey,
       generated_at: file.generated_at,
       job_id: file.job_id,

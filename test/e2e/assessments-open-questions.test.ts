@@ -213,6 +213,32 @@ describe("EduMate's POST /generate with MCQs and open questions", () => {
     assert.equal((await h.call('GET', `/assessments/${id}?format=aiken`)).status, 200);
   });
 
+  it('writes both lists in the language asked for, and refuses a code that is not ISO 639-1 with a 422', async () => {
+    const response = await h.call('POST', '/generate', {
+      query: 'la photosynthèse',
+      collection_name: documentId,
+      mcq_count: 1,
+      subjective_count: 1,
+      blooms: { remember: 2 },
+      language: 'fr',
+    });
+    assert.equal(response.status, 200, response.text);
+    const body = await pollStatus(response.body.job_id);
+    assert.equal(body.status, 'finished', JSON.stringify(body));
+    for (const q of [...body.result.mcqs, ...body.result.subjective_questions])
+      assert.equal(q.language, 'fr');
+
+    const bad = await h.call('POST', '/generate', {
+      query: 'photosynthesis',
+      collection_name: documentId,
+      mcq_count: 1,
+      blooms: { remember: 1 },
+      language: 'pt-BR',
+    });
+    assert.equal(bad.status, 422, bad.text);
+    assert.match(bad.body.detail, /body\.language: .*"pt"/);
+  });
+
   it('answers 404 {"detail": "Collection not found: ..."} for a collection that is not this key\'s', async () => {
     const body = { query: 'photosynthesis', mcq_count: 1, subjective_count: 0, blooms: { remember: 1 } };
     for (const [name, key] of [

@@ -133,7 +133,12 @@ describe('a career level from start to download', () => {
     const job = parse(result);
     assert.equal(job.status, 'completed');
     assert.equal(job.questions_generated, FAST_SETTINGS.questionsPerCareerLevel);
-    assert.deepEqual(job.parameters, { sector: 'technology', career: 'FRONTEND_DEVELOPER', level: 1 });
+    assert.deepEqual(job.parameters, {
+      sector: 'technology',
+      career: 'FRONTEND_DEVELOPER',
+      level: 1,
+      language: 'en',
+    });
     jobId = job.job_id;
   });
 

@@ -389,7 +389,7 @@ describe("EduMate's routes refuse bad input with a 4xx in the {detail} envelope"
     assert.match(chat.data.detail, /failed to index/);
   });
 
-  it('POST /chat: query or collection_name missing is a 400, an unknown collection a 404, a bad mix a 400', async () => {
+  it('POST /chat: query or collection_name missing is a 400, an unknown collection a 404, a bad mix or language a 400', async () => {
     const noQuery = await refused(axios.post('/chat', null, { params: { collection_name: 'x' } }));
     assert.equal(noQuery.status, 400);
     assert.match(noQuery.data.detail, /query\.query/);
@@ -402,6 +402,13 @@ describe("EduMate's routes refuse bad input with a 4xx in the {detail} envelope"
     const badMix = await refused(generateAssessment('cells', 'edu_mate_0123456789abcdef', '5 memorize'));
     assert.equal(badMix.status, 400);
     assert.match(badMix.data.detail, /Unknown Bloom level "memorize"/);
+    const badLanguage = await refused(
+      axios.post('/chat', null, {
+        params: { query: 'cells', collection_name: 'edu_mate_0123456789abcdef', language: 'French' },
+      }),
+    );
+    assert.equal(badLanguage.status, 400);
+    assert.match(badLanguage.data.detail, /query\.language: must be an ISO 639-1 language code/);
   });
 
   it('POST /api/assessments/save: each field missing or malformed is a 400 naming it', async () => {

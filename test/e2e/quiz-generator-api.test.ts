@@ -97,7 +97,12 @@ describe('scenario 1: one career level, async', () => {
     assert.equal(job.status, 'completed', JSON.stringify(job));
     assert.equal(job.progress_percent, 100);
     assert.equal(job.progress_message, 'Generation complete!');
-    assert.deepEqual(job.parameters, { sector: 'technology', career: 'FRONTEND_DEVELOPER', level: 1 });
+    assert.deepEqual(job.parameters, {
+      sector: 'technology',
+      career: 'FRONTEND_DEVELOPER',
+      level: 1,
+      language: 'en',
+    });
     assert.equal(job.result_summary.questions_generated, 3);
     assert.equal(job.result_summary.chunks_completed, 1);
     assert.equal(job.result_summary.chunks_failed, 0);

@@ -41,6 +41,16 @@ describe('words', () => {
     assert.equal(countWords('Příliš žluťoučký kůň'), 3);
   });
 
+  it('keeps Devanagari vowel signs in their words, and counts each Han character and kana as a word', () => {
+    // हिन्दी has vowel signs and a virama (\p{M}): a letters-only pattern counted it as three.
+    assert.equal(countWords('हिन्दी में प्रश्न'), 3);
+    assert.equal(countWords('Привет, мир!'), 2);
+    // As word processors count East Asian text; the ideographic full stop is not a word.
+    assert.equal(countWords('光合作用是植物的过程。'), 10);
+    assert.equal(countWords('コンピューターは便利です'), 12);
+    assert.equal(countWords('CSS的用途'), 4);
+  });
+
   it('counts every prose field of a section, not code, titles, ids or copied answers', () => {
     const output = {
       content: 'one two three',
@@ -120,6 +130,15 @@ describe('revisionPrompt', () => {
 });
 
 describe('readability', () => {
+  it('ends sentences at Chinese full stops and Devanagari dandas too', () => {
+    // 6 words (one a character) in 2 sentences, 1 syllable each: 206.835 - 1.015 × 3 - 84.6.
+    assert.equal(fleschReadingEase(['一二三。四五六。']).toFixed(3), '119.190');
+    assert.equal(
+      fleschReadingEase(['राम घर गया। सीता आई।']).toFixed(3),
+      (206.835 - 1.015 * 2.5 - 84.6).toFixed(3),
+    );
+  });
+
   it('counts syllables by the documented heuristic', () => {
     const cases: [string, number][] = [
       ['the', 1],
@@ -179,6 +198,12 @@ describe('terms', () => {
     assert.deepEqual(topicKeywords('Introduction to Python'), ['python']);
     assert.deepEqual(topicKeywords('Go Basics'), ['go']);
     assert.deepEqual(topicKeywords('Machine Learning Fundamentals'), ['machine']);
+  });
+
+  it('finds a Chinese topic in Chinese prose through two-character terms, and a Hindi one by whole words', () => {
+    assert.deepEqual(topicKeywords('光合作用'), ['光合', '合作', '作用']);
+    assert.ok(keyTerms('光合作用是植物利用光能的过程。光合作用产生氧气。', 3).includes('光合'));
+    assert.deepEqual(topicKeywords('प्रकाश संश्लेषण'), ['प्रकाश', 'संश्लेषण']);
   });
 
   it('ranks key terms by frequency, plurals folded', () => {

@@ -348,13 +348,28 @@ describe('contentParameters', () => {
     assert.equal(p.approach, 'hierarchical');
   });
 
-  it('keeps a language given by name', () => {
+  it('names the language of an ISO 639-1 code', () => {
     const body = curl();
     body.input.contentMetadata = { standardParameters: { language: 'cs' } };
     assert.equal(contentParameters(parseExecuteRequest(body)).languageName, 'Czech');
+  });
 
-    body.input.contentMetadata = { standardParameters: { language: 'Plain English' } };
-    assert.equal(contentParameters(parseExecuteRequest(body)).languageName, 'Plain English');
+  it('refuses a language that is not an ISO 639-1 code, naming the field and an example', () => {
+    for (const [language, expected] of [
+      ['Plain English', /an ISO 639-1 language code of two lower-case letters, such as "language": "fr"/],
+      ['pt-BR', /an ISO 639-1 code alone, without region or script: "language": "pt" for "pt-BR"/],
+      ['FR', /an ISO 639-1 code in lower case: "language": "fr"/],
+    ] as const) {
+      const body = curl();
+      body.input.contentMetadata = { standardParameters: { language } };
+
+      const error = rejection(body);
+
+      assert.equal(error.status, 400);
+      assert.equal(error.field, 'contentMetadata.standardParameters.language');
+      assert.match(error.message, /^contentMetadata\.standardParameters\.language must be /);
+      assert.match(error.message, expected);
+    }
   });
 
   it('runs sequentially when the content is not parallelizable and no approach is named', () => {

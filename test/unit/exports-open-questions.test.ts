@@ -110,7 +110,7 @@ describe('open questions in exports', () => {
 
   it('CSV: a type column and the model answer, the option cells of an open question empty', () => {
     const { header, records } = readCsv(text('csv'));
-    assert.deepEqual(header.slice(-2), ['type', 'model_answer']);
+    assert.deepEqual(header.slice(-3), ['type', 'model_answer', 'language']);
     assert.equal(records[0]?.type, 'multiple_choice');
     assert.equal(records[0]?.model_answer, '');
     assert.equal(records[1]?.type, 'open');

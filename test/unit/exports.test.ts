@@ -385,7 +385,7 @@ describe('CSV', () => {
     assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf]);
     assert.ok(
       csv.startsWith(
-        '\uFEFFid,question,option_a,option_b,option_c,option_d,correct_answer,explanation,difficulty,bloom_level,category,tags,type,model_answer\r\n',
+        '\uFEFFid,question,option_a,option_b,option_c,option_d,correct_answer,explanation,difficulty,bloom_level,category,tags,type,model_answer,language\r\n',
       ),
     );
     assert.ok(csv.endsWith('\r\n'));

@@ -9,6 +9,7 @@ import {
   chunksForJob,
   dedupeScopeOf,
   fileGroupOf,
+  languageOfChunkKey,
   softSkillsKey,
 } from '#quiz-bank/chunks.ts';
 
@@ -40,8 +41,35 @@ describe('chunksForJob', () => {
         career: 'FRONTEND_DEVELOPER',
         level: 3,
         questionCount: 25,
+        language: 'en',
       },
     ]);
+  });
+
+  it('gives a bank in another language its own keys, scopes and chunks, English keys unchanged', () => {
+    const [chunk] = chunksForJob(
+      'career_level',
+      { sector: 'technology', career: 'FRONTEND_DEVELOPER', level: 3, language: 'fr' },
+      COUNTS,
+    );
+    assert.ok(chunk);
+
+    assert.equal(chunk.key, 'technology__FRONTEND_DEVELOPER__3__fr');
+    assert.equal(chunk.language, 'fr');
+    assert.deepEqual(chunkFromKey(chunk.key, COUNTS), chunk);
+    assert.equal(dedupeScopeOf(chunk, 'job-1'), 'technology__FRONTEND_DEVELOPER__fr');
+    assert.equal(softSkillsKey('COMMUNICATION', 'ja'), 'soft_skills__COMMUNICATION__ja');
+    assert.equal(chunkFromKey('soft_skills__COMMUNICATION__ja', COUNTS).language, 'ja');
+    assert.equal(
+      careerLevelKey('technology', 'FRONTEND_DEVELOPER', 3, 'en'),
+      'technology__FRONTEND_DEVELOPER__3',
+    );
+    assert.equal(languageOfChunkKey(chunk.key), 'fr');
+    assert.equal(languageOfChunkKey('soft_skills__COMMUNICATION'), 'en');
+    // English is never written, so a chunk has one key; an unknown code is not a language.
+    for (const key of ['technology__FRONTEND_DEVELOPER__3__en', 'technology__FRONTEND_DEVELOPER__3__xx']) {
+      assert.throws(() => chunkFromKey(key, COUNTS), InvalidRequest, key);
+    }
   });
 
   it('refuses a career level with an unknown career or a bad level', () => {
@@ -156,6 +184,7 @@ describe('chunkFromKey', () => {
       career: 'FRONTEND_DEVELOPER',
       level: 1,
       questionCount: 25,
+      language: 'en',
     } satisfies ChunkSpec);
   });
 

@@ -19,6 +19,19 @@ describe('chunkPrompt', () => {
     for (const focus of career.focus) assert.ok(prompt.includes(focus), focus);
   });
 
+  it("tells the model to write in the chunk's language, English by default", () => {
+    const french = chunkFromKey('technology__FRONTEND_DEVELOPER__3__fr', COUNTS);
+
+    assert.match(
+      chunkPrompt({ chunk: frontend3, count: 25, avoid: [] }),
+      /^Write the questions, the options and the explanations in English \(ISO 639-1 "en"\)\.$/m,
+    );
+    assert.match(
+      chunkPrompt({ chunk: french, count: 25, avoid: [] }),
+      /^Write the questions, the options and the explanations in French \(ISO 639-1 "fr"\)\.$/m,
+    );
+  });
+
   it("describes the chunk's level with the catalog's words", () => {
     const level = levelDescription(3);
 

@@ -13,7 +13,7 @@ import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { contentBasics, contentKinds } from '../kind-basics.ts';
-import { chooseModel, type ExecuteRequest, parseExecuteRequest } from '../request.ts';
+import { chooseModel, contentParameters, type ExecuteRequest, parseExecuteRequest } from '../request.ts';
 import { readStructure } from '../structure.ts';
 import { contentDryRun } from './economy.ts';
 import { ContentApiError, readingRequest } from './envelope.ts';
@@ -145,6 +145,7 @@ async function start(
           typeof request.input.granulatorJobId === 'number' ? request.input.granulatorJobId : null,
         topic: request.input.topic,
         structure_type: request.input.structureType,
+        language: contentParameters(request).language,
       },
       { jobId, model, contentStats: emptyStats(), maxCostUsd: request.config.maxCostUsd },
     );
