@@ -17,6 +17,7 @@ import {
   modelCaller,
   provenanceOf,
   questionCallTuning,
+  TOKENS_PER_QUESTION,
 } from '#jobs/chunk-common.ts';
 import { chunkKey } from '#jobs/chunks.ts';
 import * as jobs from '#jobs/job-store.ts';
@@ -112,6 +113,8 @@ interface Flavor<Q extends { id: string; question: string }> {
   systemInstruction: string;
   promptVersion: string;
   template: string;
+  /** Room for one question's visible answer (questionCallTuning's default suits an MCQ). */
+  tokensPerQuestion?: number;
   prompt(need: number, rejections: Rejection[], kept: Q[]): string;
   schema(need: number): unknown;
   check(items: unknown[], kept: Q[]): { accepted: Q[]; rejected: Rejection[] };
@@ -185,6 +188,8 @@ function openFlavor(ctx: ChunkContext): Flavor<KeptOpen> {
     systemInstruction: OPEN_SYSTEM_INSTRUCTION,
     promptVersion: OPEN_PROMPT_VERSION,
     template: 'assessment-open-chunk',
+    // A model answer may run to LIMITS.modelAnswerChars (about 500 tokens) besides stem and explanation.
+    tokensPerQuestion: 2 * TOKENS_PER_QUESTION,
     prompt: (need, rejections, kept) =>
       openPrompt({
         query: ctx.query,
@@ -229,7 +234,15 @@ async function runChunk<Q extends { id: string; question: string }>(
     admit: (questions) => bank.admit(questions),
     model: input.settings.model,
     ask: (prompt, schema, call, size) =>
-      ask(prompt, schema, call, questionCallTuning(input.settings, input.settings.model, call, size)),
+      ask(
+        prompt,
+        schema,
+        call,
+        questionCallTuning(input.settings, input.settings.model, call, {
+          ...size,
+          tokensPerQuestion: flavor.tokensPerQuestion,
+        }),
+      ),
   });
   const { kept, calls, usage, costUsd, quality } = outcome;
   if (kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);

@@ -89,7 +89,7 @@ export interface ModelTuning {
  * Visible output of one question at most (stem, four options, explanation, tags: about 160
  * tokens on average), and of the JSON around them, for the output limit of a chunk's call.
  */
-const TOKENS_PER_QUESTION = 400;
+export const TOKENS_PER_QUESTION = 400;
 const ANSWER_OVERHEAD_TOKENS = 512;
 
 /**
@@ -101,14 +101,14 @@ export function questionCallTuning(
   settings: Pick<GenerationSettings, 'thinking'>,
   model: string,
   call: number,
-  size: { need: number; maxTokensStops: number },
+  size: { need: number; maxTokensStops: number; tokensPerQuestion?: number },
 ): ModelTuning {
   const level = call === 1 ? settings.thinking.questions : settings.thinking.repair;
   return {
     thinkingLevel: level,
     maxOutputTokens: outputLimit({
       model,
-      visibleTokens: size.need * TOKENS_PER_QUESTION + ANSWER_OVERHEAD_TOKENS,
+      visibleTokens: size.need * (size.tokensPerQuestion ?? TOKENS_PER_QUESTION) + ANSWER_OVERHEAD_TOKENS,
       level,
       maxTokensStops: size.maxTokensStops,
     }),

@@ -63,7 +63,8 @@ export function chunkUsage(
   }
   return {
     input_tokens: chunk.promptTokens(),
-    output_tokens: DEFAULT_OUTPUT_TOKENS_PER_QUESTION * chunk.questionCount,
+    output_tokens:
+      (chunk.outputTokensPerQuestion ?? DEFAULT_OUTPUT_TOKENS_PER_QUESTION) * chunk.questionCount,
     thinking_tokens: thinkingTokensPerCall,
     cached_tokens: 0,
   };

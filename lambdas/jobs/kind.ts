@@ -107,6 +107,11 @@ export interface ListedChunk {
   key: string;
   questionCount: number;
   promptTokens(): number;
+  /**
+   * Output tokens of one of its questions when no history says otherwise; a kind sets it for
+   * questions longer than a multiple-choice one (DEFAULT_OUTPUT_TOKENS_PER_QUESTION).
+   */
+  outputTokensPerQuestion?: number;
 }
 
 /** The kinds a caller works with, by job type: undefined for a type none of them owns. */
