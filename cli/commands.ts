@@ -27,7 +27,11 @@ export type GenerateRequest = (
   | { kind: 'sector'; sector: string; regenerate?: boolean }
   | { kind: 'soft-skills'; regenerate?: boolean }
   | { kind: 'full'; includeSoftSkills: boolean; regenerate?: boolean }
-) & { cost?: CostControl };
+) & {
+  cost?: CostControl;
+  /** ISO 639-1 code of the questions' language; the service's default (en) when absent. */
+  language?: string;
+};
 
 export interface AssessRequest {
   query: string;
@@ -35,6 +39,9 @@ export interface AssessRequest {
   mix: string | Record<string, number>;
   documentId?: string;
   title?: string;
+  /** How many of the mix's questions are open ones (`subjective_count`). */
+  openCount?: number;
+  language?: string;
 }
 
 /** `202` of the quiz API's async routes. */
@@ -68,6 +75,7 @@ export function generationCall(request: GenerateRequest): { path: string; body: 
     ...(cost.dryRun ? { dry_run: true } : {}),
     ...(cost.maxCostUsd !== undefined ? { max_cost_usd: cost.maxCostUsd } : {}),
     ...(cost.batch ? { mode: 'batch' } : {}),
+    ...(request.language ? { language: request.language } : {}),
   };
   switch (request.kind) {
     case 'career-level':
@@ -99,6 +107,8 @@ export async function startAssessment(client: Client, request: AssessRequest): P
       bloom_mix: request.mix,
       ...(request.documentId ? { document_id: request.documentId } : {}),
       ...(request.title ? { title: request.title } : {}),
+      ...(request.openCount ? { subjective_count: request.openCount } : {}),
+      ...(request.language ? { language: request.language } : {}),
     },
   });
 }
@@ -204,6 +214,7 @@ export type ResumePlan =
  */
 export function resumePlanOf(job: ApiJob): ResumePlan {
   const p = job.parameters;
+  const language = p.language && p.language !== 'en' ? { language: p.language } : {};
   if (job.status === 'pending' || job.status === 'running') {
     throw new CliError(
       `Job ${job.job_id} is still ${job.status}; follow it with quizgen watch ${job.job_id}`,
@@ -219,27 +230,38 @@ export function resumePlanOf(job: ApiJob): ResumePlan {
           sector: p.sector ?? '',
           career: p.career ?? '',
           level: p.level ?? 0,
+          ...language,
         },
       };
     case 'sector':
-      return { kind: 'generate', request: { kind: 'sector', sector: p.sector ?? '' } };
+      return { kind: 'generate', request: { kind: 'sector', sector: p.sector ?? '', ...language } };
     case 'soft_skills':
-      return { kind: 'generate', request: { kind: 'soft-skills' } };
+      return { kind: 'generate', request: { kind: 'soft-skills', ...language } };
     case 'full':
       return {
         kind: 'generate',
-        request: { kind: 'full', includeSoftSkills: p.include_soft_skills !== false },
+        request: { kind: 'full', includeSoftSkills: p.include_soft_skills !== false, ...language },
       };
-    case 'assessment':
+    case 'assessment': {
+      // The MCQs' and the open questions' mixes together, and how many of them are open: the
+      // service splits that sum as it split it the first time (bloom.ts splitMix).
+      const mcq = (p.bloom_mix ?? {}) as Record<string, number>;
+      const open = (p.subjective_mix ?? {}) as Record<string, number>;
+      const mix: Record<string, number> = { ...mcq };
+      for (const [level, n] of Object.entries(open)) mix[level] = (mix[level] ?? 0) + n;
+      const openCount = Object.values(open).reduce((sum, n) => sum + n, 0);
       return {
         kind: 'assess',
         request: {
           query: p.query ?? '',
-          mix: (p.bloom_mix ?? {}) as Record<string, number>,
+          mix,
           ...(p.document_id ? { documentId: p.document_id } : {}),
           ...(p.title ? { title: p.title } : {}),
+          ...(openCount > 0 ? { openCount } : {}),
+          ...language,
         },
       };
+    }
     default:
       throw new CliError(
         `Job ${job.job_id} is a ${job.job_type} job; quizgen resumes quiz-bank and assessment jobs only (retry content jobs with POST /api/jobs/{id}/retry)`,

@@ -260,6 +260,12 @@ function costOf(values: Context['values']): CostControl {
   };
 }
 
+/** `--language`: passed on as given; the service says what is wrong with a code it refuses. */
+function languageOf(values: Context['values']): { language?: string } {
+  const language = optStr(values, 'language');
+  return language ? { language } : {};
+}
+
 function dryRunText(answer: DryRun): string {
   const e = answer.estimate;
   const lines = [
@@ -322,14 +328,17 @@ async function assessCommand(
     return exitCodeOf(end.status);
   }
   const saved = save ? await saveAssessment(ctx.client, id, request.title) : undefined;
-  const count = body.result?.mcqs?.length ?? 0;
+  const mcqs = body.result?.mcqs?.length ?? 0;
+  const open = body.result?.subjective_questions?.length ?? 0;
+  const count =
+    open > 0 ? `${mcqs + open} questions (${mcqs} multiple-choice, ${open} open)` : `${mcqs} questions`;
   const next = saved
     ? `Saved as assessment ${saved.assessment_id}. Download: quizgen download --assessment ${saved.assessment_id}`
     : `Not saved; the result expires with the job (GET /job_status?job_id=${id}).`;
   return emit(
     ctx,
     { job_id: id, ...body, ...(saved ? { assessment_id: saved.assessment_id } : {}) },
-    `Completed the assessment on "${request.query}": ${count} questions.\n${next}`,
+    `Completed the assessment on "${request.query}": ${count}.\n${next}`,
   );
 }
 
@@ -357,6 +366,7 @@ const HANDLERS: Record<string, Handler> = {
       level: ctx.values.level as number,
       regenerate: ctx.values.regenerate === true,
       cost: costOf(ctx.values),
+      ...languageOf(ctx.values),
     }),
   'generate sector': (ctx) =>
     generateCommand(ctx, {
@@ -364,12 +374,14 @@ const HANDLERS: Record<string, Handler> = {
       sector: str(ctx.values, 'sector'),
       regenerate: ctx.values.regenerate === true,
       cost: costOf(ctx.values),
+      ...languageOf(ctx.values),
     }),
   'generate soft-skills': (ctx) =>
     generateCommand(ctx, {
       kind: 'soft-skills',
       regenerate: ctx.values.regenerate === true,
       cost: costOf(ctx.values),
+      ...languageOf(ctx.values),
     }),
   'generate full': (ctx) =>
     generateCommand(ctx, {
@@ -377,6 +389,7 @@ const HANDLERS: Record<string, Handler> = {
       includeSoftSkills: ctx.values['soft-skills'] !== false,
       regenerate: ctx.values.regenerate === true,
       cost: costOf(ctx.values),
+      ...languageOf(ctx.values),
     }),
   quality: async (ctx) => {
     const report = await qualityReport(ctx.client, ctx.args[0] ?? '');
@@ -414,6 +427,8 @@ const HANDLERS: Record<string, Handler> = {
         mix: str(v, 'mix'),
         ...(document ? { documentId: document } : {}),
         ...(title ? { title } : {}),
+        ...(typeof v.open === 'number' && v.open > 0 ? { openCount: v.open } : {}),
+        ...languageOf(v),
       },
       v.save !== false,
     );

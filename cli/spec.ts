@@ -106,6 +106,14 @@ const COST_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** The language of the questions, on every command that starts a generation. */
+const LANGUAGE: OptionSpec = {
+  name: 'language',
+  type: 'string',
+  value: 'CODE',
+  help: 'write the questions in this language, an ISO 639-1 code such as fr (default en)',
+};
+
 const JOB_ARGUMENT = [{ name: 'JOB', help: 'the job id (a UUID, as printed when the job started)' }] as const;
 
 export const GROUPS: Record<string, { summary: string; usage: string }> = {
@@ -164,6 +172,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: 'difficulty level, 1 to 5',
       },
       REGENERATE,
+      LANGUAGE,
       ...COST_OPTIONS,
       ...WATCH_OPTIONS,
     ],
@@ -177,6 +186,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: 'sector', type: 'string', value: 'S', required: true, help: 'sector id, e.g. finance' },
       REGENERATE,
+      LANGUAGE,
       ...COST_OPTIONS,
       ...WATCH_OPTIONS,
     ],
@@ -191,7 +201,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'generate soft-skills',
     usage: 'generate soft-skills [options]',
     summary: 'Generate the soft-skills questions',
-    options: [REGENERATE, ...COST_OPTIONS, ...WATCH_OPTIONS],
+    options: [REGENERATE, LANGUAGE, ...COST_OPTIONS, ...WATCH_OPTIONS],
     api: true,
   },
   {
@@ -206,6 +216,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: 'leave the soft-skills questions out (--no-soft-skills)',
       },
       REGENERATE,
+      LANGUAGE,
       ...COST_OPTIONS,
       ...WATCH_OPTIONS,
     ],
@@ -240,6 +251,14 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: 'ID',
         help: 'a ready document (uploaded with POST /documents) to ground the questions in',
       },
+      {
+        name: 'open',
+        type: 'integer',
+        value: 'N',
+        min: 0,
+        help: "how many of the mix's questions are open questions with a model answer (default 0)",
+      },
+      LANGUAGE,
       { name: 'title', type: 'string', value: 'T', help: 'title of the saved assessment' },
       {
         name: 'save',
@@ -252,6 +271,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: [
       'quizgen assess --query photosynthesis --document 3f2a… --mix "remember:5,apply:5"',
       'quizgen assess --query "SQL joins" --mix "5 understand, 5 apply" --no-save --json',
+      'quizgen assess --query photosynthesis --document 3f2a… --mix "remember:4,create:2" --open 2 --language fr',
     ],
     check: (v) =>
       v.query === undefined && v.topic === undefined

@@ -36,7 +36,7 @@ export function snapshotOfJob(job: ApiJob): WatchedJob {
 /** `GET /job_status`'s body: the seed's statuses (RQ's names) and, when done, the result. */
 export interface JobStatusBody {
   status: string | null;
-  result?: { mcqs?: unknown[] };
+  result?: { mcqs?: unknown[]; subjective_questions?: unknown[] };
   error?: string;
 }
 
@@ -77,7 +77,10 @@ export function snapshotOfJobStatus(jobId: string, body: JobStatusBody, job?: Ap
         error: null,
         body,
       };
-  const questions = body.result?.mcqs?.length;
+  const questions =
+    body.result?.mcqs === undefined
+      ? undefined
+      : body.result.mcqs.length + (body.result.subjective_questions?.length ?? 0);
   return {
     ...base,
     status,

@@ -9,6 +9,7 @@ import {
   generationCall,
   listJobs,
   resumePlanOf,
+  startAssessment,
   startGeneration,
 } from '../../cli/commands.ts';
 import { ApiError, CliError, EXIT } from '../../cli/errors.ts';
@@ -75,6 +76,18 @@ describe('generation requests', () => {
     assert.deepEqual(generationCall({ kind: 'soft-skills' }).body, {});
   });
 
+  it('passes --language on to every generation and --open as subjective_count to an assessment', async () => {
+    assert.deepEqual(generationCall({ kind: 'sector', sector: 'finance', language: 'fr' }).body, {
+      sector: 'finance',
+      language: 'fr',
+    });
+    const { client, requests } = fakeClient({ 'POST /generate_assessment': { job_id: 'j' } });
+    await startAssessment(client, { query: 'cells', mix: 'remember:3', openCount: 1, language: 'es' });
+    assert.deepEqual(requests[0]?.options, {
+      body: { query: 'cells', bloom_mix: 'remember:3', subjective_count: 1, language: 'es' },
+    });
+  });
+
   it('lists jobs with only the filters given', async () => {
     const { client, requests } = fakeClient({ 'GET /api/v1/quiz-generator/jobs': { jobs: [], total: 0 } });
     await listJobs(client, { status: 'failed' });
@@ -107,6 +120,32 @@ describe('resumePlanOf', () => {
     assert.deepEqual(plan, {
       kind: 'assess',
       request: { query: 'cells', mix: { remember: 2 }, documentId: 'd' },
+    });
+  });
+
+  it('keeps the language and the open questions of the job it starts again', () => {
+    assert.deepEqual(
+      resumePlanOf(apiJob({ job_type: 'sector', parameters: { sector: 'finance', language: 'de' } })),
+      {
+        kind: 'generate',
+        request: { kind: 'sector', sector: 'finance', language: 'de' },
+      },
+    );
+    const plan = resumePlanOf(
+      apiJob({
+        job_type: 'assessment',
+        status: 'failed',
+        parameters: {
+          query: 'cells',
+          bloom_mix: { remember: 2, apply: 1 },
+          subjective_mix: { apply: 1, create: 1 },
+          language: 'fr',
+        },
+      }),
+    );
+    assert.deepEqual(plan, {
+      kind: 'assess',
+      request: { query: 'cells', mix: { remember: 2, apply: 2, create: 1 }, openCount: 2, language: 'fr' },
     });
   });
 
