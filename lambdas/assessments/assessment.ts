@@ -24,10 +24,9 @@ export interface PassageRef {
   text: string;
 }
 
-export interface AssessmentQuestion {
+/** What every question of an assessment has, multiple-choice or open. */
+export interface AssessmentItem {
   question: string;
-  options: string[];
-  correct_answer: string;
   bloom_level: BloomLevel;
   explanation: string;
   source?: { document_id: string; passage_id: string; page: number; excerpt?: string };
@@ -35,6 +34,11 @@ export interface AssessmentQuestion {
   language?: string;
   /** How the question was made and checked (absent on questions edited by hand). */
   provenance?: Provenance;
+}
+
+export interface AssessmentQuestion extends AssessmentItem {
+  options: string[];
+  correct_answer: string;
 }
 
 /** 2: the language line. */
@@ -110,19 +114,29 @@ export function assessmentPrompt(input: AssessmentPromptInput): string {
       ...input.passages.map((p) => `[${p.id}] (page ${p.page}) ${p.text}`),
     );
   }
-  if (input.rejections.length > 0) {
+  lines.push(...repairLines(input.rejections, input.avoid, 'Do not repeat or paraphrase these questions:'));
+  return lines.join('\n');
+}
+
+/**
+ * How an assessment prompt of either type ends: the questions the gate rejected, with why, and
+ * the questions already kept, which a new one must not repeat.
+ */
+export function repairLines(rejections: Rejection[], avoid: string[], avoidHeading: string): string[] {
+  const lines: string[] = [];
+  if (rejections.length > 0) {
     lines.push(
       '',
       'These earlier questions were rejected; write different ones that avoid the same problems:',
     );
-    for (const r of input.rejections.slice(0, 20))
+    for (const r of rejections.slice(0, 20))
       lines.push(`- "${r.question.slice(0, 160)}": ${r.reasons.join('; ')}`);
   }
-  if (input.avoid.length > 0) {
-    lines.push('', 'Do not repeat or paraphrase these questions:');
-    for (const q of input.avoid.slice(-60)) lines.push(`- ${q.slice(0, 160)}`);
+  if (avoid.length > 0) {
+    lines.push('', avoidHeading);
+    for (const q of avoid.slice(-60)) lines.push(`- ${q.slice(0, 160)}`);
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /** Rejection reasons specific to assessments: the level asked for, and a passage that was given. */

@@ -15,28 +15,19 @@ import {
   LIMITS,
   normalizeText,
   type Problem,
-  type Provenance,
   type QualityCheck,
   type Rejection,
   rejectionOf,
 } from '#jobs/questions.ts';
 import { type NearDuplicateIndex, shingles } from '#jobs/similarity.ts';
 import { DEFAULT_LANGUAGE, languageCode, languageInstruction } from '#platform/language.ts';
-import type { PassageRef } from './assessment.ts';
+import { type AssessmentItem, type PassageRef, repairLines } from './assessment.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
 
-export interface OpenQuestion {
+export interface OpenQuestion extends AssessmentItem {
   /** Its place in the assessment's list of open questions, "1", "2", ... (a string, as EduMate's). */
   question_no: string;
-  bloom_level: BloomLevel;
-  question: string;
   model_answer: string;
-  explanation: string;
-  source?: { document_id: string; passage_id: string; page: number; excerpt?: string };
-  /** ISO 639-1 code of the language the question is written in. */
-  language?: string;
-  /** How the question was made and checked (absent on questions edited by hand). */
-  provenance?: Provenance;
 }
 
 /** 2: the language line. */
@@ -154,18 +145,13 @@ export function openPrompt(input: OpenPromptInput): string {
       ...input.passages.map((p) => `[${p.id}] (page ${p.page}) ${p.text.replace(/\s+/g, ' ').trim()}`),
     );
   }
-  if (input.rejections.length > 0) {
-    lines.push(
-      '',
-      'These earlier questions were rejected; write different ones that avoid the same problems:',
-    );
-    for (const r of input.rejections.slice(0, 20))
-      lines.push(`- "${r.question.slice(0, 160)}": ${r.reasons.join('; ')}`);
-  }
-  if (input.avoid.length > 0) {
-    lines.push('', 'Do not repeat or paraphrase these questions (multiple-choice or open):');
-    for (const q of input.avoid.slice(-60)) lines.push(`- ${q.slice(0, 160)}`);
-  }
+  lines.push(
+    ...repairLines(
+      input.rejections,
+      input.avoid,
+      'Do not repeat or paraphrase these questions (multiple-choice or open):',
+    ),
+  );
   return lines.join('\n');
 }
 

@@ -28,48 +28,32 @@ export function toQti21(bank: ExportBank): Uint8Array {
  */
 function item(q: ExportQuestion, identifier: string): string {
   const choice = (id: string) => id.toUpperCase();
-  const feedback = q.explanation
-    ? `
-  <modalFeedback outcomeIdentifier="FEEDBACK" identifier="EXPLANATION" showHide="show">${escapeLines(q.explanation)}</modalFeedback>`
-    : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<assessmentItem xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false"${langAttribute(q.language)}>
+  return `${opening(q, identifier)}
   <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
     <correctResponse><value>${choice(q.correct_answer)}</value></correctResponse>
   </responseDeclaration>
   <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float">
     <defaultValue><value>0</value></defaultValue>
   </outcomeDeclaration>
-  <outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier">
-    <defaultValue><value>EXPLANATION</value></defaultValue>
-  </outcomeDeclaration>
+${FEEDBACK_OUTCOME}
   <itemBody>
     <choiceInteraction responseIdentifier="RESPONSE" shuffle="false" maxChoices="1">
       <prompt>${escapeLines(q.question)}</prompt>
 ${q.options.map((o) => `      <simpleChoice identifier="${choice(o.id)}">${escapeLines(o.text)}</simpleChoice>`).join('\n')}
     </choiceInteraction>
   </itemBody>
-  <responseProcessing template="${MATCH_CORRECT}"/>${feedback}
+  <responseProcessing template="${MATCH_CORRECT}"/>${feedbackOf(q.explanation)}
 </assessmentItem>
 `;
 }
 
 function openItem(q: ExportOpenQuestion, identifier: string): string {
-  const feedback = q.explanation
-    ? `
-  <modalFeedback outcomeIdentifier="FEEDBACK" identifier="EXPLANATION" showHide="show">${escapeLines(q.explanation)}</modalFeedback>`
-    : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<assessmentItem xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false"${langAttribute(q.language)}>
+  return `${opening(q, identifier)}
   <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string"/>
   <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float">
     <defaultValue><value>0</value></defaultValue>
   </outcomeDeclaration>
-  <outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier">
-    <defaultValue><value>EXPLANATION</value></defaultValue>
-  </outcomeDeclaration>
+${FEEDBACK_OUTCOME}
   <itemBody>
     <rubricBlock view="scorer">
       <p>${escapeLines(q.model_answer)}</p>
@@ -77,9 +61,29 @@ function openItem(q: ExportOpenQuestion, identifier: string): string {
     <extendedTextInteraction responseIdentifier="RESPONSE" expectedLines="10">
       <prompt>${escapeLines(q.question)}</prompt>
     </extendedTextInteraction>
-  </itemBody>${feedback}
+  </itemBody>${feedbackOf(q.explanation)}
 </assessmentItem>
 `;
+}
+
+/** The XML declaration and the item's root element, in the question's language. */
+function opening(q: { question: string; language?: string }, identifier: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<assessmentItem xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" timeDependent="false"${langAttribute(q.language)}>`;
+}
+
+/** The FEEDBACK outcome, whose default shows the explanation (see `item`). */
+const FEEDBACK_OUTCOME = `  <outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier">
+    <defaultValue><value>EXPLANATION</value></defaultValue>
+  </outcomeDeclaration>`;
+
+/** The explanation as modal feedback, or nothing when there is none. */
+function feedbackOf(explanation: string): string {
+  return explanation
+    ? `
+  <modalFeedback outcomeIdentifier="FEEDBACK" identifier="EXPLANATION" showHide="show">${escapeLines(explanation)}</modalFeedback>`
+    : '';
 }
 
 function test(title: string, ids: string[]): string {

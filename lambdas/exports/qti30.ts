@@ -24,52 +24,32 @@ export function toQti30(bank: ExportBank): Uint8Array {
 /** The explanation works as in the QTI 2.1 items: FEEDBACK defaults to the feedback's identifier. */
 function item(q: ExportQuestion, identifier: string): string {
   const choice = (id: string) => id.toUpperCase();
-  const feedback = q.explanation
-    ? `
-  <qti-modal-feedback outcome-identifier="FEEDBACK" identifier="EXPLANATION" show-hide="show">
-    <qti-content-body>${escapeLines(q.explanation)}</qti-content-body>
-  </qti-modal-feedback>`
-    : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<qti-assessment-item xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false"${langAttribute(q.language)}>
+  return `${opening(q, identifier)}
   <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier">
     <qti-correct-response><qti-value>${choice(q.correct_answer)}</qti-value></qti-correct-response>
   </qti-response-declaration>
   <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float">
     <qti-default-value><qti-value>0</qti-value></qti-default-value>
   </qti-outcome-declaration>
-  <qti-outcome-declaration identifier="FEEDBACK" cardinality="single" base-type="identifier">
-    <qti-default-value><qti-value>EXPLANATION</qti-value></qti-default-value>
-  </qti-outcome-declaration>
+${FEEDBACK_OUTCOME}
   <qti-item-body>
     <qti-choice-interaction response-identifier="RESPONSE" shuffle="false" max-choices="1">
       <qti-prompt>${escapeLines(q.question)}</qti-prompt>
 ${q.options.map((o) => `      <qti-simple-choice identifier="${choice(o.id)}">${escapeLines(o.text)}</qti-simple-choice>`).join('\n')}
     </qti-choice-interaction>
   </qti-item-body>
-  <qti-response-processing template="${MATCH_CORRECT}"/>${feedback}
+  <qti-response-processing template="${MATCH_CORRECT}"/>${feedbackOf(q.explanation)}
 </qti-assessment-item>
 `;
 }
 
 function openItem(q: ExportOpenQuestion, identifier: string): string {
-  const feedback = q.explanation
-    ? `
-  <qti-modal-feedback outcome-identifier="FEEDBACK" identifier="EXPLANATION" show-hide="show">
-    <qti-content-body>${escapeLines(q.explanation)}</qti-content-body>
-  </qti-modal-feedback>`
-    : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<qti-assessment-item xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
-  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false"${langAttribute(q.language)}>
+  return `${opening(q, identifier)}
   <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/>
   <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float" external-scored="human">
     <qti-default-value><qti-value>0</qti-value></qti-default-value>
   </qti-outcome-declaration>
-  <qti-outcome-declaration identifier="FEEDBACK" cardinality="single" base-type="identifier">
-    <qti-default-value><qti-value>EXPLANATION</qti-value></qti-default-value>
-  </qti-outcome-declaration>
+${FEEDBACK_OUTCOME}
   <qti-item-body>
     <qti-rubric-block view="scorer" use="scoring">
       <qti-content-body><p>${escapeLines(q.model_answer)}</p></qti-content-body>
@@ -77,9 +57,31 @@ function openItem(q: ExportOpenQuestion, identifier: string): string {
     <qti-extended-text-interaction response-identifier="RESPONSE" expected-lines="10">
       <qti-prompt>${escapeLines(q.question)}</qti-prompt>
     </qti-extended-text-interaction>
-  </qti-item-body>${feedback}
+  </qti-item-body>${feedbackOf(q.explanation)}
 </qti-assessment-item>
 `;
+}
+
+/** The XML declaration and the item's root element, in the question's language. */
+function opening(q: { question: string; language?: string }, identifier: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="${QTI}" xmlns:xsi="${XSI}" xsi:schemaLocation="${QTI} ${QTI_XSD}"
+  identifier="${identifier}" title="${x(shortName(q.question))}" adaptive="false" time-dependent="false"${langAttribute(q.language)}>`;
+}
+
+/** The FEEDBACK outcome, whose default shows the explanation (see `item`). */
+const FEEDBACK_OUTCOME = `  <qti-outcome-declaration identifier="FEEDBACK" cardinality="single" base-type="identifier">
+    <qti-default-value><qti-value>EXPLANATION</qti-value></qti-default-value>
+  </qti-outcome-declaration>`;
+
+/** The explanation as modal feedback, or nothing when there is none. */
+function feedbackOf(explanation: string): string {
+  return explanation
+    ? `
+  <qti-modal-feedback outcome-identifier="FEEDBACK" identifier="EXPLANATION" show-hide="show">
+    <qti-content-body>${escapeLines(explanation)}</qti-content-body>
+  </qti-modal-feedback>`
+    : '';
 }
 
 function test(title: string, ids: string[]): string {
