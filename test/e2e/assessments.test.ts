@@ -8,29 +8,12 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { newJobRecord } from '#jobs/job.ts';
 import { resetConfig } from '#platform/config.ts';
 import { type Harness, startHarness } from '../support/e2e.ts';
-import { makeImageOnlyPdf, makePasswordProtectedPdf, makePdf } from '../support/pdf.ts';
+import { makeImageOnlyPdf, makePasswordProtectedPdf, makePdf, PHOTOSYNTHESIS_PAGES } from '../support/pdf.ts';
 
 let h: Harness;
 
 /** What the test's PDF says, page by page: the ground truth for the cited passages. */
-const PAGES: string[][] = [
-  [
-    'Photosynthesis is the process by which green plants convert light energy into chemical energy.',
-    'Chlorophyll, the green pigment in chloroplasts, absorbs mostly red and blue light and reflects green light.',
-  ],
-  [
-    'The light-dependent reactions take place in the thylakoid membranes and produce ATP and NADPH.',
-    'Water molecules are split during these reactions, which releases oxygen as a by-product.',
-  ],
-  [
-    'The Calvin cycle takes place in the stroma. It uses ATP and NADPH to fix carbon dioxide into sugars.',
-    'Limiting carbon dioxide slows the Calvin cycle and therefore lowers the rate of photosynthesis.',
-  ],
-  [
-    'Temperature affects the enzymes of photosynthesis: the rate rises with temperature up to an optimum and then falls.',
-    'Light intensity, carbon dioxide concentration and temperature are the three classic limiting factors.',
-  ],
-];
+const PAGES = PHOTOSYNTHESIS_PAGES;
 
 const MIX = '5 remember, 3 understand, 4 apply, 3 analyze, 2 evaluate, 3 create';
 const EXPECTED: Record<string, number> = {

@@ -14,7 +14,7 @@ import axios, { type AxiosResponse } from 'axios';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type Harness, startHarness } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
-import { makeImageOnlyPdf, makePdf } from '../support/pdf.ts';
+import { makeImageOnlyPdf, makePdf, PHOTOSYNTHESIS_PAGES } from '../support/pdf.ts';
 
 let h: Harness;
 
@@ -90,20 +90,8 @@ const BLOOMS_REQUIREMENTS = Object.entries(DEFAULT_BLOOMS)
   .join(', ');
 const CHAPTER = 'Photosynthesis';
 
-const PAGES: string[][] = [
-  [
-    'Photosynthesis is the process by which green plants convert light energy into chemical energy.',
-    'Chlorophyll, the green pigment in chloroplasts, absorbs mostly red and blue light and reflects green light.',
-  ],
-  [
-    'The light-dependent reactions take place in the thylakoid membranes and produce ATP and NADPH.',
-    'Water molecules are split during these reactions, which releases oxygen as a by-product.',
-  ],
-  [
-    'The Calvin cycle takes place in the stroma. It uses ATP and NADPH to fix carbon dioxide into sugars.',
-    'Limiting carbon dioxide slows the Calvin cycle and therefore lowers the rate of photosynthesis.',
-  ],
-];
+// The first three pages of the course text the assessment tests share.
+const PAGES = PHOTOSYNTHESIS_PAGES.slice(0, 3);
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** Polls like App.jsx's setInterval loops until `done` holds; returns the last answer and the statuses seen. */

@@ -40,7 +40,7 @@ export interface MakePdfOptions {
  * wrapped to the margins, a blank line between paragraphs). Text must be WinAnsi (Latin-1 and
  * typographic punctuation), as with any standard font. Throws when a page's text does not fit.
  */
-export async function makePdf(pages: string[][], options: MakePdfOptions = {}): Promise<Uint8Array> {
+export async function makePdf(pages: readonly string[][], options: MakePdfOptions = {}): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const width = PAGE.width - 2 * PAGE.margin;
@@ -204,3 +204,26 @@ export function textbookPages(pageCount: number, charsPerPage = 2500): string[][
   }
   return pages;
 }
+
+/**
+ * A four-page course text on photosynthesis, page by page, that the assessment tests upload: the
+ * ground truth for the passages their questions cite.
+ */
+export const PHOTOSYNTHESIS_PAGES: readonly string[][] = [
+  [
+    'Photosynthesis is the process by which green plants convert light energy into chemical energy.',
+    'Chlorophyll, the green pigment in chloroplasts, absorbs mostly red and blue light and reflects green light.',
+  ],
+  [
+    'The light-dependent reactions take place in the thylakoid membranes and produce ATP and NADPH.',
+    'Water molecules are split during these reactions, which releases oxygen as a by-product.',
+  ],
+  [
+    'The Calvin cycle takes place in the stroma. It uses ATP and NADPH to fix carbon dioxide into sugars.',
+    'Limiting carbon dioxide slows the Calvin cycle and therefore lowers the rate of photosynthesis.',
+  ],
+  [
+    'Temperature affects the enzymes of photosynthesis: the rate rises with temperature up to an optimum and then falls.',
+    'Light intensity, carbon dioxide concentration and temperature are the three classic limiting factors.',
+  ],
+];
