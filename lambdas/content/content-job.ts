@@ -20,7 +20,7 @@ import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
-import { refusalOf } from '#platform/gemini/refusals.ts';
+import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
@@ -337,13 +337,14 @@ export async function generateContentSection(
     if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
     const refusal = refusalOf(answer);
     if (refusal) {
-      // The same prompt would be refused again, and billed again.
+      // One rephrased try where rewording can help, then no more calls (see afterRefusal).
       problems = [refusal.message];
-      if (refusal.rephrase === undefined || rephrase !== undefined) {
-        refused = rephrase ? `${refusal.message} (also after a rephrased try)` : refusal.message;
+      const next = afterRefusal(refusal, rephrase);
+      if ('refused' in next) {
+        refused = next.refused;
         break;
       }
-      rephrase = refusal.rephrase;
+      rephrase = next.rephrase;
       continue;
     }
     const parsed = parseAnswer(answer);

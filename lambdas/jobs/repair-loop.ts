@@ -6,7 +6,7 @@
 
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
-import { refusalOf } from '#platform/gemini/refusals.ts';
+import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 import type { TokenUsage } from './job.ts';
 import { type ChunkQuality, chunkQualityOf } from './quality-report.ts';
 import { modelAnswerSchema, type Rejection, rejectionOf } from './questions.ts';
@@ -151,11 +151,10 @@ export async function applyAnswer<Q>(
   if (answer.finishReason === 'MAX_TOKENS') state.maxTokensStops = (state.maxTokensStops ?? 0) + 1;
   const refusal = refusalOf(answer);
   if (refusal) {
-    // The same prompt would be refused again, and billed again: one rephrased try where
-    // rewording can help, otherwise none.
-    const retry = refusal.rephrase !== undefined && state.rephrase === undefined;
-    if (retry) state.rephrase = refusal.rephrase;
-    else state.refused = state.rephrase ? `${refusal.message} (also after a rephrased try)` : refusal.message;
+    // One rephrased try where rewording can help, then no more calls (see afterRefusal).
+    const next = afterRefusal(refusal, state.rephrase);
+    if ('rephrase' in next) state.rephrase = next.rephrase;
+    else state.refused = next.refused;
     state.lastRejected = [rejectionOf(-1, '', [{ check: 'unusable_answer', reason: refusal.message }])];
     state.rejected.push(...state.lastRejected);
     return;

@@ -10,7 +10,7 @@ import {
   wantsCall,
 } from '#jobs/repair-loop.ts';
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
-import { refusalOf } from '#platform/gemini/refusals.ts';
+import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 
 const usage = { input_tokens: 10, output_tokens: 0, thinking_tokens: 0, cached_tokens: 0 };
 const refused = (over: Partial<ModelAnswer>): ModelAnswer => ({
@@ -82,5 +82,33 @@ describe('the repair loop after a refusal', () => {
     await applyAnswer(spec, state, refused({ finishReason: 'RECITATION' }), 0);
     assert.equal(wantsCall(spec, state), false);
     assert.equal(state.refused, 'Gemini stopped the answer: RECITATION (also after a rephrased try)');
+  });
+});
+
+describe('afterRefusal, the one rule both loops follow', () => {
+  const safety = {
+    what: 'answer',
+    reason: 'SAFETY',
+    message: 'Gemini stopped the answer: SAFETY',
+    rephrase: 'Keep it educational.',
+  } as const;
+  const prohibited = {
+    what: 'answer',
+    reason: 'PROHIBITED_CONTENT',
+    message: 'Gemini stopped the answer: PROHIBITED_CONTENT',
+    rephrase: undefined,
+  } as const;
+
+  it('rephrases once where rewording can help, then refuses for good', () => {
+    assert.deepEqual(afterRefusal(safety, undefined), { rephrase: 'Keep it educational.' });
+    assert.deepEqual(afterRefusal(safety, 'Keep it educational.'), {
+      refused: 'Gemini stopped the answer: SAFETY (also after a rephrased try)',
+    });
+  });
+
+  it('refuses at once what no rewording changes', () => {
+    assert.deepEqual(afterRefusal(prohibited, undefined), {
+      refused: 'Gemini stopped the answer: PROHIBITED_CONTENT',
+    });
   });
 });

@@ -75,3 +75,17 @@ export function refusalOf(answer: {
   }
   return undefined;
 }
+
+/**
+ * What to do after a refusal, the one rule every loop follows: the same prompt would be refused
+ * again and billed again, so a chunk gets one rephrased try where rewording can help
+ * (`{ rephrase }`: add it to the prompt from now on), and is otherwise refused for good
+ * (`{ refused }`: the message for its error). `rephrased` is the text already added, if any.
+ */
+export function afterRefusal(
+  refusal: Refusal,
+  rephrased: string | undefined,
+): { rephrase: string } | { refused: string } {
+  if (refusal.rephrase !== undefined && rephrased === undefined) return { rephrase: refusal.rephrase };
+  return { refused: rephrased ? `${refusal.message} (also after a rephrased try)` : refusal.message };
+}
