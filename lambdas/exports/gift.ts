@@ -6,6 +6,7 @@
  * text after cutting the feedback off). GIFT has no field for graders, so the model answer goes
  * into that general feedback, which Moodle shows the learner after the attempt.
  */
+import { InvalidRequest } from '#platform/errors.ts';
 import { type ExportBank, type ExportOpenQuestion, type ExportQuestion, shortName } from './bank.ts';
 import { moodleCategory } from './moodle.ts';
 
@@ -46,9 +47,29 @@ function essay(q: ExportOpenQuestion): string {
   return `::${escapeGift(shortName(q.question))}::[plain]${escapeGift(q.question)} {\n\t#### ${escapeGift(feedback)}\n}`;
 }
 
-/** Moodle does not unescape the category line, so it stays on one line with no escapes. */
+/**
+ * The `$CATEGORY:` line, written so Moodle reads the path as written. Moodle's readquestion
+ * (moodle/moodle question/format/gift/format.php at 00e93a99) runs `escapedchar_pre` on the
+ * whole block before it looks for `$CATEGORY:`, and returns the category right there, without
+ * `escapedchar_post`: `\\` becomes `\`, and `\:` `\#` `\=` `\{` `\}` `\~` `\n` become
+ * placeholders (`&&058;` ...) that are never turned back. So `: # = { } ~` need no escape on
+ * this line (nothing after the category check reads them), and every backslash is doubled: each
+ * pair comes back as one, and no single backslash is left to start an escape. The one text that
+ * cannot be written is `&&092;`, the placeholder Moodle turns into a backslash last; a title
+ * holding it is refused rather than imported under another name. The path itself follows
+ * `moodleCategory` (slashes, a leading `/`).
+ */
+function categoryLine(title: string): string {
+  if (title.includes('&&092;')) {
+    throw new InvalidRequest(
+      `The bank's title "${title}" contains "&&092;", which Moodle's GIFT importer turns into a backslash in the category name; rename the bank or export it as moodle (Moodle XML)`,
+    );
+  }
+  return `$CATEGORY: ${moodleCategory(title).replace(/\\/g, '\\\\')}`;
+}
+
 export function toGift(bank: ExportBank): string {
-  const category = `$CATEGORY: ${moodleCategory(bank.title)}`;
+  const category = categoryLine(bank.title);
   const open = (bank.openQuestions ?? []).map(essay);
   return `${[category, ...bank.questions.map(question), ...open].join('\n\n')}\n`;
 }

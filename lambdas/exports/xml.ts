@@ -33,7 +33,6 @@ export function escapeLines(text: string): string {
   return escapeXml(text).replace(/\n/g, '<br/>\n');
 }
 
-/** `]]>` cannot appear inside a CDATA section, so it is split across two. */
 /**
  * ` xml:lang="fr"` for an item root, or nothing when the question's language is not known.
  * Both QTI item roots allow it: QTI 2.1's assessmentItem.AttrGroup has `<xsd:attribute
@@ -48,8 +47,13 @@ export function langAttribute(language: string | undefined): string {
   return language && isLanguageCode(language) ? ` xml:lang="${language}"` : '';
 }
 
+/**
+ * `]]>` cannot appear inside a CDATA section, so it is split across two, as Moodle's own
+ * exporter does (moodle/moodle question/format/xml/format.php, `xml_escape`, at 9094211d).
+ * Characters XML 1.0 forbids are dropped here too: CDATA does not make them legal.
+ */
 export function cdata(text: string): string {
-  return `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+  return `<![CDATA[${text.replace(NOT_XML_CHAR, '').replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
 /**

@@ -163,41 +163,138 @@ export function readQti(zip: Uint8Array, version: QtiVersion): QtiPackage {
 
 export { QTI_NAMES };
 
-// ── Moodle XML ─────────────────────────────────────────────────────────────────────────────
+// ── Moodle XML: a port of how Moodle reads it ─────────────────────────────────────────────
 
-export function readMoodleXml(xml: string): { category: string; questions: ParsedQuestion[] } {
-  const doc = xmlParser([]).parse(xml);
+const PHP_TRIMMED = new Set([' ', '\t', '\n', '\r', '\0', '\v']);
+
+/** PHP's trim(): these six characters only, not every Unicode space as String.prototype.trim. */
+export function phpTrim(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && PHP_TRIMMED.has(text[start] ?? '')) start++;
+  while (end > start && PHP_TRIMMED.has(text[end - 1] ?? '')) end--;
+  return text.slice(start, end);
+}
+
+const REFERENCE = /^&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/;
+
+function decodeReference(ref: string): string {
+  const name = ref.slice(1, -1);
+  if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
+  if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
+  return ENTITY[name] ?? ref;
+}
+
+/**
+ * An element's text as Moodle's XML reader keeps it. PHP's XML parser (libxml2 behind ext/xml)
+ * hands character data over in pieces: each run of literal text, each entity or character
+ * reference on its own, each CDATA section whole. Moodle's `core_xml_parser::characterdata`
+ * (lib/xmlize.php; read in andrewnicols/moodle at 533ad4e0, a fork of moodle/moodle) keeps a
+ * piece only when `($data == "0") || (!empty($data) && trim($data) != "")`, i.e. when it is
+ * not white space alone, and concatenates the rest. (Pieces also break where libxml2's buffers
+ * do, every 300 bytes of non-ASCII text or of a CDATA section, and at Moodle's 4096-byte
+ * chunks; that matters only for a run of white space that long, which this port leaves out.)
+ */
+export function xmlizeText(raw: string): string {
+  let kept = '';
+  let rest = raw;
+  while (rest !== '') {
+    let piece: string;
+    if (rest.startsWith('<![CDATA[')) {
+      const end = rest.indexOf(']]>');
+      if (end < 0) throw new Error('unterminated CDATA section');
+      piece = rest.slice(9, end);
+      rest = rest.slice(end + 3);
+    } else if (rest.startsWith('&')) {
+      const ref = REFERENCE.exec(rest)?.[0];
+      if (!ref) throw new Error(`not a reference: ${rest.slice(0, 20)}`);
+      piece = decodeReference(ref);
+      rest = rest.slice(ref.length);
+    } else if (rest.startsWith('<')) {
+      throw new Error(`markup inside a text element: ${rest.slice(0, 20)}`);
+    } else {
+      const end = rest.search(/[<&]/);
+      piece = end < 0 ? rest : rest.slice(0, end);
+      rest = end < 0 ? '' : rest.slice(end);
+    }
+    if (phpTrim(piece) !== '') kept += piece;
+  }
+  return kept;
+}
+
+/**
+ * qformat_default::split_category_path and create_category_path (moodle/moodle
+ * question/format.php): split on single slashes, `//` back to `/`, each name trimmed; a leading
+ * `$course$`-style context dropped; `top` put in front unless the path already starts with
+ * `top` and has three or more names; then the first name is the context's top category and any
+ * later `top` that does not exist yet is skipped. Returns the names created under the top
+ * category, in an empty course. (Moodle also cleans each name with PARAM_TEXT, which strips
+ * HTML tags; not ported: the tests keep tags out of titles.)
+ */
+export function moodleCategoryNames(path: string): string[] {
+  const names = path.split(/(?<!\/)\/(?!\/)/).map((raw) => phpTrim(raw.replaceAll('//', '/')));
+  if (/^\$[a-z]+\$$/.test(names[0] ?? '')) names.shift();
+  if (names.length > 0 && (names[0] !== 'top' || names.length < 3)) names.unshift('top');
+  return names.slice(1).filter((name) => name !== 'top');
+}
+
+export interface MoodleXmlQuestion extends ParsedQuestion {
+  name: string;
+  tags: string[];
+}
+
+/**
+ * A Moodle XML file as qformat_xml reads it (moodle/moodle question/format/xml/format.php at
+ * 9094211d): `readquestions` → `xmlize`, then `import_headers` (name, texts and tags trimmed by
+ * `getpath(..., true)`; the idnumber read as is) and `import_category` (`import_text`, trimmed).
+ * Question texts, answers and feedback are HTML, read here as a browser shows them.
+ */
+export function readMoodleXml(xml: string): {
+  category: string;
+  categoryNames: string[];
+  questions: MoodleXmlQuestion[];
+} {
+  const doc = xmlParser(['*.text', '*.idnumber']).parse(xml);
   const all: any[] = doc.quiz.question;
-  const category = all.find((q) => q['@_type'] === 'category')?.category?.text ?? '';
+  const text = (node: any) => phpTrim(xmlizeText(rawOf(node?.text)));
+  const html = (node: any) => fromMarkup(text(node));
+  const category = text(all.find((q) => q['@_type'] === 'category')?.category);
   const questions = all
     .filter((q) => q['@_type'] === 'multichoice')
-    .map((q): ParsedQuestion => {
+    .map((q): MoodleXmlQuestion => {
       if (q.single !== 'true') throw new Error('not a single-answer question');
       const answers: any[] = q.answer;
+      const tags: any[] = q.tags?.tag ?? [];
       return {
-        id: q.idnumber,
-        name: q.name.text,
-        question: fromMarkup(q.questiontext.text),
-        options: answers.map((a) => fromMarkup(a.text)),
+        id: xmlizeText(rawOf(q.idnumber)),
+        name: text(q.name),
+        question: html(q.questiontext),
+        options: answers.map((a) => html(a)),
         correct: letterAt(answers.findIndex((a) => a['@_fraction'] === '100')),
-        explanation: fromMarkup(q.generalfeedback.text),
+        explanation: html(q.generalfeedback),
+        tags: tags.map((t) => text(t)),
       };
     });
-  return { category, questions };
+  return { category, categoryNames: moodleCategoryNames(category), questions };
 }
 
 // ── GIFT: a port of Moodle's qformat_gift::readquestion for multiple-choice and essay questions
 
+/**
+ * `escapedchar_pre` / `escapedchar_post` with Moodle's own placeholders (moodle/moodle
+ * question/format/gift/format.php at 00e93a99), so a text that holds a placeholder, or a
+ * category line that keeps one, reads as it does in Moodle. `&&010` has no `;` there either.
+ */
 const GIFT_ESCAPES: Record<string, string> = {
-  ':': '\uE001',
-  '#': '\uE002',
-  '=': '\uE003',
-  '{': '\uE004',
-  '}': '\uE005',
-  '~': '\uE006',
-  n: '\uE007',
+  ':': '&&058;',
+  '#': '&&035;',
+  '=': '&&061;',
+  '{': '&&123;',
+  '}': '&&125;',
+  '~': '&&126;',
+  n: '&&010',
 };
-const BACKSLASH = '\uE000';
+const BACKSLASH = '&&092;';
 
 function giftPre(text: string): string {
   let out = text.replaceAll('\\\\', BACKSLASH);
@@ -220,11 +317,12 @@ function giftText(text: string): { text: string; format?: string } {
 
 const GIFT_WEIGHT = /^%-*([0-9]{1,2})\.?([0-9]*)%/;
 
-function giftQuestion(block: string): ParsedQuestion | { category: string } | undefined {
-  const lines = block.split('\n').map((line) => (line.trim().startsWith('//') ? ' ' : line));
-  let text = giftPre(lines.join('\n').trim());
+/** readquestion: comment lines blanked, lines joined, escapes replaced, then the category check. */
+function giftQuestion(lines: string[]): ParsedQuestion | { category: string } | undefined {
+  let text = giftPre(phpTrim(lines.map((line) => (line.startsWith('//') ? ' ' : line)).join('\n')));
   if (text === '') return undefined;
-  if (text.startsWith('$CATEGORY:')) return { category: text.slice(10).trim() };
+  // The category is returned here, placeholders and all: escapedchar_post never runs on it.
+  if (text.startsWith('$CATEGORY:')) return { category: phpTrim(text.slice(10)) };
   let name: string | undefined;
   if (text.startsWith('::')) {
     const end = text.indexOf('::', 2);
@@ -285,35 +383,86 @@ function giftQuestion(block: string): ParsedQuestion | { category: string } | un
   };
 }
 
-export function readGift(text: string): { category?: string; questions: ParsedQuestion[] } {
-  const result: { category?: string; questions: ParsedQuestion[] } = { questions: [] };
-  for (const block of text.split(/\n[ \t]*\n/)) {
+/**
+ * qformat_default::readquestions (moodle/moodle question/format.php): each line trimmed, and a
+ * line PHP's `empty()` calls empty (`""`, and `"0"` too) ends a question.
+ */
+export function readGift(text: string): {
+  category?: string;
+  categoryNames?: string[];
+  questions: ParsedQuestion[];
+} {
+  const result: { category?: string; categoryNames?: string[]; questions: ParsedQuestion[] } = {
+    questions: [],
+  };
+  const blocks: string[][] = [[]];
+  for (const line of text.split('\n').map(phpTrim)) {
+    if (line === '' || line === '0') blocks.push([]);
+    else blocks[blocks.length - 1]?.push(line);
+  }
+  for (const block of blocks.filter((b) => b.length > 0)) {
     const parsed = giftQuestion(block);
     if (!parsed) continue;
-    if ('category' in parsed) result.category = parsed.category;
-    else result.questions.push(parsed);
+    if ('category' in parsed) {
+      result.category = parsed.category;
+      result.categoryNames = moodleCategoryNames(parsed.category);
+    } else result.questions.push(parsed);
   }
   return result;
 }
 
 // ── Aiken: a port of Moodle's qformat_aiken::readquestions ────────────────────────────────
 
-export function readAiken(text: string): ParsedQuestion[] {
+/**
+ * As Moodle reads an Aiken file (moodle/moodle question/format/aiken/format.php at cf29c007):
+ * each line split again on `\r`, trimmed, skipped when under two bytes long; a line matching
+ * `/^[A-Z][).][ \t]?/` is an option, one starting with `ANSWER:` closes the question, any other
+ * starts a new one. An option or answer with no question open, a question closed with fewer
+ * than two options, or a new question before the last one's answer is an import error, and the
+ * question is lost. Texts are returned as the importer takes them from the line, before it
+ * HTML-escapes them (at cf29c007 it escapes option texts twice, `text_field(htmlspecialchars(…))`;
+ * Moodle's own aikenformat_test at 58299c8 expects them escaped once).
+ */
+export function aikenImport(text: string): { questions: ParsedQuestion[]; errors: string[] } {
   const questions: ParsedQuestion[] = [];
-  let current: { question: string; options: string[] } = { question: '', options: [] };
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.length < 2) continue;
-    if (/^[A-Z][).][ \t]/.test(line)) {
-      current.options.push(line.slice(2).trim());
-    } else if (line.startsWith('ANSWER:')) {
-      const letter = line.slice(line.indexOf(':') + 1).trim()[0] ?? '';
-      questions.push({ ...current, correct: letterAt(letter.charCodeAt(0) - 'A'.charCodeAt(0)) });
-      current = { question: '', options: [] };
+  const errors: string[] = [];
+  let current: { question: string; options: string[] } | undefined;
+  let lineNumber = 0;
+  for (const line of text.split('\n').flatMap((l) => l.split('\r'))) {
+    lineNumber++;
+    const now = phpTrim(line);
+    if (new TextEncoder().encode(now).length < 2) continue;
+    if (/^[A-Z][).][ \t]?/.test(now)) {
+      if (!current) errors.push(`line ${lineNumber}: option with no question started: ${now}`);
+      else current.options.push(phpTrim(now.slice(2)));
+    } else if (now.startsWith('ANSWER:')) {
+      if (!current) {
+        errors.push(`line ${lineNumber}: answer with no question started: ${now}`);
+        continue;
+      }
+      if (current.options.length < 2) {
+        errors.push(`line ${lineNumber}: fewer than two options: ${current.question}`);
+      } else {
+        const letter = phpTrim(now.slice(now.indexOf(':') + 1))[0] ?? '';
+        questions.push({ ...current, correct: letterAt(letter.charCodeAt(0) - 'A'.charCodeAt(0)) });
+      }
+      current = undefined;
     } else {
-      current = { question: line, options: [] };
+      if (current) errors.push(`line ${lineNumber}: question not completed: ${current.question}`);
+      current = { question: now, options: [] };
     }
   }
+  return { questions, errors };
+}
+
+/**
+ * The questions, or an error listing the import errors: Moodle's importer stops at any error
+ * unless told not to (`qformat_default::$stoponerror`, true by default), and without stopping
+ * it still loses the question each error names.
+ */
+export function readAiken(text: string): ParsedQuestion[] {
+  const { questions, errors } = aikenImport(text);
+  if (errors.length > 0) throw new Error(`Moodle's Aiken import fails:\n${errors.join('\n')}`);
   return questions;
 }
 
