@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, it } from 'vitest';
 import { z } from 'zod';
 import { API_DESCRIPTIONS, openApiDocument } from '../../lambdas/api-docs/openapi-document.ts';
@@ -57,6 +58,29 @@ describe('/openapi.json', () => {
     assert.ok(jobs);
     jobs.in = 'body';
     assert.equal((await new Validator().validate(broken)).valid, false);
+  });
+
+  it('holds schemas that are each valid JSON Schema 2020-12 (which the 3.1 document schema leaves unchecked)', () => {
+    const ajv = new Ajv2020({ strict: false });
+    assert.equal(ajv.validateSchema({ type: 'text' }), false, 'the meta-schema check refuses a bad schema');
+    const schemas: [string, unknown][] = [];
+    const walk = (value: unknown, at: string) => {
+      if (typeof value !== 'object' || value === null) return;
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'schema' && typeof child === 'object') schemas.push([at, child]);
+        else walk(child, `${at}/${key}`);
+      }
+    };
+    walk(document.paths, '#/paths');
+    for (const [name, schema] of Object.entries((document.components as { schemas: object }).schemas)) {
+      schemas.push([`#/components/schemas/${name}`, schema]);
+    }
+    assert.ok(schemas.length > 200, `${schemas.length} schemas`);
+    const invalid = schemas.filter(([, schema]) => !ajv.validateSchema(schema as object));
+    assert.deepEqual(
+      invalid.map(([at]) => at),
+      [],
+    );
   });
 
   it('describes every method of the synthesized API Gateway template, and only those', () => {
