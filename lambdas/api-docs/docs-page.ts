@@ -1,7 +1,7 @@
 /**
  * `/docs`: the OpenAPI document as one static HTML page, rendered here from the document. No
- * script, no CDN and no vendored viewer: Swagger UI's or Redoc's bundle is about 1 MB of
- * JavaScript for what a list of routes, their parameters and their schemas shows as well, and
+ * script, no CDN and no vendored viewer: Swagger UI's (swagger-ui-dist 5.36.0) is a 1.8 MB
+ * script and 200 KB of CSS for what a list of routes, their parameters and schemas shows too, and
  * a page without scripts can be served under a `default-src 'none'` content security policy.
  */
 import type { JsonSchema } from '#platform/openapi.ts';
