@@ -141,7 +141,10 @@ function commonErrors(
     content: jsonContent({ $ref: `#/components/schemas/${errorComponentOf(api)}` }),
   });
   return {
-    ...(op.body || op.query ? { '400': error('The request is invalid; the message says what to fix') } : {}),
+    // EduMate's /generate answers an invalid request 422, as FastAPI does, and names it itself.
+    ...((op.body || op.query) && !op.responses['422']
+      ? { '400': error('The request is invalid; the message says what to fix') }
+      : {}),
     ...(op.public
       ? {}
       : {
@@ -175,7 +178,8 @@ export function openApiPaths(apis: readonly ApiDescription[]): Record<string, Re
       const body = op.body
         ? {
             requestBody: {
-              required: true,
+              // An empty body reads as `{}` (http.ts readJson), which some routes take as it is.
+              required: !op.body.safeParse({}).success,
               content: { ...jsonContent(jsonSchemaOf(op.body, 'input')), ...(op.otherBodies ?? {}) },
             },
           }

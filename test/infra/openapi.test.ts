@@ -15,7 +15,7 @@ import { synthesize } from './fixtures.ts';
 type Operation = {
   security?: unknown[];
   parameters?: { name: string; in: string; required: boolean }[];
-  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  requestBody?: { required?: boolean; content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
 };
 
@@ -114,6 +114,11 @@ describe('/openapi.json', () => {
     assert.deepEqual(body?.required, ['career', 'level']);
     assert.equal(body?.additionalProperties, false);
 
+    // An empty body reads as {}: required only where {} is refused.
+    assert.equal(careerLevel.requestBody?.required, true);
+    const softSkills = operation('POST', `${API_BASE_PATH}/generate/soft-skills/async`).requestBody;
+    assert.equal(softSkills?.required, false);
+
     const generate = operation('POST', '/generate_assessment').requestBody?.content['application/json']
       ?.schema;
     assert.deepEqual(generate, jsonSchemaOf(assessmentsSchemas.generateBody, 'input'));
@@ -168,6 +173,7 @@ describe('/openapi.json', () => {
     ]);
     assert.ok(operation('GET', '/api/jobs/{id}').responses['404']);
     assert.ok(operation('POST', '/generate').responses['422']);
+    assert.equal(operation('POST', '/generate').responses['400'], undefined, 'EduMate answers 422, not 400');
   });
 
   it('asks for the API key as x-api-key or Authorization: Bearer, except on the public routes', () => {
