@@ -62,6 +62,11 @@ export const detailErrorSchema = z
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   // Transforms and refinements have no JSON Schema: `any` keeps the part of the schema they sit in.
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  // A schema registered with an id, or a recursive one, comes with `$defs` its `$ref`s point
+  // into, which mean nothing once the schema sits inside the document: refuse it here.
+  if (rest.$defs !== undefined || JSON.stringify(rest).includes('"$ref":"#')) {
+    throw new Error('A schema with $defs or $ref cannot be placed in the OpenAPI document as it is');
+  }
   return rest;
 }
 
