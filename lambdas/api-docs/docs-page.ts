@@ -76,7 +76,7 @@ summary{cursor:pointer}summary:focus-visible{outline:3px solid #0550ae}
 .m{display:inline-block;min-width:4.2rem;font-weight:700;font-family:monospace}
 .get{color:#0a5c2c}.post{color:#0550ae}.put{color:#7a4a00}.delete{color:#a40e26}.patch{color:#5a32a3}
 pre{background:#f4f4f4;padding:.5rem;overflow:auto;font-size:.85rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:.9rem;display:block;overflow-x:auto}th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;vertical-align:top}
 caption{text-align:left;font-weight:700}
 </style></head>
 <body><main><h1>${htmlEscape(info.title)}</h1><p>${htmlEscape(info.description ?? '')}</p>
