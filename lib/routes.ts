@@ -8,7 +8,7 @@ import type { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type ApiHandlerRole = Extract<
   keyof typeof HANDLER_ENTRIES,
-  'quizGeneratorApi' | 'healthApi' | 'assessmentsApi' | 'contentApi'
+  'quizGeneratorApi' | 'healthApi' | 'docsApi' | 'assessmentsApi' | 'contentApi'
 >;
 
 export interface Route {
@@ -62,6 +62,9 @@ export const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-API-Key', 'Authorization
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', handler: 'healthApi', apiKeyRequired: false },
+  // The API's description (lambdas/api-docs/): every route below is described there.
+  { method: 'GET', path: '/openapi.json', handler: 'docsApi', apiKeyRequired: false },
+  { method: 'GET', path: '/docs', handler: 'docsApi', apiKeyRequired: false },
   api('GET', 'sectors'),
   api('GET', 'checkpoint'),
   api('GET', 'api-status'),

@@ -211,6 +211,16 @@ const updateBody = z
 
 const assessmentIdOf = (event: APIGatewayProxyEvent) => event.pathParameters?.assessment_id ?? '';
 
+/** The request schemas, for the OpenAPI document (assessments-openapi.ts). */
+export const assessmentsSchemas = {
+  jobStatusQuery,
+  generateBody,
+  presignBody,
+  inlineJsonBody,
+  saveBody,
+  updateBody,
+};
+
 function assessmentView(a: SavedAssessment) {
   const { owner: _owner, ...view } = a;
   return view;

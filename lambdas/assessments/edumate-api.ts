@@ -119,6 +119,9 @@ const saveBody = z.strictObject({
 
 const assessmentIdOf = (event: APIGatewayProxyEvent) => event.pathParameters?.assessment_id ?? '';
 
+/** The request schemas, for the OpenAPI document (assessments-openapi.ts). */
+export const edumateSchemas = { chunkingStatusQuery, chatQuery, saveBody };
+
 // --- routes --------------------------------------------------------------------------------
 
 /** EduMate answers 200 to each of these (FastAPI's default), so this does too. */

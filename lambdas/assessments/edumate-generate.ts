@@ -59,6 +59,9 @@ const generateSchema = z.object({
   language: languageField,
 });
 
+/** The request schema, for the OpenAPI document (assessments-openapi.ts). */
+export const edumateGenerateSchema = generateSchema;
+
 export interface EduMateGenerate {
   query: string;
   collectionName: string;

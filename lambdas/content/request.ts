@@ -261,6 +261,18 @@ const granulatorJobIdSchema = z.union([z.number().int().min(0), text(200)], {
   error: 'a job id (a whole number or a string)',
 });
 
+/**
+ * The parts of an execute request that zod validates, for the OpenAPI document
+ * (api/content-openapi.ts); `parseExecuteRequest` checks the rest field by field.
+ */
+export const executeRequestParts = {
+  wordCountSchema,
+  metadataSchema,
+  configSchema,
+  referenceSchema,
+  granulatorJobIdSchema,
+};
+
 /** The refusal of a request nested more than MAX_NESTING levels deep. */
 export function nestedTooDeep(): ContentRequestError {
   return new ContentRequestError(

@@ -112,6 +112,7 @@ export interface MarkFailedInput extends ExecutionInput {
 export const HANDLER_ENTRIES = {
   quizGeneratorApi: 'lambdas/quiz-bank/quiz-generator-api.ts',
   healthApi: 'lambdas/gateway/health.ts',
+  docsApi: 'lambdas/api-docs/docs-api.ts',
   planChunks: 'lambdas/jobs/handlers/plan-chunks.ts',
   assembleResults: 'lambdas/jobs/handlers/assemble-results.ts',
   finalizeJob: 'lambdas/jobs/handlers/finalize-job.ts',

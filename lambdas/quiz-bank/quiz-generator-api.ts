@@ -115,6 +115,16 @@ const resultFormat = (event: APIGatewayProxyEvent) =>
 const uuid = z.uuid();
 /** The results routes' `?language=`: which language's bank (each has its own files). */
 const resultsQuery = z.object({ language: languageField });
+/** The request schemas, for the OpenAPI document (quiz-generator-openapi.ts). */
+export const quizGeneratorSchemas = {
+  careerLevelBody,
+  sectorBody,
+  softSkillsBody,
+  fullBody,
+  budgetBody,
+  listQuery,
+  resultsQuery,
+};
 const languageOf = (event: APIGatewayProxyEvent) =>
   validate(resultsQuery, { language: event.queryStringParameters?.language }, 'query').language;
 

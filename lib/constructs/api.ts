@@ -165,6 +165,7 @@ export class Api extends Construct {
   readonly functions: {
     quizGeneratorApi: QuizgenFunction;
     healthApi: QuizgenFunction;
+    docsApi: QuizgenFunction;
     assessmentsApi: QuizgenFunction;
     contentApi: QuizgenFunction;
     apiAuthorizer: QuizgenFunction;
@@ -193,6 +194,13 @@ export class Api extends Construct {
       memorySize: 256,
       // It reports the configured model; it touches no data, so it gets no grants.
       environment: settingsEnvironment(settings),
+    });
+    const docsApi = new QuizgenFunction(this, 'DocsApiFunction', {
+      role: 'docsApi',
+      description: 'Unauthenticated API description: /openapi.json and the /docs page',
+      timeout: cdk.Duration.seconds(10),
+      memorySize: 512,
+      // It builds the document from the APIs' request schemas; it touches no data: no grants.
     });
     const assessmentsApi = new QuizgenFunction(this, 'AssessmentsApiFunction', {
       role: 'assessmentsApi',
@@ -255,7 +263,7 @@ export class Api extends Construct {
       resultsCacheTtl: cdk.Duration.seconds(0),
     });
 
-    this.functions = { quizGeneratorApi, healthApi, assessmentsApi, contentApi, apiAuthorizer };
+    this.functions = { quizGeneratorApi, healthApi, docsApi, assessmentsApi, contentApi, apiAuthorizer };
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -313,6 +321,7 @@ export class Api extends Construct {
     const integrations = {
       quizGeneratorApi: new apigw.LambdaIntegration(quizGeneratorApi, { scopePermissionToMethod: false }),
       healthApi: new apigw.LambdaIntegration(healthApi, { scopePermissionToMethod: false }),
+      docsApi: new apigw.LambdaIntegration(docsApi, { scopePermissionToMethod: false }),
       assessmentsApi: new apigw.LambdaIntegration(assessmentsApi, { scopePermissionToMethod: false }),
       contentApi: new apigw.LambdaIntegration(contentApi, { scopePermissionToMethod: false }),
     };
@@ -326,7 +335,7 @@ export class Api extends Construct {
         acknowledge(
           method,
           'AwsSolutions-APIG4',
-          'Health check, root page and help are public by design: uptime probes and new users call them without a key, and they return no user data.',
+          'Health check, root page, help and the API description are public by design: uptime probes and new users call them without a key, and they return no user data.',
         );
       }
       acknowledge(

@@ -127,8 +127,14 @@ async function refusedEverywhere(headers: Record<string, string>, code: string):
 }
 
 describe('API keys on every route of ROUTES', () => {
-  it('covers the API: every route but GET /health, GET / and GET /help needs a key', () => {
-    assert.deepEqual(open.map((r) => `${r.method} ${r.path}`).sort(), ['GET /', 'GET /health', 'GET /help']);
+  it('covers the API: every route but GET /health, GET /, GET /help and the API description needs a key', () => {
+    assert.deepEqual(open.map((r) => `${r.method} ${r.path}`).sort(), [
+      'GET /',
+      'GET /docs',
+      'GET /health',
+      'GET /help',
+      'GET /openapi.json',
+    ]);
     assert.ok(keyed.length >= 50, `${keyed.length} keyed routes`);
   });
 

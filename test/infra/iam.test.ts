@@ -101,6 +101,8 @@ const EXPECTED: Record<HandlerRole, Grants> = {
   },
   // lambdas/gateway/health.ts reports the configured model from its environment.
   healthApi: {},
+  // lambdas/api-docs/docs-api.ts builds the API description from the request schemas: no data.
+  docsApi: {},
   // lambdas/gateway/authorizer.ts reads request headers only.
   apiAuthorizer: {},
   // lambdas/assessments/assessments-api.ts: documents, jobs and saved assessments (DELETE of a document or a

@@ -32,12 +32,18 @@ describe('routes', () => {
     assert.equal(pathExists(`${API_BASE_PATH}/nope`), false);
   });
 
-  it('leave only GET /health, GET / and GET /help open without an API key', () => {
+  it('leave only GET /health, GET /, GET /help, GET /openapi.json and GET /docs open without an API key', () => {
     assert.deepEqual(
       ROUTES.filter((r) => !r.apiKeyRequired)
         .map((r) => `${r.method} ${r.path} ${r.handler}`)
         .sort(),
-      ['GET / contentApi', 'GET /health healthApi', 'GET /help contentApi'],
+      [
+        'GET / contentApi',
+        'GET /docs docsApi',
+        'GET /health healthApi',
+        'GET /help contentApi',
+        'GET /openapi.json docsApi',
+      ],
     );
   });
 

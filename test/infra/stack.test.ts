@@ -437,8 +437,8 @@ describe('api', () => {
     assert.deepEqual(methods.map(key).sort(), ROUTES.map(key).sort());
   });
 
-  it('requires an API key on every method except GET /health, GET / and GET /help', () => {
-    const open = ['GET /', 'GET /health', 'GET /help'];
+  it('requires an API key on every method except GET /health, GET /, GET /help, GET /openapi.json and GET /docs', () => {
+    const open = ['GET /', 'GET /health', 'GET /help', 'GET /openapi.json', 'GET /docs'];
     for (const m of methods) {
       assert.equal(
         m.apiKeyRequired ?? false,
@@ -449,7 +449,7 @@ describe('api', () => {
   });
 
   it('proxies every route to its handler function', () => {
-    const targets = ['quizGeneratorApi', 'healthApi', 'assessmentsApi', 'contentApi'] as const;
+    const targets = ['quizGeneratorApi', 'healthApi', 'docsApi', 'assessmentsApi', 'contentApi'] as const;
     const ids = Object.fromEntries(targets.map((role) => [role, logicalIdOf('function', role)]));
     for (const [, m] of resourcesOfType(json, 'AWS::ApiGateway::Method')) {
       if ((m.Properties as { HttpMethod: string }).HttpMethod === 'OPTIONS') continue;
@@ -519,7 +519,8 @@ describe('api', () => {
     const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties?.Principal === 'apigateway.amazonaws.com',
     );
-    assert.equal(permissions.length, 5);
+    // Five API functions (quiz, health, docs, assessments, content) and the authorizer.
+    assert.equal(permissions.length, 6);
   });
 
   it('checks every keyed method through the key authorizer, which hands API Gateway the key', () => {

@@ -88,6 +88,11 @@ const estimateBody = z.object({
   wordCount: z.number().int().positive().optional(),
 });
 
+const retryBody = z.object({ config: z.record(z.string(), z.unknown()).optional() });
+
+/** The request schemas, for the OpenAPI document (content-openapi.ts). */
+export const contentSchemas = { estimateBody, retryBody, templateInputSchema };
+
 const HELP = {
   service: 'quizgen content generator',
   authentication:
@@ -155,9 +160,7 @@ const routes: RouteTable = {
     ok(await jobContent(await ownedContentJob(owner, event))),
   'POST /api/jobs/{id}/retry': async (event, owner) => {
     const job = await ownedContentJob(owner, event);
-    const body = z
-      .object({ config: z.record(z.string(), z.unknown()).optional() })
-      .safeParse(readJson(event));
+    const body = retryBody.safeParse(readJson(event));
     if (!body.success) throw invalid('config', 'config: must be an object of settings to override');
     return ok(
       await retryContentJob(job, async () => {

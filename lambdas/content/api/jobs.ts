@@ -31,6 +31,9 @@ const listQuery = z.object({
   offset: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
 });
 
+/** The request schema, for the OpenAPI document (content-openapi.ts). */
+export const listJobsQuery = listQuery;
+
 export function invalid(field: string, message: string): ContentApiError {
   return new ContentApiError(400, 'INVALID_REQUEST', message, `Fix "${field}" and send the request again`, {
     field,
