@@ -14,6 +14,7 @@ const SECTOR = 'technology';
 
 let h: Harness;
 let jobId: string;
+let assessmentId: string;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -23,8 +24,19 @@ beforeAll(async () => {
   const started = await h.call('POST', `${BASE}/generate/sector/async`, { sector: SECTOR });
   assert.equal(started.status, 202, started.text);
   jobId = started.body.job_id;
-  const job = await waitForJob(h, jobId, undefined, 240_000);
+  // An assessment of 20 MCQs (no document) alongside: its own bank, balanced on its own.
+  const assessment = await h.call('POST', '/generate_assessment', {
+    query: 'photosynthesis',
+    bloom_mix: { remember: 12, apply: 8 },
+  });
+  assert.equal(assessment.status, 202, assessment.text);
+  assessmentId = assessment.body.job_id;
+  const [job, assessed] = await Promise.all([
+    waitForJob(h, jobId, undefined, 240_000),
+    waitForJob(h, assessmentId, undefined, 240_000),
+  ]);
   assert.equal(job.status, 'completed', JSON.stringify(job));
+  assert.equal(assessed.status, 'completed', JSON.stringify(assessed));
 });
 
 afterAll(async () => {
@@ -75,5 +87,17 @@ describe('key cues on a sector job against a simulator biased to key "b", the lo
     for (const [position, count] of Object.entries(counts)) {
       assert.ok(Math.abs(count / total - 0.25) <= 0.03, `${position}: ${count} of ${total}`);
     }
+  });
+
+  it("an assessment's MCQs come out even too: 5 of 20 keys at each option, none the longest", async () => {
+    const report = (await h.call('GET', `${BASE}/jobs/${assessmentId}/quality`)).body;
+    assert.equal(report.key_cues.questions, 20, JSON.stringify(report));
+    for (const position of ['a', 'b', 'c', 'd']) assert.equal(report.key_cues.positions[position].count, 5);
+    assert.equal(report.key_cues.longest_option.count, 0);
+    const status = await h.call('GET', `/job_status?job_id=${assessmentId}`);
+    assert.equal(status.status, 200, status.text);
+    const counts = [0, 0, 0, 0];
+    for (const q of status.body.result.mcqs) counts[q.options.indexOf(q.correct_answer)] += 1;
+    assert.deepEqual(counts, [5, 5, 5, 5]);
   });
 });
