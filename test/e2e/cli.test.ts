@@ -158,7 +158,10 @@ describe('a career level from start to download', () => {
     const text = await quizgen(['quality', jobId]);
     assert.match(text.stdout, /^Quality gate \(quality-gate\/\d+\) over 1 chunks: 3 questions asked for/);
     assert.equal(report.key_cues.questions, 3);
-    assert.match(text.stdout, /^Key positions over 3 questions: a \d \([\d.]+%\), b \d .*, d \d \([\d.]+%\)$/m);
+    assert.match(
+      text.stdout,
+      /^Key positions over 3 questions: a \d \([\d.]+%\), b \d .*, d \d \([\d.]+%\)$/m,
+    );
     assert.match(text.stdout, /^Key is the longest option: \d \([\d.]+%\)$/m);
   });
 

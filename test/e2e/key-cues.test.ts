@@ -96,8 +96,11 @@ describe('key cues on a sector job against a simulator biased to key "b", the lo
     assert.equal(report.key_cues.longest_option.count, 0);
     const status = await h.call('GET', `/job_status?job_id=${assessmentId}`);
     assert.equal(status.status, 200, status.text);
-    const counts = [0, 0, 0, 0];
-    for (const q of status.body.result.mcqs) counts[q.options.indexOf(q.correct_answer)] += 1;
+    const counts: number[] = [0, 0, 0, 0];
+    for (const q of status.body.result.mcqs) {
+      const at: number = q.options.indexOf(q.correct_answer);
+      counts[at] = (counts[at] ?? 0) + 1;
+    }
     assert.deepEqual(counts, [5, 5, 5, 5]);
   });
 });

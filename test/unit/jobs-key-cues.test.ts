@@ -14,7 +14,13 @@ import {
   placeKey,
 } from '#jobs/key-cues.ts';
 import { jobKeyCues, jobQualityReport } from '#jobs/quality-report.ts';
-import { type CheckContext, checkQuestions, type ModelQuestion } from '#jobs/questions.ts';
+import {
+  type CheckContext,
+  checkQuestions,
+  DEFAULT_GATE,
+  type ModelQuestion,
+  optionProblems,
+} from '#jobs/questions.ts';
 import { careersOf } from '#quiz-bank/catalog.ts';
 import { chunksForJob, keyOffsetOf, softSkillsShare } from '#quiz-bank/chunks.ts';
 import { SYSTEM_INSTRUCTION } from '#quiz-bank/prompts.ts';
@@ -152,6 +158,22 @@ describe('the longest option', () => {
     assert.equal(accepted.length, 0);
     assert.deepEqual(rejected[0]?.checks, ['key_longest']);
     assert.match(rejected[0]?.reasons[0] ?? '', /write options of similar length/);
+  });
+});
+
+describe('the longest option in the shared option rules', () => {
+  it("flags it for any multiple-choice question, the content API's quizzes included", () => {
+    const options = [
+      'Paris',
+      'Lyon',
+      'The capital city, seat of government and largest city of France',
+      'Nice',
+    ];
+    assert.deepEqual(
+      optionProblems(options, 2, DEFAULT_GATE).map((p) => p.check),
+      ['key_longest'],
+    );
+    assert.deepEqual(optionProblems(options, 0, DEFAULT_GATE), []);
   });
 });
 
