@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ApiJob } from '#jobs/job.ts';
 import type { DryRun } from '#jobs/job-service.ts';
+import type { JobKeyCues } from '#jobs/quality-report.ts';
 import { type Invocation, parseCommandLine } from './args.ts';
 import { type Client, createClient } from './client.ts';
 import {
@@ -32,7 +33,7 @@ import { configureCommand } from './configure.ts';
 import { ApiError, CliError, EXIT, UsageError } from './errors.ts';
 import type { Io } from './io.ts';
 import { formatCost, formatDuration, LiveProgress } from './progress.ts';
-import { formatBytes, jobDetails, jobLabel, jobsTable } from './render.ts';
+import { formatBytes, jobDetails, jobLabel, jobsTable, keyCueLines } from './render.ts';
 import type { OptionValues } from './spec.ts';
 import { exitCodeOf, type JobStatusBody, type WatchedJob, WatchInterrupted, watch } from './watch.ts';
 
@@ -400,6 +401,7 @@ const HANDLERS: Record<string, Handler> = {
     const text = [
       `Quality gate (${report.gate_version}) over ${report.chunks_reported} chunks: ${report.requested} questions asked for`,
       `  passed first time ${report.passed_first_time}, repaired ${report.repaired}, failed ${report.failed}; ${report.rejected} items rejected`,
+      ...keyCueLines(report.key_cues as JobKeyCues | undefined),
       ...(byCheck.length > 0 ? ['Rejections by check:', ...byCheck] : []),
       ...(failed.length > 0 ? ['Failed chunks:', ...failed.map((f) => `  ${f.chunk_key}: ${f.reason}`)] : []),
     ].join('\n');

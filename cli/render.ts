@@ -3,6 +3,8 @@
  * API's bodies; `--json` output bypasses all of this.
  */
 import type { ApiJob } from '#jobs/job.ts';
+import { KEY_POSITIONS } from '#jobs/key-cues.ts';
+import type { JobKeyCues } from '#jobs/quality-report.ts';
 import { formatCost, formatDuration } from './progress.ts';
 
 export interface Column {
@@ -138,4 +140,20 @@ export function jobDetails(job: ApiJob): string {
   if (job.execution_console_url) rows.push(['Execution', job.execution_console_url]);
   const width = Math.max(...rows.map(([name]) => name.length));
   return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
+}
+
+/**
+ * The quality report's key cues as lines: where the keys sit (an even bank has 25% each) and
+ * how often the key is the longest option (25% by chance). None when nothing was measured.
+ */
+export function keyCueLines(cues: JobKeyCues | undefined): string[] {
+  if (!cues || cues.questions === 0) return [];
+  const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+  const positions = KEY_POSITIONS.map(
+    (p) => `${p} ${cues.positions[p].count} (${percent(cues.positions[p].share)})`,
+  ).join(', ');
+  return [
+    `Key positions over ${cues.questions} questions: ${positions}`,
+    `Key is the longest option: ${cues.longest_option.count} (${percent(cues.longest_option.share)})`,
+  ];
 }

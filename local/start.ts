@@ -25,6 +25,8 @@ Environment:
                               equal parts); SIMULATOR_FAULTS=error503:0.05,malformedJson:0.02
                               sets kinds one by one (${FAULT_KINDS.join(', ')})
   SIMULATOR_SEED=42           seed of the simulator's answers, latencies and faults
+  SIMULATOR_KEY_POSITION=b    every correct answer at this option (a-d), as a biased model writes
+  SIMULATOR_LONGEST_KEY=1     the correct option clearly the longest (fixed when the gate says so)
   LOCAL_DATA_DIR=.local       where data persists
   VERBOSE=1                   handler logs at INFO and each state the executions enter
 `;
@@ -71,6 +73,16 @@ function simulatorConfig(): SimulatorConfig {
     faults[kind as FaultKind] = Number(value);
   }
   if (Object.keys(faults).length > 0) config.faults = faults;
+  const position = process.env.SIMULATOR_KEY_POSITION?.trim();
+  if (position) {
+    if (!['a', 'b', 'c', 'd'].includes(position)) fail('SIMULATOR_KEY_POSITION must be a, b, c or d');
+    config.keyPosition = position as SimulatorConfig['keyPosition'];
+  }
+  const longest = process.env.SIMULATOR_LONGEST_KEY?.trim();
+  if (longest) {
+    if (!['0', '1', 'true', 'false'].includes(longest)) fail('SIMULATOR_LONGEST_KEY must be 1 or 0');
+    config.longestKey = longest === '1' || longest === 'true';
+  }
   return config;
 }
 

@@ -21,6 +21,7 @@ import {
 } from '#jobs/chunk-common.ts';
 import { chunkKey } from '#jobs/chunks.ts';
 import * as jobs from '#jobs/job-store.ts';
+import { balanceByText, type KeyCues, keyCuesOfTexts } from '#jobs/key-cues.ts';
 import { openQuestionBank, type QuestionBank } from '#jobs/question-bank.ts';
 import { checkQuestions, fingerprint, type Rejection } from '#jobs/questions.ts';
 import { runRepairLoop } from '#jobs/repair-loop.ts';
@@ -39,7 +40,7 @@ import {
   toAssessmentQuestion,
 } from './assessment.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
-import { ASSESSMENT, type AssessmentChunk, assessmentChunks, describeChunk } from './chunks.ts';
+import { ASSESSMENT, type AssessmentChunk, assessmentChunks, describeChunk, keyOffsetOf } from './chunks.ts';
 import { embedTexts } from './documents/embeddings.ts';
 import { type DocumentIndex, loadIndex, searchPassages } from './documents/index-store.ts';
 import {
@@ -118,6 +119,8 @@ interface Flavor<Q extends { id: string; question: string }> {
   prompt(need: number, rejections: Rejection[], kept: Q[]): string;
   schema(need: number): unknown;
   check(items: unknown[], kept: Q[]): { accepted: Q[]; rejected: Rejection[] };
+  /** The kept questions as they are stored (MCQs: keys balanced over positions), with their key cues. */
+  arrange?(kept: Q[]): { kept: Q[]; keyCues: KeyCues };
 }
 
 type KeptMcq = AssessmentQuestion & { fingerprint: string; id: string };
@@ -176,6 +179,10 @@ function mcqFlavor(ctx: ChunkContext): Flavor<KeptMcq> {
         };
       });
       return { accepted, rejected: checked.rejected };
+    },
+    arrange: (kept) => {
+      const balanced = balanceByText(kept, keyOffsetOf(input.job?.parameters ?? {}, chunk.key));
+      return { kept: balanced, keyCues: keyCuesOfTexts(balanced) };
     },
   };
 }
@@ -244,8 +251,11 @@ async function runChunk<Q extends { id: string; question: string }>(
         }),
       ),
   });
-  const { kept, calls, usage, costUsd, quality } = outcome;
-  if (kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
+  const { calls, usage, costUsd } = outcome;
+  if (outcome.kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
+  const arranged = flavor.arrange?.(outcome.kept);
+  const kept = arranged?.kept ?? outcome.kept;
+  const quality = arranged ? { ...outcome.quality, key_cues: arranged.keyCues } : outcome.quality;
 
   await input.settleCost?.(costUsd);
 

@@ -5,6 +5,7 @@
  */
 import { Type } from '@google/genai';
 import { z } from 'zod';
+import { KEY_CUE_INSTRUCTION } from '#jobs/key-cues.ts';
 import {
   BLOOM_LEVELS,
   type BloomLevel,
@@ -41,13 +42,15 @@ export interface AssessmentQuestion extends AssessmentItem {
   correct_answer: string;
 }
 
-/** 2: the language line. */
-export const ASSESSMENT_PROMPT_VERSION = 'assessment-chunk/2';
+/** 2: the language line. 3: the correct option no longer than the others, no letters in explanations. */
+export const ASSESSMENT_PROMPT_VERSION = 'assessment-chunk/3';
 
 export const ASSESSMENT_SYSTEM_INSTRUCTION = [
   'You write multiple-choice questions for assessments that teachers give their students.',
   'Every question has exactly four options with ids a, b, c and d, exactly one of which is correct.',
   'Options are plausible, distinct and similar in length; never "all of the above" or "none of the above".',
+  'The correct option must not be longer or more detailed than the others.',
+  KEY_CUE_INSTRUCTION,
   'When passages from the course material are given, every question must be answerable from the passage it cites,',
   'and must not rely on knowledge the material does not contain.',
   'Answer only with JSON that matches the response schema.',

@@ -49,3 +49,17 @@ export function describeChunk(chunk: AssessmentChunk): string {
   const kind = chunk.type === 'open' ? 'open questions' : 'questions';
   return `${chunk.bloomLevel} ${kind} (batch ${chunk.batch})`;
 }
+
+/**
+ * Where the round-robin of key positions starts for an MCQ chunk (key-cues.ts): the questions
+ * of the MCQ chunks before it, in Bloom's order, so the assessment's keys come out even however
+ * its chunks finish. Open questions have no key.
+ */
+export function keyOffsetOf(params: JobParameters, key: string): number {
+  let offset = 0;
+  for (const chunk of assessmentChunks(params)) {
+    if (chunk.key === key) break;
+    if (chunk.type === 'mcq') offset += chunk.questionCount;
+  }
+  return offset;
+}

@@ -5,10 +5,14 @@
  * chunks that could not be filled named. Nothing that failed is silently kept or dropped: a
  * chunk short of questions fails and is listed here with its last reasons.
  */
+import { KEY_POSITIONS, type KeyCues, type KeyPosition } from './key-cues.ts';
 import type { QualityCheck, Rejection } from './questions.ts';
 
-/** Bumped when the checks change, and recorded in every question's provenance. */
-export const GATE_VERSION = 'quality-gate/2';
+/**
+ * Bumped when the checks change, and recorded in every question's provenance. 3: the key not
+ * clearly the longest option, no option named by its letter, keys balanced over positions.
+ */
+export const GATE_VERSION = 'quality-gate/3';
 
 export interface ChunkQuality {
   requested: number;
@@ -18,6 +22,12 @@ export interface ChunkQuality {
   /** Items rejected (and answers that could not be used), over all calls. */
   rejected: number;
   by_check: Partial<Record<QualityCheck, number>>;
+  /**
+   * Where the kept questions' keys sit and how often the key is the longest option, measured
+   * when the chunk is kept (after balancing; key-cues.ts). Absent on chunks of open questions
+   * and on chunks kept before it was measured.
+   */
+  key_cues?: KeyCues;
 }
 
 export function chunkQualityOf(
@@ -58,6 +68,37 @@ export interface JobQualityReport {
   by_check: Partial<Record<QualityCheck, number>>;
   /** Chunks that ended without all their questions, and why. */
   failed_chunks: { chunk_key: string; missing: number; reason: string }[];
+  key_cues: JobKeyCues;
+}
+
+/**
+ * The key cues of the job's kept multiple-choice questions: how many keys sit at each position
+ * (an even bank has a share of 0.25 each) and how many keys are the longest option (a quarter
+ * by chance; a model's habit makes it more). Shares are of `questions`, 0 when there are none.
+ */
+export interface JobKeyCues {
+  questions: number;
+  positions: Record<KeyPosition, { count: number; share: number }>;
+  longest_option: { count: number; share: number };
+}
+
+const shareOf = (count: number, total: number) =>
+  total === 0 ? 0 : Math.round((count / total) * 10_000) / 10_000;
+
+export function jobKeyCues(cues: readonly (KeyCues | undefined)[]): JobKeyCues {
+  const counts = { a: 0, b: 0, c: 0, d: 0 };
+  let questions = 0;
+  let longest = 0;
+  for (const c of cues) {
+    if (!c) continue;
+    questions += c.keys;
+    longest += c.key_longest;
+    for (const position of KEY_POSITIONS) counts[position] += c.key_positions[position] ?? 0;
+  }
+  const positions = Object.fromEntries(
+    KEY_POSITIONS.map((p) => [p, { count: counts[p], share: shareOf(counts[p], questions) }]),
+  ) as JobKeyCues['positions'];
+  return { questions, positions, longest_option: { count: longest, share: shareOf(longest, questions) } };
 }
 
 export function jobQualityReport(chunks: QualityReportChunk[]): JobQualityReport {
@@ -71,6 +112,7 @@ export function jobQualityReport(chunks: QualityReportChunk[]): JobQualityReport
     rejected: 0,
     by_check: {},
     failed_chunks: [],
+    key_cues: jobKeyCues(chunks.map((c) => c.quality?.key_cues)),
   };
   for (const chunk of chunks) {
     const quality = chunk.quality;

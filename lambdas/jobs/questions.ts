@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@google/genai';
 import { z } from 'zod';
+import { letterProblems, longestKeyProblem } from './key-cues.ts';
 import { duplicateKey, NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
 
 export const OPTION_IDS = ['a', 'b', 'c', 'd'] as const;
@@ -148,7 +149,11 @@ export const QUALITY_CHECKS = [
   'answer',
   'answer_near_copy',
   'all_none_of_above',
+  /** The key is clearly the longest option, a cue a test-wise learner uses (key-cues.ts). */
+  'key_longest',
   'explanation',
+  /** The explanation (or an option) names an option by its letter; options are reordered (key-cues.ts). */
+  'explanation_letter',
   'length',
   'bloom_level',
   'grounding',
@@ -216,8 +221,8 @@ export interface CheckContext {
 
 /**
  * Checks each raw item: shape, four distinct options a–d with none a near-copy of the answer,
- * no "all/none of the above" (unless allowed), an answer that resolves to exactly one option,
- * an explanation, sane lengths, the Bloom level asked for, and no duplicate or near-duplicate
+ * no "all/none of the above" (unless allowed), an answer that resolves to exactly one option
+ * and is not clearly the longest, an explanation that names no option by its letter, sane lengths, the Bloom level asked for, and no duplicate or near-duplicate
  * of a question of the bank or of this batch.
  */
 export function checkQuestions(items: unknown[], ctx: CheckContext): CheckResult {
@@ -297,8 +302,9 @@ const ALL_NONE_OF_ABOVE = /^(all|none|both|neither) (of )?(the )?(above|options|
 
 /**
  * The gate's option rules, for any multiple-choice question (quiz banks, assessments, the
- * content API's quizzes): no "all/none of the above" unless allowed, and no wrong option that
- * nearly copies the correct one (`answerIndex` < 0: the answer is checked elsewhere).
+ * content API's quizzes): no "all/none of the above" unless allowed, no wrong option that
+ * nearly copies the correct one, and a correct one that is not clearly the longest
+ * (`answerIndex` < 0: the answer is checked elsewhere).
  */
 export function optionProblems(
   options: string[],
@@ -316,6 +322,8 @@ export function optionProblems(
   }
   const answer = options[answerIndex];
   if (answer === undefined || new Set(texts).size !== texts.length) return problems;
+  const longest = longestKeyProblem(options, answerIndex);
+  if (longest) problems.push(longest);
   options.forEach((other, i) => {
     if (i === answerIndex) return;
     // Accents kept: "ou" is a fair distractor for "où" (see `duplicateKey`).
@@ -360,6 +368,12 @@ function problemsOf(q: ModelQuestion, gate: GateSettings, bloomLevels?: readonly
     ),
   );
   if (q.explanation.trim().length === 0) add('explanation', 'explanation is empty');
+  problems.push(
+    ...letterProblems(
+      q.explanation,
+      q.options.map((o) => o.text),
+    ),
+  );
   if (q.explanation.length > LIMITS.explanationChars) {
     add('length', `explanation longer than ${LIMITS.explanationChars} characters`);
   }

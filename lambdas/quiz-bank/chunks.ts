@@ -120,6 +120,32 @@ export function chunkFromKey(key: string, counts: QuestionCounts, cat: Catalog =
   };
 }
 
+/**
+ * Where the round-robin of key positions starts for a chunk (key-cues.ts): the number of
+ * questions the chunks before it in its file hold, in the file's order (a sector's careers as
+ * the catalog lists them, each with levels 1–5; the soft-skills topics in order). From the key
+ * and the counts alone, so chunks made in parallel, in any order or by another job that resumed
+ * them, continue one round-robin over the sector, and its keys come out even.
+ */
+export function keyOffsetOf(chunk: QuizChunk, counts: QuestionCounts, cat: Catalog = defaultCatalog): number {
+  if (chunk.kind === 'career_level') {
+    const career = Math.max(
+      0,
+      careersOf(chunk.sector, cat).findIndex((c) => c.id === chunk.career),
+    );
+    return (career * LEVELS.length + LEVELS.indexOf(chunk.level)) * chunk.questionCount;
+  }
+  const topics = softSkillTopics(cat);
+  const index = Math.max(
+    0,
+    topics.findIndex((t) => t.id === chunk.topic),
+  );
+  let offset = 0;
+  for (let i = 0; i < index; i++)
+    offset += softSkillsShare(i, topics.length, counts.questionsPerSoftSkillsJob);
+  return offset;
+}
+
 /** Splits the soft-skills total across topics, the first topics taking the remainder. */
 export function softSkillsShare(index: number, topicCount: number, total: number): number {
   const base = Math.floor(total / topicCount);

@@ -3,6 +3,7 @@
  * here is visible in the output it produced.
  */
 
+import { KEY_CUE_INSTRUCTION } from '#jobs/key-cues.ts';
 import type { BloomLevel, Rejection } from '#jobs/questions.ts';
 import { languageInstruction } from '#platform/language.ts';
 import {
@@ -14,15 +15,19 @@ import {
 } from './catalog.ts';
 import type { QuizChunk } from './chunks.ts';
 
-/** 2: the language line (every prompt names the language questions are written in). */
-export const PROMPT_VERSION = 'quiz-chunk/2';
+/**
+ * 2: the language line (every prompt names the language questions are written in). 3: the
+ * correct option no longer than the others, and explanations that name no option's letter.
+ */
+export const PROMPT_VERSION = 'quiz-chunk/3';
 
 export const SYSTEM_INSTRUCTION = [
   'You write multiple-choice assessment questions for professional skills assessments.',
   'Every question has exactly four options with ids a, b, c and d, exactly one of which is correct.',
   'Options are plausible, distinct, and similar in length; never use "all of the above" or "none of the above".',
+  'The correct option must not be longer or more detailed than the others.',
   'Questions are self-contained, unambiguous, factually correct and free of bias; no trick questions.',
-  'The explanation says why the correct option is right.',
+  KEY_CUE_INSTRUCTION,
   'Answer only with JSON that matches the response schema.',
 ].join(' ');
 

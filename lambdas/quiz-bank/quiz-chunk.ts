@@ -17,13 +17,14 @@ import {
 } from '#jobs/chunk-common.ts';
 import type { JobRecord } from '#jobs/job.ts';
 import * as jobs from '#jobs/job-store.ts';
+import { balanceLettered, keyCuesOfLettered } from '#jobs/key-cues.ts';
 import { openQuestionBank } from '#jobs/question-bank.ts';
 import { checkQuestions, fingerprint, type Question, questionsResponseSchema } from '#jobs/questions.ts';
 import { type RepairOutcome, type RepairSpec, runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { careerFamilyOf } from './catalog.ts';
-import { dedupeScopeOf, describeChunk, type QuizChunk } from './chunks.ts';
+import { dedupeScopeOf, describeChunk, keyOffsetOf, type QuizChunk } from './chunks.ts';
 import {
   bloomLevelsFor,
   chunkPrompt,
@@ -86,16 +87,19 @@ export async function openQuizChunk(
 /**
  * Keeps a quiz chunk whose questions are all there: the chunk file (with each question's
  * provenance and the gate's counts) and its checkpoint entry. A chunk still short of questions
- * fails, naming the last reasons.
+ * fails, naming the last reasons. Each question's key is moved to the position the sector's
+ * round-robin gives it (key-cues.ts), and the chunk's key cues join its quality figures.
  */
 export async function finishQuizChunk(
   input: GenerateChunkInput,
   chunk: QuizChunk,
   outcome: RepairOutcome<Question>,
 ): Promise<GeneratedChunk> {
-  const { calls, usage, costUsd, quality } = outcome;
+  const { calls, usage, costUsd } = outcome;
   if (outcome.kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
-  const kept = outcome.kept.map(
+  const balanced = balanceLettered(outcome.kept, keyOffsetOf(chunk, input.settings));
+  const quality = { ...outcome.quality, key_cues: keyCuesOfLettered(balanced) };
+  const kept = balanced.map(
     (question, i): Question => ({
       ...question,
       language: chunk.language,

@@ -6,6 +6,7 @@
 import type { FaultKind } from './config.ts';
 import { shapeCandidate, spoilAnswer } from './faults.ts';
 import { field, isRecord } from './json.ts';
+import { biasKeys } from './key-bias.ts';
 import { modelVersionOf } from './models.ts';
 import { proseWriter, subjectOf, wordBudgets, writeProse } from './prose.ts';
 import { hashHex, rngFrom, sha256 } from './random.ts';
@@ -115,6 +116,8 @@ export function answerFor(
       const { topic, title } = subjectOf(lastUser);
       writeProse(answer, schema, budgets, proseWriter(topic, title, rngFrom(config.seed, 'prose', ref)));
     }
+    // The model's habits with keys, when told to have them (key-bias.ts); before a fault spoils the answer.
+    biasKeys(answer, config, lastUser);
     spoilAnswer(ctx, fault, state.recentTexts);
     text = JSON.stringify(answer);
   } else if (wantsJson) text = JSON.stringify({ text: generateString({}, ctx, 'response') });

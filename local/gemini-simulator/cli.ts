@@ -24,6 +24,8 @@ function parseCli(argv: string[]): SimulatorOptions {
       'embedding-dimensions': { type: 'string' },
       'batch-latency-ms': { type: 'string' },
       fault: { type: 'string', multiple: true },
+      'key-position': { type: 'string' },
+      'longest-key': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -32,7 +34,8 @@ function parseCli(argv: string[]): SimulatorOptions {
       'Usage: node local/gemini-simulator/cli.ts [--port 8089] [--host 127.0.0.1] [--seed 42] [--api-key KEY]\n' +
         '  [--rpm N] [--tpm N] [--latency MIN-MAX] [--latency-scale X] [--fail-first N] [--hang-ms MS]\n' +
         '  [--embedding-dimensions N] [--embedding-rpm N (texts a minute)] [--batch-latency-ms MS]\n' +
-        `  [--fault KIND=RATE ...]   kinds: ${FAULT_KINDS.join(', ')}`,
+        `  [--fault KIND=RATE ...]   kinds: ${FAULT_KINDS.join(', ')}\n` +
+        '  [--key-position a|b|c|d] [--longest-key]   biased answer keys (key-bias.ts)',
     );
     process.exit(0);
   }
@@ -53,6 +56,8 @@ function parseCli(argv: string[]): SimulatorOptions {
   set('hangMs', num(values['hang-ms']));
   set('embeddingDimensions', num(values['embedding-dimensions']));
   set('batchLatencyMs', num(values['batch-latency-ms']));
+  set('keyPosition', values['key-position'] as SimulatorOptions['keyPosition']);
+  set('longestKey', values['longest-key']);
   if (values.latency !== undefined) {
     const [min = 0, max = min] = values.latency.split('-').map(Number);
     out.latencyMs = { min, max };

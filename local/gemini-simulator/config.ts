@@ -3,6 +3,7 @@
  * of setting them goes through (start options, `configure()`, the admin endpoint, the CLI).
  */
 import { isRecord } from './json.ts';
+import { KEY_POSITIONS, type KeyPosition } from './key-bias.ts';
 import { BLOCK_REASONS, type BlockReason, STOP_REASONS, type StopReason } from './refusals.ts';
 
 export const FAULT_KINDS = [
@@ -84,12 +85,23 @@ export interface SimulatorConfig {
   blockReason?: BlockReason;
   /** The `finishReason` a `policyStop` fault ends its candidate with. */
   stopReason?: StopReason;
+  /**
+   * Every multiple-choice question's correct answer at this option ('a'–'d'), as a model that
+   * favours one position writes them (key-bias.ts); undefined = wherever the seed puts it.
+   */
+  keyPosition?: KeyPosition;
+  /**
+   * The correct option clearly the longest (its distractors cut to a third of its length),
+   * except in an answer to a repair call that passes on the gate's "clearly the longest"
+   * rejection, which comes back fixed (key-bias.ts).
+   */
+  longestKey?: boolean;
 }
 
 export type EffectiveConfig = Required<
-  Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd' | 'thoughtsTokens' | 'embeddingRpm'>
+  Omit<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd' | 'thoughtsTokens' | 'embeddingRpm' | 'keyPosition'>
 > &
-  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd' | 'thoughtsTokens' | 'embeddingRpm'>;
+  Pick<SimulatorConfig, 'apiKey' | 'rpm' | 'tpm' | 'rpd' | 'thoughtsTokens' | 'embeddingRpm' | 'keyPosition'>;
 
 export const DEFAULT_CONFIG: EffectiveConfig = {
   seed: 42,
@@ -110,6 +122,7 @@ export const DEFAULT_CONFIG: EffectiveConfig = {
   expireFirstBatches: 0,
   blockReason: 'SAFETY',
   stopReason: 'RECITATION',
+  longestKey: false,
 };
 
 export class ConfigError extends Error {}
@@ -178,6 +191,16 @@ export function mergeConfig(current: EffectiveConfig, patch: Record<string, unkn
         else throw new ConfigError(`${key} must be one of ${allowed.join(', ')}`);
         break;
       }
+      case 'keyPosition':
+        if (unset) next.keyPosition = undefined;
+        else if (typeof value === 'string' && (KEY_POSITIONS as readonly string[]).includes(value))
+          next.keyPosition = value as KeyPosition;
+        else throw new ConfigError(`keyPosition must be one of ${KEY_POSITIONS.join(', ')}`);
+        break;
+      case 'longestKey':
+        if (!unset && typeof value !== 'boolean') throw new ConfigError('longestKey must be true or false');
+        next.longestKey = unset ? DEFAULT_CONFIG.longestKey : (value as boolean);
+        break;
       case 'embeddingDimensions':
         next.embeddingDimensions = unset ? DEFAULT_CONFIG.embeddingDimensions : finiteNumber(key, value, 1);
         break;

@@ -8,6 +8,7 @@
  * Start it in-process with `startGeminiSimulator`, or alone with `cli.ts`. The pieces:
  * `config.ts` (options and their merge), `random.ts` (seeded draws), `schema-answers.ts` (JSON
  * that fits a response schema), `answers.ts` (a generateContent answer), `prose.ts`, `faults.ts`,
+ * `key-bias.ts` (a model's habits with answer keys: one position, the longest option),
  * `generate-content.ts` (quota and latency), `embeddings.ts`, `batches.ts`, `server.ts`
  * (routing and the admin endpoints), all sharing the state of `state.ts`.
  */

@@ -157,6 +157,12 @@ describe('a career level from start to download', () => {
     assert.equal(report.passed_first_time + report.repaired, FAST_SETTINGS.questionsPerCareerLevel);
     const text = await quizgen(['quality', jobId]);
     assert.match(text.stdout, /^Quality gate \(quality-gate\/\d+\) over 1 chunks: 3 questions asked for/);
+    assert.equal(report.key_cues.questions, 3);
+    assert.match(
+      text.stdout,
+      /^Key positions over 3 questions: a \d \([\d.]+%\), b \d .*, d \d \([\d.]+%\)$/m,
+    );
+    assert.match(text.stdout, /^Key is the longest option: \d \([\d.]+%\)$/m);
   });
 
   it('watches a finished job in plain lines when stdout is not a terminal, exit 0', async () => {
