@@ -26,6 +26,7 @@ import {
 import { s3Keys } from '#platform/keys.ts';
 import { languageField } from '#platform/language.ts';
 import { withPowertools } from '#platform/middleware.ts';
+import { reviewRoutes } from '#review/review-api.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
 import { MAX_ASSESSMENT_QUESTIONS, parseBloomMix, splitMix, totalOf } from './bloom.ts';
 import {
@@ -335,6 +336,8 @@ const routes: RouteTable = {
   },
   // EduMate's own routes, so its client works here unchanged (see edumate-api.ts).
   ...edumateRoutes,
+  // The review API (lambdas/review/): at the same root, in the same envelope.
+  ...reviewRoutes,
 };
 
 export const route = httpApi({ routes, envelope: detailEnvelope });
