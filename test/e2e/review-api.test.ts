@@ -49,7 +49,13 @@ describe('review API', () => {
       assert.equal(q.sector, 'technology');
       assert.equal(q.career, 'FRONTEND_DEVELOPER');
       assert.equal(q.level, 2);
-      assert.deepEqual(q.review, { state: 'pending', reviewer: null, reviewed_at: null, note: null, version: 1 });
+      assert.deepEqual(q.review, {
+        state: 'pending',
+        reviewer: null,
+        reviewed_at: null,
+        note: null,
+        version: 1,
+      });
       assert.equal(q.options.length, 4);
     }
     ids = all.body.questions.map((q: any) => q.id);
@@ -158,10 +164,7 @@ describe('review API', () => {
     const gift = await h.call('GET', `${LEVEL}?format=gift&review=approved`);
     assert.equal(gift.status, 200, gift.text);
     const parsed = readGift(gift.text).questions;
-    assert.deepEqual(
-      new Set(parsed.map((q) => q.question)),
-      new Set(approved.map((q: any) => q.question)),
-    );
+    assert.deepEqual(new Set(parsed.map((q) => q.question)), new Set(approved.map((q: any) => q.question)));
     assert.equal(parsed.length, 4);
     // The JSON download filters the same way; pending ones are what is left.
     const pending = await h.call('GET', `${LEVEL}?review=pending`);

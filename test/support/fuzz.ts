@@ -1922,7 +1922,7 @@ export async function prepareFixtures(h: Harness): Promise<FuzzFixtures> {
 
   await quizJobDone(h, softSkills.body.job_id);
   const listed = await h.call('GET', `/questions?job_id=${quiz.body.job_id}&limit=1`);
-  await expectStatus('listing the quiz job\'s questions', listed, 200);
+  await expectStatus("listing the quiz job's questions", listed, 200);
   const questionId: string = listed.body.questions[0].id;
   await contentJobDone(h, contentJobId);
   await contentJobDone(h, failedContentJobId);
