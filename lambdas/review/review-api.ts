@@ -13,7 +13,7 @@ import {
   patchQuestionBodySchema,
   questionIdSchema,
 } from './review-schemas.ts';
-import { EditRefused, ownedQuestion, patchQuestion, reviewMany } from './review-service.ts';
+import { type EditGates, EditRefused, ownedQuestion, patchQuestion, reviewMany } from './review-service.ts';
 import { listReviews, listVersions, type ReviewRecord } from './review-store.ts';
 
 /** A question as the review API shows it: the question, where it came from, and its review. */
@@ -27,6 +27,8 @@ export function questionView(record: ReviewRecord) {
     version,
     replaces,
     revision: _revision,
+    order: _order,
+    type: _type,
     bank_scope: _scope,
     ...origin
   } = record;
@@ -34,6 +36,7 @@ export function questionView(record: ReviewRecord) {
     ...question,
     ...origin,
     id: record.id,
+    type: record.type ?? 'quiz',
     review: { state, reviewer, reviewed_at, note, version },
     ...(replaces ? { replaces } : {}),
   };
@@ -58,7 +61,8 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
-export const reviewRoutes: RouteTable = {
+/** The routes, with the edit gates of the question types the serving product adds. */
+export const reviewRoutes = (gates: EditGates = {}): RouteTable => ({
   'GET /questions': async (event, owner) => {
     const { limit, cursor, ...filters } = parseQuery(event, listQuestionsQuerySchema);
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
@@ -77,7 +81,7 @@ export const reviewRoutes: RouteTable = {
     const id = questionIdOf(event);
     const body = parseBody(event, patchQuestionBodySchema);
     try {
-      return json(200, questionView(await patchQuestion(owner, reviewerOf(event), id, body)));
+      return json(200, questionView(await patchQuestion(owner, reviewerOf(event), id, body, gates)));
     } catch (error) {
       // The gate's reasons as a list too, so a form can show each beside the question.
       if (error instanceof EditRefused) return json(400, { detail: error.message, reasons: error.reasons });
@@ -100,4 +104,4 @@ export const reviewRoutes: RouteTable = {
       })),
     });
   },
-};
+});

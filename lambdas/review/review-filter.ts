@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { validate } from '#platform/http.ts';
 import { reviewFilterSchema } from './review-schemas.ts';
-import { getReviews, type ReviewRecord, type ReviewState } from './review-store.ts';
+import { getReviews, listReviews, type ReviewRecord, type ReviewState } from './review-store.ts';
 
 /** The request's `review=`, validated; undefined when absent (every question, as before). */
 export function reviewFilterOf(event: APIGatewayProxyEvent): ReviewState | undefined {
@@ -70,4 +70,33 @@ function rebuild(value: unknown, filter: (pool: Pool) => Pool): unknown {
       key === 'quiz_pool' && Array.isArray(child) ? filter(child as Pool) : rebuild(child, filter),
     ]),
   );
+}
+
+/**
+ * An assessment job's questions in `state`, in the job's order, as their latest versions, in the
+ * seed's shapes (the review id left out): its MCQs and its open questions.
+ */
+export async function assessmentInState(
+  owner: string,
+  jobId: string,
+  state: ReviewState,
+): Promise<{ mcqs: Record<string, unknown>[]; open: Record<string, unknown>[] }> {
+  const records: ReviewRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await listReviews(owner, { job_id: jobId, review: state }, 200, after);
+    records.push(...page.records);
+    after = page.nextAfter;
+  } while (after);
+  records.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+  const shape = (r: ReviewRecord) => {
+    const { id: _id, ...question } = r.question;
+    return question;
+  };
+  return {
+    mcqs: records.filter((r) => r.type === 'mcq').map(shape),
+    open: records
+      .filter((r) => r.type === 'open')
+      .map((r, i) => ({ ...shape(r), question_no: String(i + 1) })),
+  };
 }

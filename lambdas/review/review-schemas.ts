@@ -45,7 +45,11 @@ const option = z.strictObject({
   text: z.string().max(LIMITS.optionChars * 2),
 });
 
-/** `PATCH /questions/{id}` body: a decision, a note, and edits of the question's text. */
+/**
+ * `PATCH /questions/{id}` body: a decision, a note, and edits of the question's text. Options are
+ * written as the question lists them: `{id, text}` objects for a quiz bank's question, strings
+ * for an assessment's MCQ (whose `correct_answer` is the correct option's text).
+ */
 export const patchQuestionBodySchema = z
   .strictObject({
     review: decision.optional(),
@@ -54,8 +58,16 @@ export const patchQuestionBodySchema = z
       .string()
       .max(LIMITS.questionChars * 2)
       .optional(),
-    options: z.array(option).max(8, 'must be the four options a, b, c and d').optional(),
-    correct_answer: z.string().max(10).optional(),
+    options: z
+      .union([
+        z.array(option).max(8, 'must be the four options a, b, c and d'),
+        z.array(z.string().max(LIMITS.optionChars * 2)).max(8, 'must be the four options'),
+      ])
+      .optional(),
+    correct_answer: z
+      .string()
+      .max(LIMITS.optionChars * 2)
+      .optional(),
     explanation: z
       .string()
       .max(LIMITS.explanationChars * 2)

@@ -4,7 +4,7 @@
  * check, itself left out); a failing edit changes nothing, a passing one becomes a new version.
  */
 import { listBank } from '#jobs/bank-store.ts';
-import { checkQuestions, type Question } from '#jobs/questions.ts';
+import { checkQuestions } from '#jobs/questions.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { generationSettings } from '#platform/config.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
@@ -12,6 +12,8 @@ import type { BulkReviewBody, PatchQuestionBody } from './review-schemas.ts';
 import {
   getReview,
   getReviews,
+  type QuestionContent,
+  type QuestionType,
   ReviewConflict,
   type ReviewRecord,
   type ReviewState,
@@ -49,46 +51,119 @@ export async function ownedQuestion(owner: string, id: string): Promise<ReviewRe
 }
 
 const EDIT_FIELDS = ['question', 'options', 'correct_answer', 'explanation'] as const;
+export type EditFields = Pick<PatchQuestionBody, (typeof EDIT_FIELDS)[number]>;
 
-/** The question as edited, checked by the gate against the rest of its bank; refused with the gate's reasons. */
+/**
+ * A product's quality gate for an edit of one of its questions: the question as edited, or the
+ * gate's reasons. `bank` holds the rest of the question's bank, for the near-duplicate check.
+ */
+export type EditGate = (
+  current: QuestionContent,
+  edit: EditFields,
+  bank: NearDuplicateIndex,
+) => { question: QuestionContent } | { reasons: string[] };
+
+/** The gates of the question types a product adds (the assessments' open questions). */
+export type EditGates = Partial<Record<QuestionType, EditGate>>;
+
+function runGate(items: unknown[], current: QuestionContent, bank: NearDuplicateIndex) {
+  const result = checkQuestions(items, {
+    difficulty: typeof current.difficulty === 'number' ? current.difficulty : 0,
+    defaultCategory: typeof current.category === 'string' ? current.category : 'general',
+    seen: new Set(),
+    bank,
+    gate: generationSettings().gate,
+  });
+  return result.accepted[0] ?? result.rejected.flatMap((r) => r.reasons);
+}
+
+/** A quiz bank's question: options as `{id, text}`, the answer an option id. */
+export const quizEditGate: EditGate = (current, edit, bank) => {
+  if (edit.options?.some((o) => typeof o === 'string')) {
+    return {
+      reasons: ['options: must be {"id", "text"} objects with ids a, b, c and d, as the question lists them'],
+    };
+  }
+  const checked = runGate(
+    [
+      {
+        question: edit.question ?? current.question,
+        options: edit.options ?? current.options,
+        correct_answer: edit.correct_answer ?? current.correct_answer,
+        explanation: edit.explanation ?? current.explanation,
+        category: current.category,
+        tags: current.tags,
+        bloom_level: current.bloom_level,
+      },
+    ],
+    current,
+    bank,
+  );
+  if (Array.isArray(checked)) return { reasons: checked };
+  const { question, options, correct_answer, explanation } = checked;
+  return { question: { ...current, question, options, correct_answer, explanation } };
+};
+
+/**
+ * An assessment's MCQ (lambdas/assessments/assessment.ts): options as strings, the answer the
+ * correct option's text. Checked by the same gate as generated MCQs, with ids a to d given in order.
+ */
+export const mcqEditGate: EditGate = (current, edit, bank) => {
+  if (edit.options?.some((o) => typeof o !== 'string')) {
+    return { reasons: ['options: must be four strings, as the question lists them'] };
+  }
+  const texts = (edit.options ?? current.options) as string[];
+  const answer = edit.correct_answer ?? String(current.correct_answer);
+  const ids = ['a', 'b', 'c', 'd'];
+  const index = texts.indexOf(answer);
+  const checked = runGate(
+    [
+      {
+        question: edit.question ?? current.question,
+        options: texts.map((text, i) => ({ id: ids[i] ?? String(i), text })),
+        correct_answer: index >= 0 ? (ids[index] ?? '') : answer,
+        explanation: edit.explanation ?? current.explanation,
+        bloom_level: current.bloom_level,
+      },
+    ],
+    current,
+    bank,
+  );
+  if (Array.isArray(checked)) {
+    const notAnOption = index < 0 ? ['correct_answer: must be the text of one of the options'] : [];
+    return { reasons: [...notAnOption, ...checked.filter((r) => !r.startsWith('correct_answer'))] };
+  }
+  const options = checked.options.map((o) => o.text);
+  const correct = checked.options.find((o) => o.id === checked.correct_answer)?.text ?? answer;
+  return {
+    question: {
+      ...current,
+      question: checked.question,
+      options,
+      correct_answer: correct,
+      explanation: checked.explanation,
+    },
+  };
+};
+
+const BUILT_IN_GATES: EditGates = { quiz: quizEditGate, mcq: mcqEditGate };
+
+/** The question as edited, checked by its type's gate against the rest of its bank; refused with the gate's reasons. */
 export async function checkedEdit(
   owner: string,
   record: ReviewRecord,
   body: PatchQuestionBody,
-): Promise<Question> {
-  const current = record.question;
-  const item = {
-    question: body.question ?? current.question,
-    options: body.options ?? current.options,
-    correct_answer: body.correct_answer ?? current.correct_answer,
-    explanation: body.explanation ?? current.explanation,
-    category: current.category,
-    tags: current.tags,
-    bloom_level: current.bloom_level,
-  };
+  gates: EditGates = {},
+): Promise<QuestionContent> {
+  const gate = gates[record.type ?? 'quiz'] ?? BUILT_IN_GATES[record.type ?? 'quiz'];
+  if (!gate) throw new InvalidRequest(`Edits of ${record.type} questions are not taken here`);
   const others = (await listBank(owner, record.bank_scope)).filter(
     (entry) => entry.question_id !== record.id,
   );
-  const result = checkQuestions([item], {
-    difficulty: current.difficulty,
-    defaultCategory: current.category,
-    seen: new Set(),
-    bank: new NearDuplicateIndex(others.map((entry) => entry.text)),
-    gate: generationSettings().gate,
-  });
-  const accepted = result.accepted[0];
-  if (!accepted) throw new EditRefused(result.rejected.flatMap((r) => r.reasons));
+  const outcome = gate(record.question, body, new NearDuplicateIndex(others.map((entry) => entry.text)));
+  if ('reasons' in outcome) throw new EditRefused(outcome.reasons);
   // The checked question keeps its id, its generator's metadata and its provenance.
-  return { ...current, ...pick(accepted), id: current.id };
-}
-
-function pick(q: Question): Pick<Question, (typeof EDIT_FIELDS)[number]> {
-  return {
-    question: q.question,
-    options: q.options,
-    correct_answer: q.correct_answer,
-    explanation: q.explanation,
-  };
+  return { ...outcome.question, id: record.id };
 }
 
 const isEdit = (body: PatchQuestionBody) => EDIT_FIELDS.some((field) => body[field] !== undefined);
@@ -99,10 +174,11 @@ export async function patchQuestion(
   reviewer: string,
   id: string,
   body: PatchQuestionBody,
+  gates: EditGates = {},
 ): Promise<ReviewRecord> {
   const record = await ownedQuestion(owner, id);
   const now = new Date().toISOString();
-  const edited = isEdit(body) ? await checkedEdit(owner, record, body) : undefined;
+  const edited = isEdit(body) ? await checkedEdit(owner, record, body, gates) : undefined;
   const next: ReviewRecord = {
     ...record,
     ...(body.review ? { state: body.review } : {}),

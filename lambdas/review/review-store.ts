@@ -25,8 +25,21 @@ import {
 export const REVIEW_STATES = ['pending', 'approved', 'rejected'] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];
 
-/** What a question's reviewers may change; the rest of the question is its generator's. */
-export type QuestionContent = Question;
+/**
+ * The kinds of question reviewed: a quiz bank's (jobs/questions.ts `Question`), an assessment's
+ * MCQ (options as strings, the answer as the correct option's text) or open question.
+ */
+export const QUESTION_TYPES = ['quiz', 'mcq', 'open'] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+
+/** A question as its product keeps it, with the id the review API names it by. */
+export interface QuestionContent {
+  id: string;
+  question: string;
+  bloom_level: BloomLevel;
+  explanation: string;
+  [field: string]: unknown;
+}
 
 /** Where a question came from: its job and chunk, and what the filters of GET /questions match. */
 export interface QuestionOrigin {
@@ -40,10 +53,13 @@ export interface QuestionOrigin {
   topic?: string;
   /** The assessment job a question belongs to. */
   assessment_id?: string;
+  /** Where the question stands in its job's result (chunk order, then place in the chunk). */
+  order?: number;
 }
 
 export interface ReviewRecord extends QuestionOrigin {
   id: string;
+  type: QuestionType;
   question: QuestionContent;
   bloom_level: BloomLevel;
   state: ReviewState;
@@ -71,17 +87,24 @@ export interface VersionRecord {
 
 export const GENERATOR = 'generator';
 
-/** Records a chunk's kept questions as pending, version 1. */
+/**
+ * Records a chunk's kept questions as pending, version 1; `origin.order`, when given, is the
+ * first question's place and the others follow it.
+ */
 export async function recordQuestions(
   owner: string,
   origin: QuestionOrigin,
-  questions: readonly Question[],
+  questions: readonly (Question | QuestionContent)[],
+  type: QuestionType = 'quiz',
   createdAt = new Date().toISOString(),
 ): Promise<void> {
-  const items = questions.flatMap((question) => {
+  const items = questions.flatMap((q, i) => {
+    const question = q as QuestionContent;
     const record: ReviewRecord = {
       ...origin,
+      ...(origin.order !== undefined ? { order: origin.order + i } : {}),
       id: question.id,
+      type,
       question,
       bloom_level: question.bloom_level,
       state: 'pending',

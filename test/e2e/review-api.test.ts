@@ -216,3 +216,89 @@ describe('review API', () => {
     }
   });
 });
+
+describe('review API: assessments', () => {
+  let assessmentId: string;
+  let mcqs: any[];
+  let open: any[];
+
+  beforeAll(async () => {
+    const started = await h.call('POST', '/generate_assessment', {
+      topic: 'photosynthesis in green plants',
+      bloom_mix: '3 remember, 1 apply',
+      subjective_count: 1,
+    });
+    assert.equal(started.status, 202, started.text);
+    assessmentId = started.body.job_id;
+    let status: any;
+    for (let i = 0; i < 1200; i++) {
+      status = (await h.call('GET', `/job_status?job_id=${assessmentId}`)).body;
+      if (['finished', 'failed', null].includes(status?.status)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(status.status, 'finished', JSON.stringify(status));
+    const listed = await h.call('GET', `/questions?assessment_id=${assessmentId}`);
+    assert.equal(listed.status, 200, listed.text);
+    mcqs = listed.body.questions.filter((q: any) => q.type === 'mcq');
+    open = listed.body.questions.filter((q: any) => q.type === 'open');
+  });
+
+  it("lists an assessment's MCQs and open question pending, in their own shapes", () => {
+    assert.equal(mcqs.length, 3);
+    assert.equal(open.length, 1);
+    for (const q of [...mcqs, ...open]) {
+      assert.equal(q.assessment_id, assessmentId);
+      assert.equal(q.review.state, 'pending');
+    }
+    for (const q of mcqs) {
+      assert.equal(q.options.length, 4);
+      assert.ok(q.options.includes(q.correct_answer));
+    }
+    assert.match(open[0].model_answer, /\S/);
+  });
+
+  it('edits an MCQ in its own shape through the gate, and refuses options on an open question', async () => {
+    const mcq = mcqs[0];
+    const bad = await h.call('PATCH', `/questions/${mcq.id}`, { correct_answer: 'not an option' });
+    assert.equal(bad.status, 400, bad.text);
+    assert.ok(bad.body.reasons.includes('correct_answer: must be the text of one of the options'), bad.text);
+    const options = ['Chlorophyll', 'Keratin', 'Hemoglobin', 'Collagen'];
+    const good = await h.call('PATCH', `/questions/${mcq.id}`, {
+      question: 'Which pigment absorbs the light that drives photosynthesis?',
+      options,
+      correct_answer: 'Chlorophyll',
+      explanation: 'Chlorophyll absorbs red and blue light; the others are animal proteins.',
+      review: 'approved',
+    });
+    assert.equal(good.status, 200, good.text);
+    assert.deepEqual(good.body.options, options);
+    assert.equal(good.body.correct_answer, 'Chlorophyll');
+    assert.equal(good.body.review.version, 2);
+
+    const refused = await h.call('PATCH', `/questions/${open[0].id}`, { options: ['a', 'b', 'c', 'd'] });
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.body.detail, /open question has no options/);
+  });
+
+  it('exports and lists only the approved questions of job_status, as edited', async () => {
+    const approve = await h.call('POST', '/questions/review', {
+      ids: [mcqs[1].id, open[0].id],
+      review: 'approved',
+    });
+    assert.equal(approve.status, 200, approve.text);
+    const json = await h.call('GET', `/job_status?job_id=${assessmentId}&review=approved`);
+    assert.equal(json.status, 200, json.text);
+    assert.equal(json.body.result.mcqs.length, 2);
+    assert.equal(json.body.result.mcqs.filter((q: any) => q.correct_answer === 'Chlorophyll').length, 1);
+    assert.equal(json.body.result.subjective_questions.length, 1);
+    const gift = await h.call('GET', `/job_status?job_id=${assessmentId}&format=gift&review=approved`);
+    assert.equal(gift.status, 200, gift.text);
+    const parsed = readGift(gift.text).questions;
+    assert.equal(parsed.length, 3, gift.text);
+    assert.ok(
+      parsed.some((q) => q.question === 'Which pigment absorbs the light that drives photosynthesis?'),
+    );
+    const rejected = await h.call('GET', `/job_status?job_id=${assessmentId}&review=rejected`);
+    assert.deepEqual(rejected.body.result.mcqs, []);
+  });
+});

@@ -82,6 +82,7 @@ describe('review request schemas', () => {
 const record = (id: string, state: ReviewRecord['state'], text: string): ReviewRecord =>
   ({
     id,
+    type: 'quiz',
     job_id: 'job',
     chunk_key: 'c',
     bank_scope: 's',
@@ -102,7 +103,7 @@ const record = (id: string, state: ReviewRecord['state'], text: string): ReviewR
       correct_answer: 'a',
       explanation: 'edited',
     },
-  }) as ReviewRecord;
+  }) as unknown as ReviewRecord;
 
 describe('review filter', () => {
   it('keeps the questions in the state, as their latest version; one without a record counts as pending', () => {
