@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Question } from '#jobs/questions.ts';
-import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
-
 import type { QuestionContent } from '#review/review-store.ts';
+import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 
 type Store = typeof import('#review/review-store.ts');
 
@@ -110,7 +109,14 @@ describe('review store', () => {
     assert.equal((await store.getReview(owner, q.id))?.state, 'approved');
     // Two edits of one version: the second's version item already exists.
     const now = (await store.getReview(owner, q.id)) as typeof read;
-    const v2 = { id: q.id, version: 2, question: q as unknown as QuestionContent, author: 'k1', created_at: 'now', note: null };
+    const v2 = {
+      id: q.id,
+      version: 2,
+      question: q as unknown as QuestionContent,
+      author: 'k1',
+      created_at: 'now',
+      note: null,
+    };
     await store.saveReview(owner, now, { ...now, version: 2 }, v2);
     await assert.rejects(store.saveReview(owner, now, { ...now, version: 2 }, v2), store.ReviewConflict);
     assert.deepEqual(
