@@ -59,10 +59,13 @@ export const patchQuestionBodySchema = z
       .max(LIMITS.questionChars * 2)
       .optional(),
     options: z
-      .union([
-        z.array(option).max(8, 'must be the four options a, b, c and d'),
-        z.array(z.string().max(LIMITS.optionChars * 2)).max(8, 'must be the four options'),
-      ])
+      .array(
+        z.union([option, z.string().max(LIMITS.optionChars * 2)], {
+          error:
+            'each option must be {"id": "a" to "d", "text": "..."} for a quiz-bank question, or a string for an assessment MCQ',
+        }),
+      )
+      .max(8, 'must be the four options')
       .optional(),
     correct_answer: z
       .string()

@@ -63,7 +63,7 @@ describe('review request schemas', () => {
     assert.match(refusal(patchQuestionBodySchema, { review: 'pending' }, 'body'), /"approved" or "rejected"/);
     assert.match(
       refusal(patchQuestionBodySchema, { options: [{ id: 'e', text: 'x' }] }, 'body'),
-      /options\.0\.id/,
+      /body\.options\.0: each option must be/,
     );
     assert.match(refusal(patchQuestionBodySchema, { difficulty: 3 }, 'body'), /difficulty/);
   });
