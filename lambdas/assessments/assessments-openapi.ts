@@ -6,6 +6,11 @@
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '#exports/index.ts';
 import { type ApiDescription, detailErrorSchema, type JsonSchema } from '#platform/openapi.ts';
+import {
+  bulkReviewBodySchema,
+  listQuestionsQuerySchema,
+  patchQuestionBodySchema,
+} from '#review/review-schemas.ts';
 import { assessmentsSchemas as s } from './assessments-api.ts';
 import { edumateSchemas as e } from './edumate-api.ts';
 import { edumateGenerateSchema } from './edumate-generate.ts';
@@ -31,6 +36,13 @@ const fileForm: Record<string, JsonSchema> = {
 const anyObject = z.record(z.string(), z.unknown());
 const document = anyObject.describe('A document: id, filename, type, size, status and ingestion details');
 const assessment = anyObject.describe('A saved assessment: id, title, mcqs, subjective_questions, dates');
+const reviewedQuestion = anyObject.describe(
+  'A generated question as its product writes it, plus id, review {state, reviewer, reviewed_at, note, version} and replaces when it replaced another',
+);
+const questionPage = z.object({
+  questions: z.array(reviewedQuestion),
+  next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
+});
 const jobStatus = anyObject.describe(
   'The job’s status as the seed answers it: {"status": null} when unknown; the mcqs when finished',
 );
@@ -41,6 +53,37 @@ export const assessmentsApiDescription: ApiDescription = {
   basePath: '',
   errorSchema: detailErrorSchema,
   operations: {
+    'GET /questions': {
+      summary: 'Generated questions with their review state, filtered and paged',
+      query: listQuestionsQuerySchema,
+      responses: { '200': { description: 'A page of questions', schema: questionPage } },
+    },
+    'POST /questions/review': {
+      summary: 'Approve or reject many questions at once',
+      body: bulkReviewBodySchema,
+      responses: {
+        '200': {
+          description: 'The questions as decided',
+          schema: z.object({ questions: z.array(reviewedQuestion) }),
+        },
+      },
+    },
+    'PATCH /questions/{id}': {
+      summary: 'Approve, reject or edit one question (an edit passes the quality gate or changes nothing)',
+      body: patchQuestionBodySchema,
+      responses: {
+        '200': { description: 'The question, a new version when edited', schema: reviewedQuestion },
+      },
+    },
+    'GET /questions/{id}/history': {
+      summary: 'Every version of a question, with who made it and when',
+      responses: {
+        '200': {
+          description: 'The versions, oldest first',
+          schema: z.object({ id: z.string(), review: anyObject, versions: z.array(anyObject) }),
+        },
+      },
+    },
     'GET /job_status': {
       summary: 'An assessment job’s status and, when finished, its questions',
       query: s.jobStatusQuery.extend(formatQuery.shape),
