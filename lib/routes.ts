@@ -62,6 +62,9 @@ export const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-API-Key', 'Authorization
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', handler: 'healthApi', apiKeyRequired: false },
+  // The web console's page and its files: public, they hold no data (lambdas/gateway/console.ts).
+  { method: 'GET', path: '/console', handler: 'healthApi', apiKeyRequired: false },
+  { method: 'GET', path: '/console/{asset}', handler: 'healthApi', apiKeyRequired: false },
   api('GET', 'sectors'),
   api('GET', 'checkpoint'),
   api('GET', 'api-status'),

@@ -188,11 +188,13 @@ export class Api extends Construct {
 
     const healthApi = new QuizgenFunction(this, 'HealthApiFunction', {
       role: 'healthApi',
-      description: 'Unauthenticated liveness check',
+      description: "Unauthenticated liveness check and the web console's static files",
       timeout: cdk.Duration.seconds(10),
       memorySize: 256,
       // It reports the configured model; it touches no data, so it gets no grants.
       environment: settingsEnvironment(settings),
+      // The console's built files go into the function's asset, next to its bundle.
+      extraFiles: 'console',
     });
     const assessmentsApi = new QuizgenFunction(this, 'AssessmentsApiFunction', {
       role: 'assessmentsApi',
@@ -326,7 +328,7 @@ export class Api extends Construct {
         acknowledge(
           method,
           'AwsSolutions-APIG4',
-          'Health check, root page and help are public by design: uptime probes and new users call them without a key, and they return no user data.',
+          "Health check, root page, help and the web console's static files are public by design: uptime probes and new users call them without a key, and they return no user data (the console asks for the key and sends it only to the keyed routes).",
         );
       }
       acknowledge(

@@ -437,8 +437,8 @@ describe('api', () => {
     assert.deepEqual(methods.map(key).sort(), ROUTES.map(key).sort());
   });
 
-  it('requires an API key on every method except GET /health, GET / and GET /help', () => {
-    const open = ['GET /', 'GET /health', 'GET /help'];
+  it('requires an API key on every method except GET /health, GET /, GET /help and the web console', () => {
+    const open = ['GET /', 'GET /health', 'GET /help', 'GET /console', 'GET /console/{asset}'];
     for (const m of methods) {
       assert.equal(
         m.apiKeyRequired ?? false,
