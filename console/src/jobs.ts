@@ -142,7 +142,7 @@ async function start(form: HTMLFormElement): Promise<void> {
     const doc = await api<{ document_id: string }>('POST', '/documents', upload);
     await waitForDocument(doc.document_id);
     const started = await api<{ job_id: string }>('POST', '/generate_assessment', {
-      query: file.name,
+      query: file.name.replace(/\.[^.]+$/, ''),
       document_id: doc.document_id,
       bloom_mix: String(data.get('mix')),
     });
@@ -150,10 +150,13 @@ async function start(form: HTMLFormElement): Promise<void> {
   } else {
     await request('POST', '/api/execute', {
       action: 'generate',
+      // The Content Generator's request (test/fixtures/content-request-curl.json): an empty
+      // structure is outlined first; the word count sizes the course.
       input: {
         topic: String(data.get('topic')),
         structureType: 'course',
         structure: {},
+        wordCountEstimates: { total: Number(data.get('words')), bySection: {}, byPriority: {} },
         contentMetadata: {},
       },
     });

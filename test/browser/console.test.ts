@@ -9,15 +9,16 @@
  * A failing test leaves a screenshot under test-output/browser/ (git-ignored) and prints its path.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { matchRoute } from '../../lib/routes.ts';
 import { type LaunchedBrowser, launchChromium } from '../support/browser.ts';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
+import { makePdf, PHOTOSYNTHESIS_PAGES } from '../support/pdf.ts';
 
 const REVIEW_API = matchRoute('GET', '/questions') !== undefined;
 const SCREENSHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'browser');
@@ -147,6 +148,52 @@ describe('the web console at /console, in Chromium', () => {
     const job = (await h.call('GET', `${BASE}/jobs/${jobId}`)).body;
     assert.equal(cells[3], `$${job.cost_usd.toFixed(4)}`);
     assert.equal(cells[4], '');
+  });
+
+  it('uploads a document, starts an assessment grounded in it, and shows it finishing', async () => {
+    const pdf = join(downloads, '..', `${downloads.split('/').pop()}-photosynthesis.pdf`);
+    await writeFile(pdf, await makePdf(PHOTOSYNTHESIS_PAGES));
+    try {
+      await page.click('input[name=kind][value=assessment]');
+      await page.waitForSelector('[data-kind=assessment]:not([hidden])');
+      const input = await page.$('#document');
+      assert.ok(input);
+      await (input as ElementHandle<HTMLInputElement>).uploadFile(pdf);
+      await page.click('#start-form button[type=submit]');
+      const started = await waitForText('#status', /Assessment job \S+ started/, 60_000);
+      const assessmentJob = /job (\S+) started/.exec(started)?.[1] ?? '';
+      await page.waitForSelector(`#jobs tr[data-job-id="${assessmentJob}"][data-status="completed"]`, {
+        timeout: 120_000,
+      });
+      const status = (await h.call('GET', `/job_status?job_id=${assessmentJob}`)).body;
+      assert.equal(status.status, 'finished', JSON.stringify(status));
+      assert.equal(status.result.mcqs.length, 5, "the form's mix: 3 remember, 2 apply");
+    } finally {
+      await rm(pdf, { force: true });
+      await page.click('input[name=kind][value=quiz]');
+    }
+  });
+
+  it("starts a content job for a topic and lists it with the content API's jobs", async () => {
+    await page.click('input[name=kind][value=content]');
+    await page.waitForSelector('[data-kind=content]:not([hidden])');
+    await page.$eval('#topic', (el) => {
+      (el as HTMLInputElement).value = '';
+    });
+    await page.type('#topic', 'Photosynthesis for beginners');
+    await page.click('#start-form button[type=submit]');
+    const said = await waitForText('#status', /Content job finished|Could not start/, 120_000);
+    assert.match(said, /Content job finished/);
+    const listed = (await h.call('GET', '/api/jobs')).body;
+    const jobs = (listed.data?.jobs ?? listed.output?.jobs ?? listed.jobs) as any[];
+    assert.equal(jobs?.length, 1, JSON.stringify(listed));
+    await page.waitForSelector('#jobs tr[data-status="completed"] td', { timeout: 10_000 });
+    const rows = await page.$$eval('#jobs tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    assert.ok(
+      rows.some((r) => r.startsWith('content')),
+      rows.join('\n'),
+    );
+    await page.click('input[name=kind][value=quiz]');
   });
 
   it.skipIf(!REVIEW_API)(
