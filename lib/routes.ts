@@ -5,7 +5,7 @@
  */
 import type { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ApiHandlerRole = Extract<
   keyof typeof HANDLER_ENTRIES,
   'quizGeneratorApi' | 'healthApi' | 'assessmentsApi' | 'contentApi'
@@ -108,6 +108,11 @@ export const ROUTES: readonly Route[] = [
   assessments('POST', 'api/assessments/save'),
   assessments('GET', 'api/assessments/history'),
   assessments('GET', 'api/assessments/{assessment_id}'),
+  // The review API (lambdas/review/review-api.ts), served by the assessments API's handler.
+  assessments('GET', 'questions'),
+  assessments('POST', 'questions/review'),
+  assessments('PATCH', 'questions/{id}'),
+  assessments('GET', 'questions/{id}/history'),
   // The seed's health check and documentation are public; `/health` is the health function's.
   content('GET', '', false),
   content('GET', 'help', false),

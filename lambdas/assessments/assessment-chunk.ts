@@ -28,6 +28,7 @@ import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { DEFAULT_LANGUAGE } from '#platform/language.ts';
+import { type QuestionContent as ReviewedQuestion, recordQuestions } from '#review/review-store.ts';
 import {
   ASSESSMENT_PROMPT_VERSION,
   ASSESSMENT_SYSTEM_INSTRUCTION,
@@ -50,6 +51,9 @@ import {
   openPrompt,
   openResponseSchema,
 } from './open-questions.ts';
+
+/** Places in a job's order per chunk: more than any chunk's questions. */
+const ORDER_PER_CHUNK = 1000;
 
 /** Passages given to the model per chunk: enough to spread the questions, few enough to stay focused. */
 function passagesPerChunk(questions: number): number {
@@ -248,6 +252,28 @@ async function runChunk<Q extends { id: string; question: string }>(
   if (kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
 
   await input.settleCost?.(costUsd);
+  const language = ctx.language;
+  const questions = kept.map((question, i) => ({
+    ...strip(question),
+    language,
+    provenance: provenanceOf(input, flavor.template, flavor.promptVersion, outcome.keptCalls[i] ?? 1),
+  }));
+  // Each kept question starts pending review, by the id its bank knows it by; recorded before the
+  // chunk is kept (see quiz-chunk.ts). `order` puts a review state's questions back in the
+  // result's order: chunk by chunk as the job lists them.
+  const chunkIndex = assessmentChunks(input.job?.parameters ?? {}).findIndex((c) => c.key === chunk.key);
+  await recordQuestions(
+    input.owner,
+    {
+      job_id: input.jobId,
+      chunk_key: chunk.key,
+      bank_scope: chunkKey(ASSESSMENT, input.jobId),
+      assessment_id: input.jobId,
+      order: Math.max(chunkIndex, 0) * ORDER_PER_CHUNK,
+    },
+    questions.map((q, i) => ({ ...q, id: kept[i]?.id ?? '' }) as unknown as ReviewedQuestion),
+    chunk.type === 'open' ? 'open' : 'mcq',
+  );
 
   const s3Key = s3Keys.assessmentChunk(input.owner, input.jobId, chunk.key);
   const file: ChunkFile<object> = {
@@ -262,11 +288,7 @@ async function runChunk<Q extends { id: string; question: string }>(
     quality,
     usage,
     cost_usd: costUsd,
-    questions: kept.map((question, i) => ({
-      ...strip(question),
-      language: ctx.language,
-      provenance: provenanceOf(input, flavor.template, flavor.promptVersion, outcome.keptCalls[i] ?? 1),
-    })),
+    questions,
   };
   await results.putJson(s3Key, file);
   // Assessments have no checkpoint entry to say the chunk is kept: its record says so instead.

@@ -26,6 +26,8 @@ import {
 import { s3Keys } from '#platform/keys.ts';
 import { languageField } from '#platform/language.ts';
 import { withPowertools } from '#platform/middleware.ts';
+import { reviewRoutes } from '#review/review-api.ts';
+import { assessmentInState, reviewFilterOf } from '#review/review-filter.ts';
 import { type AssessmentQuestion, editedQuestionSchema } from './assessment.ts';
 import { MAX_ASSESSMENT_QUESTIONS, parseBloomMix, splitMix, totalOf } from './bloom.ts';
 import {
@@ -41,6 +43,7 @@ import { EDUMATE_CLIENT, withEduMateNames } from './edumate.ts';
 import { edumateRoutes } from './edumate-api.ts';
 import { assessmentBasics } from './kind-basics.ts';
 import { editedOpenQuestionsSchema, type OpenQuestion } from './open-questions.ts';
+import { openEditGate } from './review-gates.ts';
 import {
   deleteAssessment,
   editAssessment,
@@ -222,13 +225,24 @@ const routes: RouteTable = {
   'GET /job_status': async (event, owner) => {
     const { job_id: jobId } = parseQuery(event, jobStatusQuery);
     const format = assessmentFormat(event);
-    if (isExportFormat(format)) {
+    const review = reviewFilterOf(event);
+    if (isExportFormat(format) || review) {
       // Unlike the seed's job_status bodies, a job that is not there or not finished is an
       // error: there is no file to send. Without a grant to write exports anywhere, one too
       // large for a response is a 413; an assessment has at most MAX_ASSESSMENT_QUESTIONS
       // questions, far below that.
       const { title, mcqs, subjective_questions } = await jobQuestions(owner, jobId);
-      return exportResponse(bankFromAssessment(title, mcqs, subjective_questions), format);
+      // `review=`: only the questions in that review state, as last edited (lambdas/review/).
+      const chosen = review
+        ? await assessmentInState(owner, jobId, review)
+        : { mcqs, open: subjective_questions };
+      const chosenMcqs = chosen.mcqs as AssessmentQuestion[];
+      const chosenOpen = (chosen.open ?? []) as OpenQuestion[];
+      if (!isExportFormat(format)) {
+        const open = subjective_questions?.length ? { subjective_questions: chosenOpen } : {};
+        return json(200, { status: SEED_STATUS.completed, result: { mcqs: chosenMcqs, ...open } });
+      }
+      return exportResponse(bankFromAssessment(title, chosenMcqs, chosenOpen), format);
     }
     const job = await ownersJob(owner, jobId);
     // Unknown, expired, or another key's: the seed's "not found" body.
@@ -335,6 +349,8 @@ const routes: RouteTable = {
   },
   // EduMate's own routes, so its client works here unchanged (see edumate-api.ts).
   ...edumateRoutes,
+  // The review API (lambdas/review/): at the same root, in the same envelope.
+  ...reviewRoutes({ open: openEditGate }),
 };
 
 export const route = httpApi({ routes, envelope: detailEnvelope });

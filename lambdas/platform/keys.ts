@@ -16,6 +16,8 @@
  *   template stats TPLSTAT#<owner>        / <name>    (its use counters)
  *   saved          SAVED#<owner>          / <assessment_id>
  *   document       DOC#<owner>            / <document_id>
+ *   review         REVIEW#<owner>         / Q#<question_id> (a generated question's review record)
+ *                                          and H#<question_id>#<version> (each of its versions)
  * Jobs are listed newest first through gsi1 (all of an owner's jobs) and gsi2 (an owner's
  * jobs in one status), both sorted by `<created_at>#<job_id>`, so listing never scans. The
  * Content Generator API's jobs are listed apart, as the owner `<owner>#content`.
@@ -110,3 +112,16 @@ export const savedAssessmentKey = (owner: string, assessmentId: string) => ({
 
 export const documentPk = (owner: string) => `DOC#${owner}`;
 export const documentKey = (owner: string, documentId: string) => ({ pk: documentPk(owner), sk: documentId });
+
+export const reviewPk = (owner: string) => `REVIEW#${owner}`;
+/** A question's review record sort keys start with this, its versions' with `H#`. */
+export const REVIEW_SK_PREFIX = 'Q#';
+export const reviewKey = (owner: string, questionId: string) => ({
+  pk: reviewPk(owner),
+  sk: `${REVIEW_SK_PREFIX}${questionId}`,
+});
+/** Versions sort in order: zero-padded to 6 digits. */
+export const reviewVersionKey = (owner: string, questionId: string, version: number) => ({
+  pk: reviewPk(owner),
+  sk: `H#${questionId}#${String(version).padStart(6, '0')}`,
+});

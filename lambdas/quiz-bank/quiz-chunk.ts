@@ -22,8 +22,9 @@ import { checkQuestions, fingerprint, type Question, questionsResponseSchema } f
 import { type RepairOutcome, type RepairSpec, runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { recordQuestions } from '#review/review-store.ts';
 import { careerFamilyOf } from './catalog.ts';
-import { dedupeScopeOf, describeChunk, type QuizChunk } from './chunks.ts';
+import { dedupeScopeOf, describeChunk, type QuizChunk, SOFT_SKILLS } from './chunks.ts';
 import {
   bloomLevelsFor,
   chunkPrompt,
@@ -104,6 +105,9 @@ export async function finishQuizChunk(
   );
 
   await input.settleCost?.(costUsd);
+  // Each kept question starts pending review. Recorded before the chunk is kept: a delivery that
+  // stops in between leaves records no chunk file names, never a kept question without one.
+  await recordQuestions(input.owner, originOf(chunk, input.jobId), kept);
 
   const s3Key = s3Keys.chunk(input.owner, chunk.key);
   const file: ChunkFile = {
@@ -133,6 +137,14 @@ export async function finishQuizChunk(
     calls,
   });
   return { questions: kept.length, s3Key, usage, costUsd, quality };
+}
+
+/** What the review API's filters match a quiz chunk's questions by. */
+function originOf(chunk: QuizChunk, jobId: string) {
+  const common = { job_id: jobId, chunk_key: chunk.key, bank_scope: dedupeScopeOf(chunk, jobId) };
+  return chunk.kind === 'career_level'
+    ? { ...common, sector: chunk.sector, career: chunk.career, level: chunk.level }
+    : { ...common, sector: SOFT_SKILLS, topic: chunk.topic };
 }
 
 export async function generateQuizChunk(

@@ -13,7 +13,7 @@ import * as service from '#jobs/job-service.ts';
 import * as jobStore from '#jobs/job-store.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv } from '#platform/config.ts';
-import { JobNotFound, ResultNotFound } from '#platform/errors.ts';
+import { InvalidRequest, JobNotFound, ResultNotFound } from '#platform/errors.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import {
   detailEnvelope,
@@ -29,6 +29,8 @@ import {
 import { s3Keys } from '#platform/keys.ts';
 import { languageField } from '#platform/language.ts';
 import { withPowertools } from '#platform/middleware.ts';
+import { reviewedResult, reviewFilterOf } from '#review/review-filter.ts';
+import { reviewCounts } from '#review/review-store.ts';
 import {
   catalog,
   LEVELS,
@@ -347,10 +349,22 @@ async function sendResult(
   { key, title, source, missing }: ResultFile,
 ): Promise<APIGatewayProxyResult> {
   const format = resultFormat(event);
+  const review = reviewFilterOf(event);
   if (isExportFormat(format)) {
     const result = await results.getJson<unknown>(key);
     if (result === undefined) throw new ResultNotFound(missing);
-    return exportResponse(bankFromResult(title, result), format, exportKey(owner, source));
+    const chosen = review ? await reviewedResult(owner, result, review) : result;
+    // Exports of a review state are stored apart from the whole bank's.
+    const stored = review ? `${source}/${review}` : source;
+    return exportResponse(bankFromResult(title, chosen), format, exportKey(owner, stored));
+  }
+  if (review) {
+    // The questions of one review state, answered inline: a filtered file is not in S3 to link to.
+    if (format === 'url')
+      throw new InvalidRequest('query.review: works with format=json and the export formats, not url');
+    const result = await results.getJson<unknown>(key);
+    if (result === undefined) throw new ResultNotFound(missing);
+    return json(200, await reviewedResult(owner, result, review));
   }
   const size = await results.sizeOf(key);
   if (size === undefined) throw new ResultNotFound(missing);
@@ -408,8 +422,12 @@ const routes: RouteTable = {
   'GET /budget': async (_event, owner) => json(200, await service.getBudget(owner)),
   'PUT /budget': async (event, owner) =>
     json(200, await service.setBudget(owner, parseBody(event, budgetBody).monthly_usd)),
-  'GET /jobs/{job_id}/quality': async (event, owner) =>
-    json(200, await service.qualityReport(owner, jobIdOf(event))),
+  'GET /jobs/{job_id}/quality': async (event, owner) => {
+    const jobId = jobIdOf(event);
+    const report = await service.qualityReport(owner, jobId);
+    // How many of the job's questions are pending, approved and rejected (lambdas/review/).
+    return json(200, { ...report, review: await reviewCounts(owner, jobId) });
+  },
   'POST /jobs/{job_id}/cancel': async (event, owner) =>
     json(200, toApiJob(await service.cancelJob(owner, jobIdOf(event)))),
   'POST /generate/career-level': generateSync('career_level'),
@@ -449,6 +467,7 @@ const routes: RouteTable = {
     const level = requireLevel(/^\d+$/.test(levelText) ? Number(levelText) : levelText);
     // A career level is always answered inline (it is small), so `url` answers as `json` does.
     const format = resultFormat(event);
+    const review = reviewFilterOf(event);
     const language = languageOf(event);
     const chunkKey = careerLevelKey(sector, career.id, level, language);
     const file = await results.getJson<ChunkFile>(s3Keys.chunk(owner, chunkKey));
@@ -457,7 +476,7 @@ const routes: RouteTable = {
         `No questions for ${sector}/${career.id} Level ${level} yet; start POST /generate/career-level/async`,
       );
     }
-    const body = {
+    const whole = {
       sector,
       career: career.id,
       level,
@@ -468,9 +487,11 @@ const routes: RouteTable = {
       model: file.model,
       quiz_pool: file.questions,
     };
+    const body = review ? await reviewedResult(owner, whole, review) : whole;
     if (!isExportFormat(format)) return json(200, body);
     const title = `${catalog.sectors[sector]?.title ?? sector}: ${career.title}, Level ${level}`;
-    return exportResponse(bankFromResult(title, body), format, exportKey(owner, chunkKey));
+    const stored = review ? `${chunkKey}/${review}` : chunkKey;
+    return exportResponse(bankFromResult(title, body), format, exportKey(owner, stored));
   },
 };
 

@@ -472,7 +472,7 @@ describe('api', () => {
     }
   });
 
-  it('serves the assessment routes at the API root, each behind the API key', () => {
+  it('serves the assessment and review routes at the API root, each behind the API key', () => {
     const assessmentRoutes = methods
       .filter((m) =>
         ROUTES.some((r) => r.handler === 'assessmentsApi' && r.path === m.path && r.method === m.method),
@@ -490,6 +490,9 @@ describe('api', () => {
       'GET /documents true',
       'GET /documents/{document_id} true',
       'GET /job_status true',
+      'GET /questions true',
+      'GET /questions/{id}/history true',
+      'PATCH /questions/{id} true',
       'POST /api/assessments/save true',
       'POST /assessments true',
       'POST /chat true',
@@ -498,6 +501,7 @@ describe('api', () => {
       'POST /documents/{document_id}/complete true',
       'POST /generate true',
       'POST /generate_assessment true',
+      'POST /questions/review true',
       'PUT /assessments/{assessment_id} true',
     ]);
   });

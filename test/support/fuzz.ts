@@ -778,6 +778,8 @@ export interface FuzzFixtures {
   key: string;
   otherKey: string;
   quizJobId: string;
+  /** A question of the quiz job, for the review API's routes. */
+  questionId: string;
   documentId: string;
   assessmentJobId: string;
   savedAssessmentId: string;
@@ -843,7 +845,10 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
     job_id: [...own(fx.quizJobId), randomUUID()],
     document_id: [...own(fx.documentId), randomUUID()],
     assessment_id: [...own(fx.savedAssessmentId), randomUUID()],
-    id: [String(fx.contentJobId), String(fx.failedContentJobId), '999999'],
+    // `{id}` is a content job's numeric id, or a question's UUID under /questions.
+    id: route.path.startsWith('/questions/')
+      ? [fx.questionId, randomUUID()]
+      : [String(fx.contentJobId), String(fx.failedContentJobId), '999999'],
     name: [fx.templateName, 'course_overview', 'fuzz_other'],
     sector: ['technology', 'finance'],
     career: ['FRONTEND_DEVELOPER', 'BACKEND_DEVELOPER'],
@@ -854,6 +859,9 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
     { format: 'json' },
     { format: 'url' },
     ...EXPORT_FORMATS.map((f) => ({ format: f.id })),
+    // Only the questions in one review state (lambdas/review/review-filter.ts).
+    { review: 'pending' },
+    { format: 'gift', review: 'approved' },
   ];
   const dryRunOnly = expensiveJobs ? [] : ['dry_run'];
   const path = route.path.startsWith(QUIZ) ? route.path.slice(QUIZ.length) : route.path;
@@ -957,6 +965,28 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
       bodies: [{ title: 'Renamed' }, { mcqs: fx.mcqs.slice(0, 1), title: 'Edited' }],
     },
     // EduMate's routes (a collection is a document; its id is the chunking job id too).
+    // The review API (lambdas/review/review-api.ts).
+    'GET /questions': {
+      queries: [
+        {},
+        { job_id: fx.quizJobId, limit: '2' },
+        { sector: 'technology', career: 'FRONTEND_DEVELOPER', level: '1', review: 'pending' },
+        { assessment_id: fx.assessmentJobId, bloom_level: 'remember' },
+      ],
+      bodies: [],
+    },
+    'PATCH /questions/{id}': {
+      queries: [],
+      bodies: [{ review: 'approved' }, { review: 'rejected', note: 'Too easy' }, { note: 'Checked' }],
+    },
+    'POST /questions/review': {
+      queries: [],
+      bodies: [
+        { ids: [fx.questionId], review: 'approved' },
+        { ids: [fx.questionId], review: 'rejected', note: 'Off topic' },
+      ],
+    },
+    'GET /questions/{id}/history': { queries: [{}], bodies: [] },
     'GET /chunking/status': {
       queries: [{ job_id: fx.documentId }, { job_id: randomUUID() }, { job_id: 'edu_mate_0123abcd' }],
       bodies: [],
@@ -1891,12 +1921,16 @@ export async function prepareFixtures(h: Harness): Promise<FuzzFixtures> {
   await expectStatus('saving the assessment', saved, 201);
 
   await quizJobDone(h, softSkills.body.job_id);
+  const listed = await h.call('GET', `/questions?job_id=${quiz.body.job_id}&limit=1`);
+  await expectStatus("listing the quiz job's questions", listed, 200);
+  const questionId: string = listed.body.questions[0].id;
   await contentJobDone(h, contentJobId);
   await contentJobDone(h, failedContentJobId);
   return {
     key: h.key,
     otherKey: h.otherKey,
     quizJobId: quiz.body.job_id,
+    questionId,
     documentId,
     assessmentJobId,
     savedAssessmentId: saved.body.assessment_id,

@@ -1,0 +1,107 @@
+/**
+ * The review API's routes, at the API root next to `/documents`, served by the assessments API's
+ * handler (same root, same `{"detail": "..."}` envelope). A key sees only its own questions:
+ * another key's id is a 404, like one that does not exist.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { InvalidRequest } from '#platform/errors.ts';
+import { json, ownerOf, parseBody, parseQuery, type RouteTable, validate } from '#platform/http.ts';
+import {
+  bulkReviewBodySchema,
+  DEFAULT_PAGE_SIZE,
+  listQuestionsQuerySchema,
+  patchQuestionBodySchema,
+  questionIdSchema,
+} from './review-schemas.ts';
+import { type EditGates, EditRefused, ownedQuestion, patchQuestion, reviewMany } from './review-service.ts';
+import { listReviews, listVersions, type ReviewRecord } from './review-store.ts';
+
+/** A question as the review API shows it: the question, where it came from, and its review. */
+export function questionView(record: ReviewRecord) {
+  const {
+    question,
+    state,
+    reviewer,
+    reviewed_at,
+    note,
+    version,
+    replaces,
+    revision: _revision,
+    order: _order,
+    type: _type,
+    bank_scope: _scope,
+    ...origin
+  } = record;
+  return {
+    ...question,
+    ...origin,
+    id: record.id,
+    type: record.type ?? 'quiz',
+    review: { state, reviewer, reviewed_at, note, version },
+    ...(replaces ? { replaces } : {}),
+  };
+}
+
+/**
+ * Who decided: the key's id. API Gateway's request context names the key by its id only
+ * (`requestContext.identity.apiKeyId`); a key's name is not in the event.
+ */
+const reviewerOf = (event: APIGatewayProxyEvent) => ownerOf(event);
+
+const questionIdOf = (event: APIGatewayProxyEvent) =>
+  validate(questionIdSchema, event.pathParameters?.id ?? '', 'path.id');
+
+/** A cursor is the last id of the previous page, base64url-encoded so clients treat it as opaque. */
+const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!questionIdSchema.safeParse(id).success) {
+    throw new InvalidRequest('query.cursor: is not a cursor this API returned; pass next_cursor as it came');
+  }
+  return id;
+}
+
+/** The routes, with the edit gates of the question types the serving product adds. */
+export const reviewRoutes = (gates: EditGates = {}): RouteTable => ({
+  'GET /questions': async (event, owner) => {
+    const { limit, cursor, ...filters } = parseQuery(event, listQuestionsQuerySchema);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const page = await listReviews(owner, filters, limit ?? DEFAULT_PAGE_SIZE, after);
+    return json(200, {
+      questions: page.records.map(questionView),
+      next_cursor: page.nextAfter === undefined ? null : encodeCursor(page.nextAfter),
+    });
+  },
+  'POST /questions/review': async (event, owner) => {
+    const body = parseBody(event, bulkReviewBodySchema);
+    const done = await reviewMany(owner, reviewerOf(event), body);
+    return json(200, { questions: done.map(questionView) });
+  },
+  'PATCH /questions/{id}': async (event, owner) => {
+    const id = questionIdOf(event);
+    const body = parseBody(event, patchQuestionBodySchema);
+    try {
+      return json(200, questionView(await patchQuestion(owner, reviewerOf(event), id, body, gates)));
+    } catch (error) {
+      // The gate's reasons as a list too, so a form can show each beside the question.
+      if (error instanceof EditRefused) return json(400, { detail: error.message, reasons: error.reasons });
+      throw error;
+    }
+  },
+  'GET /questions/{id}/history': async (event, owner) => {
+    const id = questionIdOf(event);
+    const record = await ownedQuestion(owner, id);
+    const versions = await listVersions(owner, id);
+    return json(200, {
+      id,
+      review: questionView(record).review,
+      versions: versions.map(({ version, author, created_at, note, question }) => ({
+        version,
+        author,
+        created_at,
+        note,
+        question,
+      })),
+    });
+  },
+});
