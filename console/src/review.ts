@@ -9,10 +9,19 @@ import { ApiError, api, request } from './api.ts';
 import { $, h, say } from './dom.ts';
 import { refreshJobs, type Source } from './jobs.ts';
 
+/**
+ * A quiz bank's options are `{id, text}` with the key's id in `correct_answer`; an assessment's
+ * are strings with the key's text there (the review API keeps each product's own shape).
+ */
+type Option = string | { id: string; text: string };
+
+const textOf = (o: Option) => (typeof o === 'string' ? o : o.text);
+const isKey = (q: Question, o: Option) => (typeof o === 'string' ? o : o.id) === q.correct_answer;
+
 export interface Question {
   id: string;
   question: string;
-  options: string[];
+  options: Option[];
   correct_answer: string;
   explanation?: string;
   review: {
@@ -58,12 +67,7 @@ function renderCard(): void {
       'ol',
       { type: 'A' },
       ...q.options.map((o) =>
-        h(
-          'li',
-          o === q.correct_answer ? { class: 'correct' } : {},
-          o,
-          o === q.correct_answer ? ' (correct)' : '',
-        ),
+        h('li', isKey(q, o) ? { class: 'correct' } : {}, textOf(o), isKey(q, o) ? ' (correct)' : ''),
       ),
     ),
     q.explanation ? h('p', {}, h('strong', {}, 'Explanation: '), q.explanation) : '',
@@ -74,7 +78,7 @@ function renderCard(): void {
 export async function loadQueue(): Promise<void> {
   if (!source) return;
   const review = $<HTMLSelectElement>('review-filter').value;
-  const params = new URLSearchParams({ job_id: source.jobId, limit: '100' });
+  const params = new URLSearchParams({ job_id: source.jobId, limit: '200' });
   if (review) params.set('review', review);
   const all: Question[] = [];
   let cursor: string | null = null;
@@ -119,7 +123,7 @@ function openEdit(): void {
     ...q.options.flatMap((o, i) => {
       const id = `edit-option-${i}`;
       const input = h('input', { id, 'data-option': i, required: true });
-      input.value = o;
+      input.value = textOf(o);
       return [h('label', { for: id }, `Option ${String.fromCharCode(65 + i)}`), input];
     }),
   );
@@ -127,7 +131,12 @@ function openEdit(): void {
   answer.replaceChildren(
     ...q.options.map((_, i) => h('option', { value: String(i) }, `Option ${String.fromCharCode(65 + i)}`)),
   );
-  answer.value = String(Math.max(0, q.options.indexOf(q.correct_answer)));
+  answer.value = String(
+    Math.max(
+      0,
+      q.options.findIndex((o) => isKey(q, o)),
+    ),
+  );
   $('edit-form').hidden = false;
   $('edit-question').focus();
 }
@@ -137,26 +146,34 @@ function closeEdit(): void {
   $('card').focus();
 }
 
-/** The gate's reasons, one per line: `detail` is a message, a list of reasons, or an object of them. */
+/**
+ * The gate's reasons, one per line: the review API answers a refused edit with
+ * `{"detail": "The edit did not pass the quality gate: …", "reasons": [...]}`
+ * (lambdas/review/review-api.ts); any other 400 has its `detail` alone.
+ */
 function reasonsOf(error: ApiError): string[] {
-  const detail = (error.body as { detail?: unknown } | null)?.detail;
-  const list = Array.isArray(detail) ? detail : (detail as { reasons?: unknown } | undefined)?.reasons;
-  if (Array.isArray(list)) return list.map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
+  const reasons = (error.body as { reasons?: unknown } | null)?.reasons;
+  if (Array.isArray(reasons) && reasons.length > 0) return reasons.map(String);
   return [error.message];
 }
 
 async function saveEdit(): Promise<void> {
   const q = current();
   if (!q) return;
-  const options = [...$('edit-options').querySelectorAll<HTMLInputElement>('input[data-option]')].map(
+  const texts = [...$('edit-options').querySelectorAll<HTMLInputElement>('input[data-option]')].map(
     (i) => i.value,
   );
   const answerIndex = Number($<HTMLSelectElement>('edit-answer').value);
+  // Sent back in the question's own shape: ids stay with their positions, the key by id or text.
+  const options: Option[] = q.options.map((o, i) =>
+    typeof o === 'string' ? (texts[i] ?? '') : { id: o.id, text: texts[i] ?? '' },
+  );
+  const key = options[answerIndex];
   try {
     await api('PATCH', `/questions/${encodeURIComponent(q.id)}`, {
       question: $<HTMLTextAreaElement>('edit-question').value,
       options,
-      correct_answer: options[answerIndex],
+      correct_answer: key === undefined ? '' : typeof key === 'string' ? key : key.id,
       explanation: $<HTMLTextAreaElement>('edit-explanation').value,
     });
   } catch (error) {
