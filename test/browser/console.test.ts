@@ -338,7 +338,7 @@ describe('the web console at /console, in Chromium', () => {
     );
   });
 
-  it('works at 375 px wide: no sideways scrolling, every field labelled, focus visible', async () => {
+  it('works at 375 px wide: no sideways scrolling, every field labelled, text at 4.5:1 contrast, focus visible', async () => {
     await page.setViewport({ width: 375, height: 800 });
     const layout = await page.evaluate(() => ({
       width: document.documentElement.scrollWidth,
@@ -349,6 +349,36 @@ describe('the web console at /console, in Chromium', () => {
     }));
     assert.ok(layout.width <= 375, `page is ${layout.width} px wide`);
     assert.deepEqual(layout.unlabelled, []);
+    // WCAG's contrast ratio of every visible text against the background it sits on.
+    const lowContrast = await page.evaluate(() => {
+      const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r = 0, g = 0, b = 0]: number[]) => {
+        const [R = 0, G = 0, B = 0] = [r, g, b].map((v) => {
+          const c = v / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+      };
+      const background = (el: Element | null): number[] => {
+        for (let e = el; e; e = e.parentElement) {
+          const [r, g, b, a = 1] = rgb(getComputedStyle(e).backgroundColor);
+          if (a > 0 && r !== undefined) return [r, g ?? 0, b ?? 0];
+        }
+        return [255, 255, 255];
+      };
+      const found: string[] = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+        if (!own || (el as HTMLElement).offsetParent === null || (el as HTMLButtonElement).disabled) continue;
+        const fg = luminance(rgb(getComputedStyle(el).color));
+        const bg = luminance(background(el));
+        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+        if (ratio < 4.5)
+          found.push(`${el.tagName} "${el.textContent?.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+      return found;
+    });
+    assert.deepEqual(lowContrast, []);
     // Tab order follows the page: from the key field, the next stop is its button, and the
     // keyboard's focus shows (an outline, not the browser's default that some themes hide).
     await page.focus('#api-key');
