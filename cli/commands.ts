@@ -280,6 +280,8 @@ export interface DownloadOptions {
   combined?: boolean;
   assessment?: string;
   format?: string;
+  /** Only the questions in this review state (`review=` of the results routes). */
+  review?: string;
 }
 
 export interface DownloadTarget {
@@ -302,9 +304,16 @@ const EXTENSIONS: Record<string, string> = {
 
 export function downloadTarget(options: DownloadOptions): DownloadTarget {
   const format = options.format && options.format !== 'json' ? options.format : undefined;
-  const query = format ? { query: { format } } : {};
+  const wanted = { ...(format ? { format } : {}), ...(options.review ? { review: options.review } : {}) };
+  const query = Object.keys(wanted).length > 0 ? { query: wanted } : {};
   const e = encodeURIComponent;
   if (options.assessment !== undefined) {
+    if (options.review) {
+      throw new CliError(
+        '--review filters generated questions; a saved assessment is your own copy (review its job with quizgen review list --assessment JOB)',
+        EXIT.usage,
+      );
+    }
     return {
       path: `/assessments/${e(options.assessment)}`,
       ...query,

@@ -33,6 +33,7 @@ import { ApiError, CliError, EXIT, UsageError } from './errors.ts';
 import type { Io } from './io.ts';
 import { formatCost, formatDuration, LiveProgress } from './progress.ts';
 import { formatBytes, jobDetails, jobLabel, jobsTable } from './render.ts';
+import { decide, idsOf, listQuestions, questionsTable } from './review.ts';
 import type { OptionValues } from './spec.ts';
 import { exitCodeOf, type JobStatusBody, type WatchedJob, WatchInterrupted, watch } from './watch.ts';
 
@@ -344,6 +345,17 @@ async function assessCommand(
 
 type Handler = (ctx: Context) => Promise<number>;
 
+async function decideCommand(ctx: Context, review: 'approved' | 'rejected'): Promise<number> {
+  const note = optStr(ctx.values, 'note');
+  const ids = idsOf(optStr(ctx.values, 'ids') ?? '');
+  const done = await decide(ctx.client, { ids, review, ...(note !== undefined ? { note } : {}) });
+  return emit(
+    ctx,
+    done,
+    `${review === 'approved' ? 'Approved' : 'Rejected'} ${done.questions.length} question(s).`,
+  );
+}
+
 const HANDLERS: Record<string, Handler> = {
   sectors: async (ctx) => {
     const body = await getSectors(ctx.client);
@@ -397,14 +409,34 @@ const HANDLERS: Record<string, Handler> = {
       .sort((a, b) => b[1] - a[1])
       .map(([check, count]) => `  ${check}: ${count}`);
     const failed = (report.failed_chunks ?? []) as { chunk_key: string; reason: string }[];
+    const review = report.review as { pending: number; approved: number; rejected: number } | undefined;
     const text = [
       `Quality gate (${report.gate_version}) over ${report.chunks_reported} chunks: ${report.requested} questions asked for`,
       `  passed first time ${report.passed_first_time}, repaired ${report.repaired}, failed ${report.failed}; ${report.rejected} items rejected`,
       ...(byCheck.length > 0 ? ['Rejections by check:', ...byCheck] : []),
       ...(failed.length > 0 ? ['Failed chunks:', ...failed.map((f) => `  ${f.chunk_key}: ${f.reason}`)] : []),
+      ...(review
+        ? [`Review: ${review.pending} pending, ${review.approved} approved, ${review.rejected} rejected`]
+        : []),
     ].join('\n');
     return emit(ctx, report, text);
   },
+  'review list': async (ctx) => {
+    const v = ctx.values;
+    const page = await listQuestions(ctx.client, {
+      job_id: optStr(v, 'job'),
+      assessment_id: optStr(v, 'assessment'),
+      review: optStr(v, 'state'),
+      sector: optStr(v, 'sector'),
+      career: optStr(v, 'career'),
+      level: optNum(v, 'level'),
+      limit: optNum(v, 'limit'),
+      cursor: optStr(v, 'cursor'),
+    });
+    return emit(ctx, page, page.questions.length === 0 ? 'No questions.' : questionsTable(page));
+  },
+  'review approve': (ctx) => decideCommand(ctx, 'approved'),
+  'review reject': (ctx) => decideCommand(ctx, 'rejected'),
   budget: async (ctx) => {
     const v = ctx.values;
     const change =
@@ -485,6 +517,7 @@ const HANDLERS: Record<string, Handler> = {
         combined: v.combined === true,
         assessment: optStr(v, 'assessment'),
         format: optStr(v, 'format'),
+        review: optStr(v, 'review'),
       },
       optStr(v, 'output'),
       ctx.io.stdout,

@@ -121,7 +121,25 @@ export const GROUPS: Record<string, { summary: string; usage: string }> = {
     summary: 'Start a quiz-bank generation job and watch it',
     usage: 'generate career-level|sector|soft-skills|full [options]',
   },
+  review: {
+    summary: 'List generated questions by review state, approve or reject them',
+    usage: 'review list|approve|reject [options]',
+  },
 };
+
+/** Review states, as the review API names them (lambdas/review/review-store.ts). */
+export const REVIEW_STATES = ['pending', 'approved', 'rejected'] as const;
+
+const DECISION_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'ids',
+    type: 'string',
+    value: 'IDS',
+    required: true,
+    help: 'question ids, separated by commas (at most 100), as review list prints them',
+  },
+  { name: 'note', type: 'string', value: 'TEXT', help: 'a note kept with the decision' },
+];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -365,9 +383,52 @@ export const COMMANDS: readonly CommandSpec[] = [
     api: true,
   },
   {
+    name: 'review list',
+    usage:
+      'review list [--job ID] [--assessment ID] [--state S] [--sector S --career C --level N] [--limit N]',
+    summary: 'List generated questions with their review state, version and note',
+    options: [
+      { name: 'job', type: 'string', value: 'ID', help: "a job's questions" },
+      { name: 'assessment', type: 'string', value: 'ID', help: "an assessment job's questions" },
+      {
+        name: 'state',
+        type: 'string',
+        value: 'S',
+        choices: REVIEW_STATES,
+        help: 'only questions in this state',
+      },
+      { name: 'sector', type: 'string', value: 'S', help: "a sector's questions" },
+      { name: 'career', type: 'string', value: 'C', help: "a career's questions" },
+      { name: 'level', type: 'integer', value: 'N', min: 1, max: 5, help: "a level's questions" },
+      { name: 'limit', type: 'integer', value: 'N', min: 1, max: 200, help: 'at most N (1-200, default 50)' },
+      { name: 'cursor', type: 'string', value: 'C', help: 'the next page, as the previous one printed' },
+    ],
+    examples: [
+      'quizgen review list --job 5f0c… --state pending',
+      'quizgen review list --assessment 9a1b… --json',
+    ],
+    api: true,
+  },
+  {
+    name: 'review approve',
+    usage: 'review approve --ids ID[,ID...] [--note TEXT]',
+    summary: 'Approve questions, so that downloads with --review approved hold them',
+    options: DECISION_OPTIONS,
+    examples: ['quizgen review approve --ids 0b6e…,4c1d…'],
+    api: true,
+  },
+  {
+    name: 'review reject',
+    usage: 'review reject --ids ID[,ID...] [--note TEXT]',
+    summary: 'Reject questions, with a note saying why',
+    options: DECISION_OPTIONS,
+    examples: ['quizgen review reject --ids 0b6e… --note "two right answers"'],
+    api: true,
+  },
+  {
     name: 'download',
     usage:
-      'download --sector S [--career C --level N] | --soft-skills | --combined | --assessment ID [--format F] [-o FILE]',
+      'download --sector S [--career C --level N] | --soft-skills | --combined | --assessment ID [--format F] [--review STATE] [-o FILE]',
     summary: 'Download generated questions or a saved assessment',
     description:
       'Writes the result as received (exports in zip formats are binary). Large results are fetched\n' +
@@ -384,6 +445,13 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: 'string',
         value: 'F',
         help: `json (default), ${DOWNLOAD_FORMATS.slice(1).join(', ')}`,
+      },
+      {
+        name: 'review',
+        type: 'string',
+        value: 'STATE',
+        choices: REVIEW_STATES,
+        help: 'only the questions in this review state (quiz banks; not a saved assessment)',
       },
       {
         name: 'output',

@@ -331,6 +331,13 @@ const routes: RouteTable = {
   },
   'GET /assessments/{assessment_id}': async (event, owner) => {
     const format = assessmentFormat(event);
+    // A saved assessment is the owner's own copy, edited by PUT: review states are the
+    // generated questions', which job_status filters.
+    if (reviewFilterOf(event) !== undefined) {
+      throw new InvalidRequest(
+        'query.review: a saved assessment is not filtered by review state; use GET /job_status?job_id=<the job that generated it>&review=...',
+      );
+    }
     const assessment = await ownedAssessment(owner, assessmentIdOf(event));
     if (!isExportFormat(format)) return json(200, assessmentView(assessment));
     // A saved assessment fits in one table item (MAX_SAVED_BYTES), so its export fits a response.

@@ -5,6 +5,11 @@
  * exports only the approved ones. Another key sees none of it.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
@@ -300,5 +305,62 @@ describe('review API: assessments', () => {
     );
     const rejected = await h.call('GET', `/job_status?job_id=${assessmentId}&review=rejected`);
     assert.deepEqual(rejected.body.result.mcqs, []);
+  });
+});
+
+const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
+
+/** Runs `quizgen` against the harness with its first key. */
+function quizgen(
+  args: string[],
+  home: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    QUIZGEN_URL: h.url,
+    QUIZGEN_API_KEY: h.key,
+    XDG_CONFIG_HOME: home,
+  };
+  delete env.QUIZGEN_DEBUG;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: home });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('review from the CLI', () => {
+  it('lists pending questions, approves one with a note, and downloads only the approved ones', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'quizgen-review-cli-'));
+    const listed = await quizgen(['review', 'list', '--job', jobId, '--state', 'pending', '--json'], home);
+    assert.equal(listed.code, 0, listed.stderr);
+    const pending = JSON.parse(listed.stdout).questions.map((q: any) => q.id);
+    assert.deepEqual(pending, [ids[5]]);
+
+    const approved = await quizgen(['review', 'approve', '--ids', String(ids[5]), '--note', 'fine'], home);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /Approved 1 question/);
+    assert.equal((await reviewOf(ids[5] as string)).review.note, 'fine');
+
+    const file = join(home, 'approved.gift.txt');
+    const args = ['--sector', 'technology', '--career', 'FRONTEND_DEVELOPER', '--level', '2'];
+    const downloaded = await quizgen(
+      ['download', ...args, '--format', 'gift', '--review', 'approved', '-o', file],
+      home,
+    );
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.equal(readGift(await readFile(file, 'utf8')).questions.length, 5);
+
+    const quality = await quizgen(['quality', jobId], home);
+    assert.equal(quality.code, 0, quality.stderr);
+    assert.match(quality.stdout, /Review: 0 pending, 5 approved, 1 rejected/);
+
+    const refused = await quizgen(['download', '--assessment', jobId, '--review', 'approved'], home);
+    assert.equal(refused.code, 64, refused.stdout);
+    assert.match(refused.stderr, /--review filters generated questions/);
   });
 });
