@@ -2,7 +2,7 @@
  * Vitest: one project per test layer.
  *
  * - unit: plain functions, in-process fakes and servers on port 0; its files run in parallel.
- * - integration, infra, e2e, chaos: local stacks, servers, child processes and killed processes;
+ * - integration, infra, e2e, browser, chaos: local stacks, servers, child processes and killed processes;
  *   their files run one at a time (fileParallelism: false), layer after layer once the unit
  *   files are done (sequence.groupOrder), never beside another file of any layer, as they did
  *   under Node's runner (--test-concurrency=1).
@@ -23,6 +23,8 @@ const STACK_LAYERS = {
   integration: 'test/integration/**/*.test.ts',
   infra: 'test/infra/**/*.test.ts',
   e2e: 'test/e2e/**/*.test.ts',
+  // The web console in a real Chromium against the local stack.
+  browser: 'test/browser/**/*.test.ts',
   chaos: 'test/chaos/*.test.ts',
 };
 

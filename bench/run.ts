@@ -5,7 +5,7 @@
  * makes the run exit non-zero; the others still run.
  *
  * Knobs (environment): BENCH_PARTS (comma-separated, default all: full-bank, chunk-overhead,
- * bundles, api-load, ingest); every part's own knobs pass through.
+ * bundles, api-load, ingest, console); every part's own knobs pass through.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +14,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Figure, formatTable, REPO_ROOT } from './support.ts';
 
-const PARTS = ['full-bank', 'full-bank-stress', 'chunk-overhead', 'bundles', 'api-load', 'ingest'] as const;
+const PARTS = [
+  'full-bank',
+  'full-bank-stress',
+  'chunk-overhead',
+  'bundles',
+  'api-load',
+  'ingest',
+  'console',
+] as const;
 
 /**
  * Parts that run another part's script with other knobs. The stress run of the full bank sets a

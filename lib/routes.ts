@@ -65,6 +65,9 @@ export const ROUTES: readonly Route[] = [
   // The API's description (lambdas/api-docs/): every route below is described there.
   { method: 'GET', path: '/openapi.json', handler: 'docsApi', apiKeyRequired: false },
   { method: 'GET', path: '/docs', handler: 'docsApi', apiKeyRequired: false },
+  // The web console's page and its files: public, they hold no data (lambdas/gateway/console.ts).
+  { method: 'GET', path: '/console', handler: 'healthApi', apiKeyRequired: false },
+  { method: 'GET', path: '/console/{asset}', handler: 'healthApi', apiKeyRequired: false },
   api('GET', 'sectors'),
   api('GET', 'checkpoint'),
   api('GET', 'api-status'),

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ENV, resetConfig } from '#platform/config.ts';
+import { buildConsole } from '../console/build.ts';
 import { createApp } from '../lib/app.ts';
 import { API_BASE_PATH } from '../lib/routes.ts';
 import type { Settings } from '../lib/settings.ts';
@@ -291,6 +292,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onStop('Step Functions', () => stepFunctions.close());
 
     const functionEnv = handlerEnvironment(functions, names.resolver, say);
+    // The deployed function finds the console's files beside its bundle (its bundling builds
+    // them there); here the handlers run from source, so the files are built for this stack.
+    const consoleDir = (await buildConsole(join(dataDir, 'console'))).outDir;
     const env: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -310,6 +314,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
       ...functionEnv,
+      CONSOLE_ASSETS_DIR: consoleDir,
       [ENV.geminiApiKey]: realGemini ? (options.gemini?.apiKey ?? '') : SIMULATOR_API_KEY,
       [ENV.webhookSigningSecret]: loadWebhookSecret(options.dataDir),
       // Webhook receivers run on this machine in local mode; the deployed stack refuses them.

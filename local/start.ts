@@ -118,6 +118,7 @@ async function main() {
 Quiz generator running locally
   Base URL:  ${stack.baseUrl}
   API root:  ${stack.apiUrl}   (assessments: /generate_assessment, /job_status, /documents, /assessments)
+  Console:   ${stack.apiUrl.replace(/\/$/, '')}/console   (the web console: paste the API key below)
   API key:   ${key?.value}   (a second key, for another client: ${second?.value})
   Gemini:    ${stack.simulator ? `simulated at ${stack.simulator.url} (placeholder questions)` : 'the real Gemini API (GEMINI_API_KEY)'}
   Data:      ${dataDir}

@@ -189,11 +189,13 @@ export class Api extends Construct {
 
     const healthApi = new QuizgenFunction(this, 'HealthApiFunction', {
       role: 'healthApi',
-      description: 'Unauthenticated liveness check',
+      description: "Unauthenticated liveness check and the web console's static files",
       timeout: cdk.Duration.seconds(10),
       memorySize: 256,
       // It reports the configured model; it touches no data, so it gets no grants.
       environment: settingsEnvironment(settings),
+      // The console's built files go into the function's asset, next to its bundle.
+      extraFiles: 'console',
     });
     const docsApi = new QuizgenFunction(this, 'DocsApiFunction', {
       role: 'docsApi',
@@ -335,7 +337,7 @@ export class Api extends Construct {
         acknowledge(
           method,
           'AwsSolutions-APIG4',
-          'Health check, root page, help and the API description are public by design: uptime probes and new users call them without a key, and they return no user data.',
+          "Health check, root page, help, the API description and the web console's static files are public by design: uptime probes and new users call them without a key, and they return no user data (the console asks for the key and sends it only to the keyed routes).",
         );
       }
       acknowledge(

@@ -25,6 +25,11 @@ export interface QuizgenFunctionProps {
   /** @default 512 */
   memorySize?: number;
   environment?: Record<string, string>;
+  /**
+   * Files built into the asset beside the bundle: `'console'` runs `console/build.ts` into
+   * `console/` (the web console the health function serves).
+   */
+  extraFiles?: 'console';
 }
 
 /**
@@ -86,6 +91,17 @@ export class QuizgenFunction extends nodejs.NodejsFunction {
         // CommonJS dependencies inside an ESM bundle still call require().
         banner:
           "import { createRequire as __quizgenCreateRequire } from 'node:module'; const require = __quizgenCreateRequire(import.meta.url);",
+        ...(props.extraFiles === 'console'
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `node "${join(inputDir, 'console', 'build.ts')}" "${join(outputDir, 'console')}"`,
+                ],
+              },
+            }
+          : {}),
       },
     });
 

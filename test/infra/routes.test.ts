@@ -32,19 +32,29 @@ describe('routes', () => {
     assert.equal(pathExists(`${API_BASE_PATH}/nope`), false);
   });
 
-  it('leave only GET /health, GET /, GET /help, GET /openapi.json and GET /docs open without an API key', () => {
+  it('leave only GET /health, GET /, GET /help, GET /openapi.json, GET /docs and the web console open without an API key', () => {
     assert.deepEqual(
       ROUTES.filter((r) => !r.apiKeyRequired)
         .map((r) => `${r.method} ${r.path} ${r.handler}`)
         .sort(),
       [
         'GET / contentApi',
+        'GET /console healthApi',
+        'GET /console/{asset} healthApi',
         'GET /docs docsApi',
         'GET /health healthApi',
         'GET /help contentApi',
         'GET /openapi.json docsApi',
       ],
     );
+  });
+
+  it('serve the web console from the public function that holds no data', () => {
+    assert.equal(matchRoute('GET', '/console')?.route.handler, 'healthApi');
+    assert.deepEqual(matchRoute('GET', '/console/app-0123456789ab.js')?.pathParameters, {
+      asset: 'app-0123456789ab.js',
+    });
+    assert.equal(matchRoute('POST', '/console'), undefined);
   });
 
   it('keep the content API under /api next to the quiz API under /api/v1/quiz-generator', () => {

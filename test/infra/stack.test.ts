@@ -437,8 +437,16 @@ describe('api', () => {
     assert.deepEqual(methods.map(key).sort(), ROUTES.map(key).sort());
   });
 
-  it('requires an API key on every method except GET /health, GET /, GET /help, GET /openapi.json and GET /docs', () => {
-    const open = ['GET /', 'GET /health', 'GET /help', 'GET /openapi.json', 'GET /docs'];
+  it('requires an API key on every method except GET /health, GET /, GET /help, GET /openapi.json, GET /docs and the web console', () => {
+    const open = [
+      'GET /',
+      'GET /health',
+      'GET /help',
+      'GET /openapi.json',
+      'GET /docs',
+      'GET /console',
+      'GET /console/{asset}',
+    ];
     for (const m of methods) {
       assert.equal(
         m.apiKeyRequired ?? false,

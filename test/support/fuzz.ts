@@ -850,6 +850,8 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
       ? [fx.questionId, randomUUID()]
       : [String(fx.contentJobId), String(fx.failedContentJobId), '999999'],
     name: [fx.templateName, 'course_overview', 'fuzz_other'],
+    // The web console's files: the page itself is one of them; any other name is a 404.
+    asset: ['index.html', 'app-000000000000.js'],
     sector: ['technology', 'finance'],
     career: ['FRONTEND_DEVELOPER', 'BACKEND_DEVELOPER'],
     level: ['1', '3', '5'],
