@@ -21,7 +21,7 @@ import { quizGeneratorApiDescription } from '#quiz-bank/quiz-generator-openapi.t
 
 const healthDescription: ApiDescription = {
   tag: 'Health',
-  summary: 'Liveness of the service',
+  summary: 'Liveness of the service, and the web console’s static files',
   basePath: '',
   errorSchema: detailErrorSchema,
   operations: {
@@ -39,6 +39,16 @@ const healthDescription: ApiDescription = {
           }),
         },
       },
+    },
+    'GET /console': {
+      summary: 'The web console: review, export and start jobs in a browser (it asks for the key)',
+      public: true,
+      responses: { '200': { description: 'The page', mediaType: 'text/html' } },
+    },
+    'GET /console/{asset}': {
+      summary: 'A file of the web console (script or stylesheet, named by its content hash)',
+      public: true,
+      responses: { '200': { description: 'The file', mediaType: 'application/octet-stream' } },
     },
   },
 };
