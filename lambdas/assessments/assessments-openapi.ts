@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '#exports/index.ts';
 import { type ApiDescription, detailErrorSchema, type JsonSchema } from '#platform/openapi.ts';
+import { regenerateBodySchema } from '#review/review-schemas.ts';
 import { assessmentsSchemas as s } from './assessments-api.ts';
 import { edumateSchemas as e } from './edumate-api.ts';
 import { edumateGenerateSchema } from './edumate-generate.ts';
@@ -170,6 +171,18 @@ export const assessmentsApiDescription: ApiDescription = {
     'GET /api/assessments/{assessment_id}': {
       summary: 'EduMate: one saved assessment',
       responses: { '200': { description: 'The assessment', schema: anyObject } },
+    },
+    'POST /questions/{id}/regenerate': {
+      summary:
+        'Review: a job writing a new question in place of this one (pending, `replaces` naming it; this one becomes rejected)',
+      body: regenerateBodySchema,
+      responses: {
+        '202': {
+          description: 'The job started; follow it at GET /jobs/{job_id}',
+          schema: z.object({ job_id: z.string() }),
+        },
+        '409': { description: 'The question was already replaced; the message names its replacement' },
+      },
     },
   },
 };
