@@ -987,6 +987,11 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
       ],
     },
     'GET /questions/{id}/history': { queries: [{}], bodies: [] },
+    // Starts a one-question job: the first replaces the fixture question, the rest answer 409.
+    'POST /questions/{id}/regenerate': {
+      queries: [],
+      bodies: [{}, { instructions: 'Make it harder' }, { instructions: 'Use a workplace scenario' }],
+    },
     'GET /chunking/status': {
       queries: [{ job_id: fx.documentId }, { job_id: randomUUID() }, { job_id: 'edu_mate_0123abcd' }],
       bodies: [],
