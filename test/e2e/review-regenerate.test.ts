@@ -7,6 +7,11 @@
  * old one again is a 409. (The instructions reaching the prompt: test/unit/regenerate.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
@@ -117,5 +122,44 @@ describe('POST /questions/{id}/regenerate', () => {
     const again = await h.call('POST', `/questions/${oldId}/regenerate`, {});
     assert.equal(again.status, 409, again.text);
     assert.match(again.body.detail, new RegExp(`already replaced by question ${newId}`));
+  });
+});
+
+const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
+
+/** Runs `quizgen` against the harness with its first key. */
+async function quizgen(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const home = await mkdtemp(join(tmpdir(), 'quizgen-regenerate-cli-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    QUIZGEN_URL: h.url,
+    QUIZGEN_API_KEY: h.key,
+    XDG_CONFIG_HOME: home,
+  };
+  delete env.QUIZGEN_DEBUG;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: home });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('quizgen review regenerate', () => {
+  it('regenerates a question with instructions, watches the job, and the replacement is listed', async () => {
+    const id = before[3].id as string;
+    const run = await quizgen(['review', 'regenerate', id, '--instructions', 'use a workplace scenario']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`Completed the replacement of question ${id}: 1 questions`));
+    const questions = await listed();
+    assert.equal(questions.find((q) => q.id === id).review.state, 'rejected');
+    assert.equal(questions.find((q) => q.replaces === id)?.review.state, 'pending');
+
+    const again = await quizgen(['review', 'regenerate', id]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /already replaced/);
   });
 });
