@@ -75,6 +75,8 @@ export interface ReviewRecord extends QuestionOrigin {
    * keep listing this question; review= downloads put the replacement in its place (review-filter.ts).
    */
   replaced_by?: string;
+  /** The job regenerating this question, from its request until it finishes (one at a time). */
+  regenerating?: string;
   created_at: string;
   /** Bumped by every write: what a write checks so that it never overwrites one it did not see. */
   revision: number;
