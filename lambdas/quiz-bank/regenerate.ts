@@ -196,6 +196,7 @@ export async function regenerateQuestion(input: GenerateChunkInput): Promise<Gen
       replaces: _replaces,
       replaced_by: _by,
       regenerating: _claim,
+      regenerating_since: _since,
       created_at: _created,
       revision: _revision,
       ...origin

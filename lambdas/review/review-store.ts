@@ -77,6 +77,8 @@ export interface ReviewRecord extends QuestionOrigin {
   replaced_by?: string;
   /** The job regenerating this question, from its request until it finishes (one at a time). */
   regenerating?: string;
+  /** When the request claimed it (a claim whose job never got a record expires). */
+  regenerating_since?: string;
   created_at: string;
   /** Bumped by every write: what a write checks so that it never overwrites one it did not see. */
   revision: number;
