@@ -34,7 +34,7 @@ import { ApiError, CliError, EXIT, UsageError } from './errors.ts';
 import type { Io } from './io.ts';
 import { formatCost, formatDuration, LiveProgress } from './progress.ts';
 import { formatBytes, jobDetails, jobLabel, jobsTable, keyCueLines } from './render.ts';
-import { decide, idsOf, listQuestions, questionsTable } from './review.ts';
+import { decide, idsOf, listQuestions, questionsTable, regenerate } from './review.ts';
 import type { OptionValues } from './spec.ts';
 import { exitCodeOf, type JobStatusBody, type WatchedJob, WatchInterrupted, watch } from './watch.ts';
 
@@ -439,6 +439,19 @@ const HANDLERS: Record<string, Handler> = {
   },
   'review approve': (ctx) => decideCommand(ctx, 'approved'),
   'review reject': (ctx) => decideCommand(ctx, 'rejected'),
+  'review regenerate': async (ctx) => {
+    const id = ctx.args[0] ?? '';
+    const instructions = optStr(ctx.values, 'instructions');
+    const started = await regenerate(ctx.client, id, instructions !== undefined ? { instructions } : {});
+    if (ctx.values.watch === false) {
+      if (ctx.json) return emit(ctx, started, '');
+      ctx.io.stdout.write(`${started.job_id}\n`);
+      ctx.io.stderr.write(`Regenerating question ${id}; follow it with quizgen watch ${started.job_id}\n`);
+      return EXIT.ok;
+    }
+    say(ctx, `Regenerating question ${id} (job ${started.job_id})`);
+    return reportJobEnd(ctx, await follow(ctx, started.job_id, pollJob(ctx.client, started.job_id)));
+  },
   budget: async (ctx) => {
     const v = ctx.values;
     const change =

@@ -44,6 +44,8 @@ export function jobLabel(type: string, parameters: Record<string, unknown> | nul
       return `assessment on "${p.query ?? ''}"`;
     case 'content':
       return `${p.structure_type ?? 'content'} on "${p.topic ?? ''}"`;
+    case 'question_regeneration':
+      return `the replacement of question ${p.question_id ?? ''}`;
     default:
       return type;
   }

@@ -1,8 +1,8 @@
 /**
- * `quizgen review list|approve|reject`: the review API (lambdas/review/review-api.ts) from the
+ * `quizgen review list|approve|reject|regenerate`: the review API (lambdas/review/review-api.ts) from the
  * command line. Wire types come from the server's modules.
  */
-import type { BulkReviewBody, ListQuestionsQuery } from '#review/review-schemas.ts';
+import type { BulkReviewBody, ListQuestionsQuery, RegenerateBody } from '#review/review-schemas.ts';
 import type { Client, Query } from './client.ts';
 
 export interface ListedQuestion {
@@ -37,6 +37,15 @@ export async function listQuestions(
 /** `POST /questions/review`: one decision for the listed ids. */
 export async function decide(client: Client, body: BulkReviewBody): Promise<{ questions: ListedQuestion[] }> {
   return client.json('POST', '/questions/review', { body });
+}
+
+/** `POST /questions/{id}/regenerate`: starts the job writing the question's replacement. */
+export async function regenerate(
+  client: Client,
+  id: string,
+  body: RegenerateBody,
+): Promise<{ job_id: string }> {
+  return client.json('POST', `/questions/${encodeURIComponent(id)}/regenerate`, { body });
 }
 
 /** Ids from `--ids a,b c`: commas or spaces. */

@@ -122,8 +122,8 @@ export const GROUPS: Record<string, { summary: string; usage: string }> = {
     usage: 'generate career-level|sector|soft-skills|full [options]',
   },
   review: {
-    summary: 'List generated questions by review state, approve or reject them',
-    usage: 'review list|approve|reject [options]',
+    summary: 'List generated questions by review state, approve, reject or regenerate them',
+    usage: 'review list|approve|reject|regenerate [options]',
   },
 };
 
@@ -423,6 +423,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Reject questions, with a note saying why',
     options: DECISION_OPTIONS,
     examples: ['quizgen review reject --ids 0b6e… --note "two right answers"'],
+    api: true,
+  },
+  {
+    name: 'review regenerate',
+    usage: 'review regenerate ID [--instructions TEXT] [--no-watch]',
+    summary:
+      'Write a new question in place of this one through the quality gate; the new one is pending, this one rejected',
+    positionals: [{ name: 'ID', help: 'the question id, as review list prints it' }],
+    options: [
+      {
+        name: 'instructions',
+        type: 'string',
+        value: 'TEXT',
+        help: 'what the new question should do differently (at most 500 characters)',
+      },
+      ...WATCH_OPTIONS,
+    ],
+    examples: ['quizgen review regenerate 0b6e… --instructions "make it harder"'],
     api: true,
   },
   {

@@ -15,8 +15,9 @@ import type { JobRecord } from '#jobs/job.ts';
 import type { ChunkRecord } from '#jobs/job-store.ts';
 import { type JobKind, kindsOf } from '#jobs/kind.ts';
 import { quizBank } from '#quiz-bank/kind.ts';
+import { questionRegeneration } from '#quiz-bank/regenerate.ts';
 
-export const KINDS: readonly JobKind[] = [quizBank, assessments, content];
+export const KINDS: readonly JobKind[] = [quizBank, assessments, content, questionRegeneration];
 
 const known = kindsOf(...KINDS);
 

@@ -116,6 +116,7 @@ export const ROUTES: readonly Route[] = [
   assessments('POST', 'questions/review'),
   assessments('PATCH', 'questions/{id}'),
   assessments('GET', 'questions/{id}/history'),
+  assessments('POST', 'questions/{id}/regenerate'),
   // The seed's health check and documentation are public; `/health` is the health function's.
   content('GET', '', false),
   content('GET', 'help', false),

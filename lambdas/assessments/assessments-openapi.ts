@@ -10,6 +10,7 @@ import {
   bulkReviewBodySchema,
   listQuestionsQuerySchema,
   patchQuestionBodySchema,
+  regenerateBodySchema,
 } from '#review/review-schemas.ts';
 import { assessmentsSchemas as s } from './assessments-api.ts';
 import { edumateSchemas as e } from './edumate-api.ts';
@@ -213,6 +214,18 @@ export const assessmentsApiDescription: ApiDescription = {
     'GET /api/assessments/{assessment_id}': {
       summary: 'EduMate: one saved assessment',
       responses: { '200': { description: 'The assessment', schema: anyObject } },
+    },
+    'POST /questions/{id}/regenerate': {
+      summary:
+        'Review: a job writing a new question in place of this one (pending, `replaces` naming it; this one becomes rejected)',
+      body: regenerateBodySchema,
+      responses: {
+        '202': {
+          description: 'The job started; follow it at GET /jobs/{job_id}',
+          schema: z.object({ job_id: z.string() }),
+        },
+        '409': { description: 'The question was already replaced; the message names its replacement' },
+      },
     },
   },
 };

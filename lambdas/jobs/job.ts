@@ -46,6 +46,9 @@ export interface JobParameters {
   structure_type?: string;
   /** The ISO 639-1 code of the language generated text is written in (platform/language.ts). */
   language?: string;
+  /** Question regenerations: the reviewed question to replace, and what its reviewer asked for. */
+  question_id?: string;
+  instructions?: string;
 }
 
 /** A job's token counters are a model call's, summed. */

@@ -6,12 +6,14 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { InvalidRequest } from '#platform/errors.ts';
 import { json, ownerOf, parseBody, parseQuery, type RouteTable, validate } from '#platform/http.ts';
+import { requestRegeneration } from './regenerate-service.ts';
 import {
   bulkReviewBodySchema,
   DEFAULT_PAGE_SIZE,
   listQuestionsQuerySchema,
   patchQuestionBodySchema,
   questionIdSchema,
+  regenerateBodySchema,
 } from './review-schemas.ts';
 import { type EditGates, EditRefused, ownedQuestion, patchQuestion, reviewMany } from './review-service.ts';
 import { listReviews, listVersions, type ReviewRecord } from './review-store.ts';
@@ -87,6 +89,11 @@ export const reviewRoutes = (gates: EditGates = {}): RouteTable => ({
       if (error instanceof EditRefused) return json(400, { detail: error.message, reasons: error.reasons });
       throw error;
     }
+  },
+  'POST /questions/{id}/regenerate': async (event, owner) => {
+    const id = questionIdOf(event);
+    const body = parseBody(event, regenerateBodySchema);
+    return json(202, await requestRegeneration(owner, id, body));
   },
   'GET /questions/{id}/history': async (event, owner) => {
     const id = questionIdOf(event);

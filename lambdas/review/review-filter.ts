@@ -20,7 +20,16 @@ interface IdentifiedQuestion {
   id?: unknown;
 }
 
-/** Keeps `questions` in `state`, each replaced by its latest version's texts. */
+/** The most replacements followed from one question (each is a reviewer's regeneration). */
+const MAX_REPLACEMENTS = 20;
+
+/**
+ * Keeps `questions` in `state`, each replaced by its latest version's texts. A regenerated
+ * question (`replaced_by`) is followed by its replacement, and that by its own, in the place the
+ * old one holds in the file: the new question's record is its only copy (quiz-bank/regenerate.ts),
+ * and taking that place keeps the file's order and the bank's key positions. `records` must hold
+ * the replacements too (recordsWithReplacements).
+ */
 export function inState<Q extends IdentifiedQuestion>(
   questions: readonly Q[],
   records: ReadonlyMap<string, ReviewRecord>,
@@ -28,11 +37,37 @@ export function inState<Q extends IdentifiedQuestion>(
 ): Q[] {
   return questions.flatMap((q) => {
     const record = typeof q.id === 'string' ? records.get(q.id) : undefined;
-    if ((record?.state ?? 'pending') !== state) return [];
-    if (!record) return [q];
-    const { question, options, correct_answer, explanation } = record.question;
-    return [{ ...q, question, options, correct_answer, explanation }];
+    const out: Q[] = [];
+    if ((record?.state ?? 'pending') === state) out.push(record ? latest(q, record) : q);
+    let next = record?.replaced_by ? records.get(record.replaced_by) : undefined;
+    for (let hops = 0; next && hops < MAX_REPLACEMENTS; hops++) {
+      if (next.state === state) out.push({ ...q, ...next.question });
+      next = next.replaced_by ? records.get(next.replaced_by) : undefined;
+    }
+    return out;
   });
+}
+
+function latest<Q extends IdentifiedQuestion>(q: Q, record: ReviewRecord): Q {
+  const { question, options, correct_answer, explanation } = record.question;
+  return { ...q, question, options, correct_answer, explanation };
+}
+
+/** The records of `ids`, with the chains of replacements they lead to. */
+export async function recordsWithReplacements(
+  owner: string,
+  ids: readonly string[],
+): Promise<Map<string, ReviewRecord>> {
+  const records = await getReviews(owner, ids);
+  let wanted = [...records.values()].flatMap((r) => (r.replaced_by ? [r.replaced_by] : []));
+  for (let hops = 0; wanted.length > 0 && hops < MAX_REPLACEMENTS; hops++) {
+    const found = await getReviews(owner, wanted);
+    for (const [id, record] of found) records.set(id, record);
+    wanted = [...found.values()].flatMap((r) =>
+      r.replaced_by && !records.has(r.replaced_by) ? [r.replaced_by] : [],
+    );
+  }
+  return records;
 }
 
 /**
@@ -43,7 +78,7 @@ export async function reviewedResult(owner: string, result: unknown, state: Revi
   const pools: IdentifiedQuestion[][] = [];
   walk(result, (pool) => pools.push(pool));
   const ids = pools.flat().flatMap((q) => (typeof q.id === 'string' ? [q.id] : []));
-  const records = await getReviews(owner, ids);
+  const records = await recordsWithReplacements(owner, ids);
   return rebuild(result, (pool) => inState(pool, records, state));
 }
 

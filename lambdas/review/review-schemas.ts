@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BLOOM_LEVELS, LIMITS, OPTION_IDS } from '#jobs/questions.ts';
+import { MAX_INSTRUCTIONS_CHARS } from './regenerate-basics.ts';
 import { REVIEW_STATES } from './review-store.ts';
 
 /** The most questions one bulk decision takes: 4 batch writes' worth, answered within API Gateway's 29 s. */
@@ -90,6 +91,16 @@ export const bulkReviewBodySchema = z.strictObject({
   note: note.optional(),
 });
 
+/** `POST /questions/{id}/regenerate` body (optional: an empty body asks for a different question). */
+export const regenerateBodySchema = z.strictObject({
+  instructions: z
+    .string({ error: 'must be a string: what the new question should do differently ("make it harder")' })
+    .trim()
+    .min(1, 'must not be empty; leave it out to ask for a different question without instructions')
+    .max(MAX_INSTRUCTIONS_CHARS, `must be at most ${MAX_INSTRUCTIONS_CHARS} characters`)
+    .optional(),
+});
+
 /** `review=` of result downloads and exports: only questions in this review state. */
 export const reviewFilterSchema = z.enum(REVIEW_STATES, {
   error: `must be one of ${REVIEW_STATES.join(', ')}`,
@@ -98,3 +109,4 @@ export const reviewFilterSchema = z.enum(REVIEW_STATES, {
 export type ListQuestionsQuery = z.infer<typeof listQuestionsQuerySchema>;
 export type PatchQuestionBody = z.infer<typeof patchQuestionBodySchema>;
 export type BulkReviewBody = z.infer<typeof bulkReviewBodySchema>;
+export type RegenerateBody = z.infer<typeof regenerateBodySchema>;

@@ -70,6 +70,15 @@ export interface ReviewRecord extends QuestionOrigin {
   version: number;
   /** The question this one was generated to replace. */
   replaces?: string;
+  /**
+   * The question generated to replace this one (POST /questions/{id}/regenerate). Result files
+   * keep listing this question; review= downloads put the replacement in its place (review-filter.ts).
+   */
+  replaced_by?: string;
+  /** The job regenerating this question, from its request until it finishes (one at a time). */
+  regenerating?: string;
+  /** When the request claimed it (a claim whose job never got a record expires). */
+  regenerating_since?: string;
   created_at: string;
   /** Bumped by every write: what a write checks so that it never overwrites one it did not see. */
   revision: number;
@@ -93,7 +102,7 @@ export const GENERATOR = 'generator';
  */
 export async function recordQuestions(
   owner: string,
-  origin: QuestionOrigin,
+  origin: QuestionOrigin & { replaces?: string },
   questions: readonly (Question | QuestionContent)[],
   type: QuestionType = 'quiz',
   createdAt = new Date().toISOString(),

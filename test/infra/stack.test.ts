@@ -510,6 +510,7 @@ describe('api', () => {
       'POST /generate true',
       'POST /generate_assessment true',
       'POST /questions/review true',
+      'POST /questions/{id}/regenerate true',
       'PUT /assessments/{assessment_id} true',
     ]);
   });

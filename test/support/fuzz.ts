@@ -989,6 +989,11 @@ function examplesOf(route: Route, fx: FuzzFixtures, options: FuzzOptions): Route
       ],
     },
     'GET /questions/{id}/history': { queries: [{}], bodies: [] },
+    // Starts a one-question job: the first replaces the fixture question, the rest answer 409.
+    'POST /questions/{id}/regenerate': {
+      queries: [],
+      bodies: [{}, { instructions: 'Make it harder' }, { instructions: 'Use a workplace scenario' }],
+    },
     'GET /chunking/status': {
       queries: [{ job_id: fx.documentId }, { job_id: randomUUID() }, { job_id: 'edu_mate_0123abcd' }],
       bodies: [],
@@ -1976,6 +1981,21 @@ type KnownGood = (h: Harness, fx: FuzzFixtures) => Promise<{ status: number; tex
 
 /** Known-good requests that need something made first (what they act on must exist and be in the right state). */
 const KNOWN_GOOD: Record<string, KnownGood> = {
+  // The batch regenerated the fixture question (its later requests answer 409): regenerate
+  // another of the job's questions that no regeneration has claimed, and let the job finish.
+  'POST /questions/{id}/regenerate': async (h, fx) => {
+    const listed = await h.call('GET', `/questions?job_id=${fx.quizJobId}&review=pending&limit=200`);
+    const free = listed.body?.questions?.find(
+      (q: { id: string; replaces?: string; regenerating?: string }) =>
+        q.id !== fx.questionId && !q.replaces && !q.regenerating,
+    );
+    if (!free) return { status: 0, text: 'no question of the quiz job is left to regenerate' };
+    const started = await h.call('POST', `/questions/${free.id}/regenerate`, {
+      instructions: 'Make it harder',
+    });
+    if (started.status === 202) await quizJobDone(h, started.body.job_id);
+    return started;
+  },
   [`DELETE ${API_BASE_PATH}/jobs/{job_id}`]: async (h) => {
     const started = await h.call('POST', `${API_BASE_PATH}/generate/career-level/async`, {
       sector: 'technology',
