@@ -91,6 +91,8 @@ const PARAMS: Record<string, string> = {
   sector: 'technology',
   career: 'FRONTEND_DEVELOPER',
   level: '1',
+  // A file every console build writes (lambdas/gateway/console.ts serves only those).
+  asset: 'index.html',
 };
 
 function pathOf(route: Route): string {
@@ -127,9 +129,11 @@ async function refusedEverywhere(headers: Record<string, string>, code: string):
 }
 
 describe('API keys on every route of ROUTES', () => {
-  it('covers the API: every route but GET /health, GET /, GET /help and the API description needs a key', () => {
+  it('covers the API: every route but GET /health, GET /, GET /help, the API description and the web console needs a key', () => {
     assert.deepEqual(open.map((r) => `${r.method} ${r.path}`).sort(), [
       'GET /',
+      'GET /console',
+      'GET /console/{asset}',
       'GET /docs',
       'GET /health',
       'GET /help',
