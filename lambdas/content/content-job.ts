@@ -33,6 +33,7 @@ import {
   wordsOf,
   wordTargetCheck,
 } from './measure.ts';
+import { chooseModel } from './model-choice.ts';
 import {
   needsOutline,
   outlineCallTuning,
@@ -51,7 +52,7 @@ import {
   systemInstructionFor,
   temperatureNote,
 } from './prompts.ts';
-import { ContentRequestError, chooseModel, type ExecuteRequest } from './request.ts';
+import { ContentRequestError, type ExecuteRequest } from './request.ts';
 import { sectionSchema } from './response-schemas.ts';
 import type { SectionSpec } from './sections.ts';
 import { customTemplate, recordTemplateUse } from './templates.ts';

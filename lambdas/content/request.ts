@@ -521,32 +521,6 @@ function refuseRetiredModel(aiModel: string | undefined, at = Date.now()): void 
   );
 }
 
-/**
- * The Gemini model a request runs on: `config.aiModel` when it names a live model of the price
- * table (the only models this service calls and can price), otherwise `defaultModel`, with a
- * note saying why the requested one was not used (a request kept from before its model's
- * shutdown runs on the default).
- */
-export function chooseModel(
-  config: GenerationConfig,
-  defaultModel: string,
-  at: number = Date.now(),
-): { model: string; note?: string } {
-  const requested = config.aiModel?.trim();
-  if (!requested || requested === defaultModel) return { model: defaultModel };
-  const name = requested.replace(/^models\//, '');
-  if (priceTable.models[name] && isRetired(name, at)) {
-    const note = `config.aiModel "${requested}" was shut down on ${priceTable.models[name]?.retires_on}; ${defaultModel} is used.`;
-    return { model: defaultModel, note };
-  }
-  if (priceTable.models[name]) return { model: name };
-  const known = liveModels(at).join(', ');
-  const why = /^gemini/i.test(name)
-    ? `is not one of the Gemini models this service offers (${known})`
-    : `is not a Gemini model; this service generates with Gemini (${known})`;
-  return { model: defaultModel, note: `config.aiModel "${requested}" ${why}; ${defaultModel} is used.` };
-}
-
 function field<T>(path: string, schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

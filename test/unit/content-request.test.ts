@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
+import { chooseModel } from '#content/model-choice.ts';
 import {
   ContentRequestError,
-  chooseModel,
   contentParameters,
   MAX_TOTAL_WORDS,
   parseExecuteRequest,

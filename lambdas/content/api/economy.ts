@@ -6,10 +6,11 @@
 import { DEFAULTS, ENV, generationSettings, optionalEnv } from '#platform/config.ts';
 import { typicalThoughtTokens } from '#platform/gemini/model-capabilities.ts';
 import { costOf, isRetired, priceTable, type Rate, rateAt, servingModel } from '#platform/gemini/pricing.ts';
+import { chooseModel } from '../model-choice.ts';
 import { needsOutline, type OutlineSize, outlineSize } from '../outline.ts';
 import { planSections, stagesOf } from '../plan.ts';
 import { temperatureNote } from '../prompts.ts';
-import { chooseModel, type ExecuteRequest } from '../request.ts';
+import type { ExecuteRequest } from '../request.ts';
 
 /** The seed's rule of thumb: about 750 words per 1 000 tokens. */
 export const WORDS_PER_TOKEN = 0.75;
