@@ -3,17 +3,14 @@
  * stack, configured through its environment the way a user's shell would.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { FAST_SETTINGS, type Harness, startHarness } from '../support/e2e.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
+import { runQuizgen } from '../support/quizgen.ts';
 
 let h: Harness;
 let home: string;
@@ -36,22 +33,7 @@ interface Result {
 
 /** Runs `quizgen` with the harness's URL and key in the environment unless `env` says otherwise. */
 function quizgen(args: string[], env: Record<string, string | undefined> = {}, cwd = home): Promise<Result> {
-  const base: Record<string, string | undefined> = { ...process.env };
-  for (const name of ['QUIZGEN_URL', 'QUIZGEN_API_KEY', 'QUIZGEN_DEBUG']) delete base[name];
-  const merged = { ...base, QUIZGEN_URL: h.url, QUIZGEN_API_KEY: h.key, XDG_CONFIG_HOME: home, ...env };
-  const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv, cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runQuizgen(args, { url: h.url, key: h.key, home, env, cwd });
 }
 
 function parse(result: Result): any {

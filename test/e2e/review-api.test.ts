@@ -5,14 +5,13 @@
  * exports only the approved ones. Another key sees none of it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
+import { type QuizgenResult, runQuizgen } from '../support/quizgen.ts';
 
 let h: Harness;
 let jobId: string;
@@ -316,29 +315,9 @@ describe('review API: assessments', () => {
   });
 });
 
-const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
-
 /** Runs `quizgen` against the harness with its first key. */
-function quizgen(
-  args: string[],
-  home: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    QUIZGEN_URL: h.url,
-    QUIZGEN_API_KEY: h.key,
-    XDG_CONFIG_HOME: home,
-  };
-  delete env.QUIZGEN_DEBUG;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: home });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function quizgen(args: string[], home: string): Promise<QuizgenResult> {
+  return runQuizgen(args, { url: h.url, key: h.key, home });
 }
 
 describe('review from the CLI', () => {

@@ -7,14 +7,13 @@
  * old one again is a 409. (The instructions reaching the prompt: test/unit/regenerate.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
+import { type QuizgenResult, runQuizgen } from '../support/quizgen.ts';
 
 let h: Harness;
 let jobId: string;
@@ -129,27 +128,10 @@ describe('POST /questions/{id}/regenerate', () => {
   });
 });
 
-const BIN = fileURLToPath(new URL('../../bin/quizgen.js', import.meta.url));
-
-/** Runs `quizgen` against the harness with its first key. */
-async function quizgen(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `quizgen` against the harness with its first key, in a config folder of its own. */
+async function quizgen(args: string[]): Promise<QuizgenResult> {
   const home = await mkdtemp(join(tmpdir(), 'quizgen-regenerate-cli-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    QUIZGEN_URL: h.url,
-    QUIZGEN_API_KEY: h.key,
-    XDG_CONFIG_HOME: home,
-  };
-  delete env.QUIZGEN_DEBUG;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: home });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runQuizgen(args, { url: h.url, key: h.key, home });
 }
 
 describe('quizgen review regenerate', () => {
