@@ -186,6 +186,22 @@ export function toAssessmentQuestion(
   };
 }
 
+/** The fields every edited assessment question has, MCQ or open (see open-questions.ts). */
+export const editedItemShape = {
+  bloom_level: z.enum(BLOOM_LEVELS, { error: `must be one of ${BLOOM_LEVELS.join(', ')}` }),
+  explanation: z.string().max(2000).default(''),
+  source: z
+    .object({
+      document_id: z.string(),
+      passage_id: z.string(),
+      page: z.number().int().min(1),
+      excerpt: z.string().max(2000).optional(),
+    })
+    .optional(),
+  /** Kept through saves and edits, so exports still say which language a question is in. */
+  language: languageCode.optional(),
+};
+
 /** Checks a question a user edited before saving: the same rules the generator applies. */
 export const editedQuestionSchema = z
   .object({
@@ -194,18 +210,7 @@ export const editedQuestionSchema = z
       .array(z.string().trim().min(1, 'an option must not be empty').max(500))
       .length(4, 'must be exactly four options'),
     correct_answer: z.string().trim().min(1, 'must not be empty'),
-    bloom_level: z.enum(BLOOM_LEVELS, { error: `must be one of ${BLOOM_LEVELS.join(', ')}` }),
-    explanation: z.string().max(2000).default(''),
-    source: z
-      .object({
-        document_id: z.string(),
-        passage_id: z.string(),
-        page: z.number().int().min(1),
-        excerpt: z.string().max(2000).optional(),
-      })
-      .optional(),
-    /** Kept through saves and edits, so exports still say which language a question is in. */
-    language: languageCode.optional(),
+    ...editedItemShape,
   })
   .superRefine((q, ctx) => {
     const normalized = q.options.map(normalizeText);

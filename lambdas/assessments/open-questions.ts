@@ -9,7 +9,6 @@
 import { Type } from '@google/genai';
 import { z } from 'zod';
 import {
-  BLOOM_LEVELS,
   type BloomLevel,
   exactlyQuestions,
   LIMITS,
@@ -20,8 +19,8 @@ import {
   rejectionOf,
 } from '#jobs/questions.ts';
 import { type NearDuplicateIndex, shingles } from '#jobs/similarity.ts';
-import { DEFAULT_LANGUAGE, languageCode, languageInstruction } from '#platform/language.ts';
-import { type AssessmentItem, type PassageRef, repairLines } from './assessment.ts';
+import { DEFAULT_LANGUAGE, languageInstruction } from '#platform/language.ts';
+import { type AssessmentItem, editedItemShape, type PassageRef, repairLines } from './assessment.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
 
 export interface OpenQuestion extends AssessmentItem {
@@ -282,17 +281,7 @@ export const editedOpenQuestionSchema = z.object({
     .trim()
     .min(1, 'must not be empty')
     .max(LIMITS.modelAnswerChars * 2),
-  bloom_level: z.enum(BLOOM_LEVELS, { error: `must be one of ${BLOOM_LEVELS.join(', ')}` }),
-  explanation: z.string().max(2000).default(''),
-  source: z
-    .object({
-      document_id: z.string(),
-      passage_id: z.string(),
-      page: z.number().int().min(1),
-      excerpt: z.string().max(2000).optional(),
-    })
-    .optional(),
-  language: languageCode.optional(),
+  ...editedItemShape,
 });
 
 /** Edited open questions, numbered by their place in the list when they carry no number. */
