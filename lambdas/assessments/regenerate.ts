@@ -12,6 +12,11 @@
  * Keeping the replacement in the old question's place (same job, chunk, bank and order, so
  * `GET /job_status?review=` lists it there) and rejecting the old one is review/replacement.ts's,
  * as for a quiz bank's question.
+ *
+ * EduMate itself regenerates only whole assessments: its "Regenerate Questions" button asks
+ * `/generate` again for a new set from the same collection (suyash-sketch/edu-mate
+ * frontend/src/App.jsx `handleRegenerate`), which works here as it is. One question at a time,
+ * with a reviewer's instructions, is the review API's own route, so no client's shape binds it.
  */
 import type { GenerateChunkInput, GeneratedChunk } from '#jobs/chunk-common.ts';
 import { ChunkGenerationFailed } from '#jobs/chunk-common.ts';
@@ -20,7 +25,6 @@ import * as jobs from '#jobs/job-store.ts';
 import { balanceByText, keyCuesOfTexts } from '#jobs/key-cues.ts';
 import type { JobKind } from '#jobs/kind.ts';
 import { openQuestionBank } from '#jobs/question-bank.ts';
-import type { BloomLevel } from '#jobs/questions.ts';
 import { zeroUsage } from '#jobs/repair-loop.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { DEFAULT_LANGUAGE } from '#platform/language.ts';
@@ -155,7 +159,7 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
   const chunk: AssessmentChunk = {
     key: input.chunkKey,
     type: old.type === 'open' ? 'open' : 'mcq',
-    bloomLevel: old.bloom_level as BloomLevel,
+    bloomLevel: old.bloom_level,
     batch: 1,
     questionCount: 1,
   };
