@@ -8,6 +8,7 @@
  * import that brings it). Nothing in the engine changes: job types are the kinds' own.
  */
 import { assessments } from '#assessments/kind.ts';
+import { assessmentQuestionRegeneration } from '#assessments/regenerate.ts';
 import { content } from '#content/kind.ts';
 import type { GenerateChunkInput, GeneratedChunk } from '#jobs/chunk-common.ts';
 import * as engine from '#jobs/chunk-generator.ts';
@@ -17,7 +18,13 @@ import { type JobKind, kindsOf } from '#jobs/kind.ts';
 import { quizBank } from '#quiz-bank/kind.ts';
 import { questionRegeneration } from '#quiz-bank/regenerate.ts';
 
-export const KINDS: readonly JobKind[] = [quizBank, assessments, content, questionRegeneration];
+export const KINDS: readonly JobKind[] = [
+  quizBank,
+  assessments,
+  content,
+  questionRegeneration,
+  assessmentQuestionRegeneration,
+];
 
 const known = kindsOf(...KINDS);
 

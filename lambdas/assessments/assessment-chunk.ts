@@ -22,9 +22,10 @@ import {
 import { chunkKey } from '#jobs/chunks.ts';
 import * as jobs from '#jobs/job-store.ts';
 import { balanceByText, type KeyCues, keyCuesOfTexts } from '#jobs/key-cues.ts';
+import type { ChunkQuality } from '#jobs/quality-report.ts';
 import { openQuestionBank, type QuestionBank } from '#jobs/question-bank.ts';
-import { checkQuestions, fingerprint, type Rejection } from '#jobs/questions.ts';
-import { runRepairLoop } from '#jobs/repair-loop.ts';
+import { type BloomLevel, checkQuestions, fingerprint, type Rejection } from '#jobs/questions.ts';
+import { type RepairOutcome, runRepairLoop } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv } from '#platform/config.ts';
 import { s3Keys } from '#platform/keys.ts';
@@ -57,17 +58,34 @@ import {
 const ORDER_PER_CHUNK = 1000;
 
 /** Passages given to the model per chunk: enough to spread the questions, few enough to stay focused. */
-function passagesPerChunk(questions: number): number {
+export function passagesPerChunk(questions: number): number {
   return Math.min(12, Math.max(4, questions + 2));
 }
 
 /** A warm worker keeps the last document's index: chunks of one assessment share it. */
 let cachedIndex: { key: string; index: DocumentIndex } | undefined;
 
-async function indexOf(owner: string, documentId: string): Promise<DocumentIndex> {
+export async function documentIndexOf(owner: string, documentId: string): Promise<DocumentIndex> {
   const key = `${owner}/${documentId}`;
   if (cachedIndex?.key !== key) cachedIndex = { key, index: await loadIndex(owner, documentId) };
   return cachedIndex.index;
+}
+
+/** The embedding of a retrieval query, phrased for the Bloom level the questions ask for. */
+export async function embedQuery(input: GenerateChunkInput, query: string, bloomLevel: BloomLevel) {
+  const [vector] = await embedTexts(
+    [`${query}\nQuestions that ask the learner to ${BLOOM_GUIDANCE[bloomLevel]}.`],
+    {
+      apiKey: input.apiKey,
+      model: optionalEnv(ENV.geminiEmbeddingModel) ?? DEFAULTS.geminiEmbeddingModel,
+      dimensions: intEnv(ENV.embeddingDimensions, DEFAULTS.embeddingDimensions, 1),
+      taskType: 'RETRIEVAL_QUERY',
+      requestsPerMinute: intEnv(ENV.embeddingRequestsPerMinute, DEFAULTS.embeddingRequestsPerMinute, 1),
+      deadline: input.deadline,
+    },
+  );
+  if (!vector) throw new Error('The embedding of the query came back empty');
+  return vector;
 }
 
 /**
@@ -80,19 +98,8 @@ async function retrieve(
   documentId: string,
   query: string,
 ) {
-  const index = await indexOf(input.owner, documentId);
-  const [vector] = await embedTexts(
-    [`${query}\nQuestions that ask the learner to ${BLOOM_GUIDANCE[chunk.bloomLevel]}.`],
-    {
-      apiKey: input.apiKey,
-      model: optionalEnv(ENV.geminiEmbeddingModel) ?? DEFAULTS.geminiEmbeddingModel,
-      dimensions: intEnv(ENV.embeddingDimensions, DEFAULTS.embeddingDimensions, 1),
-      taskType: 'RETRIEVAL_QUERY',
-      requestsPerMinute: intEnv(ENV.embeddingRequestsPerMinute, DEFAULTS.embeddingRequestsPerMinute, 1),
-      deadline: input.deadline,
-    },
-  );
-  if (!vector) throw new Error('The embedding of the query came back empty');
+  const index = await documentIndexOf(input.owner, documentId);
+  const vector = await embedQuery(input, query, chunk.bloomLevel);
   const k = passagesPerChunk(chunk.questionCount);
   const ranked = searchPassages(index, vector, k * chunk.batch);
   const window = ranked.slice(k * (chunk.batch - 1));
@@ -101,7 +108,7 @@ async function retrieve(
 }
 
 /** What a chunk knows before its first call: its passages, its document and its bank. */
-interface ChunkContext {
+export interface ChunkContext {
   input: GenerateChunkInput;
   chunk: AssessmentChunk;
   query: string;
@@ -114,7 +121,7 @@ interface ChunkContext {
 }
 
 /** How one type of question is asked for and checked; the rest of a chunk is the same for both. */
-interface Flavor<Q extends { id: string; question: string }> {
+export interface Flavor<Q extends { id: string; question: string }> {
   systemInstruction: string;
   promptVersion: string;
   template: string;
@@ -127,9 +134,9 @@ interface Flavor<Q extends { id: string; question: string }> {
   arrange?(kept: Q[]): { kept: Q[]; keyCues: KeyCues };
 }
 
-type KeptMcq = AssessmentQuestion & { fingerprint: string; id: string };
+export type KeptMcq = AssessmentQuestion & { fingerprint: string; id: string };
 /** Open questions are numbered when the assessment is assembled. */
-type KeptOpen = Omit<OpenQuestion, 'question_no'> & { id: string };
+export type KeptOpen = Omit<OpenQuestion, 'question_no'> & { id: string };
 
 function sourceOf(ctx: ChunkContext, passage: PassageRef | undefined) {
   if (!ctx.documentId || !passage) return {};
@@ -143,7 +150,7 @@ function sourceOf(ctx: ChunkContext, passage: PassageRef | undefined) {
   };
 }
 
-function mcqFlavor(ctx: ChunkContext): Flavor<KeptMcq> {
+export function mcqFlavor(ctx: ChunkContext): Flavor<KeptMcq> {
   const { input, chunk, passages, byId, bank } = ctx;
   const passageIds = passages.map((p) => p.id);
   const index = bank.index();
@@ -191,7 +198,7 @@ function mcqFlavor(ctx: ChunkContext): Flavor<KeptMcq> {
   };
 }
 
-function openFlavor(ctx: ChunkContext): Flavor<KeptOpen> {
+export function openFlavor(ctx: ChunkContext): Flavor<KeptOpen> {
   const { input, chunk, passages, byId, bank } = ctx;
   const passageIds = passages.map((p) => p.id);
   const index = bank.index();
@@ -228,12 +235,25 @@ function openFlavor(ctx: ChunkContext): Flavor<KeptOpen> {
   };
 }
 
-/** The repair loop for one flavor, then the chunk file and the chunk's record. */
-async function runChunk<Q extends { id: string; question: string }>(
+/** A chunk's questions as they are stored, with the repair loop's outcome and the quality figures. */
+export interface GeneratedQuestions<Q> {
+  questions: Record<string, unknown>[];
+  /** The id each question's bank and review record know it by, in the same order. */
+  ids: string[];
+  outcome: RepairOutcome<Q>;
+  quality: ChunkQuality;
+}
+
+/**
+ * The repair loop for one flavor, until the chunk's questions are kept (or ChunkGenerationFailed
+ * names `label`), then their stored shape; the chunk's cost is settled before anything is kept.
+ */
+export async function generateQuestions<Q extends { id: string; question: string }>(
   ctx: ChunkContext,
   flavor: Flavor<Q>,
   strip: (q: Q) => object,
-): Promise<GeneratedChunk> {
+  label: string,
+): Promise<GeneratedQuestions<Q>> {
   const { input, chunk, bank } = ctx;
   const ask = modelCaller(input, flavor.systemInstruction, flavor.promptVersion);
   const outcome = await runRepairLoop<Q>({
@@ -255,19 +275,34 @@ async function runChunk<Q extends { id: string; question: string }>(
         }),
       ),
   });
-  const { calls, usage, costUsd } = outcome;
-  if (outcome.kept.length < chunk.questionCount) throw failureOf(chunk, describeChunk(chunk), outcome);
+  if (outcome.kept.length < chunk.questionCount) throw failureOf(chunk, label, outcome);
   const arranged = flavor.arrange?.(outcome.kept);
   const kept = arranged?.kept ?? outcome.kept;
   const quality = arranged ? { ...outcome.quality, key_cues: arranged.keyCues } : outcome.quality;
 
-  await input.settleCost?.(costUsd);
-  const language = ctx.language;
+  await input.settleCost?.(outcome.costUsd);
   const questions = kept.map((question, i) => ({
     ...strip(question),
-    language,
+    language: ctx.language,
     provenance: provenanceOf(input, flavor.template, flavor.promptVersion, outcome.keptCalls[i] ?? 1),
   }));
+  return { questions, ids: kept.map((q) => q.id), outcome, quality };
+}
+
+/** A chunk's questions generated, then its review records, its chunk file and its record. */
+async function runChunk<Q extends { id: string; question: string }>(
+  ctx: ChunkContext,
+  flavor: Flavor<Q>,
+  strip: (q: Q) => object,
+): Promise<GeneratedChunk> {
+  const { input, chunk } = ctx;
+  const { questions, ids, outcome, quality } = await generateQuestions(
+    ctx,
+    flavor,
+    strip,
+    describeChunk(chunk),
+  );
+  const { calls, usage, costUsd } = outcome;
   // Each kept question starts pending review, by the id its bank knows it by; recorded before the
   // chunk is kept (see quiz-chunk.ts). `order` puts a review state's questions back in the
   // result's order: chunk by chunk as the job lists them.
@@ -281,7 +316,7 @@ async function runChunk<Q extends { id: string; question: string }>(
       assessment_id: input.jobId,
       order: Math.max(chunkIndex, 0) * ORDER_PER_CHUNK,
     },
-    questions.map((q, i) => ({ ...q, id: kept[i]?.id ?? '' }) as unknown as ReviewedQuestion),
+    questions.map((q, i) => ({ ...q, id: ids[i] ?? '' }) as unknown as ReviewedQuestion),
     chunk.type === 'open' ? 'open' : 'mcq',
   );
 
@@ -292,7 +327,7 @@ async function runChunk<Q extends { id: string; question: string }>(
     model: input.settings.model,
     prompt_version: flavor.promptVersion,
     generated_at: new Date().toISOString(),
-    question_count: kept.length,
+    question_count: questions.length,
     calls,
     rejected: outcome.rejected,
     quality,
@@ -304,13 +339,13 @@ async function runChunk<Q extends { id: string; question: string }>(
   // Assessments have no checkpoint entry to say the chunk is kept: its record says so instead.
   await jobs.noteChunkKept(input.jobId, chunk.key, {
     s3_key: s3Key,
-    questions: kept.length,
+    questions: questions.length,
     usage,
     cost_usd: costUsd,
     quality,
     calls,
   });
-  return { questions: kept.length, s3Key, usage, costUsd, quality };
+  return { questions: questions.length, s3Key, usage, costUsd, quality };
 }
 
 export async function generateAssessmentChunk(input: GenerateChunkInput): Promise<GeneratedChunk> {
@@ -339,6 +374,10 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     byId: new Map(passages.map((p) => [p.id, p])),
     bank,
   };
-  if (chunk.type === 'open') return runChunk(ctx, openFlavor(ctx), ({ id: _id, ...q }) => q);
-  return runChunk(ctx, mcqFlavor(ctx), ({ fingerprint: _f, id: _id, ...q }) => q);
+  if (chunk.type === 'open') return runChunk(ctx, openFlavor(ctx), stripOpen);
+  return runChunk(ctx, mcqFlavor(ctx), stripMcq);
 }
+
+/** A kept question as stored: without the id (its review record's key) and the fingerprint. */
+export const stripOpen = ({ id: _id, ...q }: KeptOpen) => q;
+export const stripMcq = ({ fingerprint: _f, id: _id, ...q }: KeptMcq) => q;

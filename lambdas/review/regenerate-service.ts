@@ -1,6 +1,7 @@
 /**
  * `POST /questions/{id}/regenerate`: starts a job that writes one new question in place of a
- * reviewed one (the kind is quiz-bank/regenerate.ts). Refused before any job starts when the
+ * reviewed one, of the job type its question type names (REGENERATION_BY_TYPE: the kinds are
+ * quiz-bank/regenerate.ts and assessments/regenerate.ts). Refused before any job starts when the
  * question is not the key's (404), cannot be regenerated yet (400) or was replaced already (409).
  */
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,7 @@ import { isTerminal } from '#jobs/job.ts';
 import { startJob } from '#jobs/job-service.ts';
 import * as jobs from '#jobs/job-store.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
-import { QUESTION_REGENERATION, regenerationBasics } from './regenerate-basics.ts';
+import { REGENERATION_BY_TYPE } from './regenerate-basics.ts';
 import type { RegenerateBody } from './review-schemas.ts';
 import { ownedQuestion, QuestionChanged } from './review-service.ts';
 import { ReviewConflict, type ReviewRecord, saveReview } from './review-store.ts';
@@ -26,11 +27,10 @@ export class AlreadyReplaced extends DomainError {
 export async function requestRegeneration(owner: string, id: string, body: RegenerateBody) {
   const record = await ownedQuestion(owner, id);
   if (record.replaced_by) throw new AlreadyReplaced(id, record.replaced_by);
-  if (record.type !== 'quiz') {
-    // An assessment's questions are grounded in its document's passages, which a one-question
-    // job would have to retrieve again: not built yet.
+  const regeneration = REGENERATION_BY_TYPE[record.type];
+  if (!regeneration) {
     throw new InvalidRequest(
-      `Only quiz-bank multiple-choice questions can be regenerated yet; question ${id} is an assessment's ${record.type === 'open' ? 'open question' : 'multiple-choice question'}: edit it with PATCH /questions/${id} instead`,
+      `Questions of type ${record.type} cannot be regenerated; edit question ${id} with PATCH /questions/${id} instead`,
     );
   }
   if (record.regenerating && !(await isOver(record.regenerating, record.regenerating_since))) {
@@ -46,8 +46,8 @@ export async function requestRegeneration(owner: string, id: string, body: Regen
   try {
     const job = await startJob(
       owner,
-      regenerationBasics,
-      QUESTION_REGENERATION,
+      regeneration.basics,
+      regeneration.jobType,
       { question_id: id, ...(body.instructions ? { instructions: body.instructions } : {}) },
       { jobId },
     );

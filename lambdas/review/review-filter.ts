@@ -26,7 +26,7 @@ const MAX_REPLACEMENTS = 20;
 /**
  * Keeps `questions` in `state`, each replaced by its latest version's texts. A regenerated
  * question (`replaced_by`) is followed by its replacement, and that by its own, in the place the
- * old one holds in the file: the new question's record is its only copy (quiz-bank/regenerate.ts),
+ * old one holds in the file: the new question's record is its only copy (replacement.ts),
  * and taking that place keeps the file's order and the bank's key positions. `records` must hold
  * the replacements too (recordsWithReplacements).
  */

@@ -261,14 +261,6 @@ describe('review API: assessments', () => {
     assert.match(open[0].model_answer, /\S/);
   });
 
-  it('refuses to regenerate an assessment question with 400, saying only quiz-bank questions can be yet', async () => {
-    for (const q of [mcqs[0], open[0]]) {
-      const refused = await h.call('POST', `/questions/${q.id}/regenerate`, { instructions: 'harder' });
-      assert.equal(refused.status, 400, refused.text);
-      assert.match(refused.body.detail, /Only quiz-bank multiple-choice questions can be regenerated yet/);
-    }
-  });
-
   it('edits an MCQ in its own shape through the gate, and refuses options on an open question', async () => {
     const mcq = mcqs[0];
     const bad = await h.call('PATCH', `/questions/${mcq.id}`, { correct_answer: 'not an option' });

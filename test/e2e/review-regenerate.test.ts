@@ -4,17 +4,31 @@
  * job runs to completion; the new question is pending with `replaces`, the old one rejected by
  * the key with a note, the new key in the old key's position; a review=pending download and
  * export carry the new question in the old one's place; another key gets 404; regenerating the
- * old one again is a 409. (The instructions reaching the prompt: test/unit/regenerate.test.ts.)
+ * old one again is a 409. (The instructions reaching the quiz prompt: test/unit/regenerate.test.ts.)
+ *
+ * Then an assessment grounded in a document: its MCQ and its open question are regenerated
+ * with instructions (both jobs at once), the prompts carrying the instructions, the old question
+ * and the document's passages (read at a front that records them, between the stack and the
+ * simulator); each replacement is of the old one's type and Bloom level and cites a passage of
+ * the document; `GET /job_status?review=approved` shows a replacement, in the old one's place,
+ * only once it is approved.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ANSWER_SUPPORT_THRESHOLD, answerSupport } from '#assessments/open-questions.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/server.ts';
 import { BASE, type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { readGift } from '../support/export-parsers.ts';
+import { makePdf, PHOTOSYNTHESIS_PAGES } from '../support/pdf.ts';
 import { type QuizgenResult, runQuizgen } from '../support/quizgen.ts';
+import { type RecordingFront, startRecordingFront } from '../support/recording-front.ts';
 
+const SIMULATOR_KEY = 'simulator-key-for-the-regeneration-test';
+let simulator: GeminiSimulator;
+let front: RecordingFront;
 let h: Harness;
 let jobId: string;
 let before: any[];
@@ -24,7 +38,13 @@ const listed = async () =>
   (await h.call('GET', `/questions?job_id=${jobId}&limit=200`)).body.questions as any[];
 
 beforeAll(async () => {
-  h = await startHarness({ settings: { questionsPerCareerLevel: 4 } });
+  // The simulator behind a front that records the prompts (see recording-front.ts).
+  simulator = await startGeminiSimulator({ apiKey: SIMULATOR_KEY });
+  front = await startRecordingFront(simulator.url);
+  h = await startHarness({
+    gemini: { apiKey: SIMULATOR_KEY, baseUrl: front.url },
+    settings: { questionsPerCareerLevel: 4 },
+  });
   const started = await h.call('POST', `${BASE}/generate/career-level/async`, {
     sector: 'technology',
     career: 'FRONTEND_DEVELOPER',
@@ -40,6 +60,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
+  await front?.close();
+  await simulator?.close();
 });
 
 describe('POST /questions/{id}/regenerate', () => {
@@ -147,5 +169,178 @@ describe('quizgen review regenerate', () => {
     const again = await quizgen(['review', 'regenerate', id]);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /already replaced/);
+  });
+});
+
+// --- an assessment's MCQ and open question ------------------------------------------------
+
+const PAGES = PHOTOSYNTHESIS_PAGES.slice(0, 3);
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+const pageText = (page: number) => squash((PAGES[page - 1] ?? []).join(' '));
+
+async function uploadPdf(): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([await makePdf(PAGES)], { type: 'application/pdf' }), 'photosynthesis.pdf');
+  const response = await fetch(`${h.url}/documents`, {
+    method: 'POST',
+    headers: { 'x-api-key': h.key },
+    body: form,
+  });
+  const { document_id: id } = (await response.json()) as { document_id: string };
+  for (let i = 0; i < 400; i++) {
+    const document = (await h.call('GET', `/documents/${id}`)).body;
+    if (document.status !== 'ingesting') {
+      assert.equal(document.status, 'ready', document.error);
+      return id;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`document ${id} is still ingesting`);
+}
+
+async function finishedAssessment(jobId: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const status = (await h.call('GET', `/job_status?job_id=${jobId}`)).body;
+    if (['finished', 'failed', null].includes(status?.status)) {
+      assert.equal(status.status, 'finished', JSON.stringify(status));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`assessment ${jobId} did not finish`);
+}
+
+describe('POST /questions/{id}/regenerate on an assessment grounded in a document', () => {
+  let documentId: string;
+  let assessmentId: string;
+  let mcqs: any[];
+  let open: any;
+  const replacements: Record<'mcq' | 'open', any> = { mcq: undefined, open: undefined };
+  const INSTRUCTIONS = {
+    mcq: 'ask about the light reactions',
+    open: 'ask the learner to compare two stages',
+  };
+  const assessmentQuestions = async () =>
+    (await h.call('GET', `/questions?assessment_id=${assessmentId}&limit=200`)).body.questions as any[];
+
+  beforeAll(async () => {
+    documentId = await uploadPdf();
+    const started = await h.call('POST', '/generate_assessment', {
+      topic: 'photosynthesis',
+      document_id: documentId,
+      bloom_mix: { remember: 4 },
+      subjective_count: 1,
+    });
+    assert.equal(started.status, 202, started.text);
+    assessmentId = started.body.job_id;
+    await finishedAssessment(assessmentId);
+    const listed = await assessmentQuestions();
+    // The MCQs in the assessment's order (the listing is in id order): the result's.
+    const result = (await h.call('GET', `/job_status?job_id=${assessmentId}`)).body.result;
+    mcqs = result.mcqs.map((r: any) => listed.find((q) => q.type === 'mcq' && q.question === r.question));
+    open = listed.find((q) => q.type === 'open');
+    assert.equal(mcqs.length, 3);
+    assert.ok(mcqs.every(Boolean), 'every MCQ of the result has its review record');
+    assert.ok(open, 'the assessment has an open question');
+  });
+
+  it('refuses another key with 404, and regenerates an MCQ and an open question as assessment jobs', async () => {
+    const other = await h.call('POST', `/questions/${mcqs[1].id}/regenerate`, {}, h.otherKey);
+    assert.equal(other.status, 404, other.text);
+    assert.match(other.body.detail, /Question not found/);
+
+    const before = front.prompts().length;
+    const [mcqJob, openJob] = await Promise.all(
+      [
+        [mcqs[1], INSTRUCTIONS.mcq],
+        [open, INSTRUCTIONS.open],
+      ].map(async ([q, instructions]) => {
+        const started = await h.call('POST', `/questions/${q.id}/regenerate`, { instructions });
+        assert.equal(started.status, 202, started.text);
+        return waitForJob(h, started.body.job_id);
+      }),
+    );
+    for (const job of [mcqJob, openJob]) {
+      assert.equal(job.status, 'completed', JSON.stringify(job.error_message ?? job.result_summary));
+      assert.equal(job.job_type, 'assessment_question_regeneration');
+    }
+    assert.equal(mcqJob.parameters.question_id, mcqs[1].id);
+    assert.equal(openJob.parameters.question_id, open.id);
+
+    // What the model was asked: the instructions, the old question, the document's passages.
+    const prompts = front.prompts().slice(before);
+    for (const [q, instructions] of [
+      [mcqs[1], INSTRUCTIONS.mcq],
+      [open, INSTRUCTIONS.open],
+    ]) {
+      const prompt = prompts.find((p) => p.includes(`The reviewer asked: ${instructions}`));
+      assert.ok(prompt, `a prompt carries the instructions "${instructions}"`);
+      assert.ok(prompt.includes(`- Question: ${q.question}`), 'and the question it replaces');
+      assert.match(prompt, /Course material:\n\[p\d+-\d+\] \(page \d+\)/);
+      assert.ok(prompt.includes(`[${q.source.passage_id}]`), 'the old question’s passage is given again');
+    }
+  });
+
+  it('keeps each replacement pending, of the old type and Bloom level, grounded in the document; the old one rejected', async () => {
+    const listed = await assessmentQuestions();
+    for (const old of [mcqs[1], open]) {
+      const replacement = listed.find((q) => q.replaces === old.id);
+      assert.ok(replacement, `a question replaces ${old.id}`);
+      replacements[old.type as 'mcq' | 'open'] = replacement;
+      assert.equal(replacement.type, old.type);
+      assert.equal(replacement.review.state, 'pending');
+      assert.equal(replacement.bloom_level, old.bloom_level);
+      assert.equal(replacement.assessment_id, assessmentId);
+      assert.equal(replacement.job_id, assessmentId);
+      assert.notEqual(replacement.question, old.question);
+      assert.equal(replacement.source?.document_id, documentId);
+      assert.match(replacement.source.passage_id, /^p\d+-\d+$/);
+      assert.ok(pageText(replacement.source.page).includes(squash(replacement.source.excerpt)));
+
+      const rejected = listed.find((q) => q.id === old.id);
+      assert.equal(rejected.review.state, 'rejected');
+      assert.equal(rejected.replaced_by, replacement.id);
+      assert.match(rejected.review.note, new RegExp(`Replaced by question ${replacement.id}`));
+    }
+    const mcq = replacements.mcq;
+    assert.equal(mcq.options.length, 4);
+    // The key where the old one's stood, so the assessment's key positions stay balanced.
+    assert.equal(mcq.options.indexOf(mcq.correct_answer), mcqs[1].options.indexOf(mcqs[1].correct_answer));
+    const answer = replacements.open.model_answer;
+    assert.ok(answerSupport(answer, pageText(replacements.open.source.page)) >= ANSWER_SUPPORT_THRESHOLD);
+
+    const again = await h.call('POST', `/questions/${mcqs[1].id}/regenerate`, {});
+    assert.equal(again.status, 409, again.text);
+    assert.match(again.body.detail, new RegExp(`already replaced by question ${replacements.mcq.id}`));
+  });
+
+  it('shows a replacement under review=approved only once approved, in the old one’s place', async () => {
+    const approve = async (ids: string[]) => {
+      const done = await h.call('POST', '/questions/review', { ids, review: 'approved' });
+      assert.equal(done.status, 200, done.text);
+    };
+    const approved = async () => {
+      const response = await h.call('GET', `/job_status?job_id=${assessmentId}&review=approved`);
+      assert.equal(response.status, 200, response.text);
+      return response.body.result as { mcqs: any[]; subjective_questions: any[] };
+    };
+    await approve([mcqs[0].id, mcqs[2].id]);
+    let result = await approved();
+    assert.deepEqual(
+      result.mcqs.map((q) => q.question),
+      [mcqs[0].question, mcqs[2].question],
+    );
+    assert.deepEqual(result.subjective_questions, []);
+
+    await approve([replacements.mcq.id, replacements.open.id]);
+    result = await approved();
+    assert.deepEqual(
+      result.mcqs.map((q) => q.question),
+      [mcqs[0].question, replacements.mcq.question, mcqs[2].question],
+    );
+    assert.deepEqual(
+      result.subjective_questions.map((q) => [q.question_no, q.question]),
+      [['1', replacements.open.question]],
+    );
   });
 });
