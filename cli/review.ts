@@ -12,7 +12,9 @@ export interface ListedQuestion {
   job_id: string;
   review: {
     state: string;
+    /** The deciding API key's name (its id if the name was unknown); null while pending. */
     reviewer: string | null;
+    reviewer_key_id: string | null;
     reviewed_at: string | null;
     note: string | null;
     version: number;
@@ -56,8 +58,9 @@ export function idsOf(text: string): string[] {
 export function questionsTable(page: QuestionPage): string {
   const lines = page.questions.map((q) => {
     const note = q.review.note ? `  (${q.review.note})` : '';
+    const by = q.review.reviewer ? `  by ${q.review.reviewer}` : '';
     const stem = q.question.length > 70 ? `${q.question.slice(0, 69)}…` : q.question;
-    return `${q.id}  ${q.review.state.padEnd(8)}  v${q.review.version}  ${q.type.padEnd(4)}  ${stem}${note}`;
+    return `${q.id}  ${q.review.state.padEnd(8)}  v${q.review.version}  ${q.type.padEnd(4)}  ${stem}${note}${by}`;
   });
   if (page.next_cursor) lines.push(`More: add --cursor ${page.next_cursor}`);
   return lines.join('\n');

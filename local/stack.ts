@@ -29,6 +29,7 @@ import { createApp } from '../lib/app.ts';
 import { API_BASE_PATH } from '../lib/routes.ts';
 import type { Settings } from '../lib/settings.ts';
 import { type ApiGateway, type ApiKey, startApiGateway } from './api-gateway.ts';
+import { startControlPlane } from './api-gateway-control-plane.ts';
 import { createAtomicS3rver } from './atomic-s3-store.ts';
 import {
   type CfnTemplate,
@@ -127,6 +128,7 @@ interface Ports {
   sqs: number;
   sfn: number;
   gemini: number;
+  apigateway: number;
 }
 
 let rememberedPorts: Ports | undefined;
@@ -181,7 +183,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rmSync(assembly.directory, { recursive: true, force: true });
     }
     const names = new LocalNames(stack.stackName, template);
-    const ports: Ports = rememberedPorts ?? { dynamodb: 0, s3: 0, sqs: 0, sfn: 0, gemini: 0 };
+    const ports: Ports = rememberedPorts ?? { dynamodb: 0, s3: 0, sqs: 0, sfn: 0, gemini: 0, apigateway: 0 };
 
     // Storage and messaging.
     const dynamodb = await startDynaliteProcess({ dataDir, port: ports.dynamodb });
@@ -291,6 +293,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Stopping aborts running executions; their ABORTED events reach the rules, drained after.
     onStop('Step Functions', () => stepFunctions.close());
 
+    // API Gateway's control plane, for the key names the review API shows (GetApiKey).
+    const apiKeys = loadApiKeys(dataDir);
+    const controlPlane = await startControlPlane({
+      apiKeys,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      port: ports.apigateway,
+    });
+    ports.apigateway = controlPlane.port;
+    onStop('API Gateway control plane', () => controlPlane.close());
+
     const functionEnv = handlerEnvironment(functions, names.resolver, say);
     // The deployed function finds the console's files beside its bundle (its bundling builds
     // them there); here the handlers run from source, so the files are built for this stack.
@@ -304,6 +317,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+      AWS_ENDPOINT_URL_API_GATEWAY: controlPlane.url,
       AWS_S3_FORCE_PATH_STYLE: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
       // Untraced here (there is no X-Ray daemon), the X-Ray SDK Powertools' tracer loads would
@@ -362,7 +376,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
     // API Gateway.
-    const apiKeys = loadApiKeys(dataDir);
     const api: ApiGateway = await startApiGateway({
       template,
       functions: byLogicalId,

@@ -21,9 +21,21 @@ export interface Job {
 /** What a finished job opens: its questions to review and the file its export downloads. */
 export interface Source {
   label: string;
+  /** The job's id in the review API (`GET /questions?job_id=`). */
   jobId: string;
-  /** Path (with query) of its result as a file, `format` and `review` appended; none for content. */
+  /** Path (with query) of its result as a file, `format` and `review` appended. */
   exportPath?: string;
+  /** A content job's result in the content API (`GET /api/jobs/{id}/content`), saved as JSON. */
+  contentPath?: string;
+}
+
+/** A job as the content API lists it. */
+interface ContentListItem {
+  id: number | string;
+  topic?: string;
+  status: string;
+  progressPercentage?: number;
+  costUsd?: number;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -48,6 +60,16 @@ export function sourceOf(job: Job): Source | undefined {
       label: `assessment ${job.job_id.slice(0, 8)}`,
       jobId: job.job_id,
       exportPath: `/job_status?job_id=${encodeURIComponent(job.job_id)}&`,
+    };
+  }
+  if (job.job_type === 'content') {
+    // The content API numbers its jobs; the engine (and so the review API) knows a content job
+    // as `content-<number>` (lambdas/content/api/job-views.ts recordIdOf).
+    const id = encodeURIComponent(job.job_id);
+    return {
+      label: `content: ${String(p.topic ?? job.job_id)}`,
+      jobId: `content-${job.job_id}`,
+      contentPath: `/api/jobs/${id}/content`,
     };
   }
   return { label: `${job.job_type} ${job.job_id.slice(0, 8)}`, jobId: job.job_id };
@@ -89,14 +111,18 @@ export async function refreshJobs(): Promise<void> {
   window.clearTimeout(timer);
   try {
     const quiz = await api<{ jobs: Job[] }>('GET', `${QUIZ.slice(API_ROOT.length)}/jobs?limit=20`);
-    const content = await api<{ data?: { jobs?: Job[] }; output?: { jobs?: Job[] } }>(
-      'GET',
-      '/api/jobs?limit=20',
-    ).catch(() => ({}) as { data?: { jobs?: Job[] } });
-    const contentJobs = (content.data?.jobs ?? []).map((j) => ({
-      ...j,
-      job_id: String(j.job_id ?? (j as { id?: unknown }).id),
+    const content = await api<{ data?: { jobs?: ContentListItem[] } }>('GET', '/api/jobs?limit=20').catch(
+      () => ({}) as { data?: { jobs?: ContentListItem[] } },
+    );
+    // The content API's list items (lambdas/content/api/job-views.ts listItem) in the quiz
+    // API's field names, so one table shows both.
+    const contentJobs = (content.data?.jobs ?? []).map((j: ContentListItem) => ({
+      job_id: String(j.id),
       job_type: 'content',
+      status: j.status === 'processing' ? 'running' : j.status,
+      parameters: { topic: j.topic },
+      progress_percent: j.progressPercentage,
+      cost_usd: j.costUsd,
     }));
     const jobs = [...quiz.jobs, ...contentJobs];
     // Spend moves with the jobs: the budget is read again with them.

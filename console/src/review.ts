@@ -11,22 +11,36 @@ import { refreshJobs, type Source } from './jobs.ts';
 
 /**
  * A quiz bank's options are `{id, text}` with the key's id in `correct_answer`; an assessment's
- * are strings with the key's text there (the review API keeps each product's own shape).
+ * MCQs and a content job's questions have strings with the key's text there (the review API
+ * keeps each product's own shape). Some questions have no options at all: an assessment's open
+ * question (a `model_answer`), a content job's short-answer or true/false question (the answer as
+ * text). The card and the edit form show what a question has, whatever product made it.
  */
 type Option = string | { id: string; text: string };
 
 const textOf = (o: Option) => (typeof o === 'string' ? o : o.text);
 const isKey = (q: Question, o: Option) => (typeof o === 'string' ? o : o.id) === q.correct_answer;
+const optionsOf = (q: Question): Option[] => (Array.isArray(q.options) ? q.options : []);
+const letter = (i: number) => String.fromCharCode(65 + i);
 
 export interface Question {
   id: string;
+  type?: string;
   question: string;
-  options: Option[];
-  correct_answer: string;
+  options?: Option[];
+  correct_answer?: string;
+  /** An open question's answer (assessments). */
+  model_answer?: string;
+  /** A content question's own kind: multiple_choice, true_false, short_answer... */
+  question_type?: string;
+  context?: string;
+  hints?: string[];
   explanation?: string;
   review: {
     state: string;
+    /** The deciding API key's name (its id when the name is unknown). */
     reviewer?: string | null;
+    reviewer_key_id?: string | null;
     reviewed_at?: string | null;
     note?: string | null;
     version: number;
@@ -54,24 +68,36 @@ function renderCard(): void {
     return;
   }
   card.dataset.questionId = q.id;
+  const options = optionsOf(q);
+  const keyShown = options.some((o) => isKey(q, o));
+  const field = (label: string, value: string | undefined) =>
+    value ? h('p', {}, h('strong', {}, `${label}: `), value) : '';
   card.replaceChildren(
     h(
       'p',
       {},
       h('span', { class: 'state' }, q.review.state),
-      ` version ${q.review.version}`,
+      q.review.reviewer ? ` by ${q.review.reviewer}` : '',
+      ` · version ${q.review.version}`,
+      q.question_type ? ` · ${q.question_type.replace(/_/g, ' ')}` : '',
       q.replaces ? ` · replaces ${q.replaces}` : '',
     ),
+    field('Context', q.context),
     h('p', { class: 'stem' }, q.question),
-    h(
-      'ol',
-      { type: 'A' },
-      ...q.options.map((o) =>
-        h('li', isKey(q, o) ? { class: 'correct' } : {}, textOf(o), isKey(q, o) ? ' (correct)' : ''),
-      ),
-    ),
-    q.explanation ? h('p', {}, h('strong', {}, 'Explanation: '), q.explanation) : '',
-    q.review.note ? h('p', {}, h('strong', {}, 'Note: '), q.review.note) : '',
+    options.length > 0
+      ? h(
+          'ol',
+          { type: 'A' },
+          ...options.map((o) =>
+            h('li', isKey(q, o) ? { class: 'correct' } : {}, textOf(o), isKey(q, o) ? ' (correct)' : ''),
+          ),
+        )
+      : '',
+    keyShown ? '' : field('Answer', q.correct_answer),
+    field('Model answer', q.model_answer),
+    q.hints && q.hints.length > 0 ? field('Hints', q.hints.join(' · ')) : '',
+    field('Explanation', q.explanation),
+    field('Note', q.review.note ?? undefined),
   );
 }
 
@@ -82,15 +108,21 @@ export async function loadQueue(): Promise<void> {
   if (review) params.set('review', review);
   const all: Question[] = [];
   let cursor: string | null = null;
-  do {
-    if (cursor) params.set('cursor', cursor);
-    const page: { questions: Question[]; next_cursor: string | null } = await api(
-      'GET',
-      `/questions?${params}`,
-    );
-    all.push(...page.questions);
-    cursor = page.next_cursor;
-  } while (cursor);
+  try {
+    do {
+      if (cursor) params.set('cursor', cursor);
+      const page: { questions: Question[]; next_cursor: string | null } = await api(
+        'GET',
+        `/questions?${params}`,
+      );
+      all.push(...page.questions);
+      cursor = page.next_cursor;
+    } while (cursor);
+  } catch (error) {
+    // A review API that does not take a content job's id as a job_id has none of its
+    // questions: the job has nothing to review, and its content still downloads below.
+    if (!(source.contentPath && error instanceof ApiError && error.status === 400)) throw error;
+  }
   queue = all;
   index = Math.min(index, Math.max(0, queue.length - 1));
   renderCard();
@@ -117,26 +149,31 @@ function openEdit(): void {
   $('edit-errors').replaceChildren();
   $<HTMLTextAreaElement>('edit-question').value = q.question;
   $<HTMLTextAreaElement>('edit-explanation').value = q.explanation ?? '';
-  const options = $('edit-options');
-  options.replaceChildren(
+  const options = optionsOf(q);
+  const fieldset = $('edit-options');
+  fieldset.hidden = options.length === 0;
+  fieldset.replaceChildren(
     h('legend', {}, 'Options'),
-    ...q.options.flatMap((o, i) => {
+    ...options.flatMap((o, i) => {
       const id = `edit-option-${i}`;
       const input = h('input', { id, 'data-option': i, required: true });
       input.value = textOf(o);
-      return [h('label', { for: id }, `Option ${String.fromCharCode(65 + i)}`), input];
+      return [h('label', { for: id }, `Option ${letter(i)}`), input];
     }),
   );
+  // The key among the options, or written out where a question has none (a short answer).
   const answer = $<HTMLSelectElement>('edit-answer');
-  answer.replaceChildren(
-    ...q.options.map((_, i) => h('option', { value: String(i) }, `Option ${String.fromCharCode(65 + i)}`)),
-  );
+  answer.replaceChildren(...options.map((_, i) => h('option', { value: String(i) }, `Option ${letter(i)}`)));
   answer.value = String(
     Math.max(
       0,
-      q.options.findIndex((o) => isKey(q, o)),
+      options.findIndex((o) => isKey(q, o)),
     ),
   );
+  $('edit-answer-row').hidden = options.length === 0;
+  const written = $<HTMLInputElement>('edit-answer-text');
+  written.value = q.correct_answer ?? '';
+  $('edit-answer-text-row').hidden = options.length > 0 || q.correct_answer === undefined;
   $('edit-form').hidden = false;
   $('edit-question').focus();
 }
@@ -164,16 +201,22 @@ async function saveEdit(): Promise<void> {
     (i) => i.value,
   );
   const answerIndex = Number($<HTMLSelectElement>('edit-answer').value);
-  // Sent back in the question's own shape: ids stay with their positions, the key by id or text.
-  const options: Option[] = q.options.map((o, i) =>
+  // Sent back in the question's own shape: ids stay with their positions, the key by id or text;
+  // a question without options or an answer (an open question) is sent without them.
+  const options: Option[] = optionsOf(q).map((o, i) =>
     typeof o === 'string' ? (texts[i] ?? '') : { id: o.id, text: texts[i] ?? '' },
   );
   const key = options[answerIndex];
+  const answer =
+    options.length > 0
+      ? { options, correct_answer: key === undefined ? '' : typeof key === 'string' ? key : key.id }
+      : q.correct_answer !== undefined
+        ? { correct_answer: $<HTMLInputElement>('edit-answer-text').value }
+        : {};
   try {
     await api('PATCH', `/questions/${encodeURIComponent(q.id)}`, {
       question: $<HTMLTextAreaElement>('edit-question').value,
-      options,
-      correct_answer: key === undefined ? '' : typeof key === 'string' ? key : key.id,
+      ...answer,
       explanation: $<HTMLTextAreaElement>('edit-explanation').value,
     });
   } catch (error) {
@@ -223,12 +266,26 @@ async function download(): Promise<void> {
   const name =
     /filename="?([^";]+)"?/.exec(response.headers.get('content-disposition') ?? '')?.[1] ??
     `export-${format}`;
-  const url = URL.createObjectURL(await response.blob());
+  save(await response.blob(), name);
+  say(`Downloaded ${name}.`);
+}
+
+/** Hands a file to the browser's downloads. */
+function save(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
   const link = h('a', { href: url, download: name });
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A content job's result as the content API answers it (`data`), saved as a JSON file. */
+async function downloadContent(): Promise<void> {
+  if (!source?.contentPath) return;
+  const body = await api<{ data?: { jobId?: unknown } }>('GET', source.contentPath);
+  const name = `content-${String(body.data?.jobId ?? 'job')}.json`;
+  save(new Blob([JSON.stringify(body.data, null, 2)], { type: 'application/json' }), name);
   say(`Downloaded ${name}.`);
 }
 
@@ -245,7 +302,9 @@ export function openSource(next: Source): void {
   source = next;
   index = 0;
   $('review').hidden = false;
-  $('export').hidden = !next.exportPath;
+  $('export').hidden = !next.exportPath && !next.contentPath;
+  $('export-form').hidden = !next.exportPath;
+  $('content-form').hidden = !next.contentPath;
   $('review-source').textContent = `Questions of ${next.label}`;
   $('export-source').textContent = `The result of ${next.label}`;
   $('edit-form').hidden = true;
@@ -278,6 +337,10 @@ export function initReview(): void {
   $('export-form').addEventListener('submit', (e) => {
     e.preventDefault();
     run(download)();
+  });
+  $('content-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    run(downloadContent)();
   });
   // Shortcuts only while the review is open and no field has the keyboard: typing "a" into
   // the edit form must not approve anything.

@@ -37,9 +37,36 @@ const fileForm: Record<string, JsonSchema> = {
 const anyObject = z.record(z.string(), z.unknown());
 const document = anyObject.describe('A document: id, filename, type, size, status and ingestion details');
 const assessment = anyObject.describe('A saved assessment: id, title, mcqs, subjective_questions, dates');
-const reviewedQuestion = anyObject.describe(
-  'A generated question as its product writes it, plus id, review {state, reviewer, reviewed_at, note, version} and replaces when it replaced another',
-);
+/** Who decided is an API key: by its name (what people call it), and its id. */
+const review = z.object({
+  state: z.enum(['pending', 'approved', 'rejected']),
+  reviewer: z
+    .string()
+    .nullable()
+    .describe(
+      "The name of the API key that decided last (API Gateway's name for it; the key's id if the name could not be read); null while pending",
+    ),
+  reviewer_key_id: z.string().nullable().describe('The id of that API key; null while pending'),
+  reviewed_at: z.string().nullable().describe('When it was decided (ISO 8601); null while pending'),
+  note: z.string().nullable(),
+  version: z.number().int().describe('The current version: 1 as generated, one more per edit'),
+});
+const reviewedQuestion = z
+  .object({
+    id: z.string(),
+    review,
+    replaces: z.string().optional().describe('The question this one was regenerated to replace'),
+  })
+  .catchall(z.unknown())
+  .describe('A generated question as its product writes it, with its id, origin and review');
+const version = z.object({
+  version: z.number().int(),
+  author: z.string().describe("`generator` for the generated version, else the editing API key's name"),
+  author_key_id: z.string().nullable().describe("The editing API key's id; null for the generated version"),
+  created_at: z.string(),
+  note: z.string().nullable(),
+  question: anyObject,
+});
 const questionPage = z.object({
   questions: z.array(reviewedQuestion),
   next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
@@ -81,7 +108,7 @@ export const assessmentsApiDescription: ApiDescription = {
       responses: {
         '200': {
           description: 'The versions, oldest first',
-          schema: z.object({ id: z.string(), review: anyObject, versions: z.array(anyObject) }),
+          schema: z.object({ id: z.string(), review, versions: z.array(version) }),
         },
       },
     },

@@ -80,6 +80,14 @@ export const ENV = {
   sectionsThinkingLevel: 'SECTIONS_THINKING_LEVEL',
   outlineThinkingLevel: 'OUTLINE_THINKING_LEVEL',
   repairThinkingLevel: 'REPAIR_THINKING_LEVEL',
+  /** The function's region (Lambda sets it): where API Gateway's control plane is asked for key names. */
+  awsRegion: 'AWS_REGION',
+  /**
+   * The SDK's endpoint settings, read here for the one AWS call made without an SDK client
+   * (key-names.ts): the service-specific one for API Gateway, then the global one.
+   */
+  apiGatewayEndpoint: 'AWS_ENDPOINT_URL_API_GATEWAY',
+  awsEndpoint: 'AWS_ENDPOINT_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -11,7 +11,7 @@ import * as jobs from '#jobs/job-store.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import { REGENERATION_BY_TYPE } from './regenerate-basics.ts';
 import type { RegenerateBody } from './review-schemas.ts';
-import { ownedQuestion, QuestionChanged } from './review-service.ts';
+import { ownedQuestion, QuestionChanged, type Reviewer } from './review-service.ts';
 import { ReviewConflict, type ReviewRecord, saveReview } from './review-store.ts';
 
 /** 409: the question already has a replacement; regenerate that one instead. */
@@ -24,7 +24,13 @@ export class AlreadyReplaced extends DomainError {
   }
 }
 
-export async function requestRegeneration(owner: string, id: string, body: RegenerateBody) {
+/** `requester`: who asked, in whose name the old question is rejected once replaced. */
+export async function requestRegeneration(
+  owner: string,
+  id: string,
+  body: RegenerateBody,
+  requester: Reviewer = { name: owner, keyId: owner },
+) {
   const record = await ownedQuestion(owner, id);
   if (record.replaced_by) throw new AlreadyReplaced(id, record.replaced_by);
   const regeneration = REGENERATION_BY_TYPE[record.type];
@@ -41,7 +47,12 @@ export async function requestRegeneration(owner: string, id: string, body: Regen
   // The question is claimed for this job before it starts (a write conditional on the record's
   // revision), so two requests racing cannot both start a replacement: the second is a 409.
   const jobId = randomUUID();
-  const claimed = { ...record, regenerating: jobId, regenerating_since: new Date().toISOString() };
+  const claimed: ReviewRecord = {
+    ...record,
+    regenerating: jobId,
+    regenerating_since: new Date().toISOString(),
+    regenerating_by: requester,
+  };
   await claim(owner, record, claimed);
   try {
     const job = await startJob(
@@ -54,7 +65,7 @@ export async function requestRegeneration(owner: string, id: string, body: Regen
     return { job_id: job.job_id };
   } catch (error) {
     // Refused before it started (the budget, no Gemini key): the question is free again.
-    const { regenerating: _job, regenerating_since: _since, ...released } = claimed;
+    const { regenerating: _job, regenerating_since: _since, regenerating_by: _by, ...released } = claimed;
     await claim(owner, { ...claimed, revision: record.revision + 1 }, released).catch(() => undefined);
     throw error;
   }

@@ -5,7 +5,8 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { InvalidRequest } from '#platform/errors.ts';
-import { json, ownerOf, parseBody, parseQuery, type RouteTable, validate } from '#platform/http.ts';
+import { json, parseBody, parseQuery, type RouteTable, validate } from '#platform/http.ts';
+import { keyNameOf } from '#platform/key-names.ts';
 import { requestRegeneration } from './regenerate-service.ts';
 import {
   bulkReviewBodySchema,
@@ -15,8 +16,15 @@ import {
   questionIdSchema,
   regenerateBodySchema,
 } from './review-schemas.ts';
-import { type EditGates, EditRefused, ownedQuestion, patchQuestion, reviewMany } from './review-service.ts';
-import { listReviews, listVersions, type ReviewRecord } from './review-store.ts';
+import {
+  type EditGates,
+  EditRefused,
+  ownedQuestion,
+  patchQuestion,
+  type Reviewer,
+  reviewMany,
+} from './review-service.ts';
+import { GENERATOR, listReviews, listVersions, type ReviewRecord } from './review-store.ts';
 
 /** A question as the review API shows it: the question, where it came from, and its review. */
 export function questionView(record: ReviewRecord) {
@@ -24,6 +32,7 @@ export function questionView(record: ReviewRecord) {
     question,
     state,
     reviewer,
+    reviewer_key_id,
     reviewed_at,
     note,
     version,
@@ -39,16 +48,21 @@ export function questionView(record: ReviewRecord) {
     ...origin,
     id: record.id,
     type: record.type ?? 'quiz',
-    review: { state, reviewer, reviewed_at, note, version },
+    // Records decided before reviewers were named hold the key's id in `reviewer` and no key id.
+    review: { state, reviewer, reviewer_key_id: reviewer_key_id ?? reviewer, reviewed_at, note, version },
     ...(replaces ? { replaces } : {}),
   };
 }
 
 /**
- * Who decided: the key's id. API Gateway's request context names the key by its id only
- * (`requestContext.identity.apiKeyId`); a key's name is not in the event.
+ * Who decided: the key's name, and its id. API Gateway's request context names the key by its id
+ * only (`requestContext.identity.apiKeyId`, the owner); the name comes from API Gateway's control
+ * plane (key-names.ts), or is the id when that lookup fails.
  */
-const reviewerOf = (event: APIGatewayProxyEvent) => ownerOf(event);
+const reviewerOf = async (owner: string): Promise<Reviewer> => ({
+  name: await keyNameOf(owner),
+  keyId: owner,
+});
 
 const questionIdOf = (event: APIGatewayProxyEvent) =>
   validate(questionIdSchema, event.pathParameters?.id ?? '', 'path.id');
@@ -76,14 +90,15 @@ export const reviewRoutes = (gates: EditGates = {}): RouteTable => ({
   },
   'POST /questions/review': async (event, owner) => {
     const body = parseBody(event, bulkReviewBodySchema);
-    const done = await reviewMany(owner, reviewerOf(event), body);
+    const done = await reviewMany(owner, await reviewerOf(owner), body);
     return json(200, { questions: done.map(questionView) });
   },
   'PATCH /questions/{id}': async (event, owner) => {
     const id = questionIdOf(event);
     const body = parseBody(event, patchQuestionBodySchema);
     try {
-      return json(200, questionView(await patchQuestion(owner, reviewerOf(event), id, body, gates)));
+      const reviewer = await reviewerOf(owner);
+      return json(200, questionView(await patchQuestion(owner, reviewer, id, body, gates)));
     } catch (error) {
       // The gate's reasons as a list too, so a form can show each beside the question.
       if (error instanceof EditRefused) return json(400, { detail: error.message, reasons: error.reasons });
@@ -93,7 +108,7 @@ export const reviewRoutes = (gates: EditGates = {}): RouteTable => ({
   'POST /questions/{id}/regenerate': async (event, owner) => {
     const id = questionIdOf(event);
     const body = parseBody(event, regenerateBodySchema);
-    return json(202, await requestRegeneration(owner, id, body));
+    return json(202, await requestRegeneration(owner, id, body, await reviewerOf(owner)));
   },
   'GET /questions/{id}/history': async (event, owner) => {
     const id = questionIdOf(event);
@@ -102,9 +117,11 @@ export const reviewRoutes = (gates: EditGates = {}): RouteTable => ({
     return json(200, {
       id,
       review: questionView(record).review,
-      versions: versions.map(({ version, author, created_at, note, question }) => ({
+      versions: versions.map(({ version, author, author_key_id, created_at, note, question }) => ({
         version,
         author,
+        // The generator's version has no key; older edits held the key's id as their author.
+        author_key_id: author_key_id ?? (author === GENERATOR ? null : author),
         created_at,
         note,
         question,

@@ -44,6 +44,12 @@ export class EditRefused extends InvalidRequest {
   }
 }
 
+/** Who decides: the API key's name (its id when the name is unknown) and its id. */
+export interface Reviewer {
+  name: string;
+  keyId: string;
+}
+
 export async function ownedQuestion(owner: string, id: string): Promise<ReviewRecord> {
   const record = await getReview(owner, id);
   if (!record) throw new QuestionNotFound(id);
@@ -171,7 +177,7 @@ const isEdit = (body: PatchQuestionBody) => EDIT_FIELDS.some((field) => body[fie
 /** PATCH /questions/{id}: a decision, a note and/or an edit, as one write. */
 export async function patchQuestion(
   owner: string,
-  reviewer: string,
+  reviewer: Reviewer,
   id: string,
   body: PatchQuestionBody,
   gates: EditGates = {},
@@ -183,7 +189,8 @@ export async function patchQuestion(
     ...record,
     ...(body.review ? { state: body.review } : {}),
     ...(body.note !== undefined ? { note: body.note } : {}),
-    reviewer,
+    reviewer: reviewer.name,
+    reviewer_key_id: reviewer.keyId,
     reviewed_at: now,
   };
   let version: VersionRecord | undefined;
@@ -194,7 +201,8 @@ export async function patchQuestion(
       id,
       version: next.version,
       question: edited,
-      author: reviewer,
+      author: reviewer.name,
+      author_key_id: reviewer.keyId,
       created_at: now,
       note: body.note ?? null,
     };
@@ -206,7 +214,7 @@ export async function patchQuestion(
 /** POST /questions/review: one decision for every listed question, or none if one is not the key's. */
 export async function reviewMany(
   owner: string,
-  reviewer: string,
+  reviewer: Reviewer,
   body: BulkReviewBody,
 ): Promise<ReviewRecord[]> {
   const found = await getReviews(owner, body.ids);
@@ -226,11 +234,18 @@ export async function reviewMany(
 export function decided(
   record: ReviewRecord,
   state: ReviewState,
-  reviewer: string,
+  reviewer: Reviewer,
   at: string,
   note?: string,
 ): ReviewRecord {
-  return { ...record, state, reviewer, reviewed_at: at, ...(note !== undefined ? { note } : {}) };
+  return {
+    ...record,
+    state,
+    reviewer: reviewer.name,
+    reviewer_key_id: reviewer.keyId,
+    reviewed_at: at,
+    ...(note !== undefined ? { note } : {}),
+  };
 }
 
 async function save(owner: string, current: ReviewRecord, next: ReviewRecord, version?: VersionRecord) {

@@ -63,8 +63,13 @@ export interface ReviewRecord extends QuestionOrigin {
   question: QuestionContent;
   bloom_level: BloomLevel;
   state: ReviewState;
-  /** The key id of whoever decided last (null while pending and never decided). */
+  /**
+   * The name of the API key that decided last (null while pending and never decided); the key's
+   * id when its name could not be looked up. Records decided before names hold the id here.
+   */
   reviewer: string | null;
+  /** That key's id (absent on records decided before names were kept). */
+  reviewer_key_id?: string | null;
   reviewed_at: string | null;
   note: string | null;
   version: number;
@@ -79,6 +84,8 @@ export interface ReviewRecord extends QuestionOrigin {
   regenerating?: string;
   /** When the request claimed it (a claim whose job never got a record expires). */
   regenerating_since?: string;
+  /** Who asked for the regeneration: the old question is rejected in their name. */
+  regenerating_by?: { name: string; keyId: string };
   created_at: string;
   /** Bumped by every write: what a write checks so that it never overwrites one it did not see. */
   revision: number;
@@ -88,8 +95,10 @@ export interface VersionRecord {
   id: string;
   version: number;
   question: QuestionContent;
-  /** Who made the version: `generator` for the generated one, else the editor's key id. */
+  /** Who made the version: `generator` for the generated one, else the editor's key name. */
   author: string;
+  /** The editor's key id (none for the generated version and for edits made before names). */
+  author_key_id?: string;
   created_at: string;
   note: string | null;
 }
@@ -118,6 +127,7 @@ export async function recordQuestions(
       bloom_level: question.bloom_level,
       state: 'pending',
       reviewer: null,
+      reviewer_key_id: null,
       reviewed_at: null,
       note: null,
       version: 1,

@@ -1,8 +1,9 @@
 import * as cdk from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeManagedPolicy } from '../nag.ts';
+import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcards } from '../nag.ts';
 import { API_STAGE_NAME, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, ROUTES } from '../routes.ts';
 import { type Settings, settingsEnvironment } from '../settings.ts';
 import { Firewall } from './firewall.ts';
@@ -231,6 +232,8 @@ export class Api extends Construct {
     // Assessments run through the same pipeline as quiz banks.
     pipeline.useStateMachine(assessmentsApi);
     geminiSecret.useKey(assessmentsApi);
+    // The review API it serves names a reviewer by the API key's name.
+    allowKeyNames(assessmentsApi);
 
     const contentApi = new QuizgenFunction(this, 'ContentApiFunction', {
       role: 'contentApi',
@@ -398,4 +401,23 @@ export class Api extends Construct {
       );
     }
   }
+}
+
+/** Every API key of the stack's region, as IAM names them. */
+export const API_KEYS_ARN = `arn:${cdk.Aws.PARTITION}:apigateway:${cdk.Aws.REGION}::/apikeys/*`;
+
+/**
+ * GetApiKey (`GET /apikeys/{id}`, lambdas/platform/key-names.ts): the IAM action is
+ * `apigateway:GET` on the ApiKey resource, `arn:${Partition}:apigateway:${Region}::/apikeys/${ApiKeyId}`
+ * (Service Authorization Reference, "Actions, resources, and condition keys for Amazon API
+ * Gateway Management"). Read-only, API keys only, this region only.
+ */
+function allowKeyNames(fn: QuizgenFunction): void {
+  const apiKeys = API_KEYS_ARN;
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['apigateway:GET'], resources: [apiKeys] }));
+  acknowledgeWildcards(
+    fn.role ?? fn,
+    { resources: [apiKeys] },
+    "Any API key of this region: keys are added for new clients after deployment (each with a usage plan key), and a reviewer's key is whichever key called. GET only: it reads a key's name; it cannot create, change or delete keys.",
+  );
 }

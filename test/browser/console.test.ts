@@ -4,7 +4,9 @@
  * request the page makes reaches the service's own API.
  *
  * The review steps need the review API (`GET /questions` and the rest); they run whenever the
- * route table has it and are reported as skipped otherwise.
+ * route table has it and are reported as skipped otherwise. Downloads are read back as a user's
+ * program would: GIFT parsed, the QTI zip unpacked (fflate) and its manifest followed, a content
+ * job's JSON compared with the content API's answer.
  *
  * A failing test leaves a screenshot under test-output/browser/ (git-ignored) and prints its path.
  */
@@ -17,7 +19,7 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { matchRoute } from '../../lib/routes.ts';
 import { type LaunchedBrowser, launchChromium } from '../support/browser.ts';
 import { BASE, type Harness, startHarness } from '../support/e2e.ts';
-import { readGift } from '../support/export-parsers.ts';
+import { readGift, readQti } from '../support/export-parsers.ts';
 import { makePdf, PHOTOSYNTHESIS_PAGES } from '../support/pdf.ts';
 
 const REVIEW_API = matchRoute('GET', '/questions') !== undefined;
@@ -71,12 +73,15 @@ async function waitForText(selector: string, pattern: RegExp, timeout = 30_000):
   return text(selector);
 }
 
-/** The one file the browser saved into the download folder, once it is whole. */
-async function downloaded(): Promise<{ name: string; body: string }> {
+/** The one file the browser saved into the download folder, once it is whole (as text and bytes). */
+async function downloaded(): Promise<{ name: string; body: string; bytes: Uint8Array }> {
   for (let i = 0; i < 200; i++) {
     const files = (await readdir(downloads)).filter((f) => !f.endsWith('.crdownload'));
     const name = files[0];
-    if (name) return { name, body: await readFile(join(downloads, name), 'utf8') };
+    if (name) {
+      const bytes = new Uint8Array(await readFile(join(downloads, name)));
+      return { name, body: Buffer.from(bytes).toString('utf8'), bytes };
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('no file was downloaded');
@@ -213,10 +218,28 @@ describe('the web console at /console, in Chromium', () => {
     await page.waitForSelector('#jobs tr[data-status="completed"] td', { timeout: 10_000 });
     const rows = await page.$$eval('#jobs tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     assert.ok(
-      rows.some((r) => r.startsWith('content')),
+      rows.some((r) => r.startsWith('content: Photosynthesis for beginners')),
       rows.join('\n'),
     );
     await page.click('input[name=kind][value=quiz]');
+  });
+
+  it("downloads a content job's result from its row: the file is the content API's answer", async () => {
+    const listed = (await h.call('GET', '/api/jobs')).body.data.jobs as any[];
+    const contentId = String(listed[0]?.id);
+    await clearDownloads();
+    await page.click(`#jobs tr[data-job-id="${contentId}"] button`);
+    await page.waitForSelector('#content-form:not([hidden])');
+    assert.equal(await page.$eval('#export-form', (el) => (el as HTMLElement).hidden), true);
+    // Its questions, if the content has any in the review API, queue like any other's.
+    await waitForText('#queue-count', /Question 1 of \d+|No questions in this view/);
+    await page.click('#content-form button[type=submit]');
+    const file = await downloaded();
+    assert.equal(file.name, `content-${contentId}.json`);
+    const answered = await h.call('GET', `/api/jobs/${contentId}/content`);
+    assert.equal(answered.status, 200, answered.text);
+    assert.deepEqual(JSON.parse(file.body), answered.body.data);
+    assert.equal(JSON.parse(file.body).topic, 'Photosynthesis for beginners');
   });
 
   it.skipIf(!REVIEW_API)(
@@ -292,6 +315,9 @@ describe('the web console at /console, in Chromium', () => {
     await waitForText('#status', /\d+ questions approved/);
     assert.deepEqual(await questions('pending'), []);
     for (const id of pending) assert.equal((await byId(id)).review.state, 'approved');
+    // The card names who decided by the API key's name (the local stack's first key).
+    await page.select('#review-filter', 'approved');
+    await waitForText('#card', /^approved by default · version \d/);
   });
 
   it.skipIf(!REVIEW_API)(
@@ -313,6 +339,28 @@ describe('the web console at /console, in Chromium', () => {
           .sort(),
         approved,
       );
+    },
+  );
+
+  it.skipIf(!REVIEW_API)(
+    'exports the approved questions as a QTI 2.1 zip: the archive holds the manifest, the test and one item each',
+    async () => {
+      await clearDownloads();
+      await page.select('#format', 'qti21');
+      await page.$eval('#approved-only', (el) => {
+        (el as HTMLInputElement).checked = true;
+      });
+      await page.click('#export-form button[type=submit]');
+      const file = await downloaded();
+      assert.match(file.name, /\.zip$/);
+      // The archive read as an LMS reads it (fflate's unzip, then the manifest's resources).
+      const qti = readQti(file.bytes, '2.1');
+      const entries = [...qti.files.keys()].sort();
+      const approved = await questions('approved');
+      assert.ok(entries.includes('imsmanifest.xml'), entries.join(', '));
+      assert.ok(entries.includes(qti.testResource['@_href']), entries.join(', '));
+      assert.equal(entries.filter((e) => e.startsWith('items/')).length, approved.length, entries.join(', '));
+      assert.deepEqual(qti.questions.map((q) => q.question).sort(), approved.map((q) => q.question).sort());
     },
   );
 

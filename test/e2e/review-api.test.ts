@@ -56,6 +56,7 @@ describe('review API', () => {
       assert.deepEqual(q.review, {
         state: 'pending',
         reviewer: null,
+        reviewer_key_id: null,
         reviewed_at: null,
         note: null,
         version: 1,
@@ -83,16 +84,26 @@ describe('review API', () => {
     assert.deepEqual(paged, ids);
   });
 
-  it('approves one, rejects one with a note, and filters by state', async () => {
+  it("approves one, rejects one with a note, filters by state, and names the reviewer by the key's name", async () => {
+    // The local stack's keys are named `default` and `second` (local/stack-data-dir.ts); the
+    // review API asks API Gateway's GetApiKey for the name (the local control plane here).
+    const key = h.stack.apiKeys[0];
+    assert.equal(key?.name, 'default');
     const approved = await h.call('PATCH', `/questions/${ids[0]}`, { review: 'approved' });
     assert.equal(approved.status, 200, approved.text);
     assert.equal(approved.body.review.state, 'approved');
-    assert.match(approved.body.review.reviewer, /\S/);
+    assert.equal(approved.body.review.reviewer, 'default');
+    assert.equal(approved.body.review.reviewer_key_id, key?.id);
     assert.match(approved.body.review.reviewed_at, /^\d{4}-\d\d-\d\dT/);
     const rejected = await h.call('PATCH', `/questions/${ids[1]}`, { review: 'rejected', note: 'too easy' });
     assert.equal(rejected.status, 200, rejected.text);
     assert.equal(rejected.body.review.state, 'rejected');
     assert.equal(rejected.body.review.note, 'too easy');
+    assert.equal(
+      (await reviewOf(ids[1] as string)).review.reviewer,
+      'default',
+      'the listing shows the name too',
+    );
 
     const onlyRejected = await h.call('GET', `/questions?job_id=${jobId}&review=rejected`);
     assert.deepEqual(
@@ -144,7 +155,9 @@ describe('review API', () => {
     );
     assert.equal(history.body.versions[0].author, 'generator');
     assert.equal(history.body.versions[0].question.question, before.question);
-    assert.equal(history.body.versions[1].author, good.body.review.reviewer);
+    assert.equal(history.body.versions[0].author_key_id, null);
+    assert.equal(history.body.versions[1].author, 'default');
+    assert.equal(history.body.versions[1].author_key_id, h.stack.apiKeys[0]?.id);
     assert.equal(history.body.versions[1].question.question, stem);
     assert.match(history.body.versions[1].created_at, /^\d{4}-/);
   });
@@ -324,6 +337,10 @@ describe('review from the CLI', () => {
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, /Approved 1 question/);
     assert.equal((await reviewOf(ids[5] as string)).review.note, 'fine');
+    // The table names who decided by the key's name.
+    const table = await quizgen(['review', 'list', '--job', jobId, '--state', 'approved'], home);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`^${ids[5]}  approved .*\\(fine\\)  by default$`, 'm'));
 
     const file = join(home, 'approved.gift.txt');
     const args = ['--sector', 'technology', '--career', 'FRONTEND_DEVELOPER', '--level', '2'];

@@ -111,7 +111,14 @@ describe('POST /questions/{id}/regenerate', () => {
 
     const old = questions.find((q) => q.id === oldId);
     assert.equal(old.review.state, 'rejected');
-    assert.match(old.review.reviewer, /\S/);
+    // Rejected in the name of the key that asked (the local stack's first key, `default`).
+    assert.equal(old.review.reviewer, 'default');
+    assert.equal(old.review.reviewer_key_id, h.stack.apiKeys[0]?.id);
+    assert.equal(
+      replacement.review.reviewer_key_id,
+      null,
+      'the replacement carries no decision of the old one',
+    );
     assert.match(old.review.note, new RegExp(`Replaced by question ${newId}`));
     assert.equal(old.replaced_by, newId);
   });

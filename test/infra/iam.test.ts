@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'vitest';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
+import { API_KEYS_ARN } from '../../lib/constructs/api.ts';
 import { BUCKET_PREFIXES, type BucketPrefix } from '../../lib/constructs/storage.ts';
 import type { WebhookSecret } from '../../lib/constructs/webhook-secret.ts';
 import {
@@ -42,6 +43,8 @@ interface Grants {
   states?: { stateMachine?: readonly string[]; executions?: readonly string[] };
   /** secretsmanager:GetSecretValue on these secrets. */
   secrets?: readonly Secret[];
+  /** apigateway:GET on the region's API keys: GetApiKey, for a key's name (platform/key-names.ts). */
+  keyNames?: true;
 }
 
 /** The job store's calls (lambdas/jobs/job-store.ts): no DeleteItem (jobs go by BatchWriteItem), no Scan. */
@@ -109,8 +112,10 @@ const EXPECTED: Record<HandlerRole, Grants> = {
   // saved assessment is DeleteItem). documents/: inline uploads and presigned upload URLs (Put),
   // HEAD of the uploaded file on /complete (Get), deleteDocument's list and DeleteObjects.
   // assessments/: the MCQs job_status returns and a saved assessment copies. Queues ingestion
-  // (document-service.ts SendMessage); startJob reads the Gemini key.
+  // (document-service.ts SendMessage); startJob reads the Gemini key. The review API it serves
+  // names reviewers by their API key's name (GetApiKey).
   assessmentsApi: {
+    keyNames: true,
     dynamodb: JOB_STORE_AND_DELETE,
     s3: { read: ['documents', 'assessments'], write: ['documents'], delete: ['documents'] },
     sqs: { documentQueue: ['sqs:SendMessage'] },
@@ -225,6 +230,7 @@ const resourceNames = (() => {
     [text(pipeline.executionArnPattern()), 'executions'],
     [text(geminiSecret.secret.secretArn), 'geminiKey'],
     [text(webhook.secret.secretArn), 'webhookSecret'],
+    [text(API_KEYS_ARN), 'apiKeys'],
   ]);
 })();
 
@@ -291,6 +297,7 @@ function expectedGrants(role: HandlerRole): string[] {
   for (const action of grants.states?.stateMachine ?? []) lines.push(`${action} stateMachine`);
   for (const action of grants.states?.executions ?? []) lines.push(`${action} executions`);
   for (const secret of grants.secrets ?? []) lines.push(`secretsmanager:GetSecretValue ${secret}`);
+  if (grants.keyNames) lines.push('apigateway:GET apiKeys');
   return [...new Set(lines)].sort();
 }
 
@@ -417,6 +424,8 @@ const CALLS: Record<string, RegExp> = {
   'states:DescribeExecution': /\bnew DescribeExecutionCommand\(/,
   'states:SendTaskSuccess': /\bnew SendTaskSuccessCommand\(/,
   'states:SendTaskFailure': /\bnew SendTaskFailureCommand\(/,
+  // GetApiKey, a signed request without an SDK client (platform/key-names.ts).
+  'apigateway:GET': /\/apikeys\/\$\{encodeURIComponent\(keyId\)\}/,
 };
 
 /** The module that reads each secret. */
