@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { processState } from '../../local/pid-file.ts';
 import { REPO_ROOT } from '../../local/stack.ts';
+import { FAST_SETTINGS } from '../support/e2e.ts';
 
 interface Running {
   child: ChildProcess;
@@ -110,6 +111,28 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Settings as CDK context, which `npm start` reads from CDK_CONTEXT_JSON as every CDK app does
+ * (it is how `cdk synth -c name=value` hands context to the app): the e2e harness's small, fast
+ * ones (test/support/e2e.ts FAST_SETTINGS), and reads that check a running job's execution at
+ * once instead of after 15 s without progress, so a job a kill orphaned shows up failed as soon
+ * as it is read.
+ */
+function fastContext(settings: Record<string, unknown> = {}): Record<string, string> {
+  const { questionsPerCareerLevel, questionsPerSoftSkillsJob, llmMaxConcurrency, llmRequestsPerMinute } =
+    FAST_SETTINGS;
+  return {
+    CDK_CONTEXT_JSON: JSON.stringify({
+      questionsPerCareerLevel,
+      questionsPerSoftSkillsJob,
+      llmMaxConcurrency,
+      llmRequestsPerMinute,
+      jobReconcileAfterSeconds: 0,
+      ...settings,
+    }),
+  };
+}
+
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
@@ -120,7 +143,11 @@ describe('npm start killed mid-job', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-restart-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
 
-    const first = await startProcess(dataDir, { SIMULATOR_LATENCY_MS: '200-200' });
+    // Two chunks at a time, 200 ms each: the 45 chunks take seconds, so the kill lands mid-job.
+    const first = await startProcess(dataDir, {
+      ...fastContext({ llmMaxConcurrency: 2 }),
+      SIMULATOR_LATENCY_MS: '200-200',
+    });
     cleanup.push(async () => {
       first.child.kill('SIGKILL');
       await stopped(first.child);
@@ -132,13 +159,13 @@ describe('npm start killed mid-job', () => {
     first.child.kill('SIGKILL');
     await stopped(first.child);
 
-    const second = await startProcess(dataDir);
+    const second = await startProcess(dataDir, fastContext());
     cleanup.push(async () => {
       second.child.kill('SIGTERM');
       await stopped(second.child);
     });
     assert.equal(second.key, first.key, 'the API key survives the restart');
-    // The execution died with the process; the job is marked failed once it looks stalled.
+    // The execution died with the process; the job is marked failed once it is read.
     const orphan = await poll(second, jobId, (job) => job.status !== 'running', 60_000);
     assert.equal(orphan.status, 'failed');
     assert.match(orphan.error_message, /no longer exists.*start a new job/);
@@ -171,7 +198,7 @@ describe('npm start right after its process group was killed', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'quizgen-crash-restart-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const sectors = ['technology', 'finance', 'health_social_care', 'education', 'construction'];
-    const env = { SIMULATOR_LATENCY_MS: '100-200' };
+    const env = { ...fastContext(), SIMULATOR_LATENCY_MS: '100-200' };
     const jobs: string[] = [];
     let checkpoint = new Set<string>();
     let key: string | undefined;
