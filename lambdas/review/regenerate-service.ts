@@ -26,6 +26,12 @@ export class AlreadyReplaced extends DomainError {
 export async function requestRegeneration(owner: string, id: string, body: RegenerateBody) {
   const record = await ownedQuestion(owner, id);
   if (record.replaced_by) throw new AlreadyReplaced(id, record.replaced_by);
+  if (record.type === 'content') {
+    // A content question is written by its section's call, with the section's text around it.
+    throw new InvalidRequest(
+      `Question ${id} is a content job's question, which cannot be regenerated on its own: edit it with PATCH /questions/${id} (question, options, correct_answer, explanation), or reject it so that review=approved downloads leave it out`,
+    );
+  }
   if (record.type !== 'quiz') {
     // An assessment's questions are grounded in its document's passages, which a one-question
     // job would have to retrieve again: not built yet.
