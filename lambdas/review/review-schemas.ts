@@ -24,16 +24,14 @@ const note = z.string().max(MAX_NOTE_CHARS, `must be at most ${MAX_NOTE_CHARS} c
  * API shows it (`17`) or as its record is named (`content-17`, content/api/job-views.ts
  * `recordIdOf`; the review records of a content job carry the latter as their `job_id`).
  */
-const jobIdSchema = z.union(
-  [
-    z.uuid(),
-    z
-      .string()
-      .regex(/^(?:content-)?[1-9]\d{0,15}$/)
-      .transform((id) => (id.startsWith('content-') ? id : `content-${id}`)),
-  ],
-  { error: 'must be a job id: a UUID, or a content job’s id (as GET /api/jobs lists it)' },
-);
+const CONTENT_JOB_ID = /^(?:content-)?[1-9]\d{0,15}$/;
+const uuid = z.uuid();
+const jobIdSchema = z
+  .string()
+  .refine((id) => uuid.safeParse(id).success || CONTENT_JOB_ID.test(id), {
+    message: 'must be a job id: a UUID, or a content job’s id as GET /api/jobs lists it',
+  })
+  .transform((id) => (/^\d+$/.test(id) ? `content-${id}` : id));
 
 /** `GET /questions` query string. */
 export const listQuestionsQuerySchema = z.strictObject({
