@@ -122,7 +122,7 @@ export const contentApiDescription: ApiDescription = {
     },
     'GET /api/jobs/{id}': read(
       'One content job',
-      'The job, and after the seed’s fields `questions`: its questions’ key positions, longest-option share, gate rejections and review states',
+      'The job, and after the seed’s fields (for a quiz or a course) `questions`: its questions’ key positions, longest-option share, gate rejections and review states',
     ),
     'GET /api/jobs/{id}/status': {
       summary: 'A job’s status',

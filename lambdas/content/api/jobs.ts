@@ -103,14 +103,19 @@ export async function ownedContentJob(owner: string, event: APIGatewayProxyEvent
   }
 }
 
+const QUESTION_STRUCTURES = ['quiz', 'course'];
+
 /**
- * The seed's job details, and after them `questions`: the quality gate's figures for the content's
+ * The seed's job details, and after them (for a quiz or a course) `questions`: the quality gate's figures for the content's
  * questions (key positions and the longest-option share over the whole job, rejections by
  * check) and how many of them are pending, approved and rejected, as a quiz bank's quality
  * report counts them (GET /api/v1/jobs/{id}/quality).
  */
 export async function jobDetails(job: JobRecord) {
   const seed = details(job, job.status === 'completed' ? s3Keys.contentResult(job.owner, job.job_id) : null);
+  // Only quizzes and courses (their module assessments) hold questions; the review count reads
+  // the key's review records, so the other types are spared it.
+  if (!QUESTION_STRUCTURES.includes(String(job.parameters.structure_type))) return seed;
   const [chunks, review] = await Promise.all([
     jobStore.listChunkRecords(job.job_id),
     reviewCounts(job.owner, job.job_id),
