@@ -279,6 +279,8 @@ export interface DownloadOptions {
   softSkills?: boolean;
   combined?: boolean;
   assessment?: string;
+  /** A content job, by the content API's numeric id (GET /api/jobs/{id}/content). */
+  content?: number;
   format?: string;
   /** Only the questions in this review state (`review=` of the results routes). */
   review?: string;
@@ -320,11 +322,19 @@ export function downloadTarget(options: DownloadOptions): DownloadTarget {
       baseName: `assessment-${options.assessment}`,
     };
   }
+  if (options.content !== undefined) {
+    // The content API's one answer, JSON in its envelope; review= keeps the questions in a state.
+    return {
+      path: `/api/jobs/${options.content}/content`,
+      ...(options.review ? { query: { review: options.review } } : {}),
+      baseName: `content-${options.content}`,
+    };
+  }
   if (options.softSkills)
     return { path: `${QUIZ_API}/results/soft-skills`, ...query, baseName: 'soft-skills' };
   if (options.combined) return { path: `${QUIZ_API}/results/combined`, ...query, baseName: 'combined' };
   if (options.sector === undefined)
-    throw new Error('downloadTarget needs a sector, soft skills, combined or an assessment');
+    throw new Error('downloadTarget needs a sector, soft skills, combined, an assessment or a content job');
   if (options.career !== undefined && options.level !== undefined) {
     return {
       path: `${QUIZ_API}/results/sectors/${e(options.sector)}/careers/${e(options.career)}/levels/${options.level}`,

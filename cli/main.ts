@@ -531,6 +531,7 @@ const HANDLERS: Record<string, Handler> = {
         softSkills: v['soft-skills'] === true,
         combined: v.combined === true,
         assessment: optStr(v, 'assessment'),
+        content: optNum(v, 'content'),
         format: optStr(v, 'format'),
         review: optStr(v, 'review'),
       },

@@ -388,7 +388,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       'review list [--job ID] [--assessment ID] [--state S] [--sector S --career C --level N] [--limit N]',
     summary: 'List generated questions with their review state, version and note',
     options: [
-      { name: 'job', type: 'string', value: 'ID', help: "a job's questions" },
+      {
+        name: 'job',
+        type: 'string',
+        value: 'ID',
+        help: "a job's questions (a content job by the number the content API gives it)",
+      },
       { name: 'assessment', type: 'string', value: 'ID', help: "an assessment job's questions" },
       {
         name: 'state',
@@ -406,6 +411,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: [
       'quizgen review list --job 5f0c… --state pending',
       'quizgen review list --assessment 9a1b… --json',
+      'quizgen review list --job 17 --state pending   (content job 17)',
     ],
     api: true,
   },
@@ -446,8 +452,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'download',
     usage:
-      'download --sector S [--career C --level N] | --soft-skills | --combined | --assessment ID [--format F] [--review STATE] [-o FILE]',
-    summary: 'Download generated questions or a saved assessment',
+      'download --sector S [--career C --level N] | --soft-skills | --combined | --assessment ID | --content ID [--format F] [--review STATE] [-o FILE]',
+    summary: "Download generated questions, a saved assessment or a content job's content",
     description:
       'Writes the result as received (exports in zip formats are binary). Large results are fetched\n' +
       'from the presigned link the service redirects to.',
@@ -459,6 +465,13 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'combined', type: 'boolean', help: 'the combined bank' },
       { name: 'assessment', type: 'string', value: 'ID', help: 'a saved assessment' },
       {
+        name: 'content',
+        type: 'integer',
+        value: 'ID',
+        min: 1,
+        help: "a content job's content (GET /api/jobs/{id}/content), by the content API's job id",
+      },
+      {
         name: 'format',
         type: 'string',
         value: 'F',
@@ -469,7 +482,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: 'string',
         value: 'STATE',
         choices: REVIEW_STATES,
-        help: 'only the questions in this review state (quiz banks; not a saved assessment)',
+        help: 'only the questions in this review state (quiz banks, content; not a saved assessment)',
       },
       {
         name: 'output',
@@ -483,6 +496,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'quizgen download --sector technology --career FRONTEND_DEVELOPER --level 1',
       'quizgen download --sector finance --format moodle -o finance.xml',
       'quizgen download --combined -o - | jq .',
+      'quizgen download --content 17 --review approved -o quiz.json',
     ],
     check: checkDownload,
     api: true,
@@ -495,9 +509,13 @@ function checkDownload(v: OptionValues): string | undefined {
     v['soft-skills'] === true && '--soft-skills',
     v.combined === true && '--combined',
     v.assessment !== undefined && '--assessment',
+    v.content !== undefined && '--content',
   ].filter((s): s is string => typeof s === 'string');
   if (sources.length === 0)
-    return 'say what to download: --sector S, --soft-skills, --combined or --assessment ID';
+    return 'say what to download: --sector S, --soft-skills, --combined, --assessment ID or --content ID';
+  if (v.content !== undefined && typeof v.format === 'string' && v.format !== 'json') {
+    return "--content downloads the content as JSON, the content API's only format; leave out --format";
+  }
   if (sources.length > 1) return `choose one of ${sources.join(', ')}`;
   if ((v.career === undefined) !== (v.level === undefined)) return '--career and --level go together';
   if (v.career !== undefined && v.sector === undefined) return '--career and --level need --sector';

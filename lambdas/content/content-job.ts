@@ -15,6 +15,8 @@ import {
   modelCaller,
 } from '#jobs/chunk-common.ts';
 import type { JobRecord, TokenUsage } from '#jobs/job.ts';
+import type { ChunkQuality } from '#jobs/quality-report.ts';
+import type { QualityCheck } from '#jobs/questions.ts';
 import { addUsage, zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
@@ -24,6 +26,7 @@ import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
+import { sectionChunkKey, sectionIdOf } from './chunk-keys.ts';
 import {
   proseOf,
   type QualityMetrics,
@@ -52,14 +55,14 @@ import {
   systemInstructionFor,
   temperatureNote,
 } from './prompts.ts';
+import { recordSectionQuestions } from './question-review.ts';
 import { ContentRequestError, type ExecuteRequest } from './request.ts';
 import { sectionSchema } from './response-schemas.ts';
+import { balanceSectionKeys, isQuestionSection } from './section-keys.ts';
 import type { SectionSpec } from './sections.ts';
 import { customTemplate, recordTemplateUse } from './templates.ts';
 
-export const CONTENT_CHUNK_PREFIX = 'content__';
-export const sectionChunkKey = (sectionId: string) => `${CONTENT_CHUNK_PREFIX}${sectionId}`;
-export const sectionIdOf = (chunkKey: string) => chunkKey.slice(CONTENT_CHUNK_PREFIX.length);
+export { CONTENT_CHUNK_PREFIX, sectionChunkKey, sectionIdOf } from './chunk-keys.ts';
 
 /** Model calls per section: the first answer plus revisions for shape or length. */
 export const MAX_CALLS_PER_SECTION = 3;
@@ -308,7 +311,10 @@ export async function generateContentSection(
   const promptFor = () => sectionPrompt(request, plan.sections, section, outputs, custom?.template);
   const usage = zeroUsage();
   let costUsd = 0;
-  let best: { output: unknown; words: number } | undefined;
+  let best: { output: unknown; words: number; call: number } | undefined;
+  /** Answers the checks refused, and the checks behind them (for the job's quality report). */
+  let rejectedAnswers = 0;
+  const byCheck: Partial<Record<QualityCheck, number>> = {};
   let prompt = promptFor();
   let problems: string[] = [];
   let calls = 0;
@@ -352,12 +358,18 @@ export async function generateContentSection(
     const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
     if (!checked?.ok) {
       problems = checked ? checked.problems : ['problem' in parsed ? parsed.problem : 'unusable answer'];
+      rejectedAnswers += 1;
+      // Problems the question checks did not name are the schema's (missing fields, too few).
+      const seen: QualityCheck[] = checked ? (checked.checks ?? ['schema']) : ['unusable_answer'];
+      for (const check of new Set(seen)) {
+        byCheck[check] = (byCheck[check] ?? 0) + 1;
+      }
       prompt = `${promptFor()}\n\nYour previous answer was rejected: ${problems.join('; ')}`;
       continue;
     }
     const words = wordsOf(checked.output);
     if (!best || distance(words, section.targetWords) < distance(best.words, section.targetWords)) {
-      best = { output: checked.output, words };
+      best = { output: checked.output, words, call: calls };
     }
     const check = wordTargetCheck(section.targetWords, words);
     if (check.ok) break;
@@ -378,11 +390,38 @@ export async function generateContentSection(
       costUsd,
     );
   }
+  // A question section's keys move to where the job's round-robin puts them (section-keys.ts),
+  // and its questions start pending review; recorded before the section is kept, as a quiz
+  // chunk's are (quiz-bank/quiz-chunk.ts).
+  let output = best.output;
+  let quality: ChunkQuality | undefined;
+  if (isQuestionSection(section)) {
+    const balanced = balanceSectionKeys(section, plan.sections, best.output);
+    output = balanced.output;
+    const kept = (output as { questions: unknown[] }).questions.length;
+    quality = {
+      requested: section.questionCount ?? kept,
+      passed_first_time: best.call === 1 ? kept : 0,
+      repaired: best.call === 1 ? 0 : kept,
+      missing: Math.max(0, (section.questionCount ?? kept) - kept),
+      rejected: rejectedAnswers,
+      by_check: byCheck,
+      key_cues: balanced.keyCues,
+    };
+    await recordSectionQuestions(
+      input.owner,
+      input.jobId,
+      plan.sections,
+      section,
+      output,
+      request.input.topic,
+    );
+  }
   const s3Key = s3Keys.contentSection(input.owner, input.jobId, section.id);
   const file: SectionFile = {
     section_id: section.id,
     title: section.title,
-    output: best.output,
+    output,
     words: best.words,
     target_words: section.targetWords,
     calls,
@@ -397,6 +436,7 @@ export async function generateContentSection(
     s3Key,
     usage,
     costUsd,
+    ...(quality ? { quality } : {}),
   };
 }
 

@@ -1,15 +1,22 @@
 /**
  * The checks a section's answer passes before it is kept: the schema's fields, the number of
- * questions asked for, and questions that pass the quality gate's option rules.
+ * questions asked for, and questions that pass the quality gate's option rules (one question's
+ * checks are jobs/text-questions.ts, which the review API's edit gate applies too).
  */
 import { z } from 'zod';
-import { optionProblems } from '#jobs/questions.ts';
-import { NearDuplicateIndex } from '#jobs/similarity.ts';
+import type { QualityCheck } from '#jobs/questions.ts';
+import {
+  ASSESSMENT_RULES,
+  checkTextQuestion,
+  nearDuplicatesWithin,
+  QUIZ_CATEGORY_RULES,
+  type TextQuestion,
+  type TextQuestionRules,
+  TRUE_FALSE,
+} from '#jobs/text-questions.ts';
 import { generationSettings as runtimeSettings } from '#platform/config.ts';
 import { listedQuestionKey } from './response-schemas.ts';
 import { QUESTION_TYPES, type SectionKind, type SectionSpec } from './sections.ts';
-
-const TRUE_FALSE = ['True', 'False'];
 
 const text = z.string().trim().min(1, 'must not be empty');
 const texts = z.array(text);
@@ -99,28 +106,10 @@ const OUTPUT_SCHEMAS = {
 
 export type SectionOutput<K extends SectionKind = SectionKind> = z.infer<(typeof OUTPUT_SCHEMAS)[K]>;
 
-export type OutputCheck = { ok: true; output: SectionOutput } | { ok: false; problems: string[] };
-
-/** The quality gate's option rules for question `i` of a section (see questions.ts). */
-function gateProblems(options: string[], answer: string | undefined, i: number): string[] {
-  const gate = runtimeSettings().gate;
-  return optionProblems(options, answer === undefined ? -1 : options.indexOf(answer), gate).map(
-    (p) => `questions[${i}]: ${p.reason}`,
-  );
-}
-
-/** Questions of one section that nearly repeat an earlier one of it, at the gate's threshold. */
-function nearDuplicatesWithin(questions: string[]): string[] {
-  const { nearDuplicateThreshold } = runtimeSettings().gate;
-  const seen = new NearDuplicateIndex();
-  const problems: string[] = [];
-  questions.forEach((question, i) => {
-    const near = seen.nearest(question, nearDuplicateThreshold);
-    if (near) problems.push(`questions[${i}] nearly repeats "${near.text.slice(0, 80)}"; ask something else`);
-    seen.add(question);
-  });
-  return problems;
-}
+export type OutputCheck =
+  | { ok: true; output: SectionOutput }
+  /** `checks`: the quality gate's check behind each question's problem, for the job's report. */
+  | { ok: false; problems: string[]; checks?: QualityCheck[] };
 
 /**
  * Checks a model answer (parsed JSON or its text) for a section: the schema's fields, the number
@@ -151,27 +140,26 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
   }
   const output = parsed.data as SectionOutput;
   const problems: string[] = [];
+  const checks: QualityCheck[] = [];
+  const gate = runtimeSettings().gate;
+  /** The checked question's options and answer written back, its problems counted. */
+  const check = (q: TextQuestion, rules: TextQuestionRules, i: number, answerField: string) => {
+    const checked = checkTextQuestion(q, rules, gate, `questions[${i}]`, answerField);
+    problems.push(...checked.problems.map((p) => p.reason));
+    checks.push(...checked.problems.map((p) => p.check));
+    return checked;
+  };
   if (section.kind === 'module_assessment') {
     const a = output as SectionOutput<'module_assessment'>;
     a.questions.forEach((q, i) => {
-      if (q.type === 'short_answer') {
-        q.options = [];
-        delete q.correctOption;
-        if (!q.answer) problems.push(`questions[${i}].answer must not be empty (a short answer needs one)`);
-        return;
+      if (q.type !== 'short_answer' && q.correctOption !== undefined) {
+        const options = q.type === 'true_false' ? [...TRUE_FALSE] : q.options;
+        if (options[q.correctOption] !== undefined) q.answer = options[q.correctOption] ?? '';
       }
-      if (q.type === 'true_false') q.options = [...TRUE_FALSE];
-      if (q.correctOption !== undefined && q.options[q.correctOption] !== undefined)
-        q.answer = q.options[q.correctOption] ?? '';
       delete q.correctOption;
-      const match = matchOption(q.options, q.answer);
-      if (match === undefined)
-        problems.push(`questions[${i}].answer "${q.answer}" is not one of its options`);
-      else q.answer = match;
-      if (q.type === 'multiple_choice') problems.push(...gateProblems(q.options, match, i));
-      if (q.type === 'multiple_choice' && q.options.length < 3) {
-        problems.push(`questions[${i}] is multiple_choice with fewer than three options`);
-      }
+      const checked = check(q, ASSESSMENT_RULES, i, 'answer');
+      q.options = checked.options;
+      q.answer = checked.answer;
     });
   }
   if (section.kind === 'quiz_category') {
@@ -179,39 +167,32 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
     c.questions.forEach((q, i) => {
       if (q.answer !== undefined) q.correctAnswer = q.answer;
       delete q.answer;
-      if (q.type === 'short_answer') {
-        q.options = [];
-        delete q.correctOption;
-        if (!q.correctAnswer)
-          problems.push(`questions[${i}].answer must not be empty (a short answer needs one)`);
-        return;
-      }
-      if (q.type === 'true_false') q.options = [...TRUE_FALSE];
-      else if (q.options.length !== 4) problems.push(`questions[${i}].options: must be exactly four options`);
-      if (q.correctOption !== undefined && q.options[q.correctOption] !== undefined) {
-        q.correctAnswer = q.options[q.correctOption] ?? '';
+      if (q.type !== 'short_answer' && q.correctOption !== undefined) {
+        const options = q.type === 'true_false' ? [...TRUE_FALSE] : q.options;
+        if (options[q.correctOption] !== undefined) q.correctAnswer = options[q.correctOption] ?? '';
       }
       delete q.correctOption;
-      const match = matchOption(q.options, q.correctAnswer);
-      if (match === undefined)
-        problems.push(`questions[${i}].correctAnswer "${q.correctAnswer}" is not one of its options`);
-      else q.correctAnswer = match;
-      if (q.type === 'true_false') return;
-      if (new Set(q.options.map(normalize)).size !== q.options.length)
-        problems.push(`questions[${i}] repeats an option`);
-      else problems.push(...gateProblems(q.options, match, i));
+      const checked = check({ ...q, answer: q.correctAnswer }, QUIZ_CATEGORY_RULES, i, 'correctAnswer');
+      q.options = checked.options;
+      q.correctAnswer = checked.answer;
     });
   }
   if (section.kind === 'module_assessment' || section.kind === 'quiz_category') {
     const questions = (output as { questions: unknown[] }).questions;
-    problems.push(...nearDuplicatesWithin((questions as { question: string }[]).map((q) => q.question)));
+    const repeats = nearDuplicatesWithin(
+      (questions as { question: string }[]).map((q) => q.question),
+      gate.nearDuplicateThreshold,
+    );
+    problems.push(...repeats.map((p) => p.reason));
+    checks.push(...repeats.map((p) => p.check));
     const want = section.questionCount;
     if (want !== undefined && questions.length < want) {
       problems.push(`only ${questions.length} of ${want} questions were written`);
     }
     if (want !== undefined && questions.length > want) questions.length = want;
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, output };
+  if (problems.length === 0) return { ok: true, output };
+  return { ok: false, problems, ...(checks.length > 0 ? { checks } : {}) };
 }
 
 /**
@@ -236,13 +217,4 @@ function listedAsList(section: SectionSpec, value: unknown): { value: unknown } 
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function matchOption(options: string[], answer: string): string | undefined {
-  const matches = options.filter((o) => normalize(o) === normalize(answer));
-  return matches.length === 1 ? matches[0] : undefined;
-}
-
-function normalize(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }

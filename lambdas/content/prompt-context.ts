@@ -3,6 +3,7 @@
  * section's title and place in the whole, its exact word target split over its fields, and the
  * text of the sections it depends on (digested and truncated, see `dependencyContext`).
  */
+import { KEY_CUE_INSTRUCTION } from '#jobs/key-cues.ts';
 import { contentParameters, type ExecuteRequest } from './request.ts';
 import { KINDS, type SectionKind, type SectionSpec } from './sections.ts';
 import { PART_WORDS } from './word-targets.ts';
@@ -115,6 +116,9 @@ export function questionPlan(section: SectionSpec): string {
   const extras = quiz
     ? 'an explanation and two hints that help without giving the answer away'
     : 'an explanation of why the answer is right';
+  // Options are reordered when the section is kept (section-keys.ts), and a key longer than the
+  // others gives it away: the gate rejects both (jobs/text-questions.ts), so the prompt says so.
+  const cues = `Write the options of a question at similar lengths. ${KEY_CUE_INSTRUCTION}`;
   if (section.questions) {
     const lines = section.questions.map(
       (q, i) => `${i + 1}. question_${i + 1}, ${TYPE_ASK[q.type]}${q.topic ? `; on: ${q.topic}` : ''}`,
@@ -123,12 +127,13 @@ export function questionPlan(section: SectionSpec): string {
       `exactly these ${section.questions.length} questions, in this order, each under its key in "questions" and each with ${extras}:`,
       ...lines,
       ...(quiz ? ['Add context to a multiple-choice question only when it needs a scenario.'] : []),
+      cues,
     ].join('\n');
   }
   const n = itemCounts(section).questions ?? section.questionCount ?? 0;
   return quiz
-    ? `exactly ${n} multiple-choice questions, each with four distinct options, the index (0-3) of the correct one as correctOption, an explanation and two hints that help without giving the answer away. Add context only when a question needs a scenario.`
-    : `exactly ${n} multiple_choice questions with four distinct options that test what the lessons below teach.\n\nGive the index (0-3) of the correct option as correctOption; the explanation says why it is right.`;
+    ? `exactly ${n} multiple-choice questions, each with four distinct options, the index (0-3) of the correct one as correctOption, an explanation and two hints that help without giving the answer away. Add context only when a question needs a scenario. ${cues}`
+    : `exactly ${n} multiple_choice questions with four distinct options that test what the lessons below teach.\n\nGive the index (0-3) of the correct option as correctOption; the explanation says why it is right. ${cues}`;
 }
 
 /** Dependencies of a section that have no output yet (the pipeline's SECTION_DEPENDENCY_ERROR). */

@@ -22,7 +22,7 @@ import {
 import type { ExecuteRequest } from './request.ts';
 import type { SectionSpec } from './sections.ts';
 
-export const PROMPT_VERSION = 'content-section/1';
+export const PROMPT_VERSION = 'content-section/2';
 
 const JSON_RULE = 'Answer only with JSON that matches the response schema.';
 

@@ -33,6 +33,12 @@ export async function requestRegeneration(
 ) {
   const record = await ownedQuestion(owner, id);
   if (record.replaced_by) throw new AlreadyReplaced(id, record.replaced_by);
+  if (record.type === 'content') {
+    // A content question is written by its section's call, with the section's text around it.
+    throw new InvalidRequest(
+      `Question ${id} is a content job's question, which cannot be regenerated on its own: edit it with PATCH /questions/${id} (question, options, correct_answer, explanation), or reject it so that review=approved downloads leave it out`,
+    );
+  }
   const regeneration = REGENERATION_BY_TYPE[record.type];
   if (!regeneration) {
     throw new InvalidRequest(

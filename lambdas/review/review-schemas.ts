@@ -19,9 +19,23 @@ export const questionIdSchema = z.uuid('must be a question id (a UUID, as GET /q
 const decision = z.enum(['approved', 'rejected'], { error: 'must be "approved" or "rejected"' });
 const note = z.string().max(MAX_NOTE_CHARS, `must be at most ${MAX_NOTE_CHARS} characters`);
 
+/**
+ * A job id: a quiz-bank or assessment job's UUID, or a content job's id as the Content Generator
+ * API shows it (`17`) or as its record is named (`content-17`, content/api/job-views.ts
+ * `recordIdOf`; the review records of a content job carry the latter as their `job_id`).
+ */
+const CONTENT_JOB_ID = /^(?:content-)?[1-9]\d{0,15}$/;
+const uuid = z.uuid();
+const jobIdSchema = z
+  .string()
+  .refine((id) => uuid.safeParse(id).success || CONTENT_JOB_ID.test(id), {
+    message: 'must be a job id: a UUID, or a content job’s id as GET /api/jobs lists it',
+  })
+  .transform((id) => (/^\d+$/.test(id) ? `content-${id}` : id));
+
 /** `GET /questions` query string. */
 export const listQuestionsQuerySchema = z.strictObject({
-  job_id: z.uuid('must be a job id (a UUID)').optional(),
+  job_id: jobIdSchema.optional(),
   sector: z.string().min(1).max(100).optional(),
   career: z.string().min(1).max(100).optional(),
   level: z

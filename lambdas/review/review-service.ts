@@ -8,6 +8,7 @@ import { checkQuestions } from '#jobs/questions.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { generationSettings } from '#platform/config.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
+import { contentEditGate, sectionSiblings } from './content-edit-gate.ts';
 import type { BulkReviewBody, PatchQuestionBody } from './review-schemas.ts';
 import {
   getReview,
@@ -152,7 +153,7 @@ export const mcqEditGate: EditGate = (current, edit, bank) => {
   };
 };
 
-const BUILT_IN_GATES: EditGates = { quiz: quizEditGate, mcq: mcqEditGate };
+const BUILT_IN_GATES: EditGates = { quiz: quizEditGate, mcq: mcqEditGate, content: contentEditGate };
 
 /** The question as edited, checked by its type's gate against the rest of its bank; refused with the gate's reasons. */
 export async function checkedEdit(
@@ -163,10 +164,14 @@ export async function checkedEdit(
 ): Promise<QuestionContent> {
   const gate = gates[record.type ?? 'quiz'] ?? BUILT_IN_GATES[record.type ?? 'quiz'];
   if (!gate) throw new InvalidRequest(`Edits of ${record.type} questions are not taken here`);
-  const others = (await listBank(owner, record.bank_scope)).filter(
-    (entry) => entry.question_id !== record.id,
-  );
-  const outcome = gate(record.question, body, new NearDuplicateIndex(others.map((entry) => entry.text)));
+  // A content question is in no bank: its section's other questions are what it must not repeat.
+  const others =
+    record.type === 'content'
+      ? await sectionSiblings(owner, record)
+      : (await listBank(owner, record.bank_scope))
+          .filter((entry) => entry.question_id !== record.id)
+          .map((entry) => entry.text);
+  const outcome = gate(record.question, body, new NearDuplicateIndex(others));
   if ('reasons' in outcome) throw new EditRefused(outcome.reasons);
   // The checked question keeps its id, its generator's metadata and its provenance.
   return { ...outcome.question, id: record.id };

@@ -27,9 +27,14 @@ export type ReviewState = (typeof REVIEW_STATES)[number];
 
 /**
  * The kinds of question reviewed: a quiz bank's (jobs/questions.ts `Question`), an assessment's
- * MCQ (options as strings, the answer as the correct option's text) or open question.
+ * MCQ (options as strings, the answer as the correct option's text) or open question, or a
+ * content job's quiz or module-assessment question (`content`: options as strings and the answer
+ * as text like an MCQ, but multiple choice, true/false or short answer as its `question_type`
+ * says, and held to the content sections' gate: jobs/text-questions.ts). Content questions are
+ * asked at no Bloom level: their records have none, whatever the type says, and a bloom_level
+ * filter leaves them out.
  */
-export const QUESTION_TYPES = ['quiz', 'mcq', 'open'] as const;
+export const QUESTION_TYPES = ['quiz', 'mcq', 'open', 'content'] as const;
 export type QuestionType = (typeof QUESTION_TYPES)[number];
 
 /** A question as its product keeps it, with the id the review API names it by. */

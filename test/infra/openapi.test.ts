@@ -14,7 +14,7 @@ import { synthesize } from './fixtures.ts';
 
 type Operation = {
   security?: unknown[];
-  parameters?: { name: string; in: string; required: boolean }[];
+  parameters?: { name: string; in: string; required: boolean; schema?: unknown }[];
   requestBody?: { required?: boolean; content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
 };
@@ -138,6 +138,12 @@ describe('/openapi.json', () => {
     );
     const status = operation('GET', '/job_status').parameters ?? [];
     assert.ok(status.some((p) => p.name === 'job_id' && p.required));
+    // A content job's content filtered to one review state, described from the schema it is read with.
+    const content = operation('GET', '/api/jobs/{id}/content').parameters ?? [];
+    assert.deepEqual(
+      content.filter((p) => p.in === 'query').map((p) => [p.name, p.required, p.schema]),
+      [['review', false, { type: 'string', enum: ['pending', 'approved', 'rejected'] }]],
+    );
     // A schema change shows in the document: the JSON Schema of the exported object is the document's.
     assert.notDeepEqual(
       jsonSchemaOf(quizGeneratorSchemas.careerLevelBody.extend({ x: z.string() }), 'input'),

@@ -112,6 +112,11 @@ describe('parseCommandLine', () => {
   it('checks download choices across options', () => {
     assert.match(usageError(['download']).message, /say what to download/);
     assert.match(usageError(['download', '--combined', '--soft-skills']).message, /choose one of/);
+    assert.match(usageError(['download', '--content', '4', '--combined']).message, /choose one of/);
+    assert.match(
+      usageError(['download', '--content', '4', '--format', 'gift']).message,
+      /leave out --format/,
+    );
     assert.match(usageError(['download', '--sector', 's', '--career', 'c']).message, /go together/);
     const ok = invocation([
       'download',

@@ -176,6 +176,17 @@ describe('downloads', () => {
     assert.equal(defaultFileName(saved, 'json', new Headers()), 'assessment-a1.json');
   });
 
+  it("downloads a content job's content from the content API, with review= when asked", () => {
+    const target = downloadTarget({ content: 17, review: 'approved' });
+    assert.deepEqual(target, {
+      path: '/api/jobs/17/content',
+      query: { review: 'approved' },
+      baseName: 'content-17',
+    });
+    assert.equal(defaultFileName(target, 'json', new Headers()), 'content-17.json');
+    assert.deepEqual(downloadTarget({ content: 3 }), { path: '/api/jobs/3/content', baseName: 'content-3' });
+  });
+
   it("prefers the server's file name, but never a path", () => {
     const target = downloadTarget({ combined: true, format: 'qti21' });
     const headers = new Headers({ 'content-disposition': 'attachment; filename="../../etc/bank.zip"' });

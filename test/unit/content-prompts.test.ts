@@ -286,6 +286,7 @@ describe('checkSectionOutput', () => {
     assert.deepEqual(result, {
       ok: false,
       problems: ['questions[0].answer "A web browser" is not one of its options'],
+      checks: ['answer'],
     });
   });
 

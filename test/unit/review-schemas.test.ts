@@ -54,6 +54,20 @@ describe('review request schemas', () => {
     assert.match(refusal(listQuestionsQuerySchema, { colour: 'red' }, 'query'), /colour/);
   });
 
+  it("takes a content job's id as the content API shows it or as its records name it, and nothing else", () => {
+    assert.deepEqual(validate(listQuestionsQuerySchema, { job_id: '17' }, 'query'), { job_id: 'content-17' });
+    assert.deepEqual(validate(listQuestionsQuerySchema, { job_id: 'content-17' }, 'query'), {
+      job_id: 'content-17',
+    });
+    for (const wrong of ['content-x', '0', 'content-', '17a', 'quiz-17']) {
+      assert.match(
+        refusal(listQuestionsQuerySchema, { job_id: wrong }, 'query'),
+        /query\.job_id: must be a job id: a UUID, or a content job’s id/,
+        wrong,
+      );
+    }
+  });
+
   it('takes a decision, a note or an edit, and refuses an empty patch or a pending decision', () => {
     assert.deepEqual(validate(patchQuestionBodySchema, { review: 'rejected', note: 'x' }, 'body'), {
       review: 'rejected',

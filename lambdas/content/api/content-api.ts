@@ -34,6 +34,7 @@ import {
   listContentJobs,
   ownedContentJob,
   retryContentJob,
+  reviewQueryOf,
 } from './jobs.ts';
 import { checkRequestRate, rateLimitExceededDetails, rateLimitHeaders } from './rate-limits.ts';
 import { startContentJob } from './start-job.ts';
@@ -106,7 +107,7 @@ const HELP = {
     'GET /api/jobs',
     'GET /api/jobs/{id}',
     'GET /api/jobs/{id}/status',
-    'GET /api/jobs/{id}/content',
+    'GET /api/jobs/{id}/content?review=approved|pending|rejected',
     'POST /api/jobs/{id}/retry',
     'POST /api/jobs/{id}/cancel',
     'GET /api/stats',
@@ -154,10 +155,12 @@ const routes: RouteTable = {
   },
   'GET /api/jobs': async (event, owner) =>
     ok(await listContentJobs(owner, event.queryStringParameters ?? {})),
-  'GET /api/jobs/{id}': async (event, owner) => ok(jobDetails(await ownedContentJob(owner, event))),
+  'GET /api/jobs/{id}': async (event, owner) => ok(await jobDetails(await ownedContentJob(owner, event))),
   'GET /api/jobs/{id}/status': async (event, owner) => ok(jobStatus(await ownedContentJob(owner, event))),
-  'GET /api/jobs/{id}/content': async (event, owner) =>
-    ok(await jobContent(await ownedContentJob(owner, event))),
+  'GET /api/jobs/{id}/content': async (event, owner) => {
+    const review = reviewQueryOf(event);
+    return ok(await jobContent(await ownedContentJob(owner, event), review));
+  },
   'POST /api/jobs/{id}/retry': async (event, owner) => {
     const job = await ownedContentJob(owner, event);
     const body = retryBody.safeParse(readJson(event));

@@ -9,7 +9,7 @@ import type { ApiDescription, OperationDescription, ResponseDescription } from '
 import { executeRequestParts as p, STRUCTURE_TYPES } from '../request.ts';
 import { contentSchemas as s } from './content-api.ts';
 import { SEED_STATUSES } from './job-views.ts';
-import { listJobsQuery } from './jobs.ts';
+import { contentQuery, listJobsQuery } from './jobs.ts';
 
 /** envelope.ts `failureBody`. */
 const contentError = z
@@ -120,12 +120,19 @@ export const contentApiDescription: ApiDescription = {
       query: listJobsQuery,
       responses: { '200': data('A page of jobs', z.object({ jobs: z.array(job) }).catchall(z.unknown())) },
     },
-    'GET /api/jobs/{id}': read('One content job', 'The job'),
+    'GET /api/jobs/{id}': read(
+      'One content job',
+      'The job, and after the seed’s fields (for a quiz or a course) `questions`: its questions’ key positions, longest-option share, gate rejections and review states',
+    ),
     'GET /api/jobs/{id}/status': {
       summary: 'A job’s status',
       responses: { '200': data('Status', jobStatus) },
     },
-    'GET /api/jobs/{id}/content': read('A finished job’s content', 'The content, or a reference to it'),
+    'GET /api/jobs/{id}/content': read(
+      'A finished job’s content',
+      'The content, or a reference to it; with review=, only the questions in that review state, as last edited',
+      { query: contentQuery },
+    ),
     'POST /api/jobs/{id}/retry': {
       summary: 'Retry a failed or cancelled job, optionally with config overrides',
       body: s.retryBody,

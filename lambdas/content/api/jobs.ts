@@ -5,10 +5,15 @@ import { z } from 'zod';
 import { isTerminal, type JobRecord } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
 import * as jobStore from '#jobs/job-store.ts';
+import { jobQualityReport } from '#jobs/quality-report.ts';
 import * as results from '#jobs/results-store.ts';
 import { s3Keys } from '#platform/keys.ts';
+import { reviewFilterSchema } from '#review/review-schemas.ts';
+import { REVIEW_STATES, type ReviewState, reviewCounts } from '#review/review-store.ts';
 import { contentJobEnded } from '../job-events.ts';
 import { contentBasics, contentKinds } from '../kind-basics.ts';
+import { contentInState } from '../question-review.ts';
+import type { SectionSpec } from '../sections.ts';
 import { ContentApiError } from './envelope.ts';
 import {
   details,
@@ -33,6 +38,12 @@ const listQuery = z.object({
 
 /** The request schema, for the OpenAPI document (content-openapi.ts). */
 export const listJobsQuery = listQuery;
+
+/**
+ * `GET /api/jobs/{id}/content` query: `review=` keeps only the content's questions in that review
+ * state (lambdas/review/), each as last edited; without it the content is the seed's, unfiltered.
+ */
+export const contentQuery = z.object({ review: reviewFilterSchema.optional() });
 
 export function invalid(field: string, message: string): ContentApiError {
   return new ContentApiError(400, 'INVALID_REQUEST', message, `Fix "${field}" and send the request again`, {
@@ -92,8 +103,49 @@ export async function ownedContentJob(owner: string, event: APIGatewayProxyEvent
   }
 }
 
-export function jobDetails(job: JobRecord) {
-  return details(job, job.status === 'completed' ? s3Keys.contentResult(job.owner, job.job_id) : null);
+const QUESTION_STRUCTURES = ['quiz', 'course'];
+
+/**
+ * The seed's job details, and after them (for a quiz or a course) `questions`: the quality gate's figures for the content's
+ * questions (key positions and the longest-option share over the whole job, rejections by
+ * check) and how many of them are pending, approved and rejected, as a quiz bank's quality
+ * report counts them (GET /api/v1/jobs/{id}/quality).
+ */
+export async function jobDetails(job: JobRecord) {
+  const seed = details(job, job.status === 'completed' ? s3Keys.contentResult(job.owner, job.job_id) : null);
+  // Only quizzes and courses (their module assessments) hold questions; the review count reads
+  // the key's review records, so the other types are spared it.
+  if (!QUESTION_STRUCTURES.includes(String(job.parameters.structure_type))) return seed;
+  const [chunks, review] = await Promise.all([
+    jobStore.listChunkRecords(job.job_id),
+    reviewCounts(job.owner, job.job_id),
+  ]);
+  const report = jobQualityReport(
+    chunks.map((r) => ({ chunk_key: r.chunk_key, status: r.status, quality: r.quality ?? undefined })),
+  );
+  return {
+    ...seed,
+    questions: {
+      gate_version: report.gate_version,
+      requested: report.requested,
+      rejected: report.rejected,
+      by_check: report.by_check,
+      key_cues: report.key_cues,
+      review,
+    },
+  };
+}
+
+/** The request's `review=`, or a 400 in the seed's envelope saying what it takes. */
+export function reviewQueryOf(event: APIGatewayProxyEvent): ReviewState | undefined {
+  const parsed = contentQuery.safeParse({ review: event.queryStringParameters?.review ?? undefined });
+  if (!parsed.success) {
+    throw invalid(
+      'review',
+      `review: must be one of ${REVIEW_STATES.join(', ')} (only the content's questions in that review state), or left out for all of them`,
+    );
+  }
+  return parsed.data.review;
 }
 
 export function jobStatus(job: JobRecord) {
@@ -107,7 +159,7 @@ export interface StoredContent {
   generatedAt: string;
 }
 
-export async function jobContent(job: JobRecord) {
+export async function jobContent(job: JobRecord, review?: ReviewState) {
   if (job.status !== 'completed') {
     throw new ContentApiError(
       400,
@@ -129,11 +181,21 @@ export async function jobContent(job: JobRecord) {
       'Content not found',
       'The content may have expired; generate it again',
     );
+  let content = stored.content;
+  if (review) {
+    const plan = await results.getJson<{ sections: SectionSpec[] }>(
+      s3Keys.contentPlan(job.owner, job.job_id),
+    );
+    if (!plan) throw new Error(`The section plan of content job ${job.job_id} is missing`);
+    content = await contentInState(job.owner, job.job_id, plan.sections, stored.content, review);
+  }
   return {
     jobId: job.parameters.content_job_id,
     topic: job.parameters.topic,
     structureType: job.parameters.structure_type,
-    content: stored.content,
+    content,
+    // After the seed's keys: which review state the questions were filtered to.
+    ...(review ? { review } : {}),
     metadata: {
       totalWords: stored.summary.totalWords,
       qualityScore: stored.qualityMetrics.overallScore ?? null,

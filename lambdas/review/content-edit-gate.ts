@@ -1,0 +1,82 @@
+/**
+ * The edit gate of a content job's questions (review type `content`: lambdas/content/
+ * question-review.ts records them). An edit is held to the checks the question passed when its
+ * section was generated (content/output-checks.ts): the same per-question checks
+ * (jobs/text-questions.ts, with the rules of its section's kind) and, for the near-duplicate
+ * check, the other questions of its section, as the section's own check compares them.
+ */
+
+import type { NearDuplicateIndex } from '#jobs/similarity.ts';
+import {
+  ASSESSMENT_RULES,
+  checkTextQuestion,
+  QUIZ_CATEGORY_RULES,
+  TEXT_QUESTION_TYPES,
+  type TextQuestionType,
+} from '#jobs/text-questions.ts';
+import { generationSettings } from '#platform/config.ts';
+import type { PatchQuestionBody } from './review-schemas.ts';
+import { listReviews, type QuestionContent, type ReviewRecord } from './review-store.ts';
+
+/** The edited fields (review-service.ts `EditFields`, named here so that module can import this one). */
+type Edit = Pick<PatchQuestionBody, 'question' | 'options' | 'correct_answer' | 'explanation'>;
+
+/** The question as edited, or the reasons the gate refuses it (review-service.ts `EditGate`). */
+export function contentEditGate(
+  current: QuestionContent,
+  edit: Edit,
+  bank: NearDuplicateIndex,
+): { question: QuestionContent } | { reasons: string[] } {
+  const reasons: string[] = [];
+  const type = (TEXT_QUESTION_TYPES as readonly string[]).includes(String(current.question_type))
+    ? (current.question_type as TextQuestionType)
+    : 'multiple_choice';
+  if (edit.options?.some((o) => typeof o !== 'string')) {
+    return { reasons: ['options: must be strings, as the question lists them'] };
+  }
+  const question = (edit.question ?? current.question).trim();
+  const explanation = (edit.explanation ?? current.explanation).trim();
+  const options = (edit.options ?? (current.options as string[] | undefined) ?? []) as string[];
+  const answer = edit.correct_answer ?? String(current.correct_answer ?? '');
+  if (!question) reasons.push('question: must not be empty');
+  if (!explanation) reasons.push('explanation: must not be empty');
+  if (edit.options && type === 'true_false' && options.join('|') !== 'True|False') {
+    reasons.push('options: a true/false question’s options are always ["True", "False"]');
+  }
+  if (edit.options && type === 'short_answer' && options.length > 0) {
+    reasons.push('options: a short-answer question has none; edit correct_answer, the expected answer');
+  }
+  const rules = current.section_kind === 'quiz_category' ? QUIZ_CATEGORY_RULES : ASSESSMENT_RULES;
+  const checked = checkTextQuestion(
+    { type, options, answer, explanation },
+    rules,
+    generationSettings().gate,
+    'question',
+    'correct_answer',
+  );
+  reasons.push(...checked.problems.map((p) => p.reason));
+  const near = bank.nearest(question, generationSettings().gate.nearDuplicateThreshold);
+  if (near) {
+    reasons.push(
+      `question: nearly repeats "${near.text.slice(0, 80)}" of the same section; ask something else`,
+    );
+  }
+  if (reasons.length > 0) return { reasons };
+  return {
+    question: { ...current, question, options: checked.options, correct_answer: checked.answer, explanation },
+  };
+}
+
+/** The texts of the other questions of a content question's section, for its near-duplicate check. */
+export async function sectionSiblings(owner: string, record: ReviewRecord): Promise<string[]> {
+  const texts: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await listReviews(owner, { job_id: record.job_id }, 200, after);
+    for (const other of page.records) {
+      if (other.chunk_key === record.chunk_key && other.id !== record.id) texts.push(other.question.question);
+    }
+    after = page.nextAfter;
+  } while (after);
+  return texts;
+}

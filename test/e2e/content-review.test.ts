@@ -1,0 +1,270 @@
+/**
+ * A content job's quiz in review, end to end on the local stack with a simulator that puts every
+ * key at option "b" and makes it clearly the longest option: the job's keys come out even and
+ * rarely the longest, every question is listed pending by GET /questions?job_id=<content job>,
+ * edits pass the section's gate or answer 400 changing nothing, decisions and history work,
+ * review= of the content keeps one state, the CLI lists and downloads them, and another key sees
+ * none of it. One job serves every test.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { namesOptionLetter } from '#jobs/key-cues.ts';
+import { type Harness, startHarness } from '../support/e2e.ts';
+import { runQuizgen } from '../support/quizgen.ts';
+
+let h: Harness;
+let home: string;
+let jobId: number;
+/** Every question of the job as GET /questions lists it, in the content's order. */
+let listed: any[];
+
+/** Four categories of five generated questions (20 multiple choice), and one listing two others. */
+const quiz = {
+  action: 'generate',
+  input: {
+    topic: 'Web security',
+    structureType: 'quiz',
+    structure: {
+      categories: [
+        { name: 'Authentication', questionCount: 5 },
+        { name: 'Transport security', questionCount: 5 },
+        { name: 'Injection', questionCount: 5 },
+        { name: 'Sessions', questionCount: 5 },
+        {
+          name: 'Facts',
+          questions: [
+            { id: 'tf1', type: 'true_false', topic: 'HTTPS encrypts the URL path' },
+            { id: 'sa1', type: 'short_answer', topic: 'the header that sets a cookie' },
+          ],
+        },
+      ],
+    },
+    wordCountEstimates: { total: 4000 },
+    contentMetadata: {},
+  },
+};
+
+async function poll(id: number) {
+  for (let i = 0; i < 1200; i++) {
+    const response = await h.call('GET', `/api/jobs/${id}/status`);
+    assert.equal(response.status, 200, response.text);
+    if (['completed', 'failed', 'cancelled'].includes(response.body.data.status)) return response.body.data;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`content job ${id} did not finish`);
+}
+
+const isMcq = (q: any) => (q.type ?? 'multiple_choice') === 'multiple_choice';
+const contentOf = async (query = '') => {
+  const response = await h.call('GET', `/api/jobs/${jobId}/content${query}`);
+  assert.equal(response.status, 200, response.text);
+  return response.body.data;
+};
+const allQuestions = (content: any): any[] =>
+  content.content.quizContent.categories.flatMap((c: any) => c.questions);
+
+beforeAll(async () => {
+  h = await startHarness({
+    simulator: { seed: 11, keyPosition: 'b', longestKey: true },
+    settings: { llmMaxConcurrency: 6 },
+    env: { CONTENT_REQUESTS_PER_MINUTE: '100000', SYNC_WAIT_SECONDS: '0' },
+  });
+  home = await mkdtemp(join(tmpdir(), 'quizgen-content-review-'));
+  const started = await h.call('POST', '/api/execute', quiz);
+  assert.equal(started.status, 202, started.text);
+  jobId = started.body.data.jobId;
+  const status = await poll(jobId);
+  assert.equal(status.status, 'completed', JSON.stringify(status));
+  const page = await h.call('GET', `/questions?job_id=${jobId}&limit=200`);
+  assert.equal(page.status, 200, page.text);
+  listed = page.body.questions;
+}, 300_000);
+
+afterAll(async () => {
+  await h?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe('key cues of a content quiz against a simulator biased to key "b", the longest', () => {
+  it('puts each key position within 3 points of 25% and the longest-option share under a third, in the content and in the job', async () => {
+    const questions = allQuestions(await contentOf()).filter(isMcq);
+    assert.equal(questions.length, 20);
+    const counts: Record<string, number> = { a: 0, b: 0, c: 0, d: 0 };
+    let longest = 0;
+    for (const q of questions) {
+      const at = q.options.indexOf(q.correctAnswer);
+      counts['abcd'[at] as string] = (counts['abcd'[at] as string] ?? 0) + 1;
+      const others = q.options.filter((_: string, i: number) => i !== at).map((o: string) => o.length);
+      if (q.correctAnswer.length > Math.max(...others)) longest += 1;
+      assert.equal(namesOptionLetter(q.explanation), false, q.explanation);
+    }
+    for (const [position, count] of Object.entries(counts)) {
+      assert.ok(Math.abs(count / 20 - 0.25) <= 0.03, `${position}: ${count} of 20`);
+    }
+    assert.ok(longest / 20 < 1 / 3, `longest share ${longest} of 20`);
+
+    const details = await h.call('GET', `/api/jobs/${jobId}`);
+    assert.equal(details.status, 200, details.text);
+    const report = details.body.data.questions;
+    assert.equal(report.key_cues.questions, 20, JSON.stringify(report));
+    for (const position of ['a', 'b', 'c', 'd']) {
+      assert.ok(Math.abs(report.key_cues.positions[position].share - 0.25) <= 0.03, JSON.stringify(report));
+    }
+    assert.ok(report.key_cues.longest_option.share < 1 / 3, JSON.stringify(report));
+    // The bias was there and the gate saw it: first answers with clearly longest keys were refused.
+    assert.ok((report.by_check.key_longest ?? 0) >= 4, JSON.stringify(report.by_check));
+  });
+});
+
+describe('review records of a content job', () => {
+  it('lists every question pending, by the content job id in either form, with its type and place', async () => {
+    assert.equal(listed.length, 22);
+    for (const q of listed) {
+      assert.equal(q.type, 'content');
+      assert.equal(q.job_id, `content-${jobId}`);
+      assert.equal(q.review.state, 'pending');
+      assert.equal(q.review.version, 1);
+      assert.equal(q.topic, 'Web security');
+    }
+    const ids = new Set(allQuestions(await contentOf()).map((q: any) => q.id));
+    assert.deepEqual(new Set(listed.map((q) => q.content_id)), ids);
+    const tf = listed.find((q) => q.content_id === 'tf1');
+    assert.equal(tf.question_type, 'true_false');
+    assert.deepEqual(tf.options, ['True', 'False']);
+    const same = await h.call('GET', `/questions?job_id=content-${jobId}&limit=200`);
+    assert.equal(same.body.questions.length, 22);
+    const refused = await h.call('GET', '/questions?job_id=content-x');
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.detail, /query\.job_id: must be a job id/);
+  });
+
+  it('refuses an edit its section’s gate refuses (400 with reasons, nothing changed), takes one that passes as version 2', async () => {
+    const q = listed.find((x) => x.content_id === 'category_1_q1');
+    const refused = await h.call('PATCH', `/questions/${q.id}`, {
+      correct_answer: 'not one of them',
+      explanation: 'Option B says it.',
+    });
+    assert.equal(refused.status, 400, refused.text);
+    assert.ok(
+      refused.body.reasons.some((r: string) => /is not one of its options/.test(r)),
+      refused.text,
+    );
+    assert.ok(
+      refused.body.reasons.some((r: string) => /names an option by its letter/.test(r)),
+      refused.text,
+    );
+    let history = await h.call('GET', `/questions/${q.id}/history`);
+    assert.equal(history.body.versions.length, 1, 'a refused edit writes no version');
+
+    const question = 'Which measure stops a stolen password from being enough to sign in?';
+    const edited = await h.call('PATCH', `/questions/${q.id}`, {
+      question,
+      review: 'approved',
+      note: 'clearer',
+    });
+    assert.equal(edited.status, 200, edited.text);
+    assert.equal(edited.body.question, question);
+    assert.equal(edited.body.review.state, 'approved');
+    assert.equal(edited.body.review.version, 2);
+    history = await h.call('GET', `/questions/${q.id}/history`);
+    assert.deepEqual(
+      history.body.versions.map((v: any) => v.version),
+      [1, 2],
+    );
+  });
+
+  it('keeps one review state in the content (review=), as last edited, and the seed’s content without review=', async () => {
+    const rejected = listed.filter((q) => q.content_id === 'category_2_q1' || q.content_id === 'sa1');
+    const bulk = await h.call('POST', '/questions/review', {
+      ids: rejected.map((q) => q.id),
+      review: 'rejected',
+      note: 'off topic',
+    });
+    assert.equal(bulk.status, 200, bulk.text);
+
+    const approved = await contentOf('?review=approved');
+    assert.equal(approved.review, 'approved');
+    assert.deepEqual(
+      allQuestions(approved).map((q: any) => [q.id, q.question]),
+      [['category_1_q1', 'Which measure stops a stolen password from being enough to sign in?']],
+    );
+    const gone = allQuestions(await contentOf('?review=rejected')).map((q: any) => q.id);
+    assert.deepEqual(gone, ['category_2_q1', 'sa1']);
+    assert.equal(allQuestions(await contentOf('?review=pending')).length, 19);
+    const whole = await contentOf();
+    assert.equal(whole.review, undefined);
+    assert.equal(allQuestions(whole).length, 22);
+    assert.notEqual(
+      allQuestions(whole)[0].question,
+      'Which measure stops a stolen password from being enough to sign in?',
+    );
+
+    const bad = await h.call('GET', `/api/jobs/${jobId}/content?review=done`);
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.success, false);
+    assert.match(bad.body.error, /review: must be one of pending, approved, rejected/);
+
+    const details = await h.call('GET', `/api/jobs/${jobId}`);
+    assert.deepEqual(details.body.data.questions.review, { pending: 19, approved: 1, rejected: 2 });
+  });
+
+  it('answers a regeneration with a 400 that says to edit the question instead', async () => {
+    const q = listed.find((x) => x.content_id === 'category_3_q1');
+    const response = await h.call('POST', `/questions/${q.id}/regenerate`, {});
+    assert.equal(response.status, 400, response.text);
+    assert.match(response.body.detail, /content job's question.*edit it with PATCH \/questions\//);
+  });
+
+  it('lists and downloads through the CLI: review list --job N, download --content N --review approved', async () => {
+    const env = { url: h.url, key: h.key, home };
+    const list = await runQuizgen(
+      ['review', 'list', '--job', String(jobId), '--state', 'rejected', '--json'],
+      env,
+    );
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(
+      JSON.parse(list.stdout)
+        .questions.map((q: any) => q.content_id)
+        .sort(),
+      ['category_2_q1', 'sa1'],
+    );
+    const file = join(home, 'approved.json');
+    const download = await runQuizgen(
+      ['download', '--content', String(jobId), '--review', 'approved', '-o', file],
+      env,
+    );
+    assert.equal(download.code, 0, download.stderr);
+    const saved = JSON.parse(await readFile(file, 'utf8'));
+    assert.deepEqual(
+      allQuestions(saved.data).map((q: any) => q.id),
+      ['category_1_q1'],
+    );
+  });
+
+  it('shows another key none of it: an empty list, 404 for the question, its history and the content', async () => {
+    const other = h.otherKey;
+    const q = listed[0];
+    const before = (await h.call('GET', `/questions/${q.id}/history`)).body;
+    const list = await h.call('GET', `/questions?job_id=${jobId}`, undefined, other);
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body.questions, []);
+    const patch = await h.call(
+      'PATCH',
+      `/questions/${q.id}`,
+      { review: 'rejected', note: 'not mine' },
+      other,
+    );
+    assert.equal(patch.status, 404, patch.text);
+    assert.equal((await h.call('GET', `/questions/${q.id}/history`, undefined, other)).status, 404);
+    const content = await h.call('GET', `/api/jobs/${jobId}/content?review=approved`, undefined, other);
+    assert.equal(content.status, 404, content.text);
+    assert.deepEqual(
+      (await h.call('GET', `/questions/${q.id}/history`)).body,
+      before,
+      "another key's attempt changed nothing",
+    );
+  });
+});
