@@ -4,7 +4,7 @@
  * question is grounded in a document: which document, passage and page it can be answered from.
  */
 import { Type } from '@google/genai';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KEY_CUE_INSTRUCTION } from '#jobs/key-cues.ts';
 import {
   BLOOM_LEVELS,

@@ -7,7 +7,7 @@
  * so the gate checks that the passage the question cites supports it.
  */
 import { Type } from '@google/genai';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type BloomLevel,
   exactlyQuestions,

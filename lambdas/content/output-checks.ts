@@ -2,7 +2,7 @@
  * The checks a section's answer passes before it is kept: the schema's fields, the number of
  * questions asked for, and questions that pass the quality gate's option rules.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { optionProblems } from '#jobs/questions.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { generationSettings as runtimeSettings } from '#platform/config.ts';

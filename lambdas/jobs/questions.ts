@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@google/genai';
-import { z } from 'zod';
+import * as z from 'zod';
 import { letterProblems, longestKeyProblem } from './key-cues.ts';
 import { duplicateKey, NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
 
