@@ -6,7 +6,7 @@
  * of its handler's API (ARCHITECTURE.md, "Describing a route").
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { assessmentsApiDescription } from '#assessments/assessments-openapi.ts';
 import { contentApiDescription } from '#content/api/content-openapi.ts';
 import type { HANDLER_ENTRIES } from '#contract/pipeline.ts';

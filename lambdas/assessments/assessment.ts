@@ -3,8 +3,8 @@
  * `correct_answer` equal to one of them, `bloom_level`, `explanation`) plus `source` when the
  * question is grounded in a document: which document, passage and page it can be answered from.
  */
-import { Type } from '@google/genai';
-import { z } from 'zod';
+
+import * as z from 'zod';
 import { KEY_CUE_INSTRUCTION } from '#jobs/key-cues.ts';
 import {
   BLOOM_LEVELS,
@@ -16,6 +16,7 @@ import {
   type Question,
   type Rejection,
 } from '#jobs/questions.ts';
+import { Type } from '#platform/gemini/schema-type.ts';
 import { DEFAULT_LANGUAGE, languageCode, languageInstruction } from '#platform/language.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';
 

@@ -6,7 +6,7 @@
  * to the seed's bodies; the HTTP edge (`httpApi`) routes and answers errors.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bankFromAssessment, isExportFormat } from '#exports/index.ts';
 import { exportResponse, requestedFormat } from '#exports/response.ts';
 import type { JobRecord } from '#jobs/job.ts';

@@ -3,7 +3,7 @@
  * one entry per route of its route table (assessments-api.ts with edumate-api.ts), the request
  * schemas being the ones its routes validate with. The answers' schemas are written here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXPORT_FORMATS } from '#exports/index.ts';
 import { type ApiDescription, detailErrorSchema, type JsonSchema } from '#platform/openapi.ts';
 import {

@@ -7,7 +7,7 @@
  * a job id polled with the existing `GET /job_status`.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BLOOM_LEVELS } from '#jobs/questions.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 import { header, json, parseBody, parseQuery, type RouteTable } from '#platform/http.ts';

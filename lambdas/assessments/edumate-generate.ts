@@ -7,7 +7,7 @@
  * a body that breaks these rules with 422, so this route does too, in the `{"detail"}` envelope.
  * Fields it does not know are ignored, as Pydantic's default does.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BLOOM_LEVELS } from '#jobs/questions.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import { describeIssues, readJson } from '#platform/http.ts';

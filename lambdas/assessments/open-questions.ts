@@ -6,8 +6,8 @@
  * MCQs carry here. The learner writes the answer; `model_answer` is what a grader compares it to,
  * so the gate checks that the passage the question cites supports it.
  */
-import { Type } from '@google/genai';
-import { z } from 'zod';
+
+import * as z from 'zod';
 import {
   type BloomLevel,
   exactlyQuestions,
@@ -19,6 +19,7 @@ import {
   rejectionOf,
 } from '#jobs/questions.ts';
 import { type NearDuplicateIndex, shingles } from '#jobs/similarity.ts';
+import { Type } from '#platform/gemini/schema-type.ts';
 import { DEFAULT_LANGUAGE, languageInstruction } from '#platform/language.ts';
 import { type AssessmentItem, editedItemShape, type PassageRef, repairLines } from './assessment.ts';
 import { BLOOM_GUIDANCE } from './bloom.ts';

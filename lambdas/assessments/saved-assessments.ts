@@ -4,7 +4,7 @@
  * owner's job or assessment does not exist for them.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobRecord, JobStatus } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
 import * as jobStore from '#jobs/job-store.ts';

@@ -2,9 +2,10 @@
  * Outlining an empty structure: when a request sends `{}` (or empty lists), the model writes the
  * outline first, sized to the word total, and the plan is made from that outline.
  */
-import { Type } from '@google/genai';
+
 import type { GenerationSettings } from '#platform/config.ts';
 import { outputLimit, type ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
+import { Type } from '#platform/gemini/schema-type.ts';
 import { contentParameters, type ExecuteRequest, type StructureType } from './request.ts';
 import { ITEM_NOUN, isObject, MAX_QUIZ_QUESTIONS, readStructure, titleOf } from './structure.ts';
 import { PART_WORDS } from './word-targets.ts';

@@ -3,7 +3,7 @@
  * questions asked for, and questions that pass the quality gate's option rules (one question's
  * checks are jobs/text-questions.ts, which the review API's edit gate applies too).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { QualityCheck } from '#jobs/questions.ts';
 import {
   ASSESSMENT_RULES,

@@ -4,7 +4,7 @@
  * `templates.ts`). Whatever the template says, the prompt always carries the word target and the
  * dependency text (`sectionPrompt` appends them when a template leaves them out).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import shippedJson from '#data/templates.json' with { type: 'json' };
 import { STRUCTURE_TYPES, type StructureType } from './request.ts';
 import { KINDS, SECTION_KINDS, type SectionKind } from './sections.ts';

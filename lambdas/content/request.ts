@@ -15,7 +15,7 @@
  * inside `input` are named without the `input.` prefix, as in the seed's own example
  * (`"field": "wordCountEstimates"`); fields of `config` keep theirs (`config.temperature`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRetired, liveModels, priceTable } from '#platform/gemini/pricing.ts';
 import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
 import { languageCode, languageName } from '#platform/language.ts';

@@ -11,7 +11,7 @@
  * its own type's schema (`listedQuestions`): the model cannot drop, reorder or retype one, and
  * `checkSectionOutput` turns them back into the list.
  */
-import { Type } from '@google/genai';
+import { Type } from '#platform/gemini/schema-type.ts';
 import { itemCounts } from './prompt-context.ts';
 import type { QuestionSpec, QuestionType, SectionSpec } from './sections.ts';
 

@@ -6,7 +6,7 @@
  * DynamoDB: TPL#<owner> / <name> (a user's template), TPLSTAT#<owner> / <name> (its counters).
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '#platform/clients.ts';
 import { templateKey, templatePk, templateStatsKey, templateStatsPk } from '#platform/keys.ts';
 import { queryAll, tableName, withoutKeys } from '#platform/table.ts';

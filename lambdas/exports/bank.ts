@@ -2,7 +2,7 @@
  * The bank every export format reads, and converters from the service's result files.
  * Texts are plain text, never HTML: each format does its own escaping.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeText, OPTION_IDS, type OptionId } from '#jobs/questions.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 

@@ -3,8 +3,8 @@
  * files, and the checks every question passes before it is kept.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Type } from '@google/genai';
-import { z } from 'zod';
+import * as z from 'zod';
+import { Type } from '#platform/gemini/schema-type.ts';
 import { letterProblems, longestKeyProblem } from './key-cues.ts';
 import { duplicateKey, NearDuplicateIndex, normalizeText, similarity } from './similarity.ts';
 

@@ -1,6 +1,6 @@
 /** The chunk message the state machine sends, and answering its task token. */
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ChunkResult, shortError } from '#contract/pipeline.ts';
 import { sfn } from '#platform/clients.ts';
 import { logger } from '#platform/powertools.ts';

@@ -6,7 +6,7 @@
  * API's `success: false` one (`lambdas/content/api/envelope.ts`).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DomainError, InvalidRequest } from './errors.ts';
 import { logger } from './powertools.ts';
 

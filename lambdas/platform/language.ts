@@ -9,7 +9,7 @@
  * client something other than what it asked for. Upper case ("FR") is refused the same way,
  * so every job, question and export carries one spelling per language.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import languagesJson from '#data/languages.json' with { type: 'json' };
 
 export const DEFAULT_LANGUAGE = 'en';

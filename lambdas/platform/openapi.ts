@@ -9,7 +9,7 @@
  * OpenAPI 3.1 schemas are JSON Schema 2020-12, zod 4's default `z.toJSONSchema` target
  * (https://spec.openapis.org/oas/v3.1.0#schema-object, https://zod.dev/json-schema).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
  * The catalog of sectors, careers, soft-skills topics and levels. It is data
  * (`data/catalog.json`); this module only reads and validates it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import catalogJson from '#data/catalog.json' with { type: 'json' };
 import { InvalidRequest } from '#platform/errors.ts';
 

@@ -4,7 +4,7 @@
  * route validates, calls a service, answers; the HTTP edge (`httpApi`) routes and answers errors.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bankFromResult, isExportFormat } from '#exports/index.ts';
 import { exportResponse, requestedFormat } from '#exports/response.ts';
 import type { ChunkFile } from '#jobs/chunk-generator.ts';

@@ -3,7 +3,7 @@
  * (quiz-generator-api.ts), the request schemas being the ones its routes validate with. The
  * answers' schemas are written here: they describe what the routes build, field by field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXPORT_FORMATS } from '#exports/index.ts';
 import { JOB_STATUSES } from '#jobs/job.ts';
 import { type ApiDescription, detailErrorSchema } from '#platform/openapi.ts';

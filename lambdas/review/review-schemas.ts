@@ -2,7 +2,7 @@
  * The review API's request schemas, in one module so that they validate the requests and can be
  * described (OpenAPI) from the same source. Named after their routes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BLOOM_LEVELS, LIMITS, OPTION_IDS } from '#jobs/questions.ts';
 import { MAX_INSTRUCTIONS_CHARS } from './regenerate-basics.ts';
 import { REVIEW_STATES } from './review-store.ts';

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
+import { REQUIRE_BANNER } from '../bundling.ts';
 import { ENTRY_METADATA_KEY, type HandlerRole, ROLE_METADATA_KEY } from '../definition.ts';
 import { acknowledgeWildcards } from '../nag.ts';
 
@@ -34,8 +35,8 @@ export interface QuizgenFunctionProps {
 
 /**
  * A Lambda function running one of the handlers in `lambdas/`, with the defaults every function
- * of this service shares: Node 24 on ARM64, ESM bundle with source maps, X-Ray, JSON logs in its
- * own log group, Powertools service name.
+ * of this service shares: Node 24 on ARM64, ESM bundle split into chunks (lib/bundling.ts) with
+ * source maps, X-Ray, JSON logs in its own log group, Powertools service name.
  */
 export class QuizgenFunction extends nodejs.NodejsFunction {
   readonly handlerRole: HandlerRole;
@@ -79,6 +80,9 @@ export class QuizgenFunction extends nodejs.NodejsFunction {
         ...props.environment,
       },
       bundling: {
+        // NodejsFunction's own esbuild pass, with the options of lib/bundling.ts less splitting
+        // (it writes --outfile, which esbuild refuses with --splitting); afterBundling then
+        // rebuilds the entry split into chunks, into the same folder (lib/split-bundle.ts).
         format: nodejs.OutputFormat.ESM,
         target: 'node24',
         minify: true,
@@ -88,20 +92,17 @@ export class QuizgenFunction extends nodejs.NodejsFunction {
         // Bundle the AWS SDK too, so deployed code runs the SDK versions the tests ran against
         // rather than whichever copy the Lambda runtime ships.
         externalModules: [],
-        // CommonJS dependencies inside an ESM bundle still call require().
-        banner:
-          "import { createRequire as __quizgenCreateRequire } from 'node:module'; const require = __quizgenCreateRequire(import.meta.url);",
-        ...(props.extraFiles === 'console'
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => [
-                  `node "${join(inputDir, 'console', 'build.ts')}" "${join(outputDir, 'console')}"`,
-                ],
-              },
-            }
-          : {}),
+        banner: REQUIRE_BANNER,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `node "${join(inputDir, 'lib', 'split-bundle.ts')}" "${join(inputDir, entryPath)}" "${outputDir}"`,
+            ...(props.extraFiles === 'console'
+              ? [`node "${join(inputDir, 'console', 'build.ts')}" "${join(outputDir, 'console')}"`]
+              : []),
+          ],
+        },
       },
     });
 

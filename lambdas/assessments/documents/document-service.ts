@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { z } from 'zod';
+import * as z from 'zod';
 import { s3, sqs } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError, InvalidRequest, PayloadTooLarge, UnsupportedFileType } from '#platform/errors.ts';

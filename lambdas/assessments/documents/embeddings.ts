@@ -71,7 +71,8 @@ export function normalise(vector: Float32Array): Float32Array {
 export async function embedOnce(texts: string[], options: EmbedOptions, timeoutMs: number) {
   let response: Awaited<ReturnType<GoogleGenAI['models']['embedContent']>>;
   try {
-    response = await clientFor(options.apiKey, timeoutMs).models.embedContent({
+    const client = await clientFor(options.apiKey, timeoutMs);
+    response = await client.models.embedContent({
       model: options.model,
       contents: texts,
       config: { outputDimensionality: options.dimensions, taskType: options.taskType },

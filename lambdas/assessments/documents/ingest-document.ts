@@ -8,7 +8,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV, requireEnv } from '#platform/config.ts';
 import { geminiApiKey } from '#platform/gemini/api-key.ts';
 import { ModelCallError } from '#platform/gemini/gemini-client.ts';

@@ -7,7 +7,7 @@
  */
 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import * as results from '#jobs/results-store.ts';
 import { DEFAULTS, ENV, generationSettings, intEnv } from '#platform/config.ts';
 import { type Guard, httpApi, json, type RouteTable, readJson } from '#platform/http.ts';

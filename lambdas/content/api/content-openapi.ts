@@ -4,7 +4,7 @@
  * Answers are `{"success": true, "data": ...}` and errors the seed's `success: false` envelope
  * (envelope.ts); the data's schemas are written here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiDescription, OperationDescription, ResponseDescription } from '#platform/openapi.ts';
 import { executeRequestParts as p, STRUCTURE_TYPES } from '../request.ts';
 import { contentSchemas as s } from './content-api.ts';

@@ -1,7 +1,7 @@
 /** The content jobs routes: list, details, status, content, retry and cancel, for one owner. */
 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTerminal, type JobRecord } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
 import * as jobStore from '#jobs/job-store.ts';

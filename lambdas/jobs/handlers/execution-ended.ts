@@ -10,7 +10,7 @@
  * not included.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { kindOf } from '#kinds';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger } from '#platform/powertools.ts';

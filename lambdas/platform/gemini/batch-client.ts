@@ -10,20 +10,21 @@
  * - the inlined responses it returns are plain objects typed as `GenerateContentResponse`,
  *   without the `text` getter, so they are rebuilt as instances before being read.
  */
-import {
-  ApiError,
-  type BatchJob,
+import type {
+  BatchJob,
   GenerateContentResponse,
-  type InlinedRequest,
-  type InlinedResponse,
+  InlinedRequest,
+  InlinedResponse,
   JobState,
 } from '@google/genai';
 import {
   answerFrom,
   classify,
+  classifyHttpError,
   clientFor,
   type FailureKind,
   generationConfigFor,
+  loadSdk,
   type ModelAnswer,
   ModelCallError,
 } from './gemini-client.ts';
@@ -157,8 +158,8 @@ export async function submitBatch(input: SubmitBatchInput): Promise<{ name: stri
       'permanent',
       `submitBatch: ${bytes} bytes of inline requests pass the 20 MB limit of one batch; send them as several (splitForInlineLimit)`,
     );
-  const job = await call('submitBatch', () =>
-    clientFor(input.apiKey, CALL_TIMEOUT_MS).batches.create({
+  const job = await call('submitBatch', async () =>
+    (await clientFor(input.apiKey, CALL_TIMEOUT_MS)).batches.create({
       model: input.model,
       src: input.requests.map((request) => srcOf(request, input.model)),
       config: { displayName: input.displayName },
@@ -171,8 +172,8 @@ export async function submitBatch(input: SubmitBatchInput): Promise<{ name: stri
 export async function getBatch(apiKey: string, name: string): Promise<BatchStatus> {
   const batchName = toBatchName(name);
   let raw: unknown;
-  const job = await call(`getBatch ${batchName}`, () =>
-    clientFor(apiKey, CALL_TIMEOUT_MS).batches.get({
+  const job = await call(`getBatch ${batchName}`, async () =>
+    (await clientFor(apiKey, CALL_TIMEOUT_MS)).batches.get({
       name: batchName,
       config: {
         httpOptions: {
@@ -184,7 +185,9 @@ export async function getBatch(apiKey: string, name: string): Promise<BatchStatu
     }),
   );
   const state = stateOf(job.state);
-  const results = state === 'succeeded' ? resultsOf(job, batchName) : undefined;
+  // The SDK is loaded by now (the call above went through it): its response class rebuilds answers.
+  const { GenerateContentResponse: Response } = await loadSdk();
+  const results = state === 'succeeded' ? resultsOf(job, batchName, Response) : undefined;
   const status: BatchStatus = { name: job.name ?? batchName, state, stats: progressOf(raw, results) };
   if (results) status.results = results;
   const error = field(raw, 'error');
@@ -196,15 +199,15 @@ export async function getBatch(apiKey: string, name: string): Promise<BatchStatu
 /** `timeoutMs` bounds the call where the caller has little time (an API request ending a job). */
 export async function cancelBatch(apiKey: string, name: string, timeoutMs = CALL_TIMEOUT_MS): Promise<void> {
   const batchName = toBatchName(name);
-  await call(`cancelBatch ${batchName}`, () =>
-    clientFor(apiKey, timeoutMs).batches.cancel({ name: batchName }),
+  await call(`cancelBatch ${batchName}`, async () =>
+    (await clientFor(apiKey, timeoutMs)).batches.cancel({ name: batchName }),
   );
 }
 
 export async function deleteBatch(apiKey: string, name: string): Promise<void> {
   const batchName = toBatchName(name);
-  await call(`deleteBatch ${batchName}`, () =>
-    clientFor(apiKey, CALL_TIMEOUT_MS).batches.delete({ name: batchName }),
+  await call(`deleteBatch ${batchName}`, async () =>
+    (await clientFor(apiKey, CALL_TIMEOUT_MS)).batches.delete({ name: batchName }),
   );
 }
 
@@ -246,21 +249,22 @@ function keepingBody(onBody: (body: unknown) => void): typeof fetch {
   };
 }
 
+/** `JobState` values are their own names (@google/genai 3.1.0's string enum), compared as strings. */
 function stateOf(state: JobState | undefined): BatchState {
-  switch (state) {
-    case JobState.JOB_STATE_SUCCEEDED:
-    case JobState.JOB_STATE_PARTIALLY_SUCCEEDED:
+  switch (state as string | undefined) {
+    case 'JOB_STATE_SUCCEEDED':
+    case 'JOB_STATE_PARTIALLY_SUCCEEDED':
       return 'succeeded';
-    case JobState.JOB_STATE_FAILED:
+    case 'JOB_STATE_FAILED':
       return 'failed';
-    case JobState.JOB_STATE_CANCELLED:
+    case 'JOB_STATE_CANCELLED':
       return 'cancelled';
-    case JobState.JOB_STATE_EXPIRED:
+    case 'JOB_STATE_EXPIRED':
       return 'expired';
-    case JobState.JOB_STATE_RUNNING:
-    case JobState.JOB_STATE_CANCELLING:
-    case JobState.JOB_STATE_UPDATING:
-    case JobState.JOB_STATE_PAUSED:
+    case 'JOB_STATE_RUNNING':
+    case 'JOB_STATE_CANCELLING':
+    case 'JOB_STATE_UPDATING':
+    case 'JOB_STATE_PAUSED':
       return 'running';
     default:
       // Queued, pending, unspecified or a state this code does not know yet: keep polling.
@@ -268,26 +272,28 @@ function stateOf(state: JobState | undefined): BatchState {
   }
 }
 
-function resultsOf(job: BatchJob, batchName: string): BatchResult[] {
+type ResponseClass = new () => GenerateContentResponse;
+
+function resultsOf(job: BatchJob, batchName: string, Response: ResponseClass): BatchResult[] {
   const responses = job.dest?.inlinedResponses;
   if (!responses) {
     const where = job.dest?.fileName ? `in the file ${job.dest.fileName}` : 'missing';
     throw new ModelCallError('permanent', `getBatch ${batchName}: results are ${where}, not inlined`);
   }
-  return responses.map(resultOf);
+  return responses.map((inlined, index) => resultOf(inlined, index, Response));
 }
 
-function resultOf(inlined: InlinedResponse, index: number): BatchResult {
+function resultOf(inlined: InlinedResponse, index: number, Response: ResponseClass): BatchResult {
   const key = inlined.metadata?.key ?? String(index);
   if (inlined.error) {
     const code = httpStatusOf(inlined.error.code);
     const message = inlined.error.message ?? '';
-    const { kind } = classify(new ApiError({ message, status: code }));
+    const { kind } = classifyHttpError(code, message);
     return { key, error: { code, message, kind } };
   }
   if (inlined.response) {
     // A plain object at runtime, despite its type: `text` is a getter of the class.
-    return { key, answer: answerFrom(Object.assign(new GenerateContentResponse(), inlined.response)) };
+    return { key, answer: answerFrom(Object.assign(new Response(), inlined.response)) };
   }
   return {
     key,

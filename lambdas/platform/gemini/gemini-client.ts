@@ -3,10 +3,9 @@
  * what the caller can do about them. The SDK's own retries are off: it neither reads
  * `RetryInfo` nor knows about our shared requests-per-minute budget (see `callModel`).
  */
-import {
-  ApiError,
-  type GenerateContentConfig,
-  type GenerateContentResponse,
+import type {
+  GenerateContentConfig,
+  GenerateContentResponse,
   GoogleGenAI,
   ThinkingLevel as SdkThinkingLevel,
 } from '@google/genai';
@@ -72,6 +71,20 @@ export interface ModelAnswer {
   modelVersion: string | undefined;
 }
 
+type Sdk = typeof import('@google/genai');
+let sdkLoading: Promise<Sdk> | undefined;
+
+/**
+ * The SDK (about 700 KB minified with its dependencies) loads on the first model call, not
+ * when the module does: API functions reach this module through the job service and content
+ * jobs, and most of their requests never call Gemini, so their cold starts do not pay for it.
+ * Bundled with code splitting, the SDK is a chunk of its own that loads with it.
+ */
+export function loadSdk(): Promise<Sdk> {
+  sdkLoading ??= import('@google/genai');
+  return sdkLoading;
+}
+
 const clients = new Map<string, GoogleGenAI>();
 
 /**
@@ -79,7 +92,8 @@ const clients = new Map<string, GoogleGenAI>();
  * version (`api-version.ts`: the SDK's own default, v1, has no Batch API). The SDK's own retries
  * stay off: they ignore RetryInfo and the shared requests-per-minute budget.
  */
-export function clientFor(apiKey: string, timeoutMs: number): GoogleGenAI {
+export async function clientFor(apiKey: string, timeoutMs: number): Promise<GoogleGenAI> {
+  const { GoogleGenAI } = await loadSdk();
   const baseUrl = optionalEnv(ENV.geminiBaseUrl);
   const cacheKey = `${apiKey}|${baseUrl ?? ''}|${timeoutMs}`;
   let client = clients.get(cacheKey);
@@ -100,26 +114,41 @@ export function retryDelayMs(body: string): number | undefined {
   return match?.[1] ? Math.ceil(Number(match[1]) * 1000) : undefined;
 }
 
+/**
+ * The SDK's `ApiError` (an HTTP answer other than 2xx), recognised without loading the SDK: it
+ * sets `name = 'ApiError'` and a numeric `status` (@google/genai 3.1.0, `class ApiError` in
+ * `dist/node/index.mjs`).
+ */
+function isApiError(error: unknown): error is Error & { status: number } {
+  return (
+    error instanceof Error &&
+    error.name === 'ApiError' &&
+    typeof (error as { status?: unknown }).status === 'number'
+  );
+}
+
+/** Sorts an HTTP error answer from Gemini (status and body) into what the caller can do. */
+export function classifyHttpError(status: number, body: string): ModelCallError {
+  const detail = summarize(body);
+  if (status === 429) {
+    const quota = quotaStopOf(body);
+    if (quota)
+      return new ModelCallError(
+        'quota_exhausted',
+        `${quotaStopMessage(quota)}. ${detail}`,
+        status,
+        undefined,
+        quota,
+      );
+    return new ModelCallError('rate_limited', detail, status, retryDelayMs(body));
+  }
+  if (status === 408 || status >= 500) return new ModelCallError('transient', detail, status);
+  return new ModelCallError('permanent', detail, status);
+}
+
 export function classify(error: unknown): ModelCallError {
   if (error instanceof ModelCallError) return error;
-  if (error instanceof ApiError) {
-    const status = error.status;
-    const detail = summarize(error.message);
-    if (status === 429) {
-      const quota = quotaStopOf(error.message);
-      if (quota)
-        return new ModelCallError(
-          'quota_exhausted',
-          `${quotaStopMessage(quota)}. ${detail}`,
-          status,
-          undefined,
-          quota,
-        );
-      return new ModelCallError('rate_limited', detail, status, retryDelayMs(error.message));
-    }
-    if (status === 408 || status >= 500) return new ModelCallError('transient', detail, status);
-    return new ModelCallError('permanent', detail, status);
-  }
+  if (isApiError(error)) return classifyHttpError(error.status, error.message);
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   // Timeouts, resets and refused connections: worth another try.
   return new ModelCallError('transient', message);
@@ -158,7 +187,8 @@ export function generationConfigFor(
       ? { temperature: request.temperature }
       : {}),
     ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
-    ...(level ? { thinkingConfig: { thinkingLevel: SdkThinkingLevel[level] } } : {}),
+    // The SDK's ThinkingLevel enum values are the level names themselves ("LOW", "HIGH", ...).
+    ...(level ? { thinkingConfig: { thinkingLevel: level as SdkThinkingLevel } } : {}),
   };
 }
 
@@ -192,7 +222,8 @@ export function answerFrom(response: GenerateContentResponse): ModelAnswer {
 /** One generateContent call. Content problems (bad JSON, safety stop) are the caller's to judge. */
 export async function callModel(request: ModelRequest): Promise<ModelAnswer> {
   try {
-    const response = await clientFor(request.apiKey, request.timeoutMs).models.generateContent({
+    const client = await clientFor(request.apiKey, request.timeoutMs);
+    const response = await client.models.generateContent({
       model: request.model,
       contents: request.prompt,
       config: generationConfigFor(request),

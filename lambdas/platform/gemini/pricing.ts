@@ -6,7 +6,7 @@
  * their dated changes; Batch API at 50 %), https://ai.google.dev/gemini-api/docs/deprecations
  * (a shut-down model "is completely turned off, and the endpoint is no longer available").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import pricingJson from '#data/pricing.json' with { type: 'json' };
 
 /** The tokens a model call used, as usageMetadata reports them (thinking billed as output). */

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { questionsResponseSchema } from '#jobs/questions.ts';
+import { ENV } from '#platform/config.ts';
+import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
+import { REPO_ROOT } from '../../lib/constructs/quizgen-function.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
+
+type GeminiClient = typeof import('#platform/gemini/gemini-client.ts');
+
+let sim: GeminiSimulator;
+let outdir: string;
+let metafile: Metafile;
+const savedBaseUrl = process.env[ENV.geminiBaseUrl];
+
+beforeAll(async () => {
+  sim = await startGeminiSimulator();
+  outdir = await mkdtemp(join(tmpdir(), 'quizgen-split-bundle-'));
+  // The Gemini client alone, bundled as cdk synth bundles a function (lib/bundling.ts).
+  const result = await build({
+    ...bundleOptions(join(REPO_ROOT, 'lambdas/platform/gemini/gemini-client.ts'), outdir),
+    absWorkingDir: REPO_ROOT,
+    metafile: true,
+  });
+  metafile = result.metafile;
+  process.env[ENV.geminiBaseUrl] = sim.url;
+}, 60_000);
+
+afterAll(async () => {
+  if (savedBaseUrl === undefined) delete process.env[ENV.geminiBaseUrl];
+  else process.env[ENV.geminiBaseUrl] = savedBaseUrl;
+  await sim?.close();
+  if (outdir) await rm(outdir, { recursive: true, force: true });
+});
+
+/** The output files a cold start loads: the entry and what it imports statically. */
+function loadedAtStart(): Set<string> {
+  const files = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    for (const imported of metafile.outputs[file]?.imports ?? [])
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(relative(REPO_ROOT, join(outdir, ENTRY_FILE)));
+  return files;
+}
+
+const holdsGenai = (file: string) =>
+  Object.keys(metafile.outputs[file]?.inputs ?? {}).some((input) =>
+    input.includes('node_modules/@google/genai/'),
+  );
+
+describe('Lambda bundles split into chunks', () => {
+  it('leave the Gemini SDK out of what a cold start loads, in a chunk of its own', () => {
+    const atStart = loadedAtStart();
+    assert.ok(atStart.size > 0);
+    for (const file of atStart) assert.equal(holdsGenai(file), false, `${file} holds @google/genai`);
+    const lazy = Object.keys(metafile.outputs).filter((file) => !atStart.has(file) && holdsGenai(file));
+    assert.equal(lazy.length, 1, 'one lazily loaded chunk holds the SDK');
+  });
+
+  it('load that chunk on the first model call, which then answers from the simulator', async () => {
+    const client = (await import(pathToFileURL(join(outdir, ENTRY_FILE)).href)) as GeminiClient;
+    const answer = await client.callModel({
+      apiKey: 'test-key',
+      model: 'gemini-3.8-flash',
+      systemInstruction: 'You write multiple-choice questions.',
+      prompt: 'Write exactly 2 questions about CSS.',
+      responseSchema: questionsResponseSchema(2),
+      timeoutMs: 10_000,
+    });
+    assert.equal(answer.finishReason, 'STOP');
+    const parsed = JSON.parse(answer.text) as { questions: unknown[] };
+    assert.equal(parsed.questions.length, 2);
+  });
+});
