@@ -64,4 +64,17 @@ describe('rate limiter: fair turns between tenants', () => {
     });
     expect(withSlot({}, 'first', NOW, NOW)).toEqual({ first: { last: NOW, ahead: [NOW] } });
   });
+
+  it(`keeps only a tenant's last ${AHEAD_PER_TENANT} slots to come, all a turn needs`, () => {
+    const tenants: TenantSlots = { busy: { last: NOW + 200, ahead: [NOW + 100, NOW + 200] } };
+    expect(withSlot(tenants, 'busy', NOW + 300, NOW).busy?.ahead).toEqual([NOW + 200, NOW + 300]);
+  });
+
+  it('makes a tenant far over its share wait until it is under it, not just for its next slot', () => {
+    const tenants: TenantSlots = {
+      busy: { last: NOW + 400, ahead: [NOW + 100, NOW + 200, NOW + 300, NOW + 400] },
+      other: { last: NOW, ahead: [] },
+    };
+    expect(fairTurn(tenants, 'busy', NOW)).toEqual({ reserve: false, waitMs: 305 });
+  });
 });

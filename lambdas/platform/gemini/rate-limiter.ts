@@ -26,9 +26,9 @@
  * not of this queue of slots. So a caller that names its tenant gets its slot only while its
  * tenant holds fewer than `AHEAD_PER_TENANT` slots still to come, whenever another tenant has
  * reserved within `ACTIVE_TENANT_MS`; otherwise it reserves nothing and waits until its
- * tenant's next slot has passed, then asks again. The queue of slots then holds at most
- * `AHEAD_PER_TENANT` per active tenant, and a newcomer's first call waits behind that many per
- * tenant instead of behind every worker. A tenant alone reserves as before, so a lone job's
+ * tenant is under that share again (one of its slots has passed), then asks again. The queue
+ * of slots then holds at most `AHEAD_PER_TENANT` per active tenant, and a newcomer's first
+ * call waits behind that many per tenant instead of behind every worker. A tenant alone reserves as before, so a lone job's
  * throughput is unchanged; with several, the frontier always holds a slot of each busy
  * tenant, so the quota stays used. Callers that name no tenant (the synchronous endpoints)
  * reserve as before.
@@ -78,11 +78,17 @@ export function fairTurn(tenants: TenantSlots, tenant: string, now: number): Tur
   if (!othersActive) return { reserve: true };
   const ahead = (tenants[tenant]?.ahead ?? []).filter((at) => at > now).sort((a, b) => a - b);
   if (ahead.length < AHEAD_PER_TENANT) return { reserve: true };
-  // Ask again once the tenant's next slot has passed (a few ms later, so it has).
-  return { reserve: false, waitMs: (ahead[0] ?? now) - now + 5 };
+  // Ask again once the tenant is under its share, when the slot that puts it there has passed
+  // (a few ms later, so it has).
+  const under = ahead[ahead.length - AHEAD_PER_TENANT] ?? now;
+  return { reserve: false, waitMs: under - now + 5 };
 }
 
-/** The tenants' slots after `tenant` reserved `slot`: what is past and idle is dropped. */
+/**
+ * The tenants' slots after `tenant` reserved `slot`: what is past and idle is dropped, and of a
+ * tenant's slots to come only the last `AHEAD_PER_TENANT`, all that `fairTurn` reads, so the
+ * item stays small however many calls a tenant has waiting.
+ */
 export function withSlot(tenants: TenantSlots, tenant: string, slot: number, now: number): TenantSlots {
   const next: TenantSlots = {};
   for (const [name, slots] of Object.entries(tenants)) {
@@ -90,7 +96,8 @@ export function withSlot(tenants: TenantSlots, tenant: string, slot: number, now
     if (slots.last > now - ACTIVE_TENANT_MS || ahead.length > 0) next[name] = { last: slots.last, ahead };
   }
   const own = next[tenant] ?? { last: slot, ahead: [] };
-  next[tenant] = { last: Math.max(own.last, slot), ahead: [...own.ahead, slot] };
+  const ahead = [...own.ahead, slot].sort((a, b) => a - b).slice(-AHEAD_PER_TENANT);
+  next[tenant] = { last: Math.max(own.last, slot), ahead };
   return next;
 }
 
