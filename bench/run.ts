@@ -4,8 +4,9 @@
  * value, and the command that reproduces it alone. A part that fails is named in the table and
  * makes the run exit non-zero; the others still run.
  *
- * Knobs (environment): BENCH_PARTS (comma-separated, default all: full-bank, chunk-overhead,
- * bundles, api-load, ingest, console); every part's own knobs pass through.
+ * Knobs (environment): BENCH_PARTS (comma-separated, default all: full-bank, full-bank-stress,
+ * fairness, chunk-overhead, bundles, api-load, ingest, console); every part's own knobs pass
+ * through.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { type Figure, formatTable, REPO_ROOT } from './support.ts';
 const PARTS = [
   'full-bank',
   'full-bank-stress',
+  'fairness',
   'chunk-overhead',
   'bundles',
   'api-load',

@@ -14,11 +14,17 @@
  *
  * One liberty: an oversized entry of a SendMessageBatch fails the whole request here, where SQS
  * reports it in the batch's `Failed` list; the service sends single messages only.
+ *
+ * Every standard queue delivers as an SQS fair queue (`sqs-fair-queue.ts`): messages with a
+ * `MessageGroupId` (which local-aws-sqs accepts on a standard queue with SQS's validation:
+ * 1 to 128 alphanumeric or punctuation characters) from a noisy tenant wait while a quiet
+ * tenant's are ready.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createRequestHandler, type ISqsServerOptions } from 'local-aws-sqs';
+import { type LocalQueue, makeFair } from './sqs-fair-queue.ts';
 
 /** SQS's largest message, and largest SendMessageBatch payload. */
 export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
@@ -102,6 +108,8 @@ export async function createStrictSqsServer(options: ISqsServerOptions): Promise
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // A queue exists before any message reaches it: making new queues fair here is in time.
+    for (const queue of queues.Queues as unknown as LocalQueue[]) makeFair(queue);
     readBody(req)
       .then(async (raw) => {
         // The SDK's SQS client speaks the JSON protocol; the query protocol passes unchecked.

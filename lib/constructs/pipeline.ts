@@ -208,6 +208,12 @@ export class Pipeline extends Construct {
         owner: sfn.JsonPath.stringAt('$.owner'),
         chunk_key: sfn.JsonPath.stringAt('$.chunk_key'),
       }),
+      // The owner (the API key's id) names the tenant: on a standard queue a MessageGroupId makes
+      // it a fair queue, which delivers quiet tenants' messages before a noisy one's backlog
+      // ("Amazon SQS fair queues", SQS Developer Guide:
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues.html).
+      // The queue itself needs no setting, and stays standard (no ordering, no per-group limits).
+      messageGroupId: sfn.JsonPath.stringAt('$.owner'),
       taskTimeout: sfn.Timeout.duration(cdk.Duration.seconds(settings.chunkTimeoutSeconds)),
     });
     // A failed chunk becomes a result like any other, so one bad chunk never fails the job.

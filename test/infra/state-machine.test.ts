@@ -186,6 +186,18 @@ describe('the synthesized state machine definition', () => {
     });
   });
 
+  it("names the job's owner as the chunk message's group on a standard queue: SQS fair queues' tenant", () => {
+    const parameters = generate.Parameters as Record<string, unknown>;
+    assert.equal(parameters['MessageGroupId.$'], '$.owner');
+    const [, chunkQueue] =
+      Object.entries(json.Resources).find(
+        ([, r]) => r.Type === 'AWS::SQS::Queue' && JSON.stringify(r.Properties).includes('RedrivePolicy'),
+      ) ?? [];
+    assert.ok(chunkQueue);
+    // A FIFO queue would deliver one message per group at a time: a lone job would run serially.
+    assert.equal((chunkQueue.Properties as Record<string, unknown>).FifoQueue, undefined);
+  });
+
   it('records a failed chunk as a result instead of failing the job', () => {
     assert.deepEqual(generate.Catch, [
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.chunkFailed },

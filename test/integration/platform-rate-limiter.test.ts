@@ -136,4 +136,43 @@ describe('rate limiter', () => {
     assert.ok(waited > 200, `announced wait ${waited} ms`);
     assert.ok(elapsed >= waited - 5, `slept ${elapsed} ms for an announced ${waited} ms`);
   });
+
+  it("gives a newcomer key's call a slot within a few of the busy keys' slots, not behind every waiting call", async () => {
+    const name = `x-${randomUUID()}`;
+    const rpm = 120; // slots 502 ms apart
+    const interval = (60_000 + limiter.WINDOW_GUARD_MS) / rpm;
+    await limiter.reserveSlot(name, rpm, undefined, 'other');
+    // Eight waiting calls of a busy key: first come, first served, they would hold the next 8 slots.
+    const busy = Array.from({ length: 8 }, () => limiter.reserveSlot(name, rpm, undefined, 'busy'));
+    // Long enough for all eight to have reserved, were it first come, first served.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const asked = Date.now();
+    const newcomer = await limiter.reserveSlot(name, rpm, undefined, 'newcomer');
+    const reserving = Date.now() - asked;
+    const busySlots = await Promise.all(busy);
+
+    // Ahead of the newcomer: at most AHEAD_PER_TENANT busy slots, plus one for each interval its
+    // own reservation took. First come, first served, all eight would be.
+    const before = busySlots.filter((slot) => slot.at < newcomer.at).length;
+    const allowed = limiter.AHEAD_PER_TENANT + Math.ceil(reserving / interval);
+    assert.ok(allowed < 8, `reserving took ${reserving} ms: too slow to tell`);
+    assert.ok(before <= allowed, `${before} busy slots before the newcomer's, more than ${allowed}`);
+    // The quota holds: every slot its own, an interval apart (to float precision: epoch ms).
+    const starts = [...busySlots, newcomer].map((slot) => slot.at).sort((a, b) => a - b);
+    for (let i = 1; i < starts.length; i++)
+      assert.ok((starts[i] ?? 0) - (starts[i - 1] ?? 0) >= interval - 0.01, `slots ${i - 1} and ${i}`);
+  });
+
+  it('lets a key alone reserve slot after slot without waiting, as without a tenant (a lone job keeps its pace)', async () => {
+    const name = `x-${randomUUID()}`;
+    const started = Date.now();
+
+    const slots = [];
+    for (let i = 0; i < 5; i++) slots.push(await limiter.reserveSlot(name, 60, undefined, 'alone'));
+
+    // Held to two slots ahead, the third call would have waited a second for the first slot.
+    assert.ok(Date.now() - started < 900, `reserving took ${Date.now() - started} ms`);
+    assert.ok((slots[4]?.at ?? 0) - (slots[0]?.at ?? 0) >= 4 * 1000, 'consecutive slots, an interval apart');
+  });
 });

@@ -17,6 +17,7 @@ import { ModelCallError } from '#platform/gemini/gemini-client.ts';
 import { withPowertools } from '#platform/middleware.ts';
 import { logger, metrics } from '#platform/powertools.ts';
 import { returnLater } from '#platform/queue.ts';
+import { withTenant } from '#platform/tenant.ts';
 import * as budgets from '../budget-store.ts';
 import { chunkReserveUsd } from '../chunk-budget.ts';
 import { ChunkGenerationFailed, type GeneratedChunk } from '../chunk-common.ts';
@@ -44,7 +45,8 @@ async function handleRecord(record: SQSRecord, context?: Context): Promise<void>
       await failTask(message, 'JobNotRunning', `Job is ${job?.status ?? 'deleted'}`);
       return;
     }
-    await runChunk(job, message, receiveCount, record, context);
+    // Model calls are made for the chunk's owner: the rate limiter gives each key a fair share.
+    await withTenant(message.owner, () => runChunk(job, message, receiveCount, record, context));
   } finally {
     logger.removeKeys(Object.keys(log));
   }

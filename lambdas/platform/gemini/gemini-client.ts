@@ -10,6 +10,7 @@ import type {
   ThinkingLevel as SdkThinkingLevel,
 } from '@google/genai';
 import { ENV, optionalEnv } from '../config.ts';
+import { currentTenant } from '../tenant.ts';
 import { GEMINI_API_VERSION } from './api-version.ts';
 import { capabilitiesOf, type ThinkingLevel, thinkingLevelFor } from './model-capabilities.ts';
 import type { TokenUsage } from './pricing.ts';
@@ -257,7 +258,8 @@ export async function callModelWithRetries(request: ModelRequest, policy: RetryP
     // A quota this container saw run out stays out until its reset: no request is spent on it.
     const stopped = quotaStopInForce(request.apiKey, request.model);
     if (stopped) throw new ModelCallError('quota_exhausted', stopped.message, 429, undefined, stopped);
-    await waitForSlot('gemini', policy.requestsPerMinute);
+    // The tenant the worker named (the chunk's owner): its fair share of slots (rate-limiter.ts).
+    await waitForSlot('gemini', policy.requestsPerMinute, undefined, currentTenant());
     try {
       return await callModel(request);
     } catch (error) {
