@@ -15,8 +15,11 @@
  * and rejecting the old one are review/replacement.ts's, as for quiz banks and assessments. The
  * content job's files are not rewritten: unfiltered, its content stays as generated.
  *
- * The Content Generator's own clients regenerate whole sections only (a job's retry, a quality
- * round); one question at a time, with a reviewer's instructions, is the review API's own route.
+ * The original Content Generator regenerates nothing smaller than a failed job: its only route
+ * for it is `POST /api/jobs/{id}/retry` (jhaladik/ai-cto-modular-app at ea89ec8,
+ * workers/bitware_content_generator/src/index.ts and API_DOCUMENTATION.md "Retry Failed Job"),
+ * which works here as it is. One question at a time, with a reviewer's instructions, is the
+ * review API's own route, so no client's shape binds it.
  */
 import { randomUUID } from 'node:crypto';
 import {
