@@ -289,6 +289,8 @@ describe('POST /questions/{id}/regenerate on a content question', () => {
 
   it('runs a content_question_regeneration job asked with the instructions: the replacement pending with replaces, of the old type and place, the old one rejected', async () => {
     old = listed.find((x) => x.content_id === 'category_3_q2');
+    const other = await h.call('POST', `/questions/${old.id}/regenerate`, {}, h.otherKey);
+    assert.equal(other.status, 404, other.text);
     const before = front.prompts().length;
     const started = await h.call('POST', `/questions/${old.id}/regenerate`, { instructions: INSTRUCTIONS });
     assert.equal(started.status, 202, started.text);

@@ -247,6 +247,43 @@ describe('content question regeneration prompt', () => {
   });
 });
 
+describe('content question regeneration prompt for a module assessment', () => {
+  it("names the module's assessment in its course and gives the lessons it tests, with the section's schema for one question", () => {
+    const request = parseExecuteRequest({
+      action: 'generate',
+      input: {
+        topic: 'Variables',
+        structureType: 'course',
+        structure: { modules: [{ id: 'module_1', title: 'Basics', lessons: [{ title: 'Names' }] }] },
+        wordCountEstimates: { total: 3000 },
+        contentMetadata: {},
+      },
+    });
+    const plan = planSections(request);
+    const assessment = plan.find((s) => s.kind === 'module_assessment');
+    const lesson = plan.find((s) => s.kind === 'lesson');
+    assert.ok(assessment && lesson && assessment.dependsOn.includes(lesson.id));
+    const old = {
+      question: 'Which name is a valid variable name?',
+      question_type: 'multiple_choice',
+      options: ['total_count', '2count', 'count-total', 'class'],
+      correct_answer: 'total_count',
+    };
+    const one = oneQuestionOf(assessment, { id: 'x', bloom_level: 'remember', explanation: '', ...old });
+    const outputs = new Map([
+      [lesson.id, { content: 'A variable name starts with a letter.', keyPoints: ['letters first'] }],
+    ]);
+    const prompt = contentRegenerationPrompt({ request, plan, section: one, outputs, old, avoid: [] });
+    assert.match(prompt, /^Write one question for the module assessment "[^"]+" of the course on Variables/);
+    assert.match(prompt, /It assesses module 1 of 1/);
+    assert.match(prompt, /exactly 1 multiple_choice questions/);
+    assert.match(prompt, /Already written, for consistency[\s\S]*A variable name starts with a letter\./);
+    const schema = sectionQuestionsSchema(one) as any;
+    assert.equal(schema.properties.questions.description, 'Exactly 1 questions.');
+    assert.deepEqual(schema.properties.questions.items.properties.type.enum, ['multiple_choice']);
+  });
+});
+
 describe('regeneration job types', () => {
   it("regenerates quiz questions as question_regeneration, an assessment's MCQs and open questions as assessment_question_regeneration and a content job's as content_question_regeneration, each a registered kind's", () => {
     assert.equal(REGENERATION_BY_TYPE.quiz?.jobType, QUESTION_REGENERATION);
