@@ -46,6 +46,7 @@ export function jobLabel(type: string, parameters: Record<string, unknown> | nul
       return `${p.structure_type ?? 'content'} on "${p.topic ?? ''}"`;
     case 'question_regeneration':
     case 'assessment_question_regeneration':
+    case 'content_question_regeneration':
       return `the replacement of question ${p.question_id ?? ''}`;
     default:
       return type;

@@ -10,6 +10,7 @@
 import { assessments } from '#assessments/kind.ts';
 import { assessmentQuestionRegeneration } from '#assessments/regenerate.ts';
 import { content } from '#content/kind.ts';
+import { contentQuestionRegeneration } from '#content/regenerate.ts';
 import type { GenerateChunkInput, GeneratedChunk } from '#jobs/chunk-common.ts';
 import * as engine from '#jobs/chunk-generator.ts';
 import type { JobRecord } from '#jobs/job.ts';
@@ -24,6 +25,7 @@ export const KINDS: readonly JobKind[] = [
   content,
   questionRegeneration,
   assessmentQuestionRegeneration,
+  contentQuestionRegeneration,
 ];
 
 const known = kindsOf(...KINDS);

@@ -106,6 +106,12 @@ const OUTPUT_SCHEMAS = {
 
 export type SectionOutput<K extends SectionKind = SectionKind> = z.infer<(typeof OUTPUT_SCHEMAS)[K]>;
 
+/** A question section's questions alone (a regenerated question, asked without the section's prose). */
+const QUESTIONS_ONLY = {
+  module_assessment: OUTPUT_SCHEMAS.module_assessment.pick({ questions: true }),
+  quiz_category: OUTPUT_SCHEMAS.quiz_category.pick({ questions: true }),
+};
+
 export type OutputCheck =
   | { ok: true; output: SectionOutput }
   /** `checks`: the quality gate's check behind each question's problem, for the job's report. */
@@ -115,9 +121,14 @@ export type OutputCheck =
  * Checks a model answer (parsed JSON or its text) for a section: the schema's fields, the number
  * of questions asked for, and answers that are one of their options (rewritten in the option's
  * own spelling when they differ only in case or spacing). Problems are phrased so they can be
- * sent back to the model.
+ * sent back to the model. `questionsOnly`: the answer holds a question section's `questions`
+ * alone (response-schemas.ts `sectionQuestionsSchema`), checked as the section's would be.
  */
-export function checkSectionOutput(section: SectionSpec, answer: unknown): OutputCheck {
+export function checkSectionOutput(
+  section: SectionSpec,
+  answer: unknown,
+  { questionsOnly = false }: { questionsOnly?: boolean } = {},
+): OutputCheck {
   let value = answer;
   if (typeof answer === 'string') {
     try {
@@ -131,7 +142,11 @@ export function checkSectionOutput(section: SectionSpec, answer: unknown): Outpu
     if ('problems' in listed) return { ok: false, problems: listed.problems };
     value = listed.value;
   }
-  const parsed = OUTPUT_SCHEMAS[section.kind].safeParse(value);
+  const schema =
+    questionsOnly && (section.kind === 'module_assessment' || section.kind === 'quiz_category')
+      ? QUESTIONS_ONLY[section.kind]
+      : OUTPUT_SCHEMAS[section.kind];
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     return {
       ok: false,

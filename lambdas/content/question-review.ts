@@ -11,8 +11,8 @@
  * over the same records: new questions, pending again, version 1.
  */
 import { createHash } from 'node:crypto';
+import { recordsWithReplacements, replacementsOf } from '#review/review-filter.ts';
 import {
-  getReviews,
   type QuestionContent,
   type ReviewRecord,
   type ReviewState,
@@ -89,6 +89,33 @@ export function reviewedQuestionsOf(jobId: string, section: SectionSpec, output:
   });
 }
 
+/**
+ * A regenerated question (content/regenerate.ts) as the review API keeps it: the new texts of
+ * the one question of `output` (checked for `section`, asked for that question alone), in the old
+ * question's place (its content id, type, topic, section and category), under its own review `id`.
+ */
+export function replacementQuestion(
+  old: QuestionContent,
+  section: SectionSpec,
+  output: unknown,
+  id: string,
+): QuestionContent {
+  const [fresh] = reviewedQuestionsOf('', section, output);
+  if (!fresh) throw new Error(`The replacement of question ${old.id} holds no question`);
+  const { question, options, correct_answer, explanation, context, hints } = fresh;
+  const { context: _context, hints: _hints, ...place } = old;
+  return {
+    ...place,
+    id,
+    question,
+    options,
+    correct_answer,
+    explanation,
+    ...(context !== undefined ? { context } : {}),
+    ...(hints !== undefined ? { hints } : {}),
+  };
+}
+
 /** Records a kept section's questions as pending; `topic` is the content's. */
 export async function recordSectionQuestions(
   owner: string,
@@ -161,7 +188,10 @@ function questionLists(plan: readonly SectionSpec[], content: Rec): [SectionSpec
 
 /**
  * The content with only the questions in `state`, each as last edited; everything else as it
- * was. A question without a record (kept before records were written) counts as pending.
+ * was. A question without a record (kept before records were written) counts as pending. A
+ * regenerated question's replacement (POST /questions/{id}/regenerate, content/regenerate.ts)
+ * takes the old one's place, with its id in the content, as review-filter.ts does for a quiz
+ * bank: the replacement's record is its only copy, and the old place keeps the job's key balance.
  */
 export async function contentInState<C>(
   owner: string,
@@ -172,21 +202,33 @@ export async function contentInState<C>(
 ): Promise<C> {
   const copy = structuredClone(content) as Rec;
   const ids = idsOf(jobId, plan, copy);
-  const records = await getReviews(owner, [...ids.values()].flat());
+  const records = await recordsWithReplacements(owner, [...ids.values()].flat());
   for (const [section, questions, holder] of questionLists(plan, copy)) {
     const sectionIds = ids.get(section.id) ?? [];
     holder.questions = questions.flatMap((q, i) => {
       const record = records.get(sectionIds[i] ?? '');
-      if ((record?.state ?? 'pending') !== state) return [];
-      return [record ? edited(q, record, section) : q];
+      const out: Rec[] = [];
+      if ((record?.state ?? 'pending') === state) out.push(record ? edited(q, record, section) : q);
+      for (const next of replacementsOf(record, records)) {
+        if (next.state === state) out.push(edited(q, next, section));
+      }
+      return out;
     });
   }
   return copy as C;
 }
 
-/** A content question with a reviewer's edits, under the content's own field names. */
+/**
+ * A content question as its record has it (a reviewer's edits, or a replacement's own text),
+ * under the content's own field names; its id and type stay the content's.
+ */
 function edited(q: Rec, record: ReviewRecord, section: SectionSpec): Rec {
-  const { question, options, correct_answer, explanation } = record.question;
+  const { question, options, correct_answer, explanation, hints, context } = record.question;
   const answerField = section.kind === 'quiz_category' ? 'correctAnswer' : 'answer';
-  return { ...q, question, options, [answerField]: correct_answer, explanation };
+  const out: Rec = { ...q, question, options, [answerField]: correct_answer, explanation };
+  if (Array.isArray(hints)) out.hints = hints;
+  // Recorded only when the question has one (reviewedQuestionsOf): a replacement may not.
+  if (typeof context === 'string' && context) out.context = context;
+  else delete out.context;
+  return out;
 }

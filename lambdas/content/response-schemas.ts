@@ -100,6 +100,53 @@ function label(type: QuestionType): string {
 }
 
 /**
+ * The `questions` of a quiz category or module assessment: the structure's listed questions, one
+ * property each, or a list of `questionCount` multiple-choice questions.
+ */
+function questionsOf(section: SectionSpec): unknown {
+  const quiz = section.kind === 'quiz_category';
+  if (section.questions) return listedQuestions(section.questions, quiz);
+  const count = itemCounts(section).questions;
+  if (quiz) {
+    return questionList(
+      obj(
+        {
+          question: str(),
+          context: str('A short scenario, only when the question needs one.'),
+          options: list(str(), 4, 4),
+          correctOption: correctOption(),
+          explanation: str(),
+          hints: list(str(), 1, 3),
+        },
+        ['context'],
+      ),
+      count,
+    );
+  }
+  return questionList(
+    obj({
+      question: str(),
+      // Generated assessments are multiple choice: an answer given as the index of an
+      // option is always one of the options, which free text copied "word for word" is not.
+      type: { type: Type.STRING, enum: ['multiple_choice'] },
+      options: list(str(), 4, 4),
+      correctOption: correctOption(),
+      explanation: str(),
+    }),
+    count,
+  );
+}
+
+/**
+ * The response schema of a question section's questions alone, without its description or
+ * instructions: what a regenerated question is asked with (content/regenerate.ts), each question
+ * of the same shape as the section's own.
+ */
+export function sectionQuestionsSchema(section: SectionSpec): unknown {
+  return obj({ questions: questionsOf(section) });
+}
+
+/**
  * A map node's relationship targets are the other nodes' titles: an enum while they are few and
  * short, plain text past that, since long enums are another documented cause of refused schemas.
  */
@@ -137,48 +184,14 @@ export function sectionSchema(section: SectionSpec, plan: SectionSpec[] = []): u
     case 'module_summary':
       return obj({ summary: str() });
     case 'module_assessment':
-      if (section.questions)
-        return obj({ instructions: str(), questions: listedQuestions(section.questions, false) });
-      return obj({
-        instructions: str(),
-        questions: questionList(
-          obj({
-            question: str(),
-            // Generated assessments are multiple choice: an answer given as the index of an
-            // option is always one of the options, which free text copied "word for word" is not.
-            type: { type: Type.STRING, enum: ['multiple_choice'] },
-            options: list(str(), 4, 4),
-            correctOption: correctOption(),
-            explanation: str(),
-          }),
-          counts.questions,
-        ),
-      });
+      return obj({ instructions: str(), questions: questionsOf(section) });
     case 'conclusion':
     case 'path_conclusion':
       return obj({ conclusion: str() });
     case 'quiz_instructions':
       return obj({ instructions: str() });
     case 'quiz_category':
-      if (section.questions)
-        return obj({ description: str(), questions: listedQuestions(section.questions, true) });
-      return obj({
-        description: str(),
-        questions: questionList(
-          obj(
-            {
-              question: str(),
-              context: str('A short scenario, only when the question needs one.'),
-              options: list(str(), 4, 4),
-              correctOption: correctOption(),
-              explanation: str(),
-              hints: list(str(), 1, 3),
-            },
-            ['context'],
-          ),
-          counts.questions,
-        ),
-      });
+      return obj({ description: str(), questions: questionsOf(section) });
     case 'workflow_overview':
       return obj({ name: str(), description: str(), purpose: str() });
     case 'workflow_step':

@@ -63,7 +63,15 @@ export function balanceSectionKeys<O>(
   plan: readonly SectionSpec[],
   output: O,
 ): { output: O; keyCues: KeyCues } {
-  const offset = keyOffsetOf(section, plan);
+  return keysFrom(keyOffsetOf(section, plan), output);
+}
+
+/**
+ * The output's multiple-choice questions with their keys on a round-robin that starts at
+ * `offset`. A regenerated question (content/regenerate.ts) passes its old question's key
+ * position: its one question's key goes there, and the job's balance holds.
+ */
+export function keysFrom<O>(offset: number, output: O): { output: O; keyCues: KeyCues } {
   const copy = structuredClone(output);
   const mcqs = mcqsOf(copy);
   mcqs.forEach((q, i) => {

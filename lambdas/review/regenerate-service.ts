@@ -1,8 +1,9 @@
 /**
  * `POST /questions/{id}/regenerate`: starts a job that writes one new question in place of a
  * reviewed one, of the job type its question type names (REGENERATION_BY_TYPE: the kinds are
- * quiz-bank/regenerate.ts and assessments/regenerate.ts). Refused before any job starts when the
- * question is not the key's (404), cannot be regenerated yet (400) or was replaced already (409).
+ * quiz-bank/regenerate.ts, assessments/regenerate.ts and content/regenerate.ts). Refused before
+ * any job starts when the question is not the key's (404), cannot be regenerated (400) or was
+ * replaced already (409).
  */
 import { randomUUID } from 'node:crypto';
 import { isTerminal } from '#jobs/job.ts';
@@ -33,12 +34,6 @@ export async function requestRegeneration(
 ) {
   const record = await ownedQuestion(owner, id);
   if (record.replaced_by) throw new AlreadyReplaced(id, record.replaced_by);
-  if (record.type === 'content') {
-    // A content question is written by its section's call, with the section's text around it.
-    throw new InvalidRequest(
-      `Question ${id} is a content job's question, which cannot be regenerated on its own: edit it with PATCH /questions/${id} (question, options, correct_answer, explanation), or reject it so that review=approved downloads leave it out`,
-    );
-  }
   const regeneration = REGENERATION_BY_TYPE[record.type];
   if (!regeneration) {
     throw new InvalidRequest(

@@ -39,13 +39,29 @@ export function inState<Q extends IdentifiedQuestion>(
     const record = typeof q.id === 'string' ? records.get(q.id) : undefined;
     const out: Q[] = [];
     if ((record?.state ?? 'pending') === state) out.push(record ? latest(q, record) : q);
-    let next = record?.replaced_by ? records.get(record.replaced_by) : undefined;
-    for (let hops = 0; next && hops < MAX_REPLACEMENTS; hops++) {
+    for (const next of replacementsOf(record, records)) {
       if (next.state === state) out.push({ ...q, ...next.question });
-      next = next.replaced_by ? records.get(next.replaced_by) : undefined;
     }
     return out;
   });
+}
+
+/**
+ * The chain of replacements a question leads to, in order (its replacement, that one's, …), as
+ * far as `records` holds them (recordsWithReplacements). A product whose result names questions
+ * otherwise (content/question-review.ts) puts them in the old one's place with it.
+ */
+export function replacementsOf(
+  record: ReviewRecord | undefined,
+  records: ReadonlyMap<string, ReviewRecord>,
+): ReviewRecord[] {
+  const chain: ReviewRecord[] = [];
+  let next = record?.replaced_by ? records.get(record.replaced_by) : undefined;
+  for (let hops = 0; next && hops < MAX_REPLACEMENTS; hops++) {
+    chain.push(next);
+    next = next.replaced_by ? records.get(next.replaced_by) : undefined;
+  }
+  return chain;
 }
 
 function latest<Q extends IdentifiedQuestion>(q: Q, record: ReviewRecord): Q {

@@ -4,7 +4,10 @@
  * rarely the longest, every question is listed pending by GET /questions?job_id=<content job>,
  * edits pass the section's gate or answer 400 changing nothing, decisions and history work,
  * review= of the content keeps one state, the CLI lists and downloads them, and another key sees
- * none of it. One job serves every test.
+ * none of it. Then one question is regenerated with instructions (the prompts read at a front
+ * that records them, between the stack and the simulator): the replacement is pending with
+ * `replaces`, the old one rejected, and review= of the content shows the replacement in the old
+ * one's place. One job serves every test.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,9 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { namesOptionLetter } from '#jobs/key-cues.ts';
-import { type Harness, startHarness } from '../support/e2e.ts';
+import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/server.ts';
+import { type Harness, startHarness, waitForJob } from '../support/e2e.ts';
 import { runQuizgen } from '../support/quizgen.ts';
+import { type RecordingFront, startRecordingFront } from '../support/recording-front.ts';
 
+const SIMULATOR_KEY = 'simulator-key-for-the-content-review-test';
+let simulator: GeminiSimulator;
+let front: RecordingFront;
 let h: Harness;
 let home: string;
 let jobId: number;
@@ -67,8 +75,16 @@ const allQuestions = (content: any): any[] =>
   content.content.quizContent.categories.flatMap((c: any) => c.questions);
 
 beforeAll(async () => {
+  // The simulator behind a front that records the prompts (see recording-front.ts).
+  simulator = await startGeminiSimulator({
+    apiKey: SIMULATOR_KEY,
+    seed: 11,
+    keyPosition: 'b',
+    longestKey: true,
+  });
+  front = await startRecordingFront(simulator.url);
   h = await startHarness({
-    simulator: { seed: 11, keyPosition: 'b', longestKey: true },
+    gemini: { apiKey: SIMULATOR_KEY, baseUrl: front.url },
     settings: { llmMaxConcurrency: 6 },
     env: { CONTENT_REQUESTS_PER_MINUTE: '100000', SYNC_WAIT_SECONDS: '0' },
   });
@@ -85,6 +101,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
+  await front?.close();
+  await simulator?.close();
   if (home) await rm(home, { recursive: true, force: true });
 });
 
@@ -211,13 +229,6 @@ describe('review records of a content job', () => {
     assert.deepEqual(details.body.data.questions.review, { pending: 19, approved: 1, rejected: 2 });
   });
 
-  it('answers a regeneration with a 400 that says to edit the question instead', async () => {
-    const q = listed.find((x) => x.content_id === 'category_3_q1');
-    const response = await h.call('POST', `/questions/${q.id}/regenerate`, {});
-    assert.equal(response.status, 400, response.text);
-    assert.match(response.body.detail, /content job's question.*edit it with PATCH \/questions\//);
-  });
-
   it('lists and downloads through the CLI: review list --job N, download --content N --review approved', async () => {
     const env = { url: h.url, key: h.key, home };
     const list = await runQuizgen(
@@ -266,5 +277,92 @@ describe('review records of a content job', () => {
       before,
       "another key's attempt changed nothing",
     );
+  });
+});
+
+describe('POST /questions/{id}/regenerate on a content question', () => {
+  const INSTRUCTIONS = 'use a SQL login form as the scenario';
+  let old: any;
+  let replacement: any;
+  const category = (content: any, name: string) =>
+    content.content.quizContent.categories.find((c: any) => c.name === name).questions as any[];
+
+  it('runs a content_question_regeneration job asked with the instructions: the replacement pending with replaces, of the old type and place, the old one rejected', async () => {
+    old = listed.find((x) => x.content_id === 'category_3_q2');
+    const other = await h.call('POST', `/questions/${old.id}/regenerate`, {}, h.otherKey);
+    assert.equal(other.status, 404, other.text);
+    const before = front.prompts().length;
+    const started = await h.call('POST', `/questions/${old.id}/regenerate`, { instructions: INSTRUCTIONS });
+    assert.equal(started.status, 202, started.text);
+    const job = await waitForJob(h, started.body.job_id);
+    assert.equal(job.status, 'completed', JSON.stringify(job.error_message ?? job.result_summary));
+    assert.equal(job.job_type, 'content_question_regeneration');
+    assert.equal(job.parameters.question_id, old.id);
+
+    // What the model was asked: the section's category and the content's topic, the old
+    // question with its key, and the reviewer's instructions.
+    const prompt = front
+      .prompts()
+      .slice(before)
+      .find((p) => p.includes(`The reviewer asked: ${INSTRUCTIONS}`));
+    assert.ok(prompt, 'a prompt carries the instructions');
+    assert.ok(prompt.includes('quiz category "Injection" of the quiz on Web security'), prompt);
+    assert.ok(prompt.includes(`- Question: ${old.question}`), 'and the question it replaces');
+    assert.ok(prompt.includes(`(correct) ${old.correct_answer}`), 'with its key');
+
+    const questions = (await h.call('GET', `/questions?job_id=${jobId}&limit=200`)).body.questions as any[];
+    replacement = questions.find((q) => q.replaces === old.id);
+    assert.ok(replacement, 'a question names the old one in replaces');
+    assert.notEqual(replacement.id, old.id);
+    assert.equal(replacement.type, 'content');
+    assert.equal(replacement.review.state, 'pending');
+    assert.equal(replacement.job_id, old.job_id);
+    for (const field of ['content_id', 'section_id', 'question_type', 'category']) {
+      assert.equal(replacement[field], old[field], field);
+    }
+    assert.notEqual(replacement.question, old.question);
+    assert.equal(replacement.options.length, 4);
+    // The key where the old one's stood, so the job's key positions stay balanced.
+    assert.equal(
+      replacement.options.indexOf(replacement.correct_answer),
+      old.options.indexOf(old.correct_answer),
+    );
+    const rejected = questions.find((q) => q.id === old.id);
+    assert.equal(rejected.review.state, 'rejected');
+    assert.equal(rejected.replaced_by, replacement.id);
+    assert.match(rejected.review.note, new RegExp(`Replaced by question ${replacement.id}`));
+
+    const again = await h.call('POST', `/questions/${old.id}/regenerate`, {});
+    assert.equal(again.status, 409, again.text);
+    assert.match(again.body.detail, new RegExp(`already replaced by question ${replacement.id}`));
+  });
+
+  it('shows the replacement in the old one’s place under review=pending, under review=approved only once approved, and the content as generated without review=', async () => {
+    const pending = category(await contentOf('?review=pending'), 'Injection');
+    assert.deepEqual(
+      pending.map((q) => q.id),
+      ['category_3_q1', 'category_3_q2', 'category_3_q3', 'category_3_q4', 'category_3_q5'],
+    );
+    assert.equal(pending[1].question, replacement.question);
+    assert.equal(pending[1].correctAnswer, replacement.correct_answer);
+    assert.deepEqual(pending[1].hints, replacement.hints);
+    const gone = category(await contentOf('?review=rejected'), 'Injection');
+    assert.deepEqual(
+      gone.map((q) => [q.id, q.question]),
+      [['category_3_q2', old.question]],
+    );
+    assert.deepEqual(category(await contentOf('?review=approved'), 'Injection'), []);
+
+    const approve = await h.call('PATCH', `/questions/${replacement.id}`, { review: 'approved' });
+    assert.equal(approve.status, 200, approve.text);
+    const approved = allQuestions(await contentOf('?review=approved'));
+    assert.deepEqual(
+      approved.map((q: any) => q.id),
+      ['category_1_q1', 'category_3_q2'],
+    );
+    assert.equal(approved[1].question, replacement.question);
+    const whole = category(await contentOf(), 'Injection');
+    assert.equal(whole.length, 5);
+    assert.equal(whole[1].question, old.question, 'unfiltered, the content is as generated');
   });
 });
