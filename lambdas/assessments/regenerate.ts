@@ -28,8 +28,8 @@ import { openQuestionBank } from '#jobs/question-bank.ts';
 import { zeroUsage } from '#jobs/repair-loop.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { DEFAULT_LANGUAGE } from '#platform/language.ts';
-import { assessmentRegenerationBasics, regenerationChunkKey } from '#review/regenerate-basics.ts';
-import { type ReplacementFile, replaceQuestion } from '#review/replacement.ts';
+import { assessmentRegenerationBasics } from '#review/regenerate-basics.ts';
+import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import type { PassageRef } from './assessment.ts';
 import {
@@ -198,24 +198,9 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
   };
 }
 
-/** The replacement of the question the job names, kept in its place (review/replacement.ts). */
-export function regenerateAssessmentQuestion(input: GenerateChunkInput): Promise<GeneratedChunk> {
-  return replaceQuestion(input, {
-    replaceable: ASSESSMENT_QUESTION,
-    // Under the regeneration job, as an assessment's chunk files are under theirs.
-    s3Key: s3Keys.assessmentChunk(input.owner, input.jobId, input.chunkKey),
-    generate: (old) => generateReplacement(input, old),
-  });
-}
-
-export const assessmentQuestionRegeneration: JobKind = {
-  ...assessmentRegenerationBasics,
-  plan: async (job) => ({ total: 1, stages: [[regenerationChunkKey(job.parameters.question_id ?? '')]] }),
-  chunkLabel: async (job, chunkKey) =>
-    chunkKey === regenerationChunkKey(job.parameters.question_id ?? '')
-      ? `the replacement of question ${job.parameters.question_id}`
-      : undefined,
-  generate: regenerateAssessmentQuestion,
-  // Nothing to assemble: the replacement is read from its review record (review/replacement.ts).
-  assemble: async () => ({ files: [] }),
-};
+export const assessmentQuestionRegeneration: JobKind = regenerationKind(assessmentRegenerationBasics, {
+  replaceable: ASSESSMENT_QUESTION,
+  // Under the regeneration job, as an assessment's chunk files are under theirs.
+  s3Key: (input) => s3Keys.assessmentChunk(input.owner, input.jobId, input.chunkKey),
+  generate: generateReplacement,
+});

@@ -41,8 +41,8 @@ import { callCost } from '#platform/gemini/pricing.ts';
 import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { sectionSiblings } from '#review/content-edit-gate.ts';
-import { contentRegenerationBasics, regenerationChunkKey } from '#review/regenerate-basics.ts';
-import { type ReplacementFile, replaceQuestion } from '#review/replacement.ts';
+import { contentRegenerationBasics } from '#review/regenerate-basics.ts';
+import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import type { ContentPlan, SectionFile } from './content-job.ts';
 import { checkSectionOutput } from './output-checks.ts';
@@ -227,24 +227,9 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
   };
 }
 
-/** The replacement of the question the job names, kept in its place (review/replacement.ts). */
-export function regenerateContentQuestion(input: GenerateChunkInput): Promise<GeneratedChunk> {
-  return replaceQuestion(input, {
-    replaceable: CONTENT,
-    // Under the regeneration job, as a content job's section files are under theirs.
-    s3Key: s3Keys.contentSection(input.owner, input.jobId, input.chunkKey),
-    generate: (old) => generateReplacement(input, old),
-  });
-}
-
-export const contentQuestionRegeneration: JobKind = {
-  ...contentRegenerationBasics,
-  plan: async (job) => ({ total: 1, stages: [[regenerationChunkKey(job.parameters.question_id ?? '')]] }),
-  chunkLabel: async (job, chunkKey) =>
-    chunkKey === regenerationChunkKey(job.parameters.question_id ?? '')
-      ? `the replacement of question ${job.parameters.question_id}`
-      : undefined,
-  generate: regenerateContentQuestion,
-  // Nothing to assemble: the replacement is read from its review record (review/replacement.ts).
-  assemble: async () => ({ files: [] }),
-};
+export const contentQuestionRegeneration: JobKind = regenerationKind(contentRegenerationBasics, {
+  replaceable: CONTENT,
+  // Under the regeneration job, as a content job's section files are under theirs.
+  s3Key: (input) => s3Keys.contentSection(input.owner, input.jobId, input.chunkKey),
+  generate: generateReplacement,
+});

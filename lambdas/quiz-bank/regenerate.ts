@@ -26,8 +26,8 @@ import { openQuestionBank } from '#jobs/question-bank.ts';
 import { checkQuestions, fingerprint, type Question, questionsResponseSchema } from '#jobs/questions.ts';
 import { runRepairLoop } from '#jobs/repair-loop.ts';
 import { s3Keys } from '#platform/keys.ts';
-import { regenerationBasics, regenerationChunkKey } from '#review/regenerate-basics.ts';
-import { type ReplacementFile, replaceQuestion } from '#review/replacement.ts';
+import { regenerationBasics } from '#review/regenerate-basics.ts';
+import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import { chunkFromKey } from './chunks.ts';
 import { SYSTEM_INSTRUCTION } from './prompts.ts';
@@ -108,23 +108,9 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
   };
 }
 
-/** The replacement of the question the job names, kept in its place (review/replacement.ts). */
-export function regenerateQuestion(input: GenerateChunkInput): Promise<GeneratedChunk> {
-  return replaceQuestion(input, {
-    replaceable: QUIZ_QUESTION,
-    s3Key: s3Keys.chunk(input.owner, input.chunkKey),
-    generate: (old) => generateReplacement(input, old),
-  });
-}
-
-export const questionRegeneration: JobKind = {
-  ...regenerationBasics,
-  plan: async (job) => ({ total: 1, stages: [[regenerationChunkKey(job.parameters.question_id ?? '')]] }),
-  chunkLabel: async (job, chunkKey) =>
-    chunkKey === regenerationChunkKey(job.parameters.question_id ?? '')
-      ? `the replacement of question ${job.parameters.question_id}`
-      : undefined,
-  generate: regenerateQuestion,
-  // Nothing to assemble: the replacement is read from its review record (see above).
-  assemble: async () => ({ files: [] }),
-};
+export const questionRegeneration: JobKind = regenerationKind(regenerationBasics, {
+  replaceable: QUIZ_QUESTION,
+  // Beside the quiz bank's chunk files.
+  s3Key: (input) => s3Keys.chunk(input.owner, input.chunkKey),
+  generate: generateReplacement,
+});

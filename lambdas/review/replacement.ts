@@ -16,8 +16,10 @@ import {
   type GenerateChunkInput,
   type GeneratedChunk,
 } from '#jobs/chunk-common.ts';
+import type { JobKind, KindBasics } from '#jobs/kind.ts';
 import { zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
+import { regenerationChunkKey } from './regenerate-basics.ts';
 import { decided } from './review-service.ts';
 import {
   getReview,
@@ -157,5 +159,36 @@ export async function replaceQuestion(
     usage: file.usage,
     costUsd: file.cost_usd,
     quality: file.quality,
+  };
+}
+
+/**
+ * A regeneration kind: one chunk, the replacement of the question the job names, kept by
+ * `replaceQuestion`; nothing to assemble, since the replacement is read from its review record.
+ * `s3Key` is where its chunk file goes (beside its product's chunk files); `generate` is the
+ * product's part.
+ */
+export function regenerationKind(
+  basics: KindBasics,
+  options: {
+    replaceable: Replaceable;
+    s3Key: (input: GenerateChunkInput) => string;
+    generate: (input: GenerateChunkInput, old: ReviewRecord) => Promise<ReplacementFile>;
+  },
+): JobKind {
+  const chunkKeyOf = (job: { parameters: { question_id?: string } }) =>
+    regenerationChunkKey(job.parameters.question_id ?? '');
+  return {
+    ...basics,
+    plan: async (job) => ({ total: 1, stages: [[chunkKeyOf(job)]] }),
+    chunkLabel: async (job, chunkKey) =>
+      chunkKey === chunkKeyOf(job) ? `the replacement of question ${job.parameters.question_id}` : undefined,
+    generate: (input) =>
+      replaceQuestion(input, {
+        replaceable: options.replaceable,
+        s3Key: options.s3Key(input),
+        generate: (old) => options.generate(input, old),
+      }),
+    assemble: async () => ({ files: [] }),
   };
 }
