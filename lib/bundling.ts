@@ -12,7 +12,8 @@
  * splitting, so the construct's `afterBundling` hook rebuilds the entry here into the same
  * output folder: `index.mjs` (the handler file Lambda loads) and its chunks beside it.
  */
-import type { BuildOptions } from 'esbuild';
+import { createRequire } from 'node:module';
+import type { BuildOptions, Plugin } from 'esbuild';
 
 /** The handler file in the asset; the function's `handler` is `index.handler`. */
 export const ENTRY_FILE = 'index.mjs';
@@ -23,6 +24,47 @@ export const ENTRY_FILE = 'index.mjs';
  */
 export const REQUIRE_BANNER =
   "import { createRequire as __quizgenCreateRequire } from 'node:module'; const require = __quizgenCreateRequire(import.meta.url);";
+
+/**
+ * ESM `import ... from 'node:http'` costs a cold start about 30 ms on this machine (15 ms as
+ * `require`) for nothing: Node builds a builtin's ESM facade by reading every export, and
+ * `http`'s `WebSocket`, `CloseEvent` and `MessageEvent` are getters that load Node's bundled
+ * undici (nodejs/node `lib/http.js`: `get() { return lazyUndici().WebSocket; }`), about 10,000
+ * lines compiled and run at load. `require('node:http')` hands back the same `module.exports`
+ * without the facade (checked on Node 24.21: `process.moduleLoadList` lists
+ * `internal/deps/undici/undici` after the import, not after the require). The Powertools
+ * tracer and the AWS SDK's HTTP handler import `node:http` from their ESM builds, so every
+ * function paid it. This plugin turns those imports into a module that requires it: the
+ * default export is the module object itself (so the tracer's patching of `http.request`
+ * patches the real one), and the named exports are its plain values; a named import of one of
+ * its getters (`globalAgent`, `maxHeaderSize`, the three above) fails the build ("No matching
+ * export") rather than reading a stale copy.
+ */
+const HTTP_MODULE = /^(node:)?http$/;
+const httpExports = Object.entries(
+  Object.getOwnPropertyDescriptors(createRequire(import.meta.url)('node:http')),
+)
+  .filter(([name, descriptor]) => 'value' in descriptor && /^[A-Za-z_$][\w$]*$/.test(name))
+  .map(([name]) => name);
+export const httpWithoutUndici: Plugin = {
+  name: 'http-without-undici',
+  setup(build) {
+    build.onResolve({ filter: HTTP_MODULE }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        ? { path: 'node:http', namespace: 'http-without-undici' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'http-without-undici' }, () => ({
+      // `require` is the one REQUIRE_BANNER defines in every output file.
+      contents: [
+        "const http = require('node:http');",
+        'export default http;',
+        `export const { ${httpExports.join(', ')} } = http;`,
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
 
 /** The options NodejsFunction's `bundling` props stand for, plus splitting into `outdir`. */
 export function bundleOptions(entry: string, outdir: string): BuildOptions {
@@ -44,6 +86,7 @@ export function bundleOptions(entry: string, outdir: string): BuildOptions {
     // rather than whichever copy the Lambda runtime ships.
     external: [],
     banner: { js: REQUIRE_BANNER },
+    plugins: [httpWithoutUndici],
     logLevel: 'error',
   };
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
 import { ENV } from '#platform/config.ts';
 import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
@@ -16,6 +19,7 @@ type GeminiClient = typeof import('#platform/gemini/gemini-client.ts');
 let sim: GeminiSimulator;
 let outdir: string;
 let metafile: Metafile;
+let healthDir: string;
 const savedBaseUrl = process.env[ENV.geminiBaseUrl];
 
 beforeAll(async () => {
@@ -28,6 +32,12 @@ beforeAll(async () => {
     metafile: true,
   });
   metafile = result.metafile;
+  // A whole function whose only HTTP user is the Powertools tracer (it imports `node:http`).
+  healthDir = join(outdir, 'health');
+  await build({
+    ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.healthApi), healthDir),
+    absWorkingDir: REPO_ROOT,
+  });
   process.env[ENV.geminiBaseUrl] = sim.url;
 }, 60_000);
 
@@ -78,5 +88,44 @@ describe('Lambda bundles split into chunks', () => {
     assert.equal(answer.finishReason, 'STOP');
     const parsed = JSON.parse(answer.text) as { questions: unknown[] };
     assert.equal(parsed.questions.length, 2);
+  });
+});
+
+/** Loads a bundle in a fresh Node process with tracing on, as in Lambda, and reports on `node:http`. */
+const PROBE = `
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const original = require('node:http').request;
+const module = await import(process.argv[1]);
+process.stdout.write(JSON.stringify({
+  handler: typeof module.handler,
+  undiciLoaded: process.moduleLoadList.some((name) => name.includes('internal/deps/undici')),
+  httpPatched: require('node:http').request !== original,
+}));
+`;
+
+describe('Lambda bundles import node:http', () => {
+  it("without loading Node's undici at a cold start, the tracer still patching the real http module", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '--eval', PROBE, pathToFileURL(join(healthDir, ENTRY_FILE)).href],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          AWS_LAMBDA_FUNCTION_NAME: 'quizgen-health',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          POWERTOOLS_SERVICE_NAME: 'quizgen',
+        },
+      },
+    );
+    const loaded = JSON.parse(stdout) as { handler: string; undiciLoaded: boolean; httpPatched: boolean };
+    assert.equal(loaded.handler, 'function');
+    assert.equal(loaded.undiciLoaded, false, 'an ESM import of node:http loads undici (lib/bundling.ts)');
+    assert.equal(
+      loaded.httpPatched,
+      true,
+      'the X-Ray capture of http.request patches the module requests use',
+    );
   });
 });
