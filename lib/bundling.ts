@@ -13,6 +13,7 @@
  * output folder: `index.mjs` (the handler file Lambda loads) and its chunks beside it.
  */
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
 
 /** The handler file in the asset; the function's `handler` is `index.handler`. */
@@ -66,6 +67,40 @@ export const httpWithoutUndici: Plugin = {
   },
 };
 
+/**
+ * `/openapi.json` is the same document on every cold start: it depends on the route tables and
+ * their zod schemas, never on the environment (only its `servers` entry, which the docs
+ * function sets per request). Building it at a cold start meant loading every product's
+ * request and response schemas (and through them the AWS SDK) and converting them to JSON
+ * Schema: about 110 ms and 600 KB of the docs function. So the bundle carries the document
+ * instead: this plugin runs `lambdas/api-docs/openapi-document.ts` at bundle time and puts its
+ * result in the module's place, as JSON text (`JSON.parse` reads a large literal faster than
+ * JavaScript parses one: V8's "The cost of JavaScript in 2019"). test/integration/split-bundle.test.ts
+ * checks that the bundled function answers the document the source builds.
+ */
+const OPENAPI_DOCUMENT = /[\\/]lambdas[\\/]api-docs[\\/]openapi-document\.ts$/;
+export const prebuiltOpenApiDocument: Plugin = {
+  name: 'prebuilt-openapi-document',
+  setup(build) {
+    build.onLoad({ filter: OPENAPI_DOCUMENT }, async (args) => {
+      const source = (await import(pathToFileURL(args.path).href)) as {
+        openApiDocument: () => { servers?: unknown };
+      };
+      const text = JSON.stringify(source.openApiDocument());
+      return {
+        contents: [
+          `const DOCUMENT = ${JSON.stringify(text)};`,
+          // The source's signature: `server` is where the API is mounted.
+          "export function openApiDocument(server = '/') {",
+          '  return { ...JSON.parse(DOCUMENT), servers: [{ url: server }] };',
+          '}',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** The options NodejsFunction's `bundling` props stand for, plus splitting into `outdir`. */
 export function bundleOptions(entry: string, outdir: string): BuildOptions {
   return {
@@ -86,7 +121,7 @@ export function bundleOptions(entry: string, outdir: string): BuildOptions {
     // rather than whichever copy the Lambda runtime ships.
     external: [],
     banner: { js: REQUIRE_BANNER },
-    plugins: [httpWithoutUndici],
+    plugins: [httpWithoutUndici, prebuiltOpenApiDocument],
     logLevel: 'error',
   };
 }

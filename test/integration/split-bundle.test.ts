@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
 import { ENV } from '#platform/config.ts';
+import { openApiDocument } from '../../lambdas/api-docs/openapi-document.ts';
 import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
 import { REPO_ROOT } from '../../lib/constructs/quizgen-function.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
@@ -20,6 +22,8 @@ let sim: GeminiSimulator;
 let outdir: string;
 let metafile: Metafile;
 let healthDir: string;
+let docsDir: string;
+let docsMetafile: Metafile;
 const savedBaseUrl = process.env[ENV.geminiBaseUrl];
 
 beforeAll(async () => {
@@ -38,6 +42,14 @@ beforeAll(async () => {
     ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.healthApi), healthDir),
     absWorkingDir: REPO_ROOT,
   });
+  docsDir = join(outdir, 'docs');
+  docsMetafile = (
+    await build({
+      ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.docsApi), docsDir),
+      absWorkingDir: REPO_ROOT,
+      metafile: true,
+    })
+  ).metafile;
   process.env[ENV.geminiBaseUrl] = sim.url;
 }, 60_000);
 
@@ -127,5 +139,41 @@ describe('Lambda bundles import node:http', () => {
       true,
       'the X-Ray capture of http.request patches the module requests use',
     );
+  });
+});
+
+describe('The docs function bundle', () => {
+  it('answers /openapi.json with the document the source builds, for the stage it is mounted under', async () => {
+    const bundled = (await import(pathToFileURL(join(docsDir, ENTRY_FILE)).href)) as {
+      route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+    };
+    const answer = await bundled.route({
+      httpMethod: 'GET',
+      resource: '/openapi.json',
+      path: '/openapi.json',
+      headers: {},
+      queryStringParameters: null,
+      pathParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { path: '/prod/openapi.json' },
+    } as unknown as APIGatewayProxyEvent);
+    assert.equal(answer.statusCode, 200);
+    assert.equal(answer.body, JSON.stringify(openApiDocument('/prod')));
+  });
+
+  it('carries the document built at bundle time, not the schemas and SDK clients it is built from', () => {
+    const inputs = Object.values(docsMetafile.outputs).flatMap((output) => Object.keys(output.inputs));
+    for (const heavy of [
+      'node_modules/zod/',
+      'node_modules/@aws-sdk/',
+      'lambdas/quiz-bank/',
+      'lambdas/content/',
+    ])
+      assert.equal(
+        inputs.some((input) => input.includes(heavy)),
+        false,
+        `the docs bundle holds ${heavy}`,
+      );
   });
 });
