@@ -68,36 +68,49 @@ export const httpWithoutUndici: Plugin = {
 };
 
 /**
- * `/openapi.json` is the same document on every cold start: it depends on the route tables and
- * their zod schemas, never on the environment (only its `servers` entry, which the docs
- * function sets per request). Building it at a cold start meant loading every product's
- * request and response schemas (and through them the AWS SDK) and converting them to JSON
- * Schema: about 110 ms and 600 KB of the docs function. So the bundle carries the document
- * instead: this plugin runs `lambdas/api-docs/openapi-document.ts` at bundle time and puts its
- * result in the module's place, as JSON text (`JSON.parse` reads a large literal faster than
- * JavaScript parses one: V8's "The cost of JavaScript in 2019"). test/integration/split-bundle.test.ts
- * checks that the bundled function answers the document the source builds.
+ * Modules whose exports are the same on every cold start, computed at bundle time: the plugin
+ * imports the source module in the bundling process and puts its results in the module's place,
+ * as JSON text (`JSON.parse` reads a large literal faster than JavaScript parses one: V8's "The
+ * cost of JavaScript in 2019", https://v8.dev/blog/cost-of-javascript-2019#json), so the bundle
+ * carries neither the code nor the dependencies that computed them.
+ *
+ * - `/openapi.json` depends on the route tables and their zod schemas, never on the environment
+ *   (only its `servers` entry, which the docs function sets per request). Built at a cold start
+ *   it loaded every product's schemas (and through them the AWS SDK) and converted them to JSON
+ *   Schema: about 110 ms and 690 KB of the docs function.
+ * - The price table is `data/pricing.json` checked by its zod schema; the check ran at every
+ *   cold start of every function, and was the only reason the health function loaded zod. At
+ *   bundle time a table that fails it fails the build instead.
+ *
+ * test/integration/split-bundle.test.ts checks that the bundles answer what the sources do.
  */
-const OPENAPI_DOCUMENT = /[\\/]lambdas[\\/]api-docs[\\/]openapi-document\.ts$/;
-export const prebuiltOpenApiDocument: Plugin = {
-  name: 'prebuilt-openapi-document',
+const PREBUILT_MODULES: { file: RegExp; contents: (source: Record<string, unknown>) => string[] }[] = [
+  {
+    file: /[\\/]lambdas[\\/]api-docs[\\/]openapi-document\.ts$/,
+    contents: (source) => [
+      `const DOCUMENT = ${JSON.stringify(JSON.stringify((source.openApiDocument as () => unknown)()))};`,
+      // The source's signature: `server` is where the API is mounted.
+      "export function openApiDocument(server = '/') {",
+      '  return { ...JSON.parse(DOCUMENT), servers: [{ url: server }] };',
+      '}',
+    ],
+  },
+  {
+    file: /[\\/]lambdas[\\/]platform[\\/]gemini[\\/]price-table\.ts$/,
+    contents: (source) => [
+      `export const priceTable = JSON.parse(${JSON.stringify(JSON.stringify(source.priceTable))});`,
+    ],
+  },
+];
+export const prebuiltModules: Plugin = {
+  name: 'prebuilt-modules',
   setup(build) {
-    build.onLoad({ filter: OPENAPI_DOCUMENT }, async (args) => {
-      const source = (await import(pathToFileURL(args.path).href)) as {
-        openApiDocument: () => { servers?: unknown };
-      };
-      const text = JSON.stringify(source.openApiDocument());
-      return {
-        contents: [
-          `const DOCUMENT = ${JSON.stringify(text)};`,
-          // The source's signature: `server` is where the API is mounted.
-          "export function openApiDocument(server = '/') {",
-          '  return { ...JSON.parse(DOCUMENT), servers: [{ url: server }] };',
-          '}',
-        ].join('\n'),
-        loader: 'js',
-      };
-    });
+    for (const { file, contents } of PREBUILT_MODULES) {
+      build.onLoad({ filter: file }, async (args) => {
+        const source = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
+        return { contents: contents(source).join('\n'), loader: 'js' };
+      });
+    }
   },
 };
 
@@ -121,7 +134,7 @@ export function bundleOptions(entry: string, outdir: string): BuildOptions {
     // rather than whichever copy the Lambda runtime ships.
     external: [],
     banner: { js: REQUIRE_BANNER },
-    plugins: [httpWithoutUndici, prebuiltOpenApiDocument],
+    plugins: [httpWithoutUndici, prebuiltModules],
     logLevel: 'error',
   };
 }

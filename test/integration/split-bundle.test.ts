@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
 import { ENV } from '#platform/config.ts';
+import { priceTable } from '#platform/gemini/price-table.ts';
 import { openApiDocument } from '../../lambdas/api-docs/openapi-document.ts';
 import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
 import { REPO_ROOT } from '../../lib/constructs/quizgen-function.ts';
@@ -24,6 +25,8 @@ let metafile: Metafile;
 let healthDir: string;
 let docsDir: string;
 let docsMetafile: Metafile;
+let healthMetafile: Metafile;
+let priceTableDir: string;
 const savedBaseUrl = process.env[ENV.geminiBaseUrl];
 
 beforeAll(async () => {
@@ -38,8 +41,16 @@ beforeAll(async () => {
   metafile = result.metafile;
   // A whole function whose only HTTP user is the Powertools tracer (it imports `node:http`).
   healthDir = join(outdir, 'health');
+  healthMetafile = (
+    await build({
+      ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.healthApi), healthDir),
+      absWorkingDir: REPO_ROOT,
+      metafile: true,
+    })
+  ).metafile;
+  priceTableDir = join(outdir, 'price-table');
   await build({
-    ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.healthApi), healthDir),
+    ...bundleOptions(join(REPO_ROOT, 'lambdas/platform/gemini/price-table.ts'), priceTableDir),
     absWorkingDir: REPO_ROOT,
   });
   docsDir = join(outdir, 'docs');
@@ -175,5 +186,23 @@ describe('The docs function bundle', () => {
         false,
         `the docs bundle holds ${heavy}`,
       );
+  });
+});
+
+describe('The price table in a bundle', () => {
+  it('is the table the source checks and builds', async () => {
+    const bundled = (await import(pathToFileURL(join(priceTableDir, ENTRY_FILE)).href)) as {
+      priceTable: unknown;
+    };
+    assert.deepEqual(bundled.priceTable, priceTable);
+  });
+
+  it('costs the health function no zod', () => {
+    const inputs = Object.values(healthMetafile.outputs).flatMap((output) => Object.keys(output.inputs));
+    assert.equal(
+      inputs.some((input) => input.includes('node_modules/zod/')),
+      false,
+      'the health bundle holds zod',
+    );
   });
 });
