@@ -3,7 +3,6 @@
  * the Secrets Manager secret the stack generated (WEBHOOK_SIGNING_SECRET_ARN), read once per
  * cold start. Each owner's secret is derived from it (`webhookSecretFor`).
  */
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secrets } from '#platform/clients.ts';
 import { ENV, optionalEnv } from '#platform/config.ts';
 import { webhookSecretFor } from './webhooks.ts';
@@ -16,7 +15,8 @@ export async function signingSecret(): Promise<string> {
   if (cached) return cached;
   const arn = optionalEnv(ENV.webhookSigningSecretArn);
   if (!arn) throw new Error(`Missing ${ENV.webhookSigningSecret} or ${ENV.webhookSigningSecretArn}`);
-  const result = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  const { client, sdk } = await secrets();
+  const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
   cached = result.SecretString?.trim();
   if (!cached) throw new Error('The webhook signing secret is empty');
   return cached;

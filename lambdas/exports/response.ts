@@ -3,10 +3,8 @@
  * asks for, and the export as a download, in the response when a Lambda response can carry it,
  * else written to S3 and answered with 303 to a presigned URL, like a large JSON result.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { s3 } from '#platform/clients.ts';
+import { s3, s3Presigner } from '#platform/clients.ts';
 import { ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import { fileResponse, json } from '#platform/http.ts';
@@ -69,8 +67,9 @@ export async function exportResponse(
   const bucket = requireEnv(ENV.bucketName);
   const key = storeAt(file.filename);
   // Stored with its type and name, so the presigned download saves as the inline one would.
-  await s3.send(
-    new PutObjectCommand({
+  const [{ client, sdk }, { getSignedUrl }] = await Promise.all([s3(), s3Presigner()]);
+  await client.send(
+    new sdk.PutObjectCommand({
       Bucket: bucket,
       Key: key,
       Body: file.body,
@@ -78,7 +77,7 @@ export async function exportResponse(
       ContentDisposition: `attachment; filename="${file.filename}"`,
     }),
   );
-  const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+  const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
     expiresIn: DOWNLOAD_URL_SECONDS,
   });
   return json(

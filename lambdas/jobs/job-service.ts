@@ -10,7 +10,6 @@
  * list and no end hook of their own.
  */
 import { randomUUID } from 'node:crypto';
-import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionInput } from '#contract/pipeline.ts';
 import { sfn } from '#platform/clients.ts';
 import { DEFAULTS, ENV, generationSettings, intEnv, requireEnv } from '#platform/config.ts';
@@ -96,8 +95,9 @@ function requireType(kind: KindBasics, jobType: JobType): void {
 async function startExecution(job: JobRecord, name: string, list: string | undefined): Promise<JobRecord> {
   const input: ExecutionInput = { job_id: job.job_id, owner: job.owner };
   try {
-    const started = await sfn.send(
-      new StartExecutionCommand({
+    const { client, sdk } = await sfn();
+    const started = await client.send(
+      new sdk.StartExecutionCommand({
         stateMachineArn: requireEnv(ENV.stateMachineArn),
         name,
         input: JSON.stringify(input),
@@ -288,7 +288,10 @@ export async function reconcile(job: JobRecord, kinds?: Kinds): Promise<JobRecor
     return (await markOrphaned(job.job_id, 'The job was never started', kinds)) ?? job;
   }
   try {
-    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.execution_arn }));
+    const { client, sdk } = await sfn();
+    const execution = await client.send(
+      new sdk.DescribeExecutionCommand({ executionArn: job.execution_arn }),
+    );
     if (execution.status === 'RUNNING') return job;
     return (
       (await markOrphaned(job.job_id, `The execution ended with status ${execution.status}`, kinds)) ?? job
@@ -394,8 +397,9 @@ export async function deleteJob(owner: string, jobId: string): Promise<void> {
 async function stopExecution(job: JobRecord, cause: string): Promise<void> {
   if (!job.execution_arn) return;
   try {
-    await sfn.send(
-      new StopExecutionCommand({ executionArn: job.execution_arn, error: 'JobCancelled', cause }),
+    const { client, sdk } = await sfn();
+    await client.send(
+      new sdk.StopExecutionCommand({ executionArn: job.execution_arn, error: 'JobCancelled', cause }),
     );
   } catch (error) {
     if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;

@@ -1,15 +1,14 @@
 /** Chunk files, result files and raw model responses in S3. */
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { s3 } from '#platform/clients.ts';
+import { s3, s3Presigner } from '#platform/clients.ts';
 import { ENV, requireEnv } from '#platform/config.ts';
 
 const bucket = () => requireEnv(ENV.bucketName);
 
 export async function putJson(key: string, value: unknown): Promise<number> {
   const body = JSON.stringify(value, null, 2);
-  await s3.send(
-    new PutObjectCommand({
+  const { client, sdk } = await s3();
+  await client.send(
+    new sdk.PutObjectCommand({
       Bucket: bucket(),
       Key: key,
       Body: body,
@@ -19,16 +18,18 @@ export async function putJson(key: string, value: unknown): Promise<number> {
   return Buffer.byteLength(body);
 }
 
+/**
+ * By name: the SDK's `NoSuchKey` and `NotFound` classes set `name` to theirs
+ * (@aws-sdk/client-s3 `dist-es/models/errors.js`), and a HEAD's 404 may come unmodelled.
+ */
 function isMissing(error: unknown): boolean {
-  return (
-    error instanceof NoSuchKey ||
-    (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
-  );
+  return error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
 }
 
 export async function getText(key: string): Promise<string | undefined> {
   try {
-    const result = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+    const { client, sdk } = await s3();
+    const result = await client.send(new sdk.GetObjectCommand({ Bucket: bucket(), Key: key }));
     return (await result.Body?.transformToString('utf-8')) ?? undefined;
   } catch (error) {
     if (isMissing(error)) return undefined;
@@ -44,7 +45,8 @@ export async function getJson<T>(key: string): Promise<T | undefined> {
 /** Size in bytes, or undefined when the object does not exist. */
 export async function sizeOf(key: string): Promise<number | undefined> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: key }));
+    const { client, sdk } = await s3();
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket(), Key: key }));
     return head.ContentLength ?? 0;
   } catch (error) {
     if (isMissing(error)) return undefined;
@@ -53,7 +55,8 @@ export async function sizeOf(key: string): Promise<number | undefined> {
 }
 
 export async function presignedGetUrl(key: string, expiresInSeconds: number): Promise<string> {
-  return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket(), Key: key }), {
+  const [{ client, sdk }, { getSignedUrl }] = await Promise.all([s3(), s3Presigner()]);
+  return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: bucket(), Key: key }), {
     expiresIn: expiresInSeconds,
   });
 }

@@ -1,5 +1,4 @@
 /** The chunk message the state machine sends, and answering its task token. */
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { type ChunkResult, shortError } from '#contract/pipeline.ts';
 import { sfn } from '#platform/clients.ts';
@@ -19,11 +18,12 @@ type Task = Pick<ChunkMessageBody, 'task_token' | 'chunk_key'>;
 /** "Generate chunk" succeeded: the chunk is completed with `questions` (words, for a content section). */
 export async function succeedTask(task: Task, questions: number): Promise<void> {
   const result: ChunkResult = { chunk_key: task.chunk_key, status: 'completed', questions };
-  await answerToken(
-    () =>
-      sfn.send(new SendTaskSuccessCommand({ taskToken: task.task_token, output: JSON.stringify(result) })),
-    task.chunk_key,
-  );
+  await answerToken(async () => {
+    const { client, sdk } = await sfn();
+    await client.send(
+      new sdk.SendTaskSuccessCommand({ taskToken: task.task_token, output: JSON.stringify(result) }),
+    );
+  }, task.chunk_key);
 }
 
 /**
@@ -34,11 +34,12 @@ export async function succeedTask(task: Task, questions: number): Promise<void> 
  * sees it. The whole error is on the chunk's record.
  */
 export async function failTask(task: Task, error: string, cause: string): Promise<void> {
-  await answerToken(
-    () =>
-      sfn.send(new SendTaskFailureCommand({ taskToken: task.task_token, error, cause: shortError(cause) })),
-    task.chunk_key,
-  );
+  await answerToken(async () => {
+    const { client, sdk } = await sfn();
+    await client.send(
+      new sdk.SendTaskFailureCommand({ taskToken: task.task_token, error, cause: shortError(cause) }),
+    );
+  }, task.chunk_key);
 }
 
 /** Answering the token of an execution that was stopped or timed out is not an error for us. */

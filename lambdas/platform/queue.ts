@@ -5,7 +5,6 @@
  * each delivery, so a failure that lasts is retried less and less often until the message's
  * last delivery, which the worker settles for good.
  */
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { sqs } from './clients.ts';
 import { logger } from './powertools.ts';
@@ -31,8 +30,9 @@ export interface ReturnLater {
 export async function returnLater(record: SQSRecord, later: ReturnLater): Promise<void> {
   const delaySeconds = redeliveryDelaySeconds(later.receiveCount);
   logger.warn(later.message, { error: later.error, retry_in_seconds: delaySeconds });
-  await sqs.send(
-    new ChangeMessageVisibilityCommand({
+  const { client, sdk } = await sqs();
+  await client.send(
+    new sdk.ChangeMessageVisibilityCommand({
       QueueUrl: later.queueUrl,
       ReceiptHandle: record.receiptHandle,
       VisibilityTimeout: delaySeconds,

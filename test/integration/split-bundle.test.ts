@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
 import { ENV } from '#platform/config.ts';
+import { priceTable } from '#platform/gemini/price-table.ts';
+import { openApiDocument } from '../../lambdas/api-docs/openapi-document.ts';
 import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
 import { REPO_ROOT } from '../../lib/constructs/quizgen-function.ts';
 import { type GeminiSimulator, startGeminiSimulator } from '../../local/gemini-simulator/index.ts';
@@ -16,6 +22,11 @@ type GeminiClient = typeof import('#platform/gemini/gemini-client.ts');
 let sim: GeminiSimulator;
 let outdir: string;
 let metafile: Metafile;
+let healthDir: string;
+let docsDir: string;
+let docsMetafile: Metafile;
+let healthMetafile: Metafile;
+let priceTableDir: string;
 const savedBaseUrl = process.env[ENV.geminiBaseUrl];
 
 beforeAll(async () => {
@@ -28,6 +39,28 @@ beforeAll(async () => {
     metafile: true,
   });
   metafile = result.metafile;
+  // A whole function whose only HTTP user is the Powertools tracer (it imports `node:http`).
+  healthDir = join(outdir, 'health');
+  healthMetafile = (
+    await build({
+      ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.healthApi), healthDir),
+      absWorkingDir: REPO_ROOT,
+      metafile: true,
+    })
+  ).metafile;
+  priceTableDir = join(outdir, 'price-table');
+  await build({
+    ...bundleOptions(join(REPO_ROOT, 'lambdas/platform/gemini/price-table.ts'), priceTableDir),
+    absWorkingDir: REPO_ROOT,
+  });
+  docsDir = join(outdir, 'docs');
+  docsMetafile = (
+    await build({
+      ...bundleOptions(join(REPO_ROOT, HANDLER_ENTRIES.docsApi), docsDir),
+      absWorkingDir: REPO_ROOT,
+      metafile: true,
+    })
+  ).metafile;
   process.env[ENV.geminiBaseUrl] = sim.url;
 }, 60_000);
 
@@ -78,5 +111,98 @@ describe('Lambda bundles split into chunks', () => {
     assert.equal(answer.finishReason, 'STOP');
     const parsed = JSON.parse(answer.text) as { questions: unknown[] };
     assert.equal(parsed.questions.length, 2);
+  });
+});
+
+/** Loads a bundle in a fresh Node process with tracing on, as in Lambda, and reports on `node:http`. */
+const PROBE = `
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const original = require('node:http').request;
+const module = await import(process.argv[1]);
+process.stdout.write(JSON.stringify({
+  handler: typeof module.handler,
+  undiciLoaded: process.moduleLoadList.some((name) => name.includes('internal/deps/undici')),
+  httpPatched: require('node:http').request !== original,
+}));
+`;
+
+describe('Lambda bundles import node:http', () => {
+  it("without loading Node's undici at a cold start, the tracer still patching the real http module", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '--eval', PROBE, pathToFileURL(join(healthDir, ENTRY_FILE)).href],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          AWS_LAMBDA_FUNCTION_NAME: 'quizgen-health',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          POWERTOOLS_SERVICE_NAME: 'quizgen',
+        },
+      },
+    );
+    const loaded = JSON.parse(stdout) as { handler: string; undiciLoaded: boolean; httpPatched: boolean };
+    assert.equal(loaded.handler, 'function');
+    assert.equal(loaded.undiciLoaded, false, 'an ESM import of node:http loads undici (lib/bundling.ts)');
+    assert.equal(
+      loaded.httpPatched,
+      true,
+      'the X-Ray capture of http.request patches the module requests use',
+    );
+  });
+});
+
+describe('The docs function bundle', () => {
+  it('answers /openapi.json with the document the source builds, for the stage it is mounted under', async () => {
+    const bundled = (await import(pathToFileURL(join(docsDir, ENTRY_FILE)).href)) as {
+      route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+    };
+    const answer = await bundled.route({
+      httpMethod: 'GET',
+      resource: '/openapi.json',
+      path: '/openapi.json',
+      headers: {},
+      queryStringParameters: null,
+      pathParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { path: '/prod/openapi.json' },
+    } as unknown as APIGatewayProxyEvent);
+    assert.equal(answer.statusCode, 200);
+    assert.equal(answer.body, JSON.stringify(openApiDocument('/prod')));
+  });
+
+  it('carries the document built at bundle time, not the schemas and SDK clients it is built from', () => {
+    const inputs = Object.values(docsMetafile.outputs).flatMap((output) => Object.keys(output.inputs));
+    for (const heavy of [
+      'node_modules/zod/',
+      'node_modules/@aws-sdk/',
+      'lambdas/quiz-bank/',
+      'lambdas/content/',
+    ])
+      assert.equal(
+        inputs.some((input) => input.includes(heavy)),
+        false,
+        `the docs bundle holds ${heavy}`,
+      );
+  });
+});
+
+describe('The price table in a bundle', () => {
+  it('is the table the source checks and builds', async () => {
+    const bundled = (await import(pathToFileURL(join(priceTableDir, ENTRY_FILE)).href)) as {
+      priceTable: unknown;
+    };
+    assert.deepEqual(bundled.priceTable, priceTable);
+  });
+
+  it('costs the health function no zod', () => {
+    const inputs = Object.values(healthMetafile.outputs).flatMap((output) => Object.keys(output.inputs));
+    assert.equal(
+      inputs.some((input) => input.includes('node_modules/zod/')),
+      false,
+      'the health bundle holds zod',
+    );
   });
 });

@@ -5,11 +5,8 @@
  * nothing of HTTP.
  */
 import { randomUUID } from 'node:crypto';
-import { HeadObjectCommand, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
-import { s3, sqs } from '#platform/clients.ts';
+import { s3, s3Presigner, sqs } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError, InvalidRequest, PayloadTooLarge, UnsupportedFileType } from '#platform/errors.ts';
 import { redeliveryDelaySeconds } from '#platform/queue.ts';
@@ -159,8 +156,9 @@ export async function uploadDocument(owner: string, upload: Upload): Promise<Doc
   const contentType = typeOf(upload.filename, upload.declaredType, upload.bytes);
   const record = newDocument(owner, upload.filename, contentType, upload.bytes.length);
   await createDocument(record);
-  await s3.send(
-    new PutObjectCommand({
+  const { client, sdk } = await s3();
+  await client.send(
+    new sdk.PutObjectCommand({
       Bucket: requireEnv(ENV.bucketName),
       Key: documentKeys.source(owner, record.document_id),
       Body: upload.bytes,
@@ -191,9 +189,10 @@ export async function issueUploadUrl(
   const record = newDocument(owner, file.filename, contentType, file.sizeBytes);
   await createDocument(record);
   // The signature covers the type and the length, so the upload cannot be larger than declared.
+  const [{ client, sdk }, { getSignedUrl }] = await Promise.all([s3(), s3Presigner()]);
   const url = await getSignedUrl(
-    s3,
-    new PutObjectCommand({
+    client,
+    new sdk.PutObjectCommand({
       Bucket: requireEnv(ENV.bucketName),
       Key: documentKeys.source(owner, record.document_id),
       ContentType: contentType,
@@ -275,12 +274,14 @@ export async function startIngestion(record: DocumentRecord): Promise<DocumentRe
   }
   let size: number;
   try {
-    const head = await s3.send(
-      new HeadObjectCommand({ Bucket: requireEnv(ENV.bucketName), Key: documentKeys.source(owner, id) }),
+    const { client, sdk } = await s3();
+    const head = await client.send(
+      new sdk.HeadObjectCommand({ Bucket: requireEnv(ENV.bucketName), Key: documentKeys.source(owner, id) }),
     );
     size = head.ContentLength ?? 0;
   } catch (error) {
-    if (error instanceof NotFound || (error as Error).name === 'NotFound') {
+    // By name: the SDK's NotFound class names itself so (@aws-sdk/client-s3 `dist-es/models/errors.js`).
+    if ((error as Error).name === 'NotFound') {
       throw new DocumentStateConflict(
         `No file has been uploaded for document ${id} yet; upload it to the upload URL first`,
       );
@@ -302,8 +303,9 @@ export async function startIngestion(record: DocumentRecord): Promise<DocumentRe
   }
   const message: IngestMessage = { owner, document_id: id };
   try {
-    await sqs.send(
-      new SendMessageCommand({
+    const { client, sdk } = await sqs();
+    await client.send(
+      new sdk.SendMessageCommand({
         QueueUrl: requireEnv(ENV.documentQueueUrl),
         MessageBody: JSON.stringify(message),
       }),

@@ -6,7 +6,6 @@
  *           documents/<owner>/<document_id>/passages.json  passages with page numbers
  *           documents/<owner>/<document_id>/vectors.f32    their embeddings, Float32, row-major
  */
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, s3 } from '#platform/clients.ts';
 import { ENV, requireEnv } from '#platform/config.ts';
@@ -124,10 +123,11 @@ export async function updateDocument(
 /** Deletes the record and every object of the document. */
 export async function deleteDocument(owner: string, id: string): Promise<void> {
   await dynamo.send(new DeleteCommand({ TableName: tableName(), Key: documentKey(owner, id) }));
+  const { client, sdk } = await s3();
   let token: string | undefined;
   do {
-    const listed = await s3.send(
-      new ListObjectsV2Command({
+    const listed = await client.send(
+      new sdk.ListObjectsV2Command({
         Bucket: bucket(),
         Prefix: documentKeys.prefix(owner, id),
         ContinuationToken: token,
@@ -135,8 +135,8 @@ export async function deleteDocument(owner: string, id: string): Promise<void> {
     );
     const objects = (listed.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
     if (objects.length > 0) {
-      await s3.send(
-        new DeleteObjectsCommand({ Bucket: bucket(), Delete: { Objects: objects, Quiet: true } }),
+      await client.send(
+        new sdk.DeleteObjectsCommand({ Bucket: bucket(), Delete: { Objects: objects, Quiet: true } }),
       );
     }
     token = listed.IsTruncated ? listed.NextContinuationToken : undefined;

@@ -4,7 +4,6 @@
  * little-endian, no header). Search is brute force: a few thousand rows of 768 floats score in
  * about a millisecond, well below the cost of anything fancier for one document.
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '#platform/clients.ts';
 import { ENV, requireEnv } from '#platform/config.ts';
 import { DomainError } from '#platform/errors.ts';
@@ -90,16 +89,17 @@ export async function saveIndex(
   const passagesBody = JSON.stringify(file);
   const vectorsBody = encodeVectors(packRows(index.vectors, index.dimensions));
   // Vectors first: a reader finds passages.json only once its vectors are there too.
-  await s3.send(
-    new PutObjectCommand({
+  const { client, sdk } = await s3();
+  await client.send(
+    new sdk.PutObjectCommand({
       Bucket: bucket(),
       Key: documentKeys.vectors(owner, documentId),
       Body: vectorsBody,
       ContentType: 'application/octet-stream',
     }),
   );
-  await s3.send(
-    new PutObjectCommand({
+  await client.send(
+    new sdk.PutObjectCommand({
       Bucket: bucket(),
       Key: documentKeys.passages(owner, documentId),
       Body: passagesBody,
@@ -111,10 +111,12 @@ export async function saveIndex(
 
 async function getBytes(key: string): Promise<Uint8Array | undefined> {
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+    const { client, sdk } = await s3();
+    const object = await client.send(new sdk.GetObjectCommand({ Bucket: bucket(), Key: key }));
     return await object.Body?.transformToByteArray();
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
+    // By name: the SDK's NoSuchKey class names itself so (@aws-sdk/client-s3 `dist-es/models/errors.js`).
+    if ((error as Error).name === 'NoSuchKey') return undefined;
     throw error;
   }
 }

@@ -3,7 +3,6 @@
  * them into passages, embed the passages and store the index. The worker wraps it with status
  * changes and retries; the benchmark calls it directly.
  */
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
 import { s3 } from '#platform/clients.ts';
 import { DEFAULTS, ENV, intEnv, optionalEnv, requireEnv } from '#platform/config.ts';
 import { documentKeys, type SupportedType } from './document-store.ts';
@@ -73,7 +72,8 @@ export async function readSource(owner: string, documentId: string, maxBytes: nu
   const location = { Bucket: requireEnv(ENV.bucketName), Key: documentKeys.source(owner, documentId) };
   try {
     // HEAD first: an oversized file is refused without being downloaded into memory.
-    const head = await s3.send(new HeadObjectCommand(location));
+    const { client, sdk } = await s3();
+    const head = await client.send(new sdk.HeadObjectCommand(location));
     const size = head.ContentLength ?? 0;
     if (size > maxBytes) {
       // Rounded sizes can look equal just over the limit; exact byte counts never do.
@@ -84,16 +84,13 @@ export async function readSource(owner: string, documentId: string, maxBytes: nu
         `The file is ${actual}; the largest document accepted is ${limit}. Split it into smaller files.`,
       );
     }
-    const object = await s3.send(new GetObjectCommand(location));
+    const object = await client.send(new sdk.GetObjectCommand(location));
     return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
   } catch (error) {
+    // By name: the SDK's NotFound and NoSuchKey classes name themselves so
+    // (@aws-sdk/client-s3 `dist-es/models/errors.js`), and S3's module may not be loaded here.
     const name = (error as Error).name;
-    if (
-      error instanceof NotFound ||
-      error instanceof NoSuchKey ||
-      name === 'NotFound' ||
-      name === 'NoSuchKey'
-    ) {
+    if (name === 'NotFound' || name === 'NoSuchKey') {
       throw new DocumentRejected('missing', 'The uploaded file was not found; upload the document again.');
     }
     throw error;

@@ -5,8 +5,8 @@
  * (`statusOf` in lambdas/platform/http.ts): this only shapes the bodies.
  */
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { isS3ServiceError } from '#platform/clients.ts';
 import { DomainError } from '#platform/errors.ts';
 import {
   answer,
@@ -114,7 +114,7 @@ function errorBody(error: unknown, status: number) {
       { retryable: error.$retryable !== undefined },
     );
   }
-  if (error instanceof S3ServiceException) {
+  if (isS3ServiceError(error)) {
     return failureBody(
       'STORAGE_ERROR',
       'Failed to store or read content',

@@ -2,7 +2,6 @@
  * Where the Gemini API key comes from: `GEMINI_API_KEY` when set, otherwise the Secrets Manager
  * secret named by `GEMINI_API_KEY_SECRET_ARN` (created by the stack, its value set by the user).
  */
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secrets } from '../clients.ts';
 import { ENV, optionalEnv } from '../config.ts';
 
@@ -24,7 +23,8 @@ export async function geminiApiKey(): Promise<string | undefined> {
   const secretArn = optionalEnv(ENV.geminiApiKeySecretArn);
   if (!secretArn) return undefined;
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.value;
-  const result = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const { client, sdk } = await secrets();
+  const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretArn }));
   cached = { value: usable(result.SecretString), at: Date.now() };
   return cached.value;
 }
