@@ -18,7 +18,7 @@
  * frontend/src/App.jsx `handleRegenerate`), which works here as it is. One question at a time,
  * with a reviewer's instructions, is the review API's own route, so no client's shape binds it.
  */
-import type { GenerateChunkInput, GeneratedChunk } from '#jobs/chunk-common.ts';
+import type { GenerateChunkInput } from '#jobs/chunk-common.ts';
 import { ChunkGenerationFailed } from '#jobs/chunk-common.ts';
 import type { JobRecord } from '#jobs/job.ts';
 import * as jobs from '#jobs/job-store.ts';

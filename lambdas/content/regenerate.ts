@@ -25,7 +25,6 @@ import { randomUUID } from 'node:crypto';
 import {
   ChunkGenerationFailed,
   type GenerateChunkInput,
-  type GeneratedChunk,
   MAX_CALLS_PER_CHUNK,
   modelCaller,
   questionCallTuning,

@@ -14,7 +14,6 @@
 import {
   failureOf,
   type GenerateChunkInput,
-  type GeneratedChunk,
   MAX_CALLS_PER_CHUNK,
   modelCaller,
   provenanceOf,
