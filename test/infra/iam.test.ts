@@ -403,27 +403,30 @@ function modulesOf(entry: string): Map<string, string> {
   return seen;
 }
 
-/** The SDK commands behind each action the table grants. */
+/**
+ * The SDK commands behind each action the table grants: `new GetCommand(` or, for the clients
+ * loaded on first use (platform/clients.ts), `new sdk.GetObjectCommand(`.
+ */
 const CALLS: Record<string, RegExp> = {
-  'dynamodb:GetItem': /\bnew GetCommand\(/,
-  'dynamodb:BatchGetItem': /\bnew BatchGetCommand\(/,
-  'dynamodb:Query': /\bnew QueryCommand\(/,
-  'dynamodb:PutItem': /\bnew PutCommand\(/,
-  'dynamodb:UpdateItem': /\bnew UpdateCommand\(/,
-  'dynamodb:DeleteItem': /\bnew DeleteCommand\(/,
-  'dynamodb:BatchWriteItem': /\bnew BatchWriteCommand\(/,
-  's3:GetObject': /\bnew (GetObject|HeadObject)Command\(/,
-  's3:PutObject': /\bnew PutObjectCommand\(/,
-  's3:DeleteObject': /\bnew DeleteObjects?Command\(/,
+  'dynamodb:GetItem': /\bnew (?:sdk\.)?GetCommand\(/,
+  'dynamodb:BatchGetItem': /\bnew (?:sdk\.)?BatchGetCommand\(/,
+  'dynamodb:Query': /\bnew (?:sdk\.)?QueryCommand\(/,
+  'dynamodb:PutItem': /\bnew (?:sdk\.)?PutCommand\(/,
+  'dynamodb:UpdateItem': /\bnew (?:sdk\.)?UpdateCommand\(/,
+  'dynamodb:DeleteItem': /\bnew (?:sdk\.)?DeleteCommand\(/,
+  'dynamodb:BatchWriteItem': /\bnew (?:sdk\.)?BatchWriteCommand\(/,
+  's3:GetObject': /\bnew (?:sdk\.)?(GetObject|HeadObject)Command\(/,
+  's3:PutObject': /\bnew (?:sdk\.)?PutObjectCommand\(/,
+  's3:DeleteObject': /\bnew (?:sdk\.)?DeleteObjects?Command\(/,
   // Reading a missing key (NoSuchKey rather than AccessDenied) or listing a document's objects.
-  's3:ListBucket': /\bnew (GetObject|HeadObject|ListObjectsV2)Command\(/,
-  'sqs:SendMessage': /\bnew SendMessageCommand\(/,
-  'sqs:ChangeMessageVisibility': /\bnew ChangeMessageVisibilityCommand\(/,
-  'states:StartExecution': /\bnew StartExecutionCommand\(/,
-  'states:StopExecution': /\bnew StopExecutionCommand\(/,
-  'states:DescribeExecution': /\bnew DescribeExecutionCommand\(/,
-  'states:SendTaskSuccess': /\bnew SendTaskSuccessCommand\(/,
-  'states:SendTaskFailure': /\bnew SendTaskFailureCommand\(/,
+  's3:ListBucket': /\bnew (?:sdk\.)?(GetObject|HeadObject|ListObjectsV2)Command\(/,
+  'sqs:SendMessage': /\bnew (?:sdk\.)?SendMessageCommand\(/,
+  'sqs:ChangeMessageVisibility': /\bnew (?:sdk\.)?ChangeMessageVisibilityCommand\(/,
+  'states:StartExecution': /\bnew (?:sdk\.)?StartExecutionCommand\(/,
+  'states:StopExecution': /\bnew (?:sdk\.)?StopExecutionCommand\(/,
+  'states:DescribeExecution': /\bnew (?:sdk\.)?DescribeExecutionCommand\(/,
+  'states:SendTaskSuccess': /\bnew (?:sdk\.)?SendTaskSuccessCommand\(/,
+  'states:SendTaskFailure': /\bnew (?:sdk\.)?SendTaskFailureCommand\(/,
   // GetApiKey, a signed request without an SDK client (platform/key-names.ts).
   'apigateway:GET': /\/apikeys\/\$\{encodeURIComponent\(keyId\)\}/,
 };
