@@ -120,6 +120,27 @@ export interface ChunkContext {
   bank: QuestionBank;
 }
 
+/** A chunk's context from its job's parameters, the passages retrieved for it and its bank. */
+export function chunkContext(
+  input: GenerateChunkInput,
+  chunk: AssessmentChunk,
+  params: { query?: string; document_id?: string; language?: string },
+  passages: PassageRef[],
+  bank: QuestionBank,
+): ChunkContext {
+  return {
+    input,
+    chunk,
+    query: params.query ?? '',
+    // Jobs started before `language` existed, or by routes that do not take it, are English.
+    language: params.language ?? DEFAULT_LANGUAGE,
+    documentId: params.document_id,
+    passages,
+    byId: new Map(passages.map((p) => [p.id, p])),
+    bank,
+  };
+}
+
 /** How one type of question is asked for and checked; the rest of a chunk is the same for both. */
 export interface Flavor<Q extends { id: string; question: string }> {
   systemInstruction: string;
@@ -363,17 +384,7 @@ export async function generateAssessmentChunk(input: GenerateChunkInput): Promis
     gate: input.settings.gate,
     label: 'this assessment',
   });
-  const ctx: ChunkContext = {
-    input,
-    chunk,
-    query,
-    // Jobs started before `language` existed, or by routes that do not take it, are English.
-    language: params.language ?? DEFAULT_LANGUAGE,
-    documentId,
-    passages,
-    byId: new Map(passages.map((p) => [p.id, p])),
-    bank,
-  };
+  const ctx = chunkContext(input, chunk, params, passages, bank);
   if (chunk.type === 'open') return runChunk(ctx, openFlavor(ctx), stripOpen);
   return runChunk(ctx, mcqFlavor(ctx), stripMcq);
 }

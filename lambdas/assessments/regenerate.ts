@@ -27,13 +27,13 @@ import type { JobKind } from '#jobs/kind.ts';
 import { openQuestionBank } from '#jobs/question-bank.ts';
 import { zeroUsage } from '#jobs/repair-loop.ts';
 import { s3Keys } from '#platform/keys.ts';
-import { DEFAULT_LANGUAGE } from '#platform/language.ts';
 import { assessmentRegenerationBasics } from '#review/regenerate-basics.ts';
 import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import type { PassageRef } from './assessment.ts';
 import {
   type ChunkContext,
+  chunkContext,
   documentIndexOf,
   embedQuery,
   type Flavor,
@@ -163,16 +163,7 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
     batch: 1,
     questionCount: 1,
   };
-  const ctx: ChunkContext = {
-    input,
-    chunk,
-    query,
-    language: params.language ?? DEFAULT_LANGUAGE,
-    documentId,
-    passages,
-    byId: new Map(passages.map((p) => [p.id, p])),
-    bank,
-  };
+  const ctx = chunkContext(input, chunk, params, passages, bank);
   const label = `the replacement of question ${old.id}`;
   const generated =
     chunk.type === 'open'
