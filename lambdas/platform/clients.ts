@@ -28,7 +28,7 @@ export interface Loaded<Client, Sdk> {
 }
 
 /** The first call starts the load; later ones share it (a failed load is tried again). */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loading: Promise<T> | undefined;
   return () => {
     loading ??= load().catch((error: unknown) => {

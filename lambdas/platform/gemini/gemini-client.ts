@@ -9,6 +9,7 @@ import type {
   GoogleGenAI,
   ThinkingLevel as SdkThinkingLevel,
 } from '@google/genai';
+import { once } from '../clients.ts';
 import { ENV, optionalEnv } from '../config.ts';
 import { currentTenant } from '../tenant.ts';
 import { GEMINI_API_VERSION } from './api-version.ts';
@@ -72,19 +73,13 @@ export interface ModelAnswer {
   modelVersion: string | undefined;
 }
 
-type Sdk = typeof import('@google/genai');
-let sdkLoading: Promise<Sdk> | undefined;
-
 /**
  * The SDK (about 700 KB minified with its dependencies) loads on the first model call, not
  * when the module does: API functions reach this module through the job service and content
  * jobs, and most of their requests never call Gemini, so their cold starts do not pay for it.
  * Bundled with code splitting, the SDK is a chunk of its own that loads with it.
  */
-export function loadSdk(): Promise<Sdk> {
-  sdkLoading ??= import('@google/genai');
-  return sdkLoading;
-}
+export const loadSdk = once(() => import('@google/genai'));
 
 const clients = new Map<string, GoogleGenAI>();
 
