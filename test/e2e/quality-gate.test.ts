@@ -3,6 +3,12 @@
  * duplicated option and an answer key that names no option) and near-copies of earlier
  * questions. The job's quality report shows the gate at work, and none of the bad items is in
  * the sector file.
+ *
+ * At these rates about one call in five is spoiled, and faults are drawn by call order, which
+ * the workers' interleaving decides. So now and then one chunk draws a spoiled answer on all
+ * four of its calls and fails, as the gate promises (a few jobs in a hundred). The user's remedy
+ * is the test's: a new job with the same parameters generates only the missing chunks. Every
+ * check below still holds in that case, against the two jobs together.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -14,6 +20,13 @@ const THRESHOLD = 0.7;
 
 let h: Harness;
 let jobId: string;
+/** The first job's chunks that ran out of model calls, when some did. */
+let exhausted: { chunk_key: string; error: string }[] = [];
+/** The job that generated those chunks again (none when the first job completed). */
+let resumeId: string | undefined;
+
+/** A chunk the gate could not fill in its calls: the one failure these faults can cause. */
+const OUT_OF_CALLS = /^Only \d+ of 4 questions passed the checks after 4 model calls/;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -24,7 +37,16 @@ beforeAll(async () => {
   assert.equal(started.status, 202, started.text);
   jobId = started.body.job_id;
   const job = await waitForJob(h, jobId, undefined, 240_000);
-  assert.equal(job.status, 'completed', JSON.stringify(job));
+  if (job.status === 'completed') return;
+  assert.equal(job.status, 'failed', JSON.stringify(job));
+  for (const failed of job.result_summary.failed_chunks) assert.match(failed.error, OUT_OF_CALLS);
+  exhausted = job.result_summary.failed_chunks;
+  const again = await h.call('POST', `${BASE}/generate/sector/async`, { sector: SECTOR });
+  assert.equal(again.status, 202, again.text);
+  resumeId = again.body.job_id;
+  const resumed = await waitForJob(h, again.body.job_id, undefined, 240_000);
+  assert.equal(resumed.status, 'completed', JSON.stringify(resumed));
+  assert.equal(resumed.chunks.skipped_from_checkpoint, job.chunks.total - exhausted.length);
 });
 
 afterAll(async () => {
@@ -47,9 +69,24 @@ describe('quality gate on a sector job with injected bad items', () => {
     assert.match(report.gate_version, /^quality-gate\//);
     assert.ok(report.rejected > 0, 'the gate rejected items');
     assert.ok(report.repaired > 0, 'rejected items were replaced by repaired ones');
-    assert.equal(report.passed_first_time + report.repaired, report.requested, 'every slot filled');
-    assert.equal(report.failed, 0);
-    assert.deepEqual(report.failed_chunks, []);
+    assert.equal(
+      report.passed_first_time + report.repaired + report.failed,
+      report.requested,
+      'every slot counted',
+    );
+    assert.deepEqual(
+      report.failed_chunks.map((c: { chunk_key: string }) => c.chunk_key).sort(),
+      exhausted.map((c) => c.chunk_key).sort(),
+      'the chunks that failed are the ones the job named',
+    );
+    if (resumeId) {
+      const again = (await h.call('GET', `${BASE}/jobs/${resumeId}/quality`)).body;
+      assert.equal(again.requested, 4 * exhausted.length, 'the new job generated only the missing chunks');
+      assert.equal(again.failed, 0);
+      assert.deepEqual(again.failed_chunks, []);
+    } else {
+      assert.equal(report.failed, 0);
+    }
     assert.ok(report.by_check.duplicate_options > 0, JSON.stringify(report.by_check));
     assert.ok(report.by_check.answer > 0, JSON.stringify(report.by_check));
     assert.ok(report.by_check.near_duplicate > 0, JSON.stringify(report.by_check));
@@ -59,7 +96,10 @@ describe('quality gate on a sector job with injected bad items', () => {
     const response = await h.call('GET', `${BASE}/results/sectors/${SECTOR}`);
     assert.equal(response.status, 200, response.text);
     const report = (await h.call('GET', `${BASE}/jobs/${jobId}/quality`)).body;
+    const again = resumeId ? (await h.call('GET', `${BASE}/jobs/${resumeId}/quality`)).body : undefined;
+    const redone = new Set(exhausted.map((c) => c.chunk_key));
     let repaired = 0;
+    let repairedAgain = 0;
     let total = 0;
     for (const [career, levels] of Object.entries<any>(response.body)) {
       const texts: string[] = [];
@@ -70,7 +110,11 @@ describe('quality gate on a sector job with injected bad items', () => {
           assert.equal(q.provenance.gate_version, report.gate_version);
           assert.equal(q.provenance.prompt_template, 'quiz-chunk');
           assert.ok(['passed_first_time', 'repaired'].includes(q.provenance.validation));
-          if (q.provenance.validation === 'repaired') repaired += 1;
+          const redoneHere = redone.has(`${SECTOR}__${career}__${levelName.replace('level_', '')}`);
+          if (q.provenance.validation === 'repaired') {
+            if (redoneHere) repairedAgain += 1;
+            else repaired += 1;
+          }
           texts.push(q.question);
           total += 1;
         }
@@ -83,7 +127,18 @@ describe('quality gate on a sector job with injected bad items', () => {
       }
     }
     assert.equal(total, report.requested);
-    assert.equal(repaired, report.repaired);
+    if (!again) {
+      assert.equal(repaired, report.repaired);
+      return;
+    }
+    // The chunks generated again hold the new job's questions; the first job's report also
+    // counted what those chunks kept before they failed (at most 4 − missing each).
+    assert.equal(repairedAgain, again.repaired);
+    const keptThenDropped = report.failed_chunks.reduce(
+      (n: number, c: { missing: number }) => n + 4 - c.missing,
+      0,
+    );
+    assert.ok(repaired <= report.repaired && repaired >= report.repaired - keptThenDropped);
   });
 
   it('another key cannot read the report', async () => {
