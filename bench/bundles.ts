@@ -13,10 +13,10 @@
  * Load time: a new `process.execPath` per measurement imports the bundle between two
  * `performance.now()` calls (median of BENCH_BUNDLE_RUNS, default 5); "from process start" is
  * the second reading, since performance.now() counts from the process's time origin. The
- * process gets what Lambda gives the function at load: `NODE_OPTIONS=--enable-source-maps`, the
- * Powertools variables, and dummy values for the resources `requireEnv` reads at module scope.
- * Each run also loads the bundle once without `--enable-source-maps`, alternating, to show
- * what the flag costs. Times depend on how busy the machine is: compare them on an idle one.
+ * process gets what Lambda gives the function at load: the Powertools variables, and dummy
+ * values for the resources `requireEnv` reads at module scope. Each run also loads the bundle
+ * once with `NODE_OPTIONS=--enable-source-maps`, alternating, to show what the flag would cost
+ * (functions map stack traces when one is read instead: `lambdas/platform/stack-traces.ts`). Times depend on how busy the machine is: compare them on an idle one.
  *
  * Knobs (environment): BENCH_FUNCTIONS (comma-separated roles, default all), BENCH_BUNDLE_RUNS (5).
  */
@@ -199,15 +199,15 @@ try {
     const size = sum(loaded.map((bytes) => bytes.byteLength));
     const gzip = sum(loaded.map((bytes) => gzipSync(bytes).byteLength));
     const lazySize = sum(await Promise.all(lazy.map(async (file) => (await readFile(file)).byteLength)));
-    const withMaps: Load[] = [];
-    const withoutMaps: Load[] = [];
+    const deployed: Load[] = [];
+    const withFlag: Load[] = [];
     for (let run = 0; run < runs; run++) {
-      withMaps.push(await loadOnce(probe, entry, loadEnv(role, true)));
-      withoutMaps.push(await loadOnce(probe, entry, loadEnv(role, false)));
+      deployed.push(await loadOnce(probe, entry, loadEnv(role, false)));
+      withFlag.push(await loadOnce(probe, entry, loadEnv(role, true)));
     }
-    const importMs = median(withMaps.map((l) => l.importMs));
-    const sinceStartMs = median(withMaps.map((l) => l.sinceStartMs));
-    const plainMs = median(withoutMaps.map((l) => l.importMs));
+    const importMs = median(deployed.map((l) => l.importMs));
+    const sinceStartMs = median(deployed.map((l) => l.sinceStartMs));
+    const flagMs = median(withFlag.map((l) => l.importMs));
     const budget = BUDGETS[role];
     const sizeOk = budget ? size <= budget.maxBytes : undefined;
     const timeOk = budget?.maxImportMs !== undefined ? importMs <= budget.maxImportMs : undefined;
@@ -224,7 +224,7 @@ try {
       `${importMs.toFixed(0)} ms`,
       budget?.maxImportMs !== undefined ? `${budget.maxImportMs} ms${verdict(timeOk)}` : '-',
       `${sinceStartMs.toFixed(0)} ms`,
-      `${plainMs.toFixed(0)} ms`,
+      `${flagMs.toFixed(0)} ms`,
       inputs
         .slice(0, 3)
         .map(([name, bytes]) => `${name} ${kb(bytes)}`)
@@ -236,7 +236,7 @@ try {
         `${kb(size)} minified at load (${kb(gzip)} gzip; budget ${budget ? kb(budget.maxBytes) : 'none'}), ` +
         `${kb(lazySize)} lazy; load ${importMs.toFixed(0)} ms` +
         `${budget?.maxImportMs !== undefined ? ` (budget ${budget.maxImportMs} ms)` : ''}, ` +
-        `${sinceStartMs.toFixed(0)} ms from process start (${plainMs.toFixed(0)} ms without source maps)`,
+        `${sinceStartMs.toFixed(0)} ms from process start (${flagMs.toFixed(0)} ms with --enable-source-maps)`,
       command: commandFor(SCRIPT, { BENCH_FUNCTIONS: role, BENCH_BUNDLE_RUNS: runs }),
     });
   }
@@ -252,10 +252,10 @@ try {
         'budget',
         'gzip',
         'lazy chunks',
-        'import (--enable-source-maps, as deployed)',
+        'import (as deployed)',
         'budget',
         'from process start',
-        'import without the flag',
+        'import with --enable-source-maps',
         'largest parts at load',
       ],
       rows,

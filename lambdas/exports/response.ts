@@ -4,11 +4,14 @@
  * else written to S3 and answered with 303 to a presigned URL, like a large JSON result.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { s3, s3Presigner } from '#platform/clients.ts';
+import { once, s3, s3Presigner } from '#platform/clients.ts';
 import { ENV, intEnv, requireEnv } from '#platform/config.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import { fileResponse, json } from '#platform/http.ts';
-import { EXPORT_FORMATS, type ExportBank, type ExportFormat, exportBank, isExportFormat } from './index.ts';
+import { EXPORT_FORMATS, type ExportBank, type ExportFormat, isExportFormat } from './index.ts';
+
+/** The writers, loaded on a function's first export (see index.ts). */
+const loadWriters = once(() => import('./export-file.ts'));
 
 /**
  * The largest export answered in the response: 4 MiB is 5.6 MB of base64, inside the 6 MB a
@@ -56,7 +59,7 @@ export async function exportResponse(
   format: ExportFormat,
   storeAt?: (filename: string) => string,
 ): Promise<APIGatewayProxyResult> {
-  const file = exportBank(bank, format);
+  const file = (await loadWriters()).exportBank(bank, format);
   const size = file.body.byteLength;
   const inlineMax = Math.min(
     intEnv(ENV.exportInlineMaxBytes, EXPORT_INLINE_MAX_BYTES, 0),

@@ -1,4 +1,5 @@
 /** Powertools instances shared by every function (service name from POWERTOOLS_SERVICE_NAME). */
+import './stack-traces.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';

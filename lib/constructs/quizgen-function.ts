@@ -36,7 +36,8 @@ export interface QuizgenFunctionProps {
 /**
  * A Lambda function running one of the handlers in `lambdas/`, with the defaults every function
  * of this service shares: Node 24 on ARM64, ESM bundle split into chunks (lib/bundling.ts) with
- * source maps, X-Ray, JSON logs in its own log group, Powertools service name.
+ * source maps (read when a stack trace is, by lambdas/platform/stack-traces.ts), X-Ray, JSON logs
+ * in its own log group, Powertools service name.
  */
 export class QuizgenFunction extends nodejs.NodejsFunction {
   readonly handlerRole: HandlerRole;
@@ -74,7 +75,6 @@ export class QuizgenFunction extends nodejs.NodejsFunction {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,

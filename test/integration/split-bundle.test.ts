@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +12,7 @@ import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
 import { ENV } from '#platform/config.ts';
 import { priceTable } from '#platform/gemini/price-table.ts';
+import { installStackTraces } from '#platform/stack-traces.ts';
 import { openApiDocument } from '../../lambdas/api-docs/openapi-document.ts';
 import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
 import { REPO_ROOT } from '../../lib/constructs/quizgen-function.ts';
@@ -206,3 +207,83 @@ describe('The price table in a bundle', () => {
     );
   });
 });
+
+/**
+ * Loads a bundle in a fresh Node and prints the stack `probe()` returns. With `node` as its
+ * argument it puts back the `Error.prepareStackTrace` Node had before the bundle loaded, so the
+ * trace is what `--enable-source-maps` makes of it.
+ */
+const STACK_PROBE = `
+const nodes = Error.prepareStackTrace;
+const bundle = await import(process.argv[1]);
+if (process.argv[2] === 'node') Error.prepareStackTrace = nodes;
+console.log(JSON.stringify(await bundle.probe()));
+`;
+
+describe('Stack traces in a bundle', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = join(outdir, 'stack-traces');
+    const entry = join(dir, 'probe.ts');
+    await mkdir(dir, { recursive: true });
+    // A function of the product that throws, reached through a bundle as a handler would be.
+    await writeFile(
+      entry,
+      [
+        `import { requireEnv } from '${join(REPO_ROOT, 'lambdas/platform/config.ts')}';`,
+        `import '${join(REPO_ROOT, 'lambdas/platform/powertools.ts')}';`,
+        'export async function probe() {',
+        '  await Promise.resolve();',
+        "  try { requireEnv('TABLE_NAME'); } catch (error) { return { stack: error.stack }; }",
+        '}',
+      ].join('\n'),
+    );
+    await build({ ...bundleOptions(entry, join(dir, 'out')), absWorkingDir: REPO_ROOT });
+  }, 30_000);
+
+  const stackOf = async (nodeArgs: string[], probeArgs: string[] = []) => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        ...nodeArgs,
+        '--input-type=module',
+        '--eval',
+        STACK_PROBE,
+        pathToFileURL(join(dir, 'out', ENTRY_FILE)).href,
+        ...probeArgs,
+      ],
+      { env: { PATH: process.env.PATH, POWERTOOLS_SERVICE_NAME: 'quizgen' } },
+    );
+    return (JSON.parse(stdout) as { stack: string }).stack;
+  };
+
+  it('name the TypeScript source, as --enable-source-maps would, without the flag', async () => {
+    const stack = await stackOf([]);
+    const [header, first, second] = stack.split('\n');
+    assert.equal(header, 'Error: Missing required environment variable TABLE_NAME');
+    const configTs = join(REPO_ROOT, 'lambdas/platform/config.ts');
+    const throwLine =
+      (await readFile(configTs, 'utf8'))
+        .split('\n')
+        .findIndex((l) => l.includes('throw new Error(`Missing required')) + 1;
+    assert.match(
+      first ?? '',
+      new RegExp(`^    at requireEnv \\(${escapeRegExp(configTs)}:${throwLine}:\\d+\\)$`),
+    );
+    assert.match(second ?? '', new RegExp(`^    at .+ \\(${escapeRegExp(join(dir, 'probe.ts'))}:5:\\d+\\)$`));
+    assert.equal(
+      stack,
+      await stackOf(['--enable-source-maps'], ['node']),
+      "Node's own mapping writes the same",
+    );
+  });
+
+  it('stay as V8 writes them when run from source (no map beside the module)', () => {
+    assert.equal(
+      installStackTraces(pathToFileURL(join(REPO_ROOT, 'lambdas/platform/stack-traces.ts')).href),
+      false,
+    );
+  });
+});
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

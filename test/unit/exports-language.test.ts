@@ -1,7 +1,8 @@
 /** Each question's language in the exports that have a place for it: QTI item roots, CSV. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { type ExportQuestion, exportBank } from '#exports/index.ts';
+import { exportBank } from '#exports/export-file.ts';
+import type { ExportQuestion } from '#exports/index.ts';
 import { QTI_NAMES, readCsv, readQti } from '../support/export-parsers.ts';
 
 const question = (id: string, language?: string): ExportQuestion => ({

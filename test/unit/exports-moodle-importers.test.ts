@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { shortName } from '#exports/bank.ts';
-import { type ExportBank, type ExportQuestion, exportBank } from '#exports/index.ts';
+import { exportBank } from '#exports/export-file.ts';
+import type { ExportBank, ExportQuestion } from '#exports/index.ts';
 import { moodleCategory } from '#exports/moodle.ts';
 import { escapeXml } from '#exports/xml.ts';
 import { InvalidRequest } from '#platform/errors.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import type { AssessmentQuestion } from '#assessments/assessment.ts';
+import { exportBank } from '#exports/export-file.ts';
 import {
   bankFromAssessment,
   bankFromResult,
@@ -8,7 +9,6 @@ import {
   type ExportBank,
   type ExportFormat,
   type ExportQuestion,
-  exportBank,
   isExportFormat,
 } from '#exports/index.ts';
 import type { Question } from '#jobs/questions.ts';
