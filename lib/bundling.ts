@@ -81,6 +81,10 @@ export const httpWithoutUndici: Plugin = {
  * - The price table is `data/pricing.json` checked by its zod schema; the check ran at every
  *   cold start of every function, and was the only reason the health function loaded zod. At
  *   bundle time a table that fails it fails the build instead.
+ * - The catalog is `data/catalog.json` checked the same way (`quiz-bank/catalog-table.ts`); zod
+ *   compiled and ran its parser over every sector at every cold start of every function that
+ *   plans, assembles or serves quiz banks.
+ * - The content prompt templates (`data/templates.json`, `content/templates-table.ts`), likewise.
  *
  * test/integration/split-bundle.test.ts checks that the bundles answer what the sources do.
  */
@@ -93,6 +97,18 @@ const PREBUILT_MODULES: { file: RegExp; contents: (source: Record<string, unknow
       "export function openApiDocument(server = '/') {",
       '  return { ...JSON.parse(DOCUMENT), servers: [{ url: server }] };',
       '}',
+    ],
+  },
+  {
+    file: /[\\/]lambdas[\\/]content[\\/]templates-table\.ts$/,
+    contents: (source) => [
+      `export const shippedTemplates = JSON.parse(${JSON.stringify(JSON.stringify(source.shippedTemplates))});`,
+    ],
+  },
+  {
+    file: /[\\/]lambdas[\\/]quiz-bank[\\/]catalog-table\.ts$/,
+    contents: (source) => [
+      `export const catalog = JSON.parse(${JSON.stringify(JSON.stringify(source.catalog))});`,
     ],
   },
   {

@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { bankFromAssessment, isExportFormat } from '#exports/index.ts';
+import { isExportFormat } from '#exports/index.ts';
 import { exportResponse, requestedFormat } from '#exports/response.ts';
 import type { JobRecord } from '#jobs/job.ts';
 import * as service from '#jobs/job-service.ts';
@@ -252,7 +252,7 @@ const routes: RouteTable = {
         const open = subjective_questions?.length ? { subjective_questions: chosenOpen } : {};
         return json(200, { status: SEED_STATUS.completed, result: { mcqs: chosenMcqs, ...open } });
       }
-      return exportResponse(bankFromAssessment(title, chosenMcqs, chosenOpen), format);
+      return exportResponse((x) => x.bankFromAssessment(title, chosenMcqs, chosenOpen), format);
     }
     const job = await ownersJob(owner, jobId);
     // Unknown, expired, or another key's: the seed's "not found" body.
@@ -352,7 +352,7 @@ const routes: RouteTable = {
     if (!isExportFormat(format)) return json(200, assessmentView(assessment));
     // A saved assessment fits in one table item (MAX_SAVED_BYTES), so its export fits a response.
     return exportResponse(
-      bankFromAssessment(assessment.title, assessment.mcqs, assessment.subjective_questions ?? []),
+      (x) => x.bankFromAssessment(assessment.title, assessment.mcqs, assessment.subjective_questions ?? []),
       format,
     );
   },

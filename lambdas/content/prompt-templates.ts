@@ -1,30 +1,13 @@
 /**
- * The shipped prompt templates. Templates are data (`data/templates.json`): text with
+ * The shipped prompt templates. Templates are data (`data/templates.json`, checked in `templates-table.ts`): text with
  * `{variables}`, one per section kind, so a stored or user template can replace one (see
  * `templates.ts`). Whatever the template says, the prompt always carries the word target and the
  * dependency text (`sectionPrompt` appends them when a template leaves them out).
  */
-import * as z from 'zod';
-import shippedJson from '#data/templates.json' with { type: 'json' };
-import { STRUCTURE_TYPES, type StructureType } from './request.ts';
+import type { StructureType } from './request.ts';
 import { KINDS, SECTION_KINDS, type SectionKind } from './sections.ts';
+import { shippedTemplates } from './templates-table.ts';
 import { PART_WORDS } from './word-targets.ts';
-
-/** `data/templates.json`: the shipped templates, one per section kind (zod checks every kind has one). */
-const shippedTemplates = z
-  .object({
-    systemPrompt: z.string().min(1),
-    templates: z.record(
-      z.enum(SECTION_KINDS),
-      z.object({
-        name: z.string().regex(/^[a-z][a-z0-9_]+$/),
-        contentType: z.string().min(1),
-        structureType: z.enum(STRUCTURE_TYPES),
-        template: z.string().min(1),
-      }),
-    ),
-  })
-  .parse(shippedJson);
 
 export const DEFAULT_SYSTEM_PROMPT: string = shippedTemplates.systemPrompt;
 

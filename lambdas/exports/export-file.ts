@@ -1,11 +1,15 @@
 /**
- * A question bank written in one export format: the writers of every format, loaded by the
- * results routes on a request's first export (`response.ts` imports this module dynamically).
+ * A question bank built from a result and written in one export format: the bank builders and
+ * the writers of every format, loaded by the results routes on a request's first export
+ * (`response.ts` imports this module dynamically).
  * Pure functions: the caller stores or serves the bytes.
  */
 import { InvalidRequest } from '#platform/errors.ts';
 import { toAiken } from './aiken.ts';
 import { type ExportBank, prepareBank } from './bank.ts';
+
+export { bankFromAssessment, bankFromResult, fromAssessmentQuestion, fromOpenQuestion } from './bank.ts';
+
 import { toCsv } from './csv.ts';
 import { toGift } from './gift.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './index.ts';

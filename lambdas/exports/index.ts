@@ -1,19 +1,12 @@
 /**
  * Exports of a question bank for learning management systems: QTI 2.1 and 3.0 packages,
- * Moodle XML, GIFT, Aiken and CSV. This module names the formats and builds banks; the writers
- * are in `export-file.ts`, which the results routes load only when a request asks for an export
- * (`response.ts`), so a cold start does not load them or the zip library.
+ * Moodle XML, GIFT, Aiken and CSV. This module names the formats; building a bank from a result
+ * (`bank.ts`, with its zod checks) and the writers are in `export-file.ts`, which the results
+ * routes load only when a request asks for an export (`response.ts`), so a cold start loads
+ * neither them nor the zip library.
  */
 
-export {
-  bankFromAssessment,
-  bankFromResult,
-  type ExportBank,
-  type ExportOpenQuestion,
-  type ExportQuestion,
-  fromAssessmentQuestion,
-  fromOpenQuestion,
-} from './bank.ts';
+export type { ExportBank, ExportOpenQuestion, ExportQuestion } from './bank.ts';
 
 /**
  * GIFT and Aiken files end in `.txt` because Moodle's importers accept only files it types as

@@ -10,8 +10,9 @@ import { DomainError, InvalidRequest } from '#platform/errors.ts';
 import { fileResponse, json } from '#platform/http.ts';
 import { EXPORT_FORMATS, type ExportBank, type ExportFormat, isExportFormat } from './index.ts';
 
-/** The writers, loaded on a function's first export (see index.ts). */
+/** The bank builders and writers, loaded on a function's first export (see index.ts). */
 const loadWriters = once(() => import('./export-file.ts'));
+export type ExportModule = Awaited<ReturnType<typeof loadWriters>>;
 
 /**
  * The largest export answered in the response: 4 MiB is 5.6 MB of base64, inside the 6 MB a
@@ -51,15 +52,17 @@ export function requestedFormat<T extends string>(
 }
 
 /**
- * The bank in `format` as a download. `storeAt` names the S3 key (from the file's name) an export
- * too large for the response is written to; without it, such an export is a 413.
+ * The bank `build` makes (with the builders of the export module, loaded on the first export) in
+ * `format`, as a download. `storeAt` names the S3 key (from the file's name) an export too large
+ * for the response is written to; without it, such an export is a 413.
  */
 export async function exportResponse(
-  bank: ExportBank,
+  build: (exports: ExportModule) => ExportBank,
   format: ExportFormat,
   storeAt?: (filename: string) => string,
 ): Promise<APIGatewayProxyResult> {
-  const file = (await loadWriters()).exportBank(bank, format);
+  const exports = await loadWriters();
+  const file = exports.exportBank(build(exports), format);
   const size = file.body.byteLength;
   const inlineMax = Math.min(
     intEnv(ENV.exportInlineMaxBytes, EXPORT_INLINE_MAX_BYTES, 0),

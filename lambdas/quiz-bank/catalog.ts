@@ -1,34 +1,14 @@
 /**
  * The catalog of sectors, careers, soft-skills topics and levels. It is data
- * (`data/catalog.json`); this module only reads and validates it.
+ * (`data/catalog.json`, checked in `catalog-table.ts`); this module answers questions about it.
  */
-import * as z from 'zod';
-import catalogJson from '#data/catalog.json' with { type: 'json' };
 import { InvalidRequest } from '#platform/errors.ts';
+import { type Career, type Catalog, catalog } from './catalog-table.ts';
 
-const careerSchema = z.object({
-  id: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
-  title: z.string().min(1),
-  focus: z.array(z.string().min(1)).min(1),
-});
-
-const catalogSchema = z.object({
-  levels: z.record(z.string().regex(/^[1-5]$/), z.object({ name: z.string(), description: z.string() })),
-  sectors: z.record(
-    z.string().regex(/^[a-z][a-z0-9_]*$/),
-    z.object({ title: z.string(), career_families: z.record(z.string(), z.array(careerSchema).min(1)) }),
-  ),
-  soft_skills: z.object({ title: z.string(), topics: z.array(careerSchema).min(1) }),
-});
-
-export type Catalog = z.infer<typeof catalogSchema>;
-export type Career = z.infer<typeof careerSchema>;
+export { type Career, type Catalog, catalog };
 
 export const LEVELS = [1, 2, 3, 4, 5] as const;
 export type Level = (typeof LEVELS)[number];
-
-/** Parsed once per cold start; a broken catalog fails loudly at load, not mid-job. */
-export const catalog: Catalog = catalogSchema.parse(catalogJson);
 
 export function sectorIds(cat: Catalog = catalog): string[] {
   return Object.keys(cat.sectors);

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { bankFromResult, isExportFormat } from '#exports/index.ts';
+import { isExportFormat } from '#exports/index.ts';
 import { exportResponse, requestedFormat } from '#exports/response.ts';
 import type { ChunkFile } from '#jobs/chunk-generator.ts';
 import { JOB_STATUSES, type JobParameters, type JobRecord, toApiJob } from '#jobs/job.ts';
@@ -366,7 +366,7 @@ async function sendResult(
     const chosen = review ? await reviewedResult(owner, result, review) : result;
     // Exports of a review state are stored apart from the whole bank's.
     const stored = review ? `${source}/${review}` : source;
-    return exportResponse(bankFromResult(title, chosen), format, exportKey(owner, stored));
+    return exportResponse((x) => x.bankFromResult(title, chosen), format, exportKey(owner, stored));
   }
   if (review) {
     // The questions of one review state, answered inline: a filtered file is not in S3 to link to.
@@ -501,7 +501,7 @@ const routes: RouteTable = {
     if (!isExportFormat(format)) return json(200, body);
     const title = `${catalog.sectors[sector]?.title ?? sector}: ${career.title}, Level ${level}`;
     const stored = review ? `${chunkKey}/${review}` : chunkKey;
-    return exportResponse(bankFromResult(title, body), format, exportKey(owner, stored));
+    return exportResponse((x) => x.bankFromResult(title, body), format, exportKey(owner, stored));
   },
 };
 

@@ -8,11 +8,13 @@ import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { shippedTemplates } from '#content/templates-table.ts';
 import { HANDLER_ENTRIES } from '#contract/pipeline.ts';
 import { questionsResponseSchema } from '#jobs/questions.ts';
 import { ENV } from '#platform/config.ts';
 import { priceTable } from '#platform/gemini/price-table.ts';
 import { installStackTraces } from '#platform/stack-traces.ts';
+import { catalog } from '#quiz-bank/catalog-table.ts';
 import { openApiDocument } from '../../lambdas/api-docs/openapi-document.ts';
 import { bundleOptions, ENTRY_FILE } from '../../lib/bundling.ts';
 import { REPO_ROOT } from '../../lib/constructs/quizgen-function.ts';
@@ -28,6 +30,17 @@ let docsDir: string;
 let docsMetafile: Metafile;
 let healthMetafile: Metafile;
 let priceTableDir: string;
+/** Data files checked at bundle time (lib/bundling.ts, PREBUILT_MODULES), besides the price table. */
+const TABLES = [
+  { name: 'catalog', file: 'lambdas/quiz-bank/catalog-table.ts', exported: 'catalog', value: catalog },
+  {
+    name: 'templates',
+    file: 'lambdas/content/templates-table.ts',
+    exported: 'shippedTemplates',
+    value: shippedTemplates,
+  },
+];
+const tableBundles = new Map<string, { dir: string; metafile: Metafile }>();
 const savedBaseUrl = process.env[ENV.geminiBaseUrl];
 
 beforeAll(async () => {
@@ -54,6 +67,19 @@ beforeAll(async () => {
     ...bundleOptions(join(REPO_ROOT, 'lambdas/platform/gemini/price-table.ts'), priceTableDir),
     absWorkingDir: REPO_ROOT,
   });
+  for (const table of TABLES) {
+    const dir = join(outdir, table.name);
+    tableBundles.set(table.name, {
+      dir,
+      metafile: (
+        await build({
+          ...bundleOptions(join(REPO_ROOT, table.file), dir),
+          absWorkingDir: REPO_ROOT,
+          metafile: true,
+        })
+      ).metafile,
+    });
+  }
   docsDir = join(outdir, 'docs');
   docsMetafile = (
     await build({
@@ -219,6 +245,25 @@ const bundle = await import(process.argv[1]);
 if (process.argv[2] === 'node') Error.prepareStackTrace = nodes;
 console.log(JSON.stringify(await bundle.probe()));
 `;
+
+describe('Data checked at bundle time', () => {
+  for (const table of TABLES) {
+    it(`${table.file} is what the source checks, carried as data: no zod, no parse at a cold start`, async () => {
+      const { dir, metafile: tableMetafile } = tableBundles.get(table.name) as {
+        dir: string;
+        metafile: Metafile;
+      };
+      const bundled = (await import(pathToFileURL(join(dir, ENTRY_FILE)).href)) as Record<string, unknown>;
+      assert.deepEqual(bundled[table.exported], table.value);
+      const inputs = Object.values(tableMetafile.outputs).flatMap((output) => Object.keys(output.inputs));
+      assert.equal(
+        inputs.some((input) => input.includes('node_modules/zod/')),
+        false,
+        `the ${table.name} bundle holds zod`,
+      );
+    });
+  }
+});
 
 describe('Stack traces in a bundle', () => {
   let dir: string;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, it } from 'vitest';
-import { exportBank } from '#exports/export-file.ts';
-import { bankFromAssessment, bankFromResult, type ExportFormat } from '#exports/index.ts';
+import { bankFromAssessment, bankFromResult, exportBank } from '#exports/export-file.ts';
+import type { ExportFormat } from '#exports/index.ts';
 import { InvalidRequest } from '#platform/errors.ts';
 import { fromMarkup, readCsv, readGift, readMoodleXml } from '../support/export-parsers.ts';
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import type { AssessmentQuestion } from '#assessments/assessment.ts';
-import { exportBank } from '#exports/export-file.ts';
+import { bankFromAssessment, bankFromResult, exportBank } from '#exports/export-file.ts';
 import {
-  bankFromAssessment,
-  bankFromResult,
   EXPORT_FORMATS,
   type ExportBank,
   type ExportFormat,
