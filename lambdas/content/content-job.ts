@@ -20,7 +20,7 @@ import type { QualityCheck } from '#jobs/questions.ts';
 import { addUsage, zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
-import { callModelWithRetries, type ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { callModelWithRetries } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
 import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
@@ -44,7 +44,7 @@ import {
   outlineSchema,
   structureFromOutline,
 } from './outline.ts';
-import { checkSectionOutput } from './output-checks.ts';
+import { checkSectionAnswer } from './output-checks.ts';
 import { planSections, stagesOf } from './plan.ts';
 import { missingDependencies } from './prompt-context.ts';
 import { defaultTemplateFor } from './prompt-templates.ts';
@@ -263,18 +263,6 @@ export async function sectionTitle(
   return plan.sections.find((s) => s.id === sectionIdOf(chunkKey))?.title;
 }
 
-/** The answer's JSON, or why there is none (a stop before the end, text that is not JSON). */
-function parseAnswer(answer: ModelAnswer): { value: unknown } | { problem: string } {
-  if (answer.finishReason && answer.finishReason !== 'STOP') {
-    return { problem: `the answer stopped early (finishReason ${answer.finishReason})` };
-  }
-  try {
-    return { value: JSON.parse(answer.text) };
-  } catch {
-    return { problem: 'the answer was not valid JSON' };
-  }
-}
-
 /** Closer to the target is better; a valid answer always beats none. */
 function distance(words: number, target: number): number {
   return Math.abs(Math.log(Math.max(words, 1) / Math.max(target, 1)));
@@ -354,14 +342,11 @@ export async function generateContentSection(
       rephrase = next.rephrase;
       continue;
     }
-    const parsed = parseAnswer(answer);
-    const checked = 'problem' in parsed ? undefined : checkSectionOutput(section, parsed.value);
-    if (!checked?.ok) {
-      problems = checked ? checked.problems : ['problem' in parsed ? parsed.problem : 'unusable answer'];
+    const checked = checkSectionAnswer(section, answer);
+    if (!checked.ok) {
+      problems = checked.problems;
       rejectedAnswers += 1;
-      // Problems the question checks did not name are the schema's (missing fields, too few).
-      const seen: QualityCheck[] = checked ? (checked.checks ?? ['schema']) : ['unusable_answer'];
-      for (const check of new Set(seen)) {
+      for (const check of new Set(checked.checks)) {
         byCheck[check] = (byCheck[check] ?? 0) + 1;
       }
       prompt = `${promptFor()}\n\nYour previous answer was rejected: ${problems.join('; ')}`;

@@ -15,6 +15,7 @@ import {
   TRUE_FALSE,
 } from '#jobs/text-questions.ts';
 import { generationSettings as runtimeSettings } from '#platform/config.ts';
+import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
 import { listedQuestionKey } from './response-schemas.ts';
 import { QUESTION_TYPES, type SectionKind, type SectionSpec } from './sections.ts';
 
@@ -232,4 +233,39 @@ function listedAsList(section: SectionSpec, value: unknown): { value: unknown } 
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One answer of a section call, checked: its output, or what to tell the model and the checks that failed. */
+export type AnswerCheck =
+  | { ok: true; output: SectionOutput }
+  | { ok: false; problems: string[]; checks: QualityCheck[] };
+
+/**
+ * A model answer for a section (or one of its questions, `questionsOnly`), checked the same way
+ * for a generated section and a regenerated question, so the job's quality report counts their
+ * rejections alike: an answer that stopped early or is not JSON is `unusable_answer`; problems
+ * the question checks did not name are the schema's (missing fields, too few questions).
+ */
+export function checkSectionAnswer(
+  section: SectionSpec,
+  answer: Pick<ModelAnswer, 'text' | 'finishReason'>,
+  options: { questionsOnly?: boolean } = {},
+): AnswerCheck {
+  if (answer.finishReason && answer.finishReason !== 'STOP') {
+    return {
+      ok: false,
+      problems: [`the answer stopped early (finishReason ${answer.finishReason})`],
+      checks: ['unusable_answer'],
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(answer.text);
+  } catch {
+    return { ok: false, problems: ['the answer was not valid JSON'], checks: ['unusable_answer'] };
+  }
+  const checked = checkSectionOutput(section, value, options);
+  return checked.ok
+    ? checked
+    : { ok: false, problems: checked.problems, checks: checked.checks ?? ['schema'] };
 }

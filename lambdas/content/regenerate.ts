@@ -44,7 +44,7 @@ import { contentRegenerationBasics } from '#review/regenerate-basics.ts';
 import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import type { ContentPlan, SectionFile } from './content-job.ts';
-import { checkSectionOutput } from './output-checks.ts';
+import { checkSectionAnswer } from './output-checks.ts';
 import { systemInstructionFor } from './prompts.ts';
 import { CONTENT_QUESTION, replacementQuestion } from './question-review.ts';
 import { CONTENT_REGENERATION_PROMPT_VERSION, contentRegenerationPrompt } from './regenerate-prompt.ts';
@@ -163,28 +163,21 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
       rephrase = next.rephrase;
       continue;
     }
+    const checked = checkSectionAnswer(one, answer, { questionsOnly: true });
     let checks: QualityCheck[];
-    if (answer.finishReason && answer.finishReason !== 'STOP') {
-      problems = [`the answer stopped early (finishReason ${answer.finishReason})`];
-      checks = ['unusable_answer'];
-    } else {
-      const checked = checkSectionOutput(one, answer.text, { questionsOnly: true });
-      if (checked.ok) {
-        const text = (checked.output as { questions: { question: string }[] }).questions[0]?.question ?? '';
-        const near = bank.nearest(text, threshold);
-        if (!near) {
-          kept = { output: checked.output, call: calls };
-          break;
-        }
-        problems = [
-          `questions[0] nearly repeats "${near.text.slice(0, 80)}" of the same section; ask something else`,
-        ];
-        checks = ['near_duplicate'];
-      } else {
-        problems = checked.problems;
-        // Problems the question checks did not name are the schema's (missing fields).
-        checks = checked.checks ?? ['schema'];
+    if (checked.ok) {
+      const text = (checked.output as { questions: { question: string }[] }).questions[0]?.question ?? '';
+      const near = bank.nearest(text, threshold);
+      if (!near) {
+        kept = { output: checked.output, call: calls };
+        break;
       }
+      problems = [
+        `questions[0] nearly repeats "${near.text.slice(0, 80)}" of the same section; ask something else`,
+      ];
+      checks = ['near_duplicate'];
+    } else {
+      ({ problems, checks } = checked);
     }
     rejected.push({ index: 0, question: '', reasons: problems, checks });
     for (const check of new Set(checks)) byCheck[check] = (byCheck[check] ?? 0) + 1;

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { replacementLines } from '#assessments/regenerate-prompt.ts';
-import { checkSectionOutput } from '#content/output-checks.ts';
+import { checkSectionAnswer, checkSectionOutput } from '#content/output-checks.ts';
 import { planSections } from '#content/plan.ts';
 import { oneQuestionOf } from '#content/regenerate.ts';
 import { contentRegenerationPrompt } from '#content/regenerate-prompt.ts';
@@ -244,6 +244,32 @@ describe('content question regeneration prompt', () => {
       refused.problems.some((p) => /not one of its options/.test(p)),
       JSON.stringify(refused),
     );
+  });
+
+  it("counts a rejected regeneration answer under the same check as a section's (the job's quality report)", () => {
+    const one = oneQuestionOf(authentication, { id: 'x', bloom_level: 'remember', explanation: '', ...mcq });
+    const text = (value: unknown) => ({ text: JSON.stringify(value), finishReason: 'STOP' });
+    for (const questionsOnly of [true, false]) {
+      const section = questionsOnly ? one : authentication;
+      const notJson = checkSectionAnswer(
+        section,
+        { text: '{"questions": [', finishReason: 'STOP' },
+        { questionsOnly },
+      );
+      assert.deepEqual(notJson, {
+        ok: false,
+        problems: ['the answer was not valid JSON'],
+        checks: ['unusable_answer'],
+      });
+      const cut = checkSectionAnswer(
+        section,
+        { text: '{"questions"', finishReason: 'MAX_TOKENS' },
+        { questionsOnly },
+      );
+      assert.deepEqual(cut.ok ? [] : cut.checks, ['unusable_answer']);
+      const noQuestions = checkSectionAnswer(section, text({}), { questionsOnly });
+      assert.deepEqual(noQuestions.ok ? [] : noQuestions.checks, ['schema'], JSON.stringify(noQuestions));
+    }
   });
 });
 
