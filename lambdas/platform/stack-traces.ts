@@ -4,7 +4,7 @@
  *
  * `NODE_OPTIONS=--enable-source-maps` does the same mapping, but Node reads and indexes the
  * source map of every file as it loads (`maybeCacheSourceMap` in nodejs/node
- * `lib/internal/source_map/source_map_cache.js`): 10–12 % of a cold start's import time here
+ * `lib/internal/source_map/source_map_cache.js`): 10–20 % of a function's import time here
  * (README, "Cold starts"), on every cold start, for traces that most invocations never print.
  * Switching it on later does not help: Node only maps files loaded after it was switched on
  * (`process.setSourceMapsEnabled`, nodejs.org/api/process.html). So this module installs
@@ -12,9 +12,9 @@
  * the first time an error's `stack` is read, and maps each frame with the `.map` file beside
  * the bundle file it names, read and parsed on first need with Node's own `SourceMap`
  * (nodejs.org/api/module.html#class-modulesourcemap; `findOrigin` takes and gives 1-based
- * positions, as stack traces count). The frames read as Node's
- * `--enable-source-maps` writes them (nodejs/node `lib/internal/source_map/prepare_stack_trace.js`):
- * `at name (source:line:column)`, the name taken from the map where the minifier renamed it.
+ * positions, as stack traces count). The frames read as Node's `--enable-source-maps` writes
+ * them (nodejs/node `lib/internal/source_map/prepare_stack_trace.js`): `at name (source:line:
+ * column)`, the name taken from the map where the minifier renamed it.
  * This is how `source-map-support` worked before Node had the flag.
  *
  * It installs itself only in a bundle (a `.map` file beside this module's own file): run from
@@ -33,7 +33,7 @@ function pathOf(fileName: string): string {
   return fileName.startsWith('file:') ? fileURLToPath(fileName) : fileName;
 }
 
-export function sourceMapOf(fileName: string): SourceMap | undefined {
+function sourceMapOf(fileName: string): SourceMap | undefined {
   let map = maps.get(fileName);
   if (map === undefined) {
     try {
@@ -75,25 +75,26 @@ function originalName(map: SourceMap, frames: NodeJS.CallSite[], i: number): str
   return undefined;
 }
 
-/** One frame as `    at …`, mapped when its file has a map that covers it. */
-export function formatFrame(frames: NodeJS.CallSite[], i: number): string {
+/**
+ * One frame as `    at …`, mapped when its file has a map that covers it, named as Node's own
+ * mapping names it: the map's name when it has one, else `Type.function` as V8 would write it.
+ */
+function formatFrame(frames: NodeJS.CallSite[], i: number): string {
   const frame = frames[i] as NodeJS.CallSite;
   const fileName = frame.getFileName();
-  const line = frame.getLineNumber();
-  const column = frame.getColumnNumber();
   const map = fileName ? sourceMapOf(fileName) : undefined;
-  const entry = map ? entryAt(map, line, column) : undefined;
-  if (!map || !entry) return `    at ${frame}`;
+  const entry = map ? entryAt(map, frame.getLineNumber(), frame.getColumnNumber()) : undefined;
+  if (!fileName || !map || !entry) return `    at ${frame}`;
   const typeName = frame.getTypeName();
-  const prefix = typeName && typeName !== 'global' && typeName !== 'Object' ? `${typeName}.` : '';
-  const name = originalName(map, frames, i) ?? frame.getFunctionName() ?? frame.getMethodName();
-  const where = `${sourcePath(fileName as string, entry.fileName)}:${entry.lineNumber}:${entry.columnNumber}`;
-  const asyncMark = frame.isAsync() ? 'async ' : '';
-  return name ? `    at ${asyncMark}${prefix}${name} (${where})` : `    at ${asyncMark}${where}`;
+  const owner = typeName !== null && typeName !== 'global' ? `${typeName}.` : '';
+  const generated = `${owner}${frame.getFunctionName() || frame.getMethodName() || '<anonymous>'}`;
+  const name = originalName(map, frames, i) ?? generated;
+  const prefix = frame.isAsync() ? 'async ' : frame.isConstructor() ? 'new ' : '';
+  return `    at ${prefix}${name} (${sourcePath(fileName, entry.fileName)}:${entry.lineNumber}:${entry.columnNumber})`;
 }
 
 /** V8's `Error.prepareStackTrace`: the error's own header, then each frame, mapped. */
-export function prepareStackTrace(error: Error, frames: NodeJS.CallSite[]): string {
+function prepareStackTrace(error: Error, frames: NodeJS.CallSite[]): string {
   let header: string;
   try {
     header = Error.prototype.toString.call(error);
