@@ -88,6 +88,14 @@ export const httpWithoutUndici: Plugin = {
  *
  * test/integration/split-bundle.test.ts checks that the bundles answer what the sources do.
  */
+/** A module whose exports `names` are plain data: each as JSON text the bundle parses. */
+const asData =
+  (...names: string[]) =>
+  (source: Record<string, unknown>) =>
+    names.map(
+      (name) => `export const ${name} = JSON.parse(${JSON.stringify(JSON.stringify(source[name]))});`,
+    );
+
 const PREBUILT_MODULES: { file: RegExp; contents: (source: Record<string, unknown>) => string[] }[] = [
   {
     file: /[\\/]lambdas[\\/]api-docs[\\/]openapi-document\.ts$/,
@@ -99,24 +107,9 @@ const PREBUILT_MODULES: { file: RegExp; contents: (source: Record<string, unknow
       '}',
     ],
   },
-  {
-    file: /[\\/]lambdas[\\/]content[\\/]templates-table\.ts$/,
-    contents: (source) => [
-      `export const shippedTemplates = JSON.parse(${JSON.stringify(JSON.stringify(source.shippedTemplates))});`,
-    ],
-  },
-  {
-    file: /[\\/]lambdas[\\/]quiz-bank[\\/]catalog-table\.ts$/,
-    contents: (source) => [
-      `export const catalog = JSON.parse(${JSON.stringify(JSON.stringify(source.catalog))});`,
-    ],
-  },
-  {
-    file: /[\\/]lambdas[\\/]platform[\\/]gemini[\\/]price-table\.ts$/,
-    contents: (source) => [
-      `export const priceTable = JSON.parse(${JSON.stringify(JSON.stringify(source.priceTable))});`,
-    ],
-  },
+  { file: /[\\/]lambdas[\\/]content[\\/]templates-table\.ts$/, contents: asData('shippedTemplates') },
+  { file: /[\\/]lambdas[\\/]quiz-bank[\\/]catalog-table\.ts$/, contents: asData('catalog') },
+  { file: /[\\/]lambdas[\\/]platform[\\/]gemini[\\/]price-table\.ts$/, contents: asData('priceTable') },
 ];
 export const prebuiltModules: Plugin = {
   name: 'prebuilt-modules',
