@@ -16,7 +16,8 @@
  * process gets what Lambda gives the function at load: the Powertools variables, and dummy
  * values for the resources `requireEnv` reads at module scope. Each run also loads the bundle
  * once with `NODE_OPTIONS=--enable-source-maps`, alternating, to show what the flag would cost
- * (functions map stack traces when one is read instead: `lambdas/platform/stack-traces.ts`). Times depend on how busy the machine is: compare them on an idle one.
+ * (functions map stack traces when one is read instead: `lambdas/platform/stack-traces.ts`).
+ * Times depend on how busy the machine is: compare them on an idle one.
  *
  * Knobs (environment): BENCH_FUNCTIONS (comma-separated roles, default all), BENCH_BUNDLE_RUNS (5).
  */

@@ -7,15 +7,14 @@
 import { InvalidRequest } from '#platform/errors.ts';
 import { toAiken } from './aiken.ts';
 import { type ExportBank, prepareBank } from './bank.ts';
-
-export { bankFromAssessment, bankFromResult, fromAssessmentQuestion, fromOpenQuestion } from './bank.ts';
-
 import { toCsv } from './csv.ts';
 import { toGift } from './gift.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './index.ts';
 import { toMoodleXml } from './moodle.ts';
 import { toQti21 } from './qti21.ts';
 import { toQti30 } from './qti30.ts';
+
+export { bankFromAssessment, bankFromResult, fromAssessmentQuestion, fromOpenQuestion } from './bank.ts';
 
 export interface ExportFile {
   body: Uint8Array;
