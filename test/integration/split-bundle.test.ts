@@ -180,6 +180,34 @@ describe('Lambda bundles import node:http', () => {
   });
 });
 
+describe("The tracer's X-Ray SDK in a bundle", () => {
+  it('carries semver-gte in place of semver, its importers calling nothing but gte', async () => {
+    const inputs = Object.entries(healthMetafile.inputs);
+    assert.equal(
+      inputs.some(([input]) => /node_modules\/(.*\/)?semver\//.test(input)),
+      false,
+      'the health bundle holds the semver package',
+    );
+    const importers = inputs
+      .filter(([, input]) => input.imports.some((imported) => imported.original === 'semver'))
+      .map(([file]) => file);
+    assert.deepEqual(
+      importers.map((file) => /node_modules\/([^/]+)\//.exec(file)?.[1]),
+      ['aws-xray-sdk-core'],
+    );
+    for (const file of importers) {
+      const calls = new Set(
+        [...(await readFile(join(REPO_ROOT, file), 'utf8')).matchAll(/\bsemver\.(\w+)/g)].map((m) => m[1]),
+      );
+      assert.deepEqual(
+        [...calls],
+        ['gte'],
+        `${file} calls semver.${[...calls].join(', semver.')} (lib/semver-gte.ts has only gte)`,
+      );
+    }
+  });
+});
+
 describe('The docs function bundle', () => {
   it('answers /openapi.json with the document the source builds, for the stage it is mounted under', async () => {
     const bundled = (await import(pathToFileURL(join(docsDir, ENTRY_FILE)).href)) as {
