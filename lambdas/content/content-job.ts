@@ -22,7 +22,7 @@ import * as results from '#jobs/results-store.ts';
 import type { GenerationSettings } from '#platform/config.ts';
 import { callModelWithRetries } from '#platform/gemini/gemini-client.ts';
 import { callCost } from '#platform/gemini/pricing.ts';
-import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
+import { refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { logger } from '#platform/powertools.ts';
 import { assembleContent, summarizeSections } from './assemble.ts';
@@ -58,6 +58,7 @@ import {
 import { recordSectionQuestions } from './question-review.ts';
 import { ContentRequestError, type ExecuteRequest } from './request.ts';
 import { sectionSchema } from './response-schemas.ts';
+import { SectionCalls } from './section-calls.ts';
 import { balanceSectionKeys, isQuestionSection } from './section-keys.ts';
 import type { SectionSpec } from './sections.ts';
 import { customTemplate, recordTemplateUse } from './templates.ts';
@@ -297,52 +298,22 @@ export async function generateContentSection(
     model: plan.model,
   });
   const promptFor = () => sectionPrompt(request, plan.sections, section, outputs, custom?.template);
-  const usage = zeroUsage();
-  let costUsd = 0;
+  const calls = new SectionCalls(ask, plan.model, MAX_CALLS_PER_SECTION);
   let best: { output: unknown; words: number; call: number } | undefined;
   /** Answers the checks refused, and the checks behind them (for the job's quality report). */
   let rejectedAnswers = 0;
   const byCheck: Partial<Record<QualityCheck, number>> = {};
   let prompt = promptFor();
   let problems: string[] = [];
-  let calls = 0;
-  let maxTokensStops = 0;
-  /** Added to later prompts after a refusal rewording can help with; one rephrased try at most. */
-  let rephrase: string | undefined;
-  let refused: string | undefined;
-  while (calls < MAX_CALLS_PER_SECTION) {
-    calls += 1;
-    const tuning = sectionTuning(
-      request,
-      section,
-      plan.model,
-      input.settings.thinking,
-      calls,
-      maxTokensStops,
+  while (calls.more) {
+    const called = await calls.call(prompt, sectionSchema(section, plan.sections), (call, maxTokensStops) =>
+      sectionTuning(request, section, plan.model, input.settings.thinking, call, maxTokensStops),
     );
-    const at = Date.now();
-    const answer = await ask(
-      rephrase ? `${prompt}\n\n${rephrase}` : prompt,
-      sectionSchema(section, plan.sections),
-      calls,
-      tuning,
-    );
-    addUsage(usage, answer.usage);
-    costUsd += callCost(plan.model, answer, { at });
-    if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
-    const refusal = refusalOf(answer);
-    if (refusal) {
-      // One rephrased try where rewording can help, then no more calls (see afterRefusal).
-      problems = [refusal.message];
-      const next = afterRefusal(refusal, rephrase);
-      if ('refused' in next) {
-        refused = next.refused;
-        break;
-      }
-      rephrase = next.rephrase;
+    if ('refusal' in called) {
+      problems = [called.refusal];
       continue;
     }
-    const checked = checkSectionAnswer(section, answer);
+    const checked = checkSectionAnswer(section, called.answer);
     if (!checked.ok) {
       problems = checked.problems;
       rejectedAnswers += 1;
@@ -354,7 +325,7 @@ export async function generateContentSection(
     }
     const words = wordsOf(checked.output);
     if (!best || distance(words, section.targetWords) < distance(best.words, section.targetWords)) {
-      best = { output: checked.output, words, call: calls };
+      best = { output: checked.output, words, call: calls.calls };
     }
     const check = wordTargetCheck(section.targetWords, words);
     if (check.ok) break;
@@ -365,11 +336,12 @@ export async function generateContentSection(
     });
     prompt = revisionPrompt(section, checked.output, check);
   }
+  const { usage, costUsd } = calls;
   if (!best) {
     throw new ChunkGenerationFailed(
-      refused
-        ? `${refused}, for section ${section.id} (after ${calls} model calls; not asked again, the same request would be refused again)`
-        : `No usable answer for section ${section.id} after ${calls} model calls: ${problems.join('; ')}`,
+      calls.refused
+        ? `${calls.refused}, for section ${section.id} (after ${calls.calls} model calls; not asked again, the same request would be refused again)`
+        : `No usable answer for section ${section.id} after ${calls.calls} model calls: ${problems.join('; ')}`,
       usage,
       undefined,
       costUsd,
@@ -409,7 +381,7 @@ export async function generateContentSection(
     output,
     words: best.words,
     target_words: section.targetWords,
-    calls,
+    calls: calls.calls,
     usage,
     generated_at: new Date().toISOString(),
   };

@@ -33,11 +33,9 @@ import { isTerminal } from '#jobs/job.ts';
 import * as jobs from '#jobs/job-store.ts';
 import type { JobKind } from '#jobs/kind.ts';
 import type { QualityCheck, Rejection } from '#jobs/questions.ts';
-import { addUsage, zeroUsage } from '#jobs/repair-loop.ts';
+import { zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
-import { callCost } from '#platform/gemini/pricing.ts';
-import { afterRefusal, refusalOf } from '#platform/gemini/refusals.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { sectionSiblings } from '#review/content-edit-gate.ts';
 import { contentRegenerationBasics } from '#review/regenerate-basics.ts';
@@ -50,6 +48,7 @@ import { CONTENT_QUESTION, replacementQuestion } from './question-review.ts';
 import { CONTENT_REGENERATION_PROMPT_VERSION, contentRegenerationPrompt } from './regenerate-prompt.ts';
 import type { ExecuteRequest } from './request.ts';
 import { sectionQuestionsSchema } from './response-schemas.ts';
+import { SectionCalls } from './section-calls.ts';
 import { keysFrom } from './section-keys.ts';
 import { QUESTION_TYPES, type QuestionType, type SectionSpec } from './sections.ts';
 
@@ -121,17 +120,12 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
   const ask = modelCaller(input, systemInstructionFor(request), CONTENT_REGENERATION_PROMPT_VERSION, {
     model: plan.model,
   });
-  const usage = zeroUsage();
-  let costUsd = 0;
+  const calls = new SectionCalls(ask, plan.model, MAX_CALLS_PER_CHUNK);
   const rejected: Rejection[] = [];
   const byCheck: Partial<Record<QualityCheck, number>> = {};
   let problems: string[] = [];
-  let maxTokensStops = 0;
-  let rephrase: string | undefined;
   let kept: { output: unknown; call: number } | undefined;
-  let calls = 0;
-  while (!kept && calls < MAX_CALLS_PER_CHUNK) {
-    calls += 1;
+  while (!kept && calls.more) {
     const prompt = contentRegenerationPrompt({
       request,
       plan: plan.sections,
@@ -142,34 +136,20 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
       avoid,
       problems,
     });
-    const at = Date.now();
-    const answer = await ask(
-      rephrase ? `${prompt}\n\n${rephrase}` : prompt,
-      sectionQuestionsSchema(one),
-      calls,
-      questionCallTuning(input.settings, plan.model, calls, { need: 1, maxTokensStops }),
+    const called = await calls.call(prompt, sectionQuestionsSchema(one), (call, maxTokensStops) =>
+      questionCallTuning(input.settings, plan.model, call, { need: 1, maxTokensStops }),
     );
-    addUsage(usage, answer.usage);
-    costUsd += callCost(plan.model, answer, { at });
-    if (answer.finishReason === 'MAX_TOKENS') maxTokensStops += 1;
-    const refusal = refusalOf(answer);
-    if (refusal) {
-      problems = [refusal.message];
-      const next = afterRefusal(refusal, rephrase);
-      if ('refused' in next) {
-        problems = [`${next.refused} (not asked again, the same request would be refused again)`];
-        break;
-      }
-      rephrase = next.rephrase;
+    if ('refusal' in called) {
+      problems = [called.refusal];
       continue;
     }
-    const checked = checkSectionAnswer(one, answer, { questionsOnly: true });
+    const checked = checkSectionAnswer(one, called.answer, { questionsOnly: true });
     let checks: QualityCheck[];
     if (checked.ok) {
       const text = (checked.output as { questions: { question: string }[] }).questions[0]?.question ?? '';
       const near = bank.nearest(text, threshold);
       if (!near) {
-        kept = { output: checked.output, call: calls };
+        kept = { output: checked.output, call: calls.calls };
         break;
       }
       problems = [
@@ -182,9 +162,13 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
     rejected.push({ index: 0, question: '', reasons: problems, checks });
     for (const check of new Set(checks)) byCheck[check] = (byCheck[check] ?? 0) + 1;
   }
+  const { usage, costUsd } = calls;
   if (!kept) {
+    const why = calls.refused
+      ? `${calls.refused} (not asked again, the same request would be refused again)`
+      : problems.join('; ');
     throw new ChunkGenerationFailed(
-      `No usable replacement of question ${old.id} after ${calls} model calls: ${problems.join('; ')}`,
+      `No usable replacement of question ${old.id} after ${calls.calls} model calls: ${why}`,
       usage,
       undefined,
       costUsd,
@@ -202,7 +186,7 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
     prompt_version: CONTENT_REGENERATION_PROMPT_VERSION,
     generated_at: new Date().toISOString(),
     question_count: 1,
-    calls,
+    calls: calls.calls,
     rejected,
     quality: {
       requested: 1,
