@@ -28,7 +28,7 @@ import { openQuestionBank } from '#jobs/question-bank.ts';
 import { zeroUsage } from '#jobs/repair-loop.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { assessmentRegenerationBasics } from '#review/regenerate-basics.ts';
-import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
+import { type ReplacementFile, regenerationKind, replacementFile } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import type { PassageRef } from './assessment.ts';
 import {
@@ -170,23 +170,17 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
       ? await generateQuestions(ctx, replacing(openFlavor(ctx), ctx, old), stripOpen, label)
       : await generateQuestions(ctx, keyInPlace(replacing(mcqFlavor(ctx), ctx, old), old), stripMcq, label);
   const { outcome } = generated;
-  return {
-    chunk_key: input.chunkKey,
-    job_id: input.jobId,
+  return replacementFile(input, {
+    // The id its review record gets (the one its bank knows it by).
+    question: { ...generated.questions[0], id: generated.ids[0] ?? '' } as unknown as QuestionContent,
     model: input.settings.model,
-    prompt_version: ASSESSMENT_REGENERATION_PROMPT_VERSION,
-    generated_at: new Date().toISOString(),
-    question_count: 1,
+    promptVersion: ASSESSMENT_REGENERATION_PROMPT_VERSION,
     calls: outcome.calls,
     rejected: outcome.rejected,
     quality: generated.quality,
     usage: outcome.usage,
-    cost_usd: outcome.costUsd,
-    // The id its review record gets (the one its bank knows it by).
-    questions: generated.questions.map(
-      (q, i) => ({ ...q, id: generated.ids[i] ?? '' }) as unknown as QuestionContent,
-    ),
-  };
+    costUsd: outcome.costUsd,
+  });
 }
 
 export const assessmentQuestionRegeneration: JobKind = regenerationKind(assessmentRegenerationBasics, {

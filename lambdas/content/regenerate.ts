@@ -39,7 +39,7 @@ import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { sectionSiblings } from '#review/content-edit-gate.ts';
 import { contentRegenerationBasics } from '#review/regenerate-basics.ts';
-import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
+import { type ReplacementFile, regenerationKind, replacementFile } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import type { ContentPlan, SectionFile } from './content-job.ts';
 import { checkSectionAnswer } from './output-checks.ts';
@@ -179,13 +179,10 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
   const { output, keyCues } = keysFrom(Math.max(0, oldKey), kept.output);
   await input.settleCost?.(costUsd);
   const question = replacementQuestion(old.question, one, output, randomUUID());
-  return {
-    chunk_key: input.chunkKey,
-    job_id: input.jobId,
+  return replacementFile(input, {
+    question,
     model: plan.model,
-    prompt_version: CONTENT_REGENERATION_PROMPT_VERSION,
-    generated_at: new Date().toISOString(),
-    question_count: 1,
+    promptVersion: CONTENT_REGENERATION_PROMPT_VERSION,
     calls: calls.calls,
     rejected,
     quality: {
@@ -198,9 +195,8 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
       key_cues: keyCues,
     },
     usage,
-    cost_usd: costUsd,
-    questions: [question],
-  };
+    costUsd,
+  });
 }
 
 export const contentQuestionRegeneration: JobKind = regenerationKind(contentRegenerationBasics, {

@@ -26,7 +26,7 @@ import { checkQuestions, fingerprint, type Question, questionsResponseSchema } f
 import { runRepairLoop } from '#jobs/repair-loop.ts';
 import { s3Keys } from '#platform/keys.ts';
 import { regenerationBasics } from '#review/regenerate-basics.ts';
-import { type ReplacementFile, regenerationKind } from '#review/replacement.ts';
+import { type ReplacementFile, regenerationKind, replacementFile } from '#review/replacement.ts';
 import type { QuestionContent, ReviewRecord } from '#review/review-store.ts';
 import { chunkFromKey } from './chunks.ts';
 import { SYSTEM_INSTRUCTION } from './prompts.ts';
@@ -91,20 +91,16 @@ async function generateReplacement(input: GenerateChunkInput, old: ReviewRecord)
     }),
   );
   await input.settleCost?.(outcome.costUsd);
-  return {
-    chunk_key: input.chunkKey,
-    job_id: input.jobId,
+  return replacementFile(input, {
+    question: kept[0] as unknown as QuestionContent,
     model: input.settings.model,
-    prompt_version: REGENERATION_PROMPT_VERSION,
-    generated_at: new Date().toISOString(),
-    question_count: kept.length,
+    promptVersion: REGENERATION_PROMPT_VERSION,
     calls: outcome.calls,
     rejected: outcome.rejected,
     quality: { ...outcome.quality, key_cues: keyCuesOfLettered(kept) },
     usage: outcome.usage,
-    cost_usd: outcome.costUsd,
-    questions: kept as unknown as QuestionContent[],
-  };
+    costUsd: outcome.costUsd,
+  });
 }
 
 export const questionRegeneration: JobKind = regenerationKind(regenerationBasics, {

@@ -16,7 +16,10 @@ import {
   type GenerateChunkInput,
   type GeneratedChunk,
 } from '#jobs/chunk-common.ts';
+import type { TokenUsage } from '#jobs/job.ts';
 import type { JobKind, KindBasics } from '#jobs/kind.ts';
+import type { ChunkQuality } from '#jobs/quality-report.ts';
+import type { Rejection } from '#jobs/questions.ts';
 import { zeroUsage } from '#jobs/repair-loop.ts';
 import * as results from '#jobs/results-store.ts';
 import { regenerationChunkKey } from './regenerate-basics.ts';
@@ -89,6 +92,36 @@ async function markReplaced(
 
 /** A replacement's chunk file: one question, with the id its review record gets. */
 export type ReplacementFile = ChunkFile<QuestionContent>;
+
+/** What a product's `generate` made the replacement with, for its chunk file. */
+export interface Replacement {
+  question: QuestionContent;
+  model: string;
+  promptVersion: string;
+  calls: number;
+  rejected: Rejection[];
+  quality: ChunkQuality | undefined;
+  usage: TokenUsage;
+  costUsd: number;
+}
+
+/** The chunk file of a regeneration job's one chunk. */
+export function replacementFile(input: GenerateChunkInput, made: Replacement): ReplacementFile {
+  return {
+    chunk_key: input.chunkKey,
+    job_id: input.jobId,
+    model: made.model,
+    prompt_version: made.promptVersion,
+    generated_at: new Date().toISOString(),
+    question_count: 1,
+    calls: made.calls,
+    rejected: made.rejected,
+    quality: made.quality,
+    usage: made.usage,
+    cost_usd: made.costUsd,
+    questions: [made.question],
+  };
+}
 
 /**
  * Generates the replacement (`generate`, the product's part), then keeps it: the chunk file at
