@@ -16,6 +16,7 @@
  * generated) keeps its place with empty strings and lists, so clients always see the shape.
  */
 import { keyTerms, proseOf, topicKeywords, wordsOf } from './measure.ts';
+import { isObject, objs, type Rec, str, strs } from './output-fields.ts';
 import { contentParameters, type ExecuteRequest } from './request.ts';
 import type { SectionKind, SectionSpec } from './sections.ts';
 
@@ -41,7 +42,6 @@ export interface GeneratedContent {
 export const READING_WORDS_PER_MINUTE = 200;
 
 type Outputs = ReadonlyMap<string, unknown>;
-type Rec = Record<string, unknown>;
 
 export function assembleContent(
   request: ExecuteRequest,
@@ -380,25 +380,6 @@ export function summarizeSections(plan: SectionSpec[], outputs: Outputs): Sectio
     if (words > 0) generated += 1;
   }
   return { totalSections: plan.length, sectionsGenerated: generated, totalWords: total, wordsBySection };
-}
-
-function str(o: Rec, key: string): string {
-  const v = o[key];
-  return typeof v === 'string' ? v.trim() : '';
-}
-
-function strs(o: Rec, key: string): string[] {
-  const v = o[key];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => x.trim()) : [];
-}
-
-function objs(o: Rec, key: string): Rec[] {
-  const v = o[key];
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
-
-function isObject(value: unknown): value is Rec {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function escapeRegExp(text: string): string {

@@ -19,6 +19,7 @@ import {
   recordQuestions,
 } from '#review/review-store.ts';
 import { sectionChunkKey } from './chunk-keys.ts';
+import { isObject, objs, type Rec, str, strs } from './output-fields.ts';
 import type { SectionSpec } from './sections.ts';
 
 /** The review type of a content question (review-store.ts `QUESTION_TYPES`). */
@@ -44,17 +45,8 @@ export function contentQuestionId(jobId: string, sectionId: string, index: numbe
   ].join('-');
 }
 
-type Rec = Record<string, unknown>;
-
-const str = (o: Rec, key: string) => (typeof o[key] === 'string' ? (o[key] as string) : '');
-const strs = (o: Rec, key: string) =>
-  Array.isArray(o[key]) ? (o[key] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
-
 function questionsOf(output: unknown): Rec[] {
-  const questions = (output as { questions?: unknown } | undefined)?.questions;
-  return Array.isArray(questions)
-    ? questions.filter((q): q is Rec => typeof q === 'object' && q !== null && !Array.isArray(q))
-    : [];
+  return isObject(output) ? objs(output, 'questions') : [];
 }
 
 /**

@@ -99,6 +99,33 @@ describe('content question review ids', () => {
   });
 });
 
+describe('content question records', () => {
+  it('hold the texts trimmed, as the assembled content has them, the answer still one of the options', () => {
+    const section = spec('category_1', 'quiz_category');
+    const output = {
+      description: 'd',
+      questions: [
+        {
+          question: '  Which loop runs at least once?\n',
+          type: 'multiple_choice',
+          options: [' for ', 'do-while ', ' while', 'foreach'],
+          correctAnswer: 'do-while ',
+          explanation: ' It tests after the body. ',
+          hints: [' Look at where the test is. '],
+          context: ' ',
+        },
+      ],
+    };
+    const [record] = reviewedQuestionsOf('content-4', section, output) as Record<string, unknown>[];
+    assert.equal(record?.question, 'Which loop runs at least once?');
+    assert.deepEqual(record?.options, ['for', 'do-while', 'while', 'foreach']);
+    assert.equal(record?.correct_answer, 'do-while');
+    assert.equal(record?.explanation, 'It tests after the body.');
+    assert.deepEqual(record?.hints, ['Look at where the test is.']);
+    assert.equal('context' in (record ?? {}), false, 'a blank context is left out');
+  });
+});
+
 describe('content key positions', () => {
   const plan = [
     spec('quiz_instructions', 'quiz_instructions'),
