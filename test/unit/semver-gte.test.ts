@@ -8,6 +8,17 @@ const semver = createRequire(createRequire(import.meta.url).resolve('aws-xray-sd
   gte(a: string, b: string): boolean;
 };
 
+/** Versions in precedence order, the specification's example (https://semver.org/#spec-item-11). */
+const SPEC_ORDER = [
+  '1.0.0-alpha',
+  '1.0.0-alpha.1',
+  '1.0.0-alpha.beta',
+  '1.0.0-beta',
+  '1.0.0-beta.2',
+  '1.0.0-beta.11',
+  '1.0.0-rc.1',
+  '1.0.0',
+];
 const VERSIONS = [
   '0.0.0',
   '1.2.3',
@@ -21,14 +32,7 @@ const VERSIONS = [
   '2.7.9',
   '24.21.0',
   '8.0.0',
-  '1.0.0-alpha',
-  '1.0.0-alpha.1',
-  '1.0.0-alpha.beta',
-  '1.0.0-beta',
-  '1.0.0-beta.2',
-  '1.0.0-beta.11',
-  '1.0.0-rc.1',
-  '1.0.0',
+  ...SPEC_ORDER,
   '1.0.0+build.5',
   '1.0.0-x-y.7z.92',
   '1.0.0-0',
@@ -54,20 +58,9 @@ describe('semver-gte (what the bundles carry for the X-Ray SDK)', () => {
   });
 
   it("orders pre-releases as the specification's example does", () => {
-    // https://semver.org/#spec-item-11
-    const ordered = [
-      '1.0.0-alpha',
-      '1.0.0-alpha.1',
-      '1.0.0-alpha.beta',
-      '1.0.0-beta',
-      '1.0.0-beta.2',
-      '1.0.0-beta.11',
-      '1.0.0-rc.1',
-      '1.0.0',
-    ];
-    for (let i = 1; i < ordered.length; i++) {
-      assert.equal(gte(ordered[i] as string, ordered[i - 1] as string), true);
-      assert.equal(gte(ordered[i - 1] as string, ordered[i] as string), false);
+    for (let i = 1; i < SPEC_ORDER.length; i++) {
+      assert.equal(gte(SPEC_ORDER[i] as string, SPEC_ORDER[i - 1] as string), true);
+      assert.equal(gte(SPEC_ORDER[i - 1] as string, SPEC_ORDER[i] as string), false);
     }
   });
 
