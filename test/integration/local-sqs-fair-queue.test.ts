@@ -3,40 +3,26 @@
  * a standard queue takes a MessageGroupId as SQS validates it, and while one tenant is busy,
  * another tenant's message is delivered before the busy tenant's older ones.
  */
-import type { Server } from 'node:http';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStrictSqsServer } from '../../local/sqs-server.ts';
+import { startLocalSqs } from '../support/local-aws.ts';
 
-let server: Server;
+let local: Awaited<ReturnType<typeof startLocalSqs>>;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  server = await createStrictSqsServer({
-    port: 0,
-    hostname: '127.0.0.1',
-    emulateQueueCreationLifecycle: false,
-  });
-  const { port } = server.address() as { port: number };
-  sqs = new SQSClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  local = await startLocalSqs();
+  sqs = local.sqs;
 });
 
 afterAll(async () => {
-  sqs?.destroy();
-  await new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  await local?.stop();
 });
 
 const createQueue = async (name: string) =>

@@ -3,34 +3,25 @@
  * body and attributes together, per queue, and per SendMessageBatch request.
  */
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
 import {
   CreateQueueCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createStrictSqsServer, SQS_MAX_MESSAGE_BYTES } from '../../local/sqs-server.ts';
+import { SQS_MAX_MESSAGE_BYTES } from '../../local/sqs-server.ts';
+import { startLocalSqs } from '../support/local-aws.ts';
 
-let server: Server;
+let local: Awaited<ReturnType<typeof startLocalSqs>>;
 let sqs: SQSClient;
 let queueUrl: string;
 let smallQueueUrl: string;
 
 beforeAll(async () => {
-  server = await createStrictSqsServer({
-    port: 0,
-    hostname: '127.0.0.1',
-    emulateQueueCreationLifecycle: false,
-  });
-  const { port } = server.address() as { port: number };
-  sqs = new SQSClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  local = await startLocalSqs();
+  sqs = local.sqs;
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'size-test' }))).QueueUrl ?? '';
   smallQueueUrl =
     (
@@ -41,11 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  sqs?.destroy();
-  await new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  await local?.stop();
 });
 
 async function refusal(send: () => Promise<unknown>): Promise<{ name: string; message: string }> {

@@ -2,7 +2,7 @@
  * Real local stand-ins for DynamoDB (dynalite, in memory) and S3 (s3rver, in a temp directory),
  * on loopback ports chosen by the OS. `startLocalAws` sets the environment the handlers read,
  * so a test must import the modules under test (dynamically) only after it resolves: they
- * build their SDK clients at module scope.
+ * build their SDK clients at module scope. `startLocalSqs` starts the local stack's SQS alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { createAtomicS3rver } from '../../local/atomic-s3-store.ts';
 import { enforceUtf8ItemSize } from '../../local/dynalite-item-size.ts';
+import { createStrictSqsServer } from '../../local/sqs-server.ts';
 
 const HOST = '127.0.0.1';
 /** s3rver's fixed credentials; dynalite accepts any. */
@@ -139,6 +141,27 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       await s3rver.close();
       await closeServer(dynamoServer);
       await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The local stack's strict SQS (local/sqs-server.ts) alone, on a loopback port, with a client
+ * of the test's own; queues are created at once, as the tests want them.
+ */
+export async function startLocalSqs(): Promise<{ sqs: SQSClient; stop(): Promise<void> }> {
+  const server = await createStrictSqsServer({
+    port: 0,
+    hostname: HOST,
+    emulateQueueCreationLifecycle: false,
+  });
+  const { port } = server.address() as AddressInfo;
+  const sqs = new SQSClient({ endpoint: `http://${HOST}:${port}`, region: REGION, credentials: CREDENTIALS });
+  return {
+    sqs,
+    async stop() {
+      sqs.destroy();
+      await closeServer(server);
     },
   };
 }
