@@ -44,6 +44,42 @@ function summary(record: ExecutionRecord) {
   };
 }
 
+/**
+ * The request members' length constraints the code could pass (Step Functions API Reference,
+ * "Length Constraints" of StartExecution, SendTaskSuccess, SendTaskFailure, StopExecution). AWS
+ * checks them before anything else and answers `ValidationException` with the model's wording,
+ * as SendTaskFailure answers a longer cause: "1 validation error detected: Value at 'cause'
+ * failed to satisfy constraint: Member must have length less than or equal to 32768"
+ * (irothschild/stefuna#8, a worker whose task then hung until its timeout). Payloads count
+ * UTF-8 bytes ("Length constraints apply to the payload size, and are expressed as bytes in
+ * UTF-8 encoding"); other strings count characters.
+ */
+const PAYLOAD = { max: 262_144, bytes: true } as const;
+const FAILURE = { error: { max: 256 }, cause: { max: 32_768 } } as const;
+export const MEMBER_LIMITS: Record<string, Record<string, { max: number; bytes?: boolean }>> = {
+  StartExecution: { input: PAYLOAD },
+  SendTaskSuccess: { output: PAYLOAD },
+  SendTaskFailure: FAILURE,
+  StopExecution: FAILURE,
+};
+
+function checkMemberLimits(action: string, body: Record<string, unknown>): void {
+  const problems = Object.entries(MEMBER_LIMITS[action] ?? {}).flatMap(([member, { max, bytes }]) => {
+    const value = body[member];
+    if (typeof value !== 'string') return [];
+    const length = bytes ? Buffer.byteLength(value, 'utf8') : [...value].length;
+    return length > max
+      ? [
+          `Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+        ]
+      : [];
+  });
+  if (problems.length > 0) {
+    const count = `${problems.length} validation error${problems.length > 1 ? 's' : ''} detected`;
+    throw new ServiceError('ValidationException', `${count}: ${problems.join('; ')}`);
+  }
+}
+
 /** The actions by name, as the `X-Amz-Target` header names them after `AWSStepFunctions.`. */
 export function operations(
   machines: Map<string, LoadedStateMachine>,
@@ -66,7 +102,7 @@ export function operations(
     throw new ServiceError('TaskDoesNotExist', 'Task Does Not Exist');
   };
 
-  return {
+  const actions: Record<string, Operation> = {
     StartExecution(body) {
       const loaded =
         typeof body.stateMachineArn === 'string' ? machines.get(body.stateMachineArn) : undefined;
@@ -173,4 +209,13 @@ export function operations(
       return {};
     },
   };
+  return Object.fromEntries(
+    Object.entries(actions).map(([action, operation]) => [
+      action,
+      (body: Record<string, unknown>) => {
+        checkMemberLimits(action, body);
+        return operation(body);
+      },
+    ]),
+  );
 }

@@ -1,10 +1,18 @@
 /**
  * The local Step Functions refuses what AWS refuses: a state or task payload over 256 KiB
  * (States.DataLimitExceeded, which no Catch on States.ALL catches), an execution past 25,000
- * history events, and an execution past its state machine's TimeoutSeconds.
+ * history events, and an execution past its state machine's TimeoutSeconds; and, as the API
+ * does, a request whose input, output, error or cause is longer than the action takes.
  */
 import assert from 'node:assert/strict';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createLocalLambda, functionArn } from '../../local/lambda-runtime.ts';
 import { MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES } from '../../local/step-functions-limits.ts';
@@ -218,6 +226,80 @@ describe('local Step Functions quotas', () => {
     // 5,000 turns write about 20,000 events: under the quota.
     const under = await run('counting-loop', 'loop-under', { runs: [1], until: 5000 }, 120_000);
     assert.equal(under.status, 'SUCCEEDED');
+  });
+
+  /** What the API answers `send`: the error's name and message, or `ok`. */
+  const answer = async (send: () => Promise<unknown>) => {
+    try {
+      await send();
+      return { name: 'ok', message: '' };
+    } catch (error) {
+      return { name: (error as Error).name, message: (error as Error).message };
+    }
+  };
+  const tooLong = (member: string, max: number) =>
+    `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`;
+
+  test('StartExecution refuses an input over 256 KiB in UTF-8 bytes with a ValidationException, and takes one of exactly 256 KiB', async () => {
+    const start = (input: string, name: string) =>
+      answer(() =>
+        sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: service.stateMachineArn('big-task-result'),
+            name,
+            input,
+          }),
+        ),
+      );
+    const padded = (bytes: number, char: string) => {
+      const shell = JSON.stringify({ bytes: 1, pad: '' });
+      return JSON.stringify({ bytes: 1, pad: char.repeat((bytes - shell.length) / Buffer.byteLength(char)) });
+    };
+    // Two bytes a character: under the limit in characters, over it in bytes.
+    const over = padded(MAX_PAYLOAD_BYTES + 2, 'é');
+    assert.ok(over.length < MAX_PAYLOAD_BYTES);
+    assert.deepEqual(await start(over, 'input-over'), {
+      name: 'ValidationException',
+      message: tooLong('input', 262_144),
+    });
+    const exact = padded(MAX_PAYLOAD_BYTES, 'x');
+    assert.equal(Buffer.byteLength(exact), MAX_PAYLOAD_BYTES);
+    assert.equal((await start(exact, 'input-exact')).name, 'ok');
+  });
+
+  test('SendTaskFailure refuses a cause over 32,768 characters or an error over 256 before it looks at the token', async () => {
+    const fail = (error: string, cause: string) =>
+      answer(() => sfn.send(new SendTaskFailureCommand({ taskToken: 'no-such-token', error, cause })));
+    assert.deepEqual(await fail('ChunkFailed', 'x'.repeat(32_769)), {
+      name: 'ValidationException',
+      message: tooLong('cause', 32_768),
+    });
+    assert.deepEqual(await fail('E'.repeat(257), 'why'), {
+      name: 'ValidationException',
+      message: tooLong('error', 256),
+    });
+    const both = await fail('E'.repeat(257), 'x'.repeat(32_769));
+    assert.match(both.message, /^2 validation errors detected: Value at 'error'.*; Value at 'cause'/);
+    // At the limits the request is valid, and the token is what is wrong.
+    assert.equal((await fail('E'.repeat(256), '€'.repeat(32_768))).name, 'InvalidToken');
+  });
+
+  test('SendTaskSuccess refuses an output over 256 KiB, and StopExecution an error or cause over its limit', async () => {
+    const output = JSON.stringify({ text: 'x'.repeat(MAX_PAYLOAD_BYTES) });
+    assert.deepEqual(
+      await answer(() => sfn.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output }))),
+      { name: 'ValidationException', message: tooLong('output', 262_144) },
+    );
+    const executionArn = `${service.stateMachineArn('timed').replace(':stateMachine:', ':execution:')}:none`;
+    assert.deepEqual(
+      await answer(() => sfn.send(new StopExecutionCommand({ executionArn, cause: 'x'.repeat(32_769) }))),
+      { name: 'ValidationException', message: tooLong('cause', 32_768) },
+    );
+    assert.equal(
+      (await answer(() => sfn.send(new StopExecutionCommand({ executionArn, cause: 'x'.repeat(32_768) }))))
+        .name,
+      'ExecutionDoesNotExist',
+    );
   });
 
   test("an execution that outlives its state machine's TimeoutSeconds ends TIMED_OUT", async () => {
