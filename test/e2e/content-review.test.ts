@@ -7,7 +7,9 @@
  * none of it. Then one question is regenerated with instructions (the prompts read at a front
  * that records them, between the stack and the simulator): the replacement is pending with
  * `replaces`, the old one rejected, and review= of the content shows the replacement in the old
- * one's place. One job serves every test.
+ * one's place. One job serves every test but the last, which regenerates a course module's
+ * assessment question: refused while the course is still being written (the front holds its
+ * conclusion back), replaced once it has finished.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -364,5 +366,84 @@ describe('POST /questions/{id}/regenerate on a content question', () => {
     const whole = category(await contentOf(), 'Injection');
     assert.equal(whole.length, 5);
     assert.equal(whole[1].question, old.question, 'unfiltered, the content is as generated');
+  });
+});
+
+describe("POST /questions/{id}/regenerate on a course module's assessment question", () => {
+  const course = {
+    action: 'generate',
+    input: {
+      topic: 'Variables',
+      structureType: 'course',
+      structure: {
+        modules: [
+          { id: 'module_1', title: 'Basics', lessons: [{ title: 'Names' }] },
+          { id: 'module_2', title: 'Types', lessons: [{ title: 'Numbers' }] },
+        ],
+      },
+      wordCountEstimates: { total: 3000 },
+      contentMetadata: {},
+    },
+  };
+  const regenerate = async (id: string, body: object) => {
+    const started = await h.call('POST', `/questions/${id}/regenerate`, body);
+    assert.equal(started.status, 202, started.text);
+    return waitForJob(h, started.body.job_id);
+  };
+
+  it('fails the regeneration while the course is still being written, saying why, and replaces the question once it has finished', async () => {
+    // The conclusion is written last (it builds on every module's summary): held back, it keeps
+    // the course running after the modules' assessments are kept and listed.
+    const conclusion = front.hold((prompt) => prompt.includes('Write the conclusion of the course'));
+    const started = await h.call('POST', '/api/execute', course);
+    assert.equal(started.status, 202, started.text);
+    const courseId = started.body.data.jobId;
+    await conclusion.reached;
+    const listed = (await h.call('GET', `/questions?job_id=${courseId}&limit=200`)).body.questions as any[];
+    const old = listed.find((q) => q.section_id === 'module_1_assessment');
+    assert.ok(old, JSON.stringify(listed.map((q) => q.section_id)));
+    assert.equal(old.section_kind, 'module_assessment');
+
+    const early = await regenerate(old.id, {});
+    assert.equal(early.status, 'failed');
+    assert.match(
+      early.error_message,
+      new RegExp(
+        `content job content-${courseId} of question ${old.id} is still \\w+; regenerate the question once it has finished`,
+      ),
+    );
+    const during = (await h.call('GET', `/questions?job_id=${courseId}&limit=200`)).body.questions as any[];
+    assert.equal(during.length, listed.length, 'the failed job added no question');
+    const untouched = during.find((q) => q.id === old.id);
+    assert.equal(untouched.review.state, 'pending', 'and rejected none');
+    assert.equal(untouched.replaced_by, undefined);
+
+    conclusion.release();
+    assert.equal((await poll(courseId)).status, 'completed');
+    const before = front.prompts().length;
+    const job = await regenerate(old.id, { instructions: 'ask about snake_case' });
+    assert.equal(job.status, 'completed', JSON.stringify(job.error_message ?? job.result_summary));
+    assert.equal(job.job_type, 'content_question_regeneration');
+    const prompt = front
+      .prompts()
+      .slice(before)
+      .find((p) => p.includes('The reviewer asked: ask about snake_case'));
+    assert.ok(prompt?.includes(`- Question: ${old.question}`), prompt);
+
+    const after = (await h.call('GET', `/questions?job_id=${courseId}&limit=200`)).body.questions as any[];
+    const replacement = after.find((q) => q.replaces === old.id);
+    assert.ok(replacement, 'a question names the old one in replaces');
+    assert.equal(replacement.review.state, 'pending');
+    for (const field of ['section_id', 'section_kind', 'question_type', 'category']) {
+      assert.equal(replacement[field], old[field], field);
+    }
+    assert.equal(after.find((q) => q.id === old.id)?.review.state, 'rejected');
+    const content = await h.call('GET', `/api/jobs/${courseId}/content?review=pending`);
+    assert.equal(content.status, 200, content.text);
+    const [first] = content.body.data.content.courseContent.modules as any[];
+    assert.ok(
+      first.assessment.questions.some((q: any) => q.question === replacement.question),
+      "the module's assessment shows the replacement under review=pending",
+    );
   });
 });
