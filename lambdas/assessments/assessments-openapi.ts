@@ -94,6 +94,10 @@ export const assessmentsApiDescription: ApiDescription = {
           description: 'The questions as decided',
           schema: z.object({ questions: z.array(reviewedQuestion) }),
         },
+        '409': {
+          description:
+            'A question changed meanwhile, or is of a content job still running with quality checks on (a quality round may write it again); nothing was decided',
+        },
       },
     },
     'PATCH /questions/{id}': {
@@ -101,6 +105,10 @@ export const assessmentsApiDescription: ApiDescription = {
       body: patchQuestionBodySchema,
       responses: {
         '200': { description: 'The question, a new version when edited', schema: reviewedQuestion },
+        '409': {
+          description:
+            'The question changed meanwhile, or is of a content job still running with quality checks on (a quality round may write it again)',
+        },
       },
     },
     'GET /questions/{id}/history': {

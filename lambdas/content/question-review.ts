@@ -8,7 +8,9 @@
  * is derived from its job, section and place (`contentQuestionId`), so the assembled content
  * needs no extra field (the seed's shape stays as it is) and `review=` finds each question's record
  * from the plan alone. A section written again (a retry, a quality round) writes its questions
- * over the same records: new questions, pending again, version 1.
+ * over the same records: new questions, pending again, version 1. So that no decision is lost to
+ * a quality round, the review API refuses decisions and edits while one may still come
+ * (review/content-edit-gate.ts `stillBeingWritten`).
  */
 import { createHash } from 'node:crypto';
 import { recordsWithReplacements, replacementsOf } from '#review/review-filter.ts';

@@ -4,8 +4,16 @@
  * section was generated (content/output-checks.ts): the same per-question checks
  * (jobs/text-questions.ts, with the rules of its section's kind) and, for the near-duplicate
  * check, the other questions of its section, as the section's own check compares them.
+ *
+ * While a content job with quality checks runs, a quality round may write a weak section again,
+ * and its questions over their records (content/kind.ts, content/question-review.ts): a decision
+ * or an edit made then could be replaced by a new, pending question. `stillBeingWritten` names
+ * such questions, and the review API refuses them until the job has ended.
  */
 
+import { isTerminal } from '#jobs/job.ts';
+import * as jobs from '#jobs/job-store.ts';
+import * as results from '#jobs/results-store.ts';
 import type { NearDuplicateIndex } from '#jobs/similarity.ts';
 import {
   ASSESSMENT_RULES,
@@ -15,6 +23,7 @@ import {
   type TextQuestionType,
 } from '#jobs/text-questions.ts';
 import { generationSettings } from '#platform/config.ts';
+import { s3Keys } from '#platform/keys.ts';
 import type { PatchQuestionBody } from './review-schemas.ts';
 import { listReviews, type QuestionContent, type ReviewRecord } from './review-store.ts';
 
@@ -79,4 +88,35 @@ export async function sectionSiblings(owner: string, record: ReviewRecord): Prom
     after = page.nextAfter;
   } while (after);
   return texts;
+}
+
+/** The part of a stored content request (content/request.ts `ExecuteRequest`) read here. */
+interface QualityChecked {
+  input?: {
+    contentMetadata?: { qualityRequirements?: { validationRequired?: boolean; minQualityScore?: number } };
+  };
+}
+
+/**
+ * Why the content questions among `records` may not be decided or edited yet, if any of them
+ * may be: their content job is still running with quality checks on (`validationRequired` and
+ * a `minQualityScore`, which is when content/kind.ts runs quality rounds). Other questions, and
+ * every question once its job has ended, are final.
+ */
+export async function stillBeingWritten(owner: string, records: ReviewRecord[]): Promise<string | undefined> {
+  const byJob = new Map<string, string[]>();
+  for (const record of records) {
+    if (record.type !== 'content') continue;
+    byJob.set(record.job_id, [...(byJob.get(record.job_id) ?? []), record.id]);
+  }
+  for (const [jobId, ids] of byJob) {
+    const job = await jobs.getJob(jobId);
+    if (!job || job.owner !== owner || isTerminal(job.status)) continue;
+    const request = await results.getJson<QualityChecked>(s3Keys.contentRequest(owner, jobId));
+    const quality = request?.input?.contentMetadata?.qualityRequirements;
+    if (!quality?.validationRequired || quality.minQualityScore === undefined) continue;
+    const which = ids.length === 1 ? `Question ${ids[0]} is` : `Questions ${ids.join(', ')} are`;
+    return `${which} of content job ${jobId}, which is still ${job.status} with quality checks on: a quality round may write its section again, with new questions. Review ${ids.length === 1 ? 'it' : 'them'} once the job has finished`;
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { checkQuestions } from '#jobs/questions.ts';
 import { NearDuplicateIndex } from '#jobs/similarity.ts';
 import { generationSettings } from '#platform/config.ts';
 import { DomainError, InvalidRequest } from '#platform/errors.ts';
-import { contentEditGate, sectionSiblings } from './content-edit-gate.ts';
+import { contentEditGate, sectionSiblings, stillBeingWritten } from './content-edit-gate.ts';
 import type { BulkReviewBody, PatchQuestionBody } from './review-schemas.ts';
 import {
   getReview,
@@ -34,6 +34,19 @@ export class QuestionChanged extends DomainError {
   constructor(message: string) {
     super(message, 409);
   }
+}
+
+/** 409: a question its job may still write again (content-edit-gate.ts `stillBeingWritten`). */
+export class QuestionBeingWritten extends DomainError {
+  constructor(message: string) {
+    super(message, 409);
+  }
+}
+
+/** Refuses a decision or edit of questions their job may still write again. */
+async function refuseUnfinished(owner: string, records: ReviewRecord[]): Promise<void> {
+  const why = await stillBeingWritten(owner, records);
+  if (why) throw new QuestionBeingWritten(why);
 }
 
 /** 400: an edit the quality gate refuses, with its reasons. */
@@ -188,6 +201,7 @@ export async function patchQuestion(
   gates: EditGates = {},
 ): Promise<ReviewRecord> {
   const record = await ownedQuestion(owner, id);
+  await refuseUnfinished(owner, [record]);
   const now = new Date().toISOString();
   const edited = isEdit(body) ? await checkedEdit(owner, record, body, gates) : undefined;
   const next: ReviewRecord = {
@@ -225,6 +239,10 @@ export async function reviewMany(
   const found = await getReviews(owner, body.ids);
   const missing = body.ids.filter((id) => !found.has(id));
   if (missing.length > 0) throw new QuestionNotFound(missing.join(', '));
+  await refuseUnfinished(
+    owner,
+    [...new Set(body.ids)].map((id) => found.get(id) as ReviewRecord),
+  );
   const now = new Date().toISOString();
   const done: ReviewRecord[] = [];
   for (const id of new Set(body.ids)) {

@@ -404,6 +404,11 @@ describe("POST /questions/{id}/regenerate on a course module's assessment questi
     assert.ok(old, JSON.stringify(listed.map((q) => q.section_id)));
     assert.equal(old.section_kind, 'module_assessment');
 
+    // Without quality checks a kept section is final: its questions can be decided at once.
+    const other = listed.find((q) => q.section_id === 'module_2_assessment');
+    const decided = await h.call('PATCH', `/questions/${other.id}`, { review: 'approved' });
+    assert.equal(decided.status, 200, decided.text);
+
     const early = await regenerate(old.id, {});
     assert.equal(early.status, 'failed');
     assert.match(
@@ -444,6 +449,61 @@ describe("POST /questions/{id}/regenerate on a course module's assessment questi
     assert.ok(
       first.assessment.questions.some((q: any) => q.question === replacement.question),
       "the module's assessment shows the replacement under review=pending",
+    );
+  });
+
+  it('refuses decisions and edits of its questions with 409 while a course with quality checks runs (a quality round may write them again), and takes them once it has finished', async () => {
+    const conclusion = front.hold(
+      (prompt) => prompt.includes('Write the conclusion of the course') && prompt.includes('on Loops'),
+    );
+    const checked = structuredClone(course);
+    checked.input.topic = 'Loops';
+    (checked.input.contentMetadata as any) = {
+      qualityRequirements: { validationRequired: true, minQualityScore: 1 },
+    };
+    const started = await h.call('POST', '/api/execute', checked);
+    assert.equal(started.status, 202, started.text);
+    const courseId = started.body.data.jobId;
+    await conclusion.reached;
+    const listed = (await h.call('GET', `/questions?job_id=${courseId}&limit=200`)).body.questions as any[];
+    const [first, second] = listed;
+    assert.ok(first && second, "the modules' assessments are listed");
+
+    const one = await h.call('PATCH', `/questions/${first.id}`, { review: 'approved' });
+    assert.equal(one.status, 409, one.text);
+    assert.match(
+      one.body.detail,
+      new RegExp(
+        `Question ${first.id} is of content job content-${courseId}, which is still \\w+ with quality checks on.*Review it once the job has finished`,
+      ),
+    );
+    const edit = await h.call('PATCH', `/questions/${first.id}`, {
+      explanation: 'A better explanation of it.',
+    });
+    assert.equal(edit.status, 409, edit.text);
+    const many = await h.call('POST', '/questions/review', {
+      ids: [first.id, second.id],
+      review: 'rejected',
+    });
+    assert.equal(many.status, 409, many.text);
+    assert.match(many.body.detail, new RegExp(`Questions ${first.id}, ${second.id} are of content job`));
+    const still = (await h.call('GET', `/questions?job_id=${courseId}&limit=200`)).body.questions as any[];
+    assert.deepEqual(
+      still.map((q) => [q.review.state, q.explanation]),
+      listed.map((q) => ['pending', q.explanation]),
+      'nothing was decided or edited',
+    );
+
+    conclusion.release();
+    assert.equal((await poll(courseId)).status, 'completed');
+    const after = await h.call('POST', '/questions/review', {
+      ids: [first.id, second.id],
+      review: 'approved',
+    });
+    assert.equal(after.status, 200, after.text);
+    assert.deepEqual(
+      after.body.questions.map((q: any) => q.review.state),
+      ['approved', 'approved'],
     );
   });
 });
