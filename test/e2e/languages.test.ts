@@ -134,7 +134,7 @@ describe('an assessment in Spanish', () => {
 });
 
 describe('content in German', () => {
-  it('records the language on the content job', async () => {
+  it('records the language on the content job, and its views show it', async () => {
     const response = await fetch(`${h.url}/api/execute`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${h.key}`, 'Content-Type': 'application/json' },
@@ -155,6 +155,15 @@ describe('content in German', () => {
     const job = await jobStore.getJob(recordIdOf(body.output.jobId));
 
     assert.equal(job?.parameters.language, 'de');
+    // And the Content Generator API's views of the job say so.
+    const get = async (path: string) => {
+      const answer = await fetch(`${h.url}${path}`, { headers: { Authorization: `Bearer ${h.key}` } });
+      assert.equal(answer.status, 200, path);
+      return ((await answer.json()) as any).data;
+    };
+    assert.equal((await get(`/api/jobs/${body.output.jobId}`)).job.language, 'de');
+    const listed = (await get('/api/jobs')).jobs.find((j: any) => j.id === body.output.jobId);
+    assert.equal(listed?.language, 'de');
   });
 });
 

@@ -41,6 +41,12 @@ export function estimatedCompletion(job: JobRecord, now = Date.now()): string | 
   return new Date(now + (elapsed / done) * remaining).toISOString();
 }
 
+/**
+ * The language the content is written in (ISO 639-1), beside the seed's fields: the seed's views
+ * name none, and its clients read the fields they know. Jobs from before it was recorded are English.
+ */
+const languageOf = (job: JobRecord) => job.parameters.language ?? 'en';
+
 /** Words generated so far: for content jobs the worker counts words where quiz jobs count questions. */
 const wordsOf = (job: JobRecord) => job.content_stats?.total_words || job.questions_generated;
 
@@ -50,6 +56,7 @@ export function listItem(job: JobRecord) {
     granulatorJobId: job.parameters.granulator_job_id ?? null,
     topic: job.parameters.topic,
     structureType: job.parameters.structure_type,
+    language: languageOf(job),
     status: seedStatus(job.status),
     progressPercentage: job.progress_percent,
     totalSections: job.chunks_total,
@@ -74,6 +81,7 @@ export function details(job: JobRecord, contentLocation: string | null) {
       granulatorJobId: job.parameters.granulator_job_id ?? null,
       topic: job.parameters.topic,
       structureType: job.parameters.structure_type,
+      language: languageOf(job),
       status: seedStatus(job.status),
       totalSections: job.chunks_total,
       sectionsCompleted: sectionsDone,
