@@ -6,8 +6,9 @@
 import type { GenerationSettings } from '#platform/config.ts';
 import { outputLimit, type ThinkingLevel } from '#platform/gemini/model-capabilities.ts';
 import { Type } from '#platform/gemini/schema-type.ts';
+import { isObject } from './output-fields.ts';
 import { contentParameters, type ExecuteRequest, type StructureType } from './request.ts';
-import { ITEM_NOUN, isObject, MAX_QUIZ_QUESTIONS, readStructure, titleOf } from './structure.ts';
+import { ITEM_NOUN, MAX_QUIZ_QUESTIONS, readStructure, titleOf } from './structure.ts';
 import { PART_WORDS } from './word-targets.ts';
 
 /** True when the structure has nothing to generate from, so the model writes the outline first. */

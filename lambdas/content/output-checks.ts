@@ -16,6 +16,7 @@ import {
 } from '#jobs/text-questions.ts';
 import { generationSettings as runtimeSettings } from '#platform/config.ts';
 import type { ModelAnswer } from '#platform/gemini/gemini-client.ts';
+import { isObject } from './output-fields.ts';
 import { listedQuestionKey } from './response-schemas.ts';
 import { QUESTION_TYPES, type SectionKind, type SectionSpec } from './sections.ts';
 
@@ -229,10 +230,6 @@ function listedAsList(section: SectionSpec, value: unknown): { value: unknown } 
       questions: specs.map((spec, i) => ({ ...(byKey[listedQuestionKey(i)] as object), type: spec.type })),
     },
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** One answer of a section call, checked: its output, or what to tell the model and the checks that failed. */

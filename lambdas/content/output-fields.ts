@@ -1,7 +1,9 @@
 /**
- * Reading a section's checked output (a JSON object from the model) field by field, as both the
- * assembled content (assemble.ts) and the review records of its questions (question-review.ts)
- * take it: strings trimmed, anything of the wrong type read as empty.
+ * Reading JSON objects (a request's structure, a model's answer) field by field. `isObject` is
+ * the content room's one test for a plain object; `str`, `strs` and `objs` read a section's
+ * checked output as both the assembled content (assemble.ts) and the review records of its
+ * questions (question-review.ts) take it: strings trimmed, anything of the wrong type read as
+ * empty.
  */
 
 export type Rec = Record<string, unknown>;

@@ -4,6 +4,7 @@
  * text of the sections it depends on (digested and truncated, see `dependencyContext`).
  */
 import { KEY_CUE_INSTRUCTION } from '#jobs/key-cues.ts';
+import { isObject } from './output-fields.ts';
 import { contentParameters, type ExecuteRequest } from './request.ts';
 import { KINDS, type SectionKind, type SectionSpec } from './sections.ts';
 import { PART_WORDS } from './word-targets.ts';
@@ -279,10 +280,6 @@ export function outlineText(plan: SectionSpec[]): string {
     else if (s.item !== undefined) lines.push(`${(s.item ?? 0) + 1}. ${s.title}`);
   }
   return truncateText(lines.join('\n'), 3000);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function clamp(n: number, min: number, max: number): number {

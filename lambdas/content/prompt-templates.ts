@@ -1,8 +1,9 @@
 /**
  * The shipped prompt templates. Templates are data (`data/templates.json`, checked in
  * `templates-table.ts`): text with `{variables}`, one per section kind, so a stored or user
- * template can replace one (see `templates.ts`). Whatever the template says, the prompt always carries the word target and the
- * dependency text (`sectionPrompt` appends them when a template leaves them out).
+ * template can replace one (see `templates.ts`). Whatever the template says, the prompt always
+ * carries the word target and the dependency text (`sectionPrompt` appends them when a template
+ * leaves them out).
  */
 import type { StructureType } from './request.ts';
 import { KINDS, SECTION_KINDS, type SectionKind } from './sections.ts';

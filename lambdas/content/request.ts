@@ -19,6 +19,7 @@ import * as z from 'zod';
 import { isRetired, liveModels, priceTable } from '#platform/gemini/pricing.ts';
 import { MAX_NESTING, nestedDeeperThan } from '#platform/http.ts';
 import { languageCode, languageName } from '#platform/language.ts';
+import { isObject } from './output-fields.ts';
 
 export const STRUCTURE_TYPES = [
   'course',
@@ -558,10 +559,6 @@ function invalid(fieldName: string, expected: string): ContentRequestError {
     `Send ${fieldName} as ${expected}`,
     fieldName,
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** JSON clients send `null` for "not set"; treating it as absent keeps the checks above simple. */

@@ -13,6 +13,8 @@
  * - novel, knowledge_map, learning_path: `{ chapters | nodes | stages | sections: [{ title | name }] }`.
  * An item's `description`, `summary`, `objective(s)`, `purpose` or `focus` travels to its prompt.
  */
+
+import { isObject } from './output-fields.ts';
 import { ContentRequestError, type StructureType } from './request.ts';
 import { QUESTION_TYPES, type QuestionSpec, type QuestionType } from './sections.ts';
 
@@ -239,10 +241,6 @@ export const ITEM_NOUN: Record<StructureType, string> = {
 
 export function invalidStructure(field: string, problem: string, suggestion: string): ContentRequestError {
   return new ContentRequestError('INVALID_STRUCTURE', `${field} ${problem}`, suggestion, field);
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function clip(text: string, max: number): string {
