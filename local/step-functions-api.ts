@@ -6,6 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Executions } from './step-functions-executions.ts';
+import { MAX_PAYLOAD_BYTES } from './step-functions-limits.ts';
 import {
   type ExecutionRecord,
   type JSONValue,
@@ -54,9 +55,9 @@ function summary(record: ExecutionRecord) {
  * UTF-8 bytes ("Length constraints apply to the payload size, and are expressed as bytes in
  * UTF-8 encoding"); other strings count characters.
  */
-const PAYLOAD = { max: 262_144, bytes: true } as const;
+const PAYLOAD = { max: MAX_PAYLOAD_BYTES, bytes: true } as const;
 const FAILURE = { error: { max: 256 }, cause: { max: 32_768 } } as const;
-export const MEMBER_LIMITS: Record<string, Record<string, { max: number; bytes?: boolean }>> = {
+const MEMBER_LIMITS: Record<string, Record<string, { max: number; bytes?: boolean }>> = {
   StartExecution: { input: PAYLOAD },
   SendTaskSuccess: { output: PAYLOAD },
   SendTaskFailure: FAILURE,

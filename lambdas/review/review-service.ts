@@ -239,14 +239,11 @@ export async function reviewMany(
   const found = await getReviews(owner, body.ids);
   const missing = body.ids.filter((id) => !found.has(id));
   if (missing.length > 0) throw new QuestionNotFound(missing.join(', '));
-  await refuseUnfinished(
-    owner,
-    [...new Set(body.ids)].map((id) => found.get(id) as ReviewRecord),
-  );
+  const records = [...new Set(body.ids)].map((id) => found.get(id) as ReviewRecord);
+  await refuseUnfinished(owner, records);
   const now = new Date().toISOString();
   const done: ReviewRecord[] = [];
-  for (const id of new Set(body.ids)) {
-    const record = found.get(id) as ReviewRecord;
+  for (const record of records) {
     const next = decided(record, body.review, reviewer, now, body.note);
     await save(owner, record, next);
     done.push(next);
