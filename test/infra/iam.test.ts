@@ -407,26 +407,27 @@ function modulesOf(entry: string): Map<string, string> {
  * The SDK commands behind each action the table grants: `new GetCommand(` or, for the clients
  * loaded on first use (platform/clients.ts), `new sdk.GetObjectCommand(`.
  */
+const command = (names: string) => new RegExp(`\\bnew (?:sdk\\.)?(?:${names})Command\\(`);
 const CALLS: Record<string, RegExp> = {
-  'dynamodb:GetItem': /\bnew (?:sdk\.)?GetCommand\(/,
-  'dynamodb:BatchGetItem': /\bnew (?:sdk\.)?BatchGetCommand\(/,
-  'dynamodb:Query': /\bnew (?:sdk\.)?QueryCommand\(/,
-  'dynamodb:PutItem': /\bnew (?:sdk\.)?PutCommand\(/,
-  'dynamodb:UpdateItem': /\bnew (?:sdk\.)?UpdateCommand\(/,
-  'dynamodb:DeleteItem': /\bnew (?:sdk\.)?DeleteCommand\(/,
-  'dynamodb:BatchWriteItem': /\bnew (?:sdk\.)?BatchWriteCommand\(/,
-  's3:GetObject': /\bnew (?:sdk\.)?(GetObject|HeadObject)Command\(/,
-  's3:PutObject': /\bnew (?:sdk\.)?PutObjectCommand\(/,
-  's3:DeleteObject': /\bnew (?:sdk\.)?DeleteObjects?Command\(/,
+  'dynamodb:GetItem': command('Get'),
+  'dynamodb:BatchGetItem': command('BatchGet'),
+  'dynamodb:Query': command('Query'),
+  'dynamodb:PutItem': command('Put'),
+  'dynamodb:UpdateItem': command('Update'),
+  'dynamodb:DeleteItem': command('Delete'),
+  'dynamodb:BatchWriteItem': command('BatchWrite'),
+  's3:GetObject': command('GetObject|HeadObject'),
+  's3:PutObject': command('PutObject'),
+  's3:DeleteObject': command('DeleteObjects?'),
   // Reading a missing key (NoSuchKey rather than AccessDenied) or listing a document's objects.
-  's3:ListBucket': /\bnew (?:sdk\.)?(GetObject|HeadObject|ListObjectsV2)Command\(/,
-  'sqs:SendMessage': /\bnew (?:sdk\.)?SendMessageCommand\(/,
-  'sqs:ChangeMessageVisibility': /\bnew (?:sdk\.)?ChangeMessageVisibilityCommand\(/,
-  'states:StartExecution': /\bnew (?:sdk\.)?StartExecutionCommand\(/,
-  'states:StopExecution': /\bnew (?:sdk\.)?StopExecutionCommand\(/,
-  'states:DescribeExecution': /\bnew (?:sdk\.)?DescribeExecutionCommand\(/,
-  'states:SendTaskSuccess': /\bnew (?:sdk\.)?SendTaskSuccessCommand\(/,
-  'states:SendTaskFailure': /\bnew (?:sdk\.)?SendTaskFailureCommand\(/,
+  's3:ListBucket': command('GetObject|HeadObject|ListObjectsV2'),
+  'sqs:SendMessage': command('SendMessage'),
+  'sqs:ChangeMessageVisibility': command('ChangeMessageVisibility'),
+  'states:StartExecution': command('StartExecution'),
+  'states:StopExecution': command('StopExecution'),
+  'states:DescribeExecution': command('DescribeExecution'),
+  'states:SendTaskSuccess': command('SendTaskSuccess'),
+  'states:SendTaskFailure': command('SendTaskFailure'),
   // GetApiKey, a signed request without an SDK client (platform/key-names.ts).
   'apigateway:GET': /\/apikeys\/\$\{encodeURIComponent\(keyId\)\}/,
 };
