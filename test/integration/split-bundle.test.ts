@@ -262,18 +262,6 @@ describe('The price table in a bundle', () => {
   });
 });
 
-/**
- * Loads a bundle in a fresh Node and prints the stack `probe()` returns. With `node` as its
- * argument it puts back the `Error.prepareStackTrace` Node had before the bundle loaded, so the
- * trace is what `--enable-source-maps` makes of it.
- */
-const STACK_PROBE = `
-const nodes = Error.prepareStackTrace;
-const bundle = await import(process.argv[1]);
-if (process.argv[2] === 'node') Error.prepareStackTrace = nodes;
-console.log(JSON.stringify(await bundle.probe()));
-`;
-
 describe('Data checked at bundle time', () => {
   for (const table of TABLES) {
     it(`${table.file} is what the source checks, carried as data: no zod, no parse at a cold start`, async () => {
@@ -292,6 +280,18 @@ describe('Data checked at bundle time', () => {
     });
   }
 });
+
+/**
+ * Loads a bundle in a fresh Node and prints the stack `probe()` returns. With `node` as its
+ * argument it puts back the `Error.prepareStackTrace` Node had before the bundle loaded, so the
+ * trace is what `--enable-source-maps` makes of it.
+ */
+const STACK_PROBE = `
+const nodes = Error.prepareStackTrace;
+const bundle = await import(process.argv[1]);
+if (process.argv[2] === 'node') Error.prepareStackTrace = nodes;
+console.log(JSON.stringify(await bundle.probe()));
+`;
 
 describe('Stack traces in a bundle', () => {
   let dir: string;
