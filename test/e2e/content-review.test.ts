@@ -7,9 +7,10 @@
  * none of it. Then one question is regenerated with instructions (the prompts read at a front
  * that records them, between the stack and the simulator): the replacement is pending with
  * `replaces`, the old one rejected, and review= of the content shows the replacement in the old
- * one's place. One job serves every test but the last, which regenerates a course module's
- * assessment question: refused while the course is still being written (the front holds its
- * conclusion back), replaced once it has finished.
+ * one's place. One job serves every test but the last two, which start courses and hold their
+ * conclusion back at the front to keep them running: a module assessment question's regeneration
+ * fails while its course is still being written and succeeds once it has finished; and while a
+ * course with quality checks runs, its questions cannot be decided or edited (409).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -369,7 +370,7 @@ describe('POST /questions/{id}/regenerate on a content question', () => {
   });
 });
 
-describe("POST /questions/{id}/regenerate on a course module's assessment question", () => {
+describe("a course module's assessment questions while the course is being written", () => {
   const course = {
     action: 'generate',
     input: {
